@@ -1,0 +1,41 @@
+"""The ephemeral store: short-lived JSON values with a time to live.
+
+Sessions, flow state, authorization codes and counters live here: in Redis in production,
+in process memory for the single-process default. Both implementations pass one contract
+suite (``tests/test_ephemeral_contract.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+JsonObject = dict[str, Any]
+
+
+class EphemeralStoreUnavailable(RuntimeError):
+    """The store cannot be reached: the bridge fails closed with a 503."""
+
+
+class EphemeralStore(Protocol):
+    def put(self, key: str, value: JsonObject, ttl: int) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any older value."""
+
+    def add(self, key: str, value: JsonObject, ttl: int) -> bool:
+        """Store only if ``key`` is absent; True when this call stored it (atomic)."""
+
+    def get(self, key: str) -> JsonObject | None:
+        """The value, or None when absent or expired."""
+
+    def take(self, key: str) -> JsonObject | None:
+        """Get and delete in one atomic step: of two concurrent takers, one gets the value."""
+
+    def delete(self, key: str) -> None: ...
+
+    def incr(self, key: str, ttl: int) -> int:
+        """Add one to a counter (created at 0 with ``ttl``) and return the new count (atomic)."""
+
+    def ttl(self, key: str) -> int | None:
+        """Seconds left, or None when absent."""
+
+    def ping(self) -> None:
+        """Raise ``EphemeralStoreUnavailable`` when the store cannot be reached."""

@@ -1,0 +1,76 @@
+"""What a flow may know and do: typed facts in, a narrow port out.
+
+The flow engine never imports Flask or a database. The application hands it these
+values and an implementation of ``Directory``; tests hand it fakes of the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    """What the party that started the login asked for (an OIDC request or the account page)."""
+
+    client_id: str | None = None
+    org_id: str | None = None
+    interactive: bool = True  # False for prompt=none: any challenge ends the flow
+    force_login: bool = False  # prompt=login: an existing session does not count
+    max_age: int | None = None  # seconds; an older session does not count
+    acr_values: tuple[str, ...] = ()
+    login_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class ExistingSession:
+    """The browser's current bridge session, if it has one."""
+
+    user_id: str
+    amr: tuple[str, ...]
+    auth_time: int
+    acr: str | None = None
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What conditions may ask about the user identified so far."""
+
+    id: str
+    username: str
+    has_totp: bool
+    mfa_required: bool
+    is_service_account: bool = False
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The outcome of a password check. ``user_id`` is None when it failed."""
+
+    user_id: str | None
+    reason: str | None = None  # "unknown_user", "wrong_password", "disabled", ...
+
+
+@dataclass(frozen=True)
+class EnrolmentOffer:
+    """A TOTP secret that is not yet active: it becomes active once a code is confirmed."""
+
+    credential_id: str
+    secret: str
+    otpauth_uri: str
+
+
+class Directory(Protocol):
+    """The domain services a step may call. The bridge implements it over its stores."""
+
+    def check_password(self, username: str, password: str) -> PasswordCheck: ...
+
+    def user_facts(self, user_id: str) -> UserFacts | None: ...
+
+    def verify_totp(self, user_id: str, code: str) -> bool: ...
+
+    def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer: ...
+
+    def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool: ...
