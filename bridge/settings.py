@@ -1,0 +1,501 @@
+"""The bridge's settings: one YAML file and ``BRIDGE_*`` variables, parsed once into frozen values.
+
+``load_settings(path, environ)`` reads the embedded defaults, then the file, then the environment
+(each overrides the one before) and returns a ``Settings``. Every problem is reported at once, one
+per line, naming where the value came from: ``config/bridge.yaml:14: totp.digits: must be 6 or 8
+(got 7)`` or ``BRIDGE_SERVER__PORT: server.port: Input should be a valid integer``. Secrets never
+come from the file: see ``bridge.secrets``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, ValidationError, field_validator
+from pydantic import model_validator as _model_validator
+
+__all__ = [
+    "EphemeralSettings",
+    "FlowSettings",
+    "KeySettings",
+    "MfaSettings",
+    "PasswordSettings",
+    "ServerSettings",
+    "SessionSettings",
+    "Settings",
+    "SettingsError",
+    "TokenSettings",
+    "TotpSettings",
+    "config_path_from_env",
+    "load_settings",
+]
+
+ENV_PREFIX = "BRIDGE_"
+#: ``BRIDGE_*`` variables that are not settings: read by ``bridge.secrets``, the CLI or the tests.
+IGNORED_ENV = ("BRIDGE_CONFIG", "BRIDGE_SECRET_KEY", "BRIDGE_ENCRYPTION_KEYS", "BRIDGE_TEST_")
+#: (argon2 memory cost in KiB, time cost): OWASP's argon2id rows; a setting must meet one.
+OWASP_ARGON2ID = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+_SECRET_NAME = re.compile(r"secret|passw(or)?d|private|credential|(^|_)keys?$|_keys?_|token$")
+_LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+class SettingsError(Exception):
+    """The configuration cannot be used; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: str | Iterable[str]) -> None:
+        self.problems = (problems,) if isinstance(problems, str) else tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class FieldError(ValueError):
+    """A validation problem that belongs to ``path`` (and its origin) rather than where raised."""
+
+    def __init__(self, path: tuple[str, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _between(low: int, high: int) -> AfterValidator:
+    def check(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low} and {high}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+Int = Annotated[int, Strict()]
+Bool = Annotated[bool, Strict()]
+Text = Annotated[str, Strict(), AfterValidator(_non_empty)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class EphemeralSettings(_Section):
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: Text = "redis://127.0.0.1:6379/0"
+    key_prefix: Annotated[str, Strict()] = "bridge:"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+
+class ServerSettings(_Section):
+    host: Text = "127.0.0.1"
+    port: Annotated[Int, _between(1, 65535)] = 8000
+    threads: Annotated[Int, _between(1, 256)] = 8
+
+
+class SessionSettings(_Section):
+    lifetime: Annotated[Int, _between(300, 2_592_000)] = 43_200
+    cookie_name: Text = "bridge_session"
+
+    @field_validator("cookie_name")
+    @classmethod
+    def _cookie_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", value):
+            raise ValueError("must contain only letters, digits, '_', '.' and '-'")
+        return value
+
+
+class TokenSettings(_Section):
+    authorization_code_ttl: Annotated[Int, _between(10, 600)] = 60
+    access_token_ttl: Annotated[Int, _between(60, 86_400)] = 600
+    id_token_ttl: Annotated[Int, _between(60, 86_400)] = 600
+    refresh_token_ttl: Annotated[Int, _between(300, 31_536_000)] = 2_592_000
+
+
+class KeySettings(_Section):
+    signing_alg: Literal["RS256", "ES256"] = "RS256"
+    rotation_grace: Annotated[Int, _between(0, 2_592_000)] = 86_400
+
+
+class TotpSettings(_Section):
+    issuer_label: Text = "The bridge"
+    algorithm: Literal["SHA1", "SHA256", "SHA512"] = "SHA1"
+    digits: Literal[6, 8] = 6
+    period: Annotated[Int, _between(15, 120)] = 30
+    drift_steps: Annotated[Int, _between(0, 2)] = 1
+
+    @field_validator("issuer_label")
+    @classmethod
+    def _issuer_label(cls, value: str) -> str:
+        if ":" in value:
+            raise ValueError(
+                "must not contain ':' (it separates issuer and account in otpauth URIs)"
+            )
+        return value
+
+
+class MfaSettings(_Section):
+    required: Bool = True
+
+
+class PasswordSettings(_Section):
+    argon2_time_cost: Annotated[Int, _between(1, 20)] = 3
+    argon2_memory_cost: Annotated[Int, _between(7168, 4_194_304)] = 65_536
+    argon2_parallelism: Annotated[Int, _between(1, 16)] = 4
+
+    @_model_validator(mode="after")
+    def _owasp(self) -> PasswordSettings:
+        memory, time = self.argon2_memory_cost, self.argon2_time_cost
+        if not any(memory >= m and time >= t for m, t in OWASP_ARGON2ID):
+            rows = ", ".join(f"(m={m}, t={t})" for m, t in OWASP_ARGON2ID)
+            raise ValueError(
+                f"argon2_memory_cost={memory} with argon2_time_cost={time} is weaker than every "
+                f"OWASP argon2id row; meet one of {rows}"
+            )
+        return self
+
+
+class FlowSettings(_Section):
+    directory: Path | None = None
+    browser: Text = "browser"
+
+    @field_validator("directory")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return None if value is None else Path.cwd() / value
+
+    @property
+    def directory_resolved(self) -> Path:
+        """The folder of flow files: ``directory``, or the flows shipped in the flows package."""
+        if self.directory is not None:
+            return self.directory
+        spec = importlib.util.find_spec("flows")
+        if spec is None or not spec.submodule_search_locations:
+            raise SettingsError("flows.directory: the flows package is not installed")
+        return Path(next(iter(spec.submodule_search_locations))) / "builtin"
+
+
+class Settings(_Section):
+    issuer: Text = "http://127.0.0.1:8000"
+    data_dir: Path = Path(".bridge")
+    database_url: Text | None = None
+    ephemeral: EphemeralSettings = EphemeralSettings()
+    server: ServerSettings = ServerSettings()
+    session: SessionSettings = SessionSettings()
+    tokens: TokenSettings = TokenSettings()
+    keys: KeySettings = KeySettings()
+    totp: TotpSettings = TotpSettings()
+    mfa: MfaSettings = MfaSettings()
+    passwords: PasswordSettings = PasswordSettings()
+    flows: FlowSettings = FlowSettings()
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer(cls, value: str) -> str:
+        return _check_issuer(value)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir(cls, value: Path) -> Path:
+        return Path.cwd() / value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z][a-z0-9+]*://.*", value, re.DOTALL):
+            raise ValueError("must be a SQLAlchemy URL such as postgresql+psycopg://host/db")
+        return value
+
+    @_model_validator(mode="after")
+    def _grace_covers_tokens(self) -> Settings:
+        longest = max(self.tokens.access_token_ttl, self.tokens.id_token_ttl)
+        if self.keys.rotation_grace < longest:
+            raise FieldError(
+                ("keys", "rotation_grace"),
+                f"must be at least the longest signed token lifetime ({longest} s): tokens signed "
+                "with a retired key must stay verifiable until they expire",
+            )
+        return self
+
+    @property
+    def database_is_embedded(self) -> bool:
+        """True for the default database: SQLite in ``data_dir``, for one process on one host."""
+        return self.database_url is None
+
+    @property
+    def database_url_resolved(self) -> str:
+        """``database_url``, or ``sqlite:///<data_dir>/bridge.db`` when it is unset."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'bridge.db'}"
+
+
+def _check_issuer(value: str) -> str:
+    if re.search(r"[\s?#]", value):
+        raise ValueError("must be an absolute URL without spaces, query or fragment")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an absolute http:// or https:// URL")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password")
+    try:
+        parts.port  # noqa: B018 - parsing the port validates it
+    except ValueError:
+        raise ValueError("has an invalid port") from None
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValueError("must use https:// (http:// is allowed only for localhost and loopback)")
+    return value.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def config_path_from_env(environ: Mapping[str, str]) -> Path | None:
+    """The file named by ``BRIDGE_CONFIG``, or None (embedded defaults only)."""
+    value = environ.get("BRIDGE_CONFIG", "")
+    return Path(value) if value else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading: the file, the environment, and errors that name their origin.
+
+Key = tuple[str, ...]
+KeyLine = tuple[Key, int]
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str]) -> Settings:
+    """Parse defaults < ``path`` < ``environ`` into ``Settings``; raise ``SettingsError``."""
+    data: dict[str, Any] = {}
+    origins: dict[Key, str] = {}
+    problems: list[str] = []
+    if path is not None:
+        data, lines = _read_yaml(path)
+        origins = {key: f"{path}:{line}" for key, line in lines.items()}
+        problems += _refuse_secrets(data, origins)
+        flows = data.get("flows")
+        if isinstance(flows, dict) and isinstance(flows.get("directory"), str):
+            flows["directory"] = str(path.parent / flows["directory"])
+    problems += _apply_environment(data, origins, environ)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems += [_describe(error, origins, path) for error in exc.errors()]
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[Key, int]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: configuration file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: cannot read the configuration file: {exc}") from None
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = {} if node is None else loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else 1
+        raise SettingsError(f"{path}:{line}: invalid YAML: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise SettingsError(f"{path}:1: the file must hold a mapping of settings")
+    lines: dict[Key, int] = {}
+    duplicates = list(_key_lines(node, (), lines))
+    if duplicates:
+        raise SettingsError(
+            f"{path}:{line}: {'.'.join(key)}: duplicate key" for key, line in duplicates
+        )
+    return data, lines
+
+
+def _key_lines(node: yaml.Node | None, prefix: Key, lines: dict[Key, int]) -> Iterator[KeyLine]:
+    """Record the 1-based line of every key path; yield the paths that occur twice."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = (*prefix, str(key_node.value))
+        line = key_node.start_mark.line + 1
+        if key[-1] in seen:
+            yield key, line
+        seen.add(key[-1])
+        lines[key] = line
+        yield from _key_lines(value_node, key, lines)
+
+
+def _refuse_secrets(data: dict[str, Any], origins: Mapping[Key, str]) -> list[str]:
+    """Secrets belong in the environment or in files: refuse (and drop) any the YAML holds."""
+    hint = "secrets are not read from the configuration file; see docs/configuration.md#secrets"
+    problems = []
+    for key, section in list(_unknown_keys(data, ())):
+        if _SECRET_NAME.search(key[-1].lower()):
+            problems.append(f"{origins.get(key, '?')}: {'.'.join(key)}: {hint}")
+            del section[key[-1]]
+    for key in (("database_url",), ("ephemeral", "redis_url")):
+        value = _get(data, key)
+        if isinstance(value, str) and _has_password(value):
+            problems.append(
+                f"{origins.get(key, '?')}: {'.'.join(key)}: contains a password; {hint} "
+                f"(set {ENV_PREFIX}{'__'.join(key).upper()} in the environment instead)"
+            )
+    return problems
+
+
+def _unknown_keys(data: dict[str, Any], prefix: Key) -> Iterator[tuple[Key, dict[str, Any]]]:
+    """Key paths the schema does not know (outermost only), each with the mapping holding it."""
+    for name, value in data.items():
+        key = (*prefix, str(name))
+        if _field_at(key) is None:
+            yield key, data
+        elif isinstance(value, dict):
+            yield from _unknown_keys(value, key)
+
+
+def _get(data: Any, key: Key) -> Any:
+    for name in key:
+        data = data.get(name) if isinstance(data, dict) else None
+    return data
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return urlsplit(url).password is not None
+    except ValueError:
+        return False
+
+
+def _field_at(key: Key) -> object | None:
+    """The model field (or section model) a key path names, or None when the schema has none."""
+    model: type[BaseModel] | None = Settings
+    field: object | None = None
+    for name in key:
+        if model is None or name not in model.model_fields:
+            return None
+        field = model.model_fields[name]
+        annotation = model.model_fields[name].annotation
+        model = (
+            annotation
+            if isinstance(annotation, type) and issubclass(annotation, _Section)
+            else None
+        )
+    return field
+
+
+def _env_names() -> dict[str, Key]:
+    names: dict[str, Key] = {}
+    for name, field in Settings.model_fields.items():
+        section = field.annotation
+        if isinstance(section, type) and issubclass(section, _Section):
+            for sub in section.model_fields:
+                names[f"{ENV_PREFIX}{name}__{sub}".upper()] = (name, sub)
+        else:
+            names[f"{ENV_PREFIX}{name}".upper()] = (name,)
+    return names
+
+
+def _apply_environment(
+    data: dict[str, Any], origins: dict[Key, str], environ: Mapping[str, str]
+) -> list[str]:
+    known = _env_names()
+    sections = {f"{ENV_PREFIX}{key[0]}".upper() for key in known.values() if len(key) == 2}
+    problems = []
+    for variable in sorted(environ):
+        if not re.fullmatch(r"BRIDGE_[A-Z0-9_]+", variable) or variable.startswith(IGNORED_ENV):
+            continue
+        key = known.get(variable)
+        if key is None:
+            if variable in sections:
+                problems.append(f"{variable}: is a section; set {variable}__<KEY> for each key")
+            else:
+                close = difflib.get_close_matches(variable, known, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                problems.append(f"{variable}: not a known setting{hint}")
+            continue
+        target = data
+        if len(key) == 2:
+            target = data.setdefault(key[0], {})
+            if not isinstance(target, dict):
+                continue  # the file's own error about this section is reported
+        target[key[-1]] = _yaml_scalar(environ[variable])
+        origins[key] = variable
+    return problems
+
+
+def _yaml_scalar(text: str) -> Any:
+    """An environment value read as a YAML scalar (9000, false, null); anything else stays text."""
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return text if isinstance(value, dict | list) else value
+
+
+def _describe(error: Mapping[str, Any], origins: Mapping[Key, str], path: Path | None) -> str:
+    key: Key = tuple(str(part) for part in error["loc"])
+    cause = error.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        key, message = cause.path, str(cause)
+    elif error["type"] == "value_error" and cause is not None:
+        message = str(cause)
+    elif error["type"] == "literal_error":
+        message = f"must be {error['ctx']['expected']}"
+    elif error["type"] == "extra_forbidden":
+        siblings = Settings.model_fields if len(key) == 1 else _section_fields(key[:-1])
+        close = difflib.get_close_matches(key[-1], siblings, n=1)
+        message = "unknown key" + (f" (did you mean {close[0]!r}?)" if close else "")
+    else:
+        message = error["msg"]
+    value = error.get("input")
+    quiet = error["type"] == "extra_forbidden" or key[-1:] in {("database_url",), ("redis_url",)}
+    if not quiet and (value is None or isinstance(value, str | int | float)):
+        message += f" (got {value!r})"
+    return f"{_origin(key, origins, path)}: {'.'.join(key) or '<top level>'}: {message}"
+
+
+def _section_fields(key: Key) -> list[str]:
+    field = Settings.model_fields.get(key[0]) if key else None
+    section = field.annotation if field is not None else None
+    return (
+        list(section.model_fields)
+        if isinstance(section, type) and issubclass(section, _Section)
+        else []
+    )
+
+
+def _origin(key: Key, origins: Mapping[Key, str], path: Path | None) -> str:
+    """Where ``key`` was set: its environment variable, or file:line; for a whole section, the
+    variables that changed it, else the section's own line."""
+    if key in origins:
+        return origins[key]
+    inner = [origin for other, origin in origins.items() if other[: len(key)] == key]
+    variables = sorted(origin for origin in inner if origin.startswith(ENV_PREFIX))
+    if variables:
+        return ", ".join(variables)
+    if inner:
+        return inner[0]
+    return str(path) if path is not None else "defaults"
