@@ -85,7 +85,10 @@ class Client(Base):
 
 
 class SigningKey(Base):
-    """An ID token signing key. ``retired_at``: no longer signs; ``expires_at``: no longer published."""
+    """An ID token signing key.
+
+    ``retired_at``: no longer signs; ``expires_at``: no longer published.
+    """
 
     __tablename__ = "signing_keys"
 
@@ -93,6 +96,9 @@ class SigningKey(Base):
     alg: Mapped[str] = mapped_column(String(10))
     private_key_ciphertext: Mapped[str] = mapped_column(Text)
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # True for the one key that signs, NULL for every other: a unique column admits many NULLs
+    # but one True, so the database itself refuses a second active key (concurrent first starts).
+    active: Mapped[bool | None] = mapped_column(Boolean, unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     retired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -116,7 +122,10 @@ class Grant(Base):
 
 
 class RefreshToken(Base):
-    """A refresh token, stored as a hash. ``used_at`` set: rotated, and presenting it again is reuse."""
+    """A refresh token, stored as a hash.
+
+    ``used_at`` set: rotated, and presenting it again is reuse.
+    """
 
     __tablename__ = "refresh_tokens"
 

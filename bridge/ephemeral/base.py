@@ -2,7 +2,7 @@
 
 Sessions, flow state, authorization codes and counters live here: in Redis in production,
 in process memory for the single-process default. Both implementations pass one contract
-suite (``tests/test_ephemeral_contract.py``).
+suite (``tests/storage/test_ephemeral_contract.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any, Protocol
 JsonObject = dict[str, Any]
 
 
-class EphemeralStoreUnavailable(RuntimeError):
+class EphemeralStoreUnavailable(RuntimeError):  # noqa: N818 (reads as a state)
     """The store cannot be reached: the bridge fails closed with a 503."""
 
 

@@ -1,0 +1,63 @@
+"""Password hashing with argon2id, with parameters that must meet an OWASP recommendation."""
+
+from __future__ import annotations
+
+import secrets
+
+import argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+# (memory_cost KiB, time_cost) pairs from the OWASP Password Storage Cheat Sheet, parallelism 1.
+OWASP_ARGON2ID_MINIMUMS: tuple[tuple[int, int], ...] = (
+    (47104, 1),
+    (19456, 2),
+    (12288, 3),
+    (9216, 4),
+    (7168, 5),
+)
+
+
+class WeakHashParameters(ValueError):  # noqa: N818 (reads as a state)
+    """Argon2 parameters below every OWASP recommendation."""
+
+
+class PasswordHasher:
+    """Hash and verify passwords; ``verify_dummy`` spends the same time for unknown users."""
+
+    def __init__(self, *, time_cost: int = 2, memory_cost: int = 19456, parallelism: int = 1):
+        if parallelism < 1 or not any(
+            memory_cost >= m and time_cost >= t for m, t in OWASP_ARGON2ID_MINIMUMS
+        ):
+            rows = ", ".join(f"m={m} t={t}" for m, t in OWASP_ARGON2ID_MINIMUMS)
+            raise WeakHashParameters(
+                f"argon2id time_cost={time_cost} memory_cost={memory_cost} "
+                f"parallelism={parallelism} meets no OWASP minimum ({rows}; parallelism >= 1)"
+            )
+        self._hasher = argon2.PasswordHasher(
+            time_cost=time_cost,
+            memory_cost=memory_cost,
+            parallelism=parallelism,
+            type=argon2.Type.ID,
+        )
+        # Hashed once with the same parameters, so a miss costs what a hit costs.
+        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(32))
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def verify_dummy(self, password: str) -> bool:
+        """Spend the time of a real verification; always False (for unknown users)."""
+        self.verify(self._dummy_hash, password)
+        return False
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        try:
+            return self._hasher.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True

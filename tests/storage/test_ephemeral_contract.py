@@ -1,0 +1,261 @@
+"""One contract, two stores: the in-process store and a real Redis behave the same."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import pytest
+import redis
+
+from bridge.clock import FrozenClock
+from bridge.ephemeral import (
+    EphemeralStore,
+    EphemeralStoreUnavailable,
+    MemoryStore,
+    RedisStore,
+    open_store,
+)
+
+T = TypeVar("T")
+THREADS = 20
+
+
+@dataclass
+class Backend:
+    store: EphemeralStore
+    # Makes ``key`` (stored with ``ttl``) reach the end of its life, without sleeping.
+    let_expire: Callable[[str, int], None]
+
+
+def _memory(clock: FrozenClock) -> Iterator[Backend]:
+    yield Backend(MemoryStore(clock), lambda _key, ttl: clock.advance(ttl))
+
+
+def _redis(redis_url: str, prefix: str) -> Iterator[Backend]:
+    store = RedisStore(redis_url, prefix)
+    raw = redis.Redis.from_url(redis_url)
+
+    def let_expire(key: str, ttl: int) -> None:
+        # The server set the expiry from ``ttl``; then move the deadline into the past.
+        assert 0 < raw.pttl(prefix + key) <= ttl * 1000
+        raw.pexpireat(prefix + key, 1)
+
+    yield Backend(store, let_expire)
+    store.close()
+    raw.close()
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest, clock: FrozenClock) -> Iterator[Backend]:
+    if request.param == "memory":
+        yield from _memory(clock)
+    else:
+        yield from _redis(
+            request.getfixturevalue("redis_url"), request.getfixturevalue("redis_prefix")
+        )
+
+
+@pytest.fixture
+def store(backend: Backend) -> EphemeralStore:
+    return backend.store
+
+
+def _all_at_once(action: Callable[[], T]) -> list[T]:
+    """Run ``action`` in THREADS threads released together."""
+    barrier = threading.Barrier(THREADS)
+
+    def run() -> T:
+        barrier.wait()
+        return action()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        futures = [pool.submit(run) for _ in range(THREADS)]
+        return [future.result() for future in futures]
+
+
+def test_a_stored_value_reads_back(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 2, "amr": ["pwd"]}, ttl=60)
+    assert store.get("flow") == {"step": 2, "amr": ["pwd"]}
+
+
+def test_put_replaces_an_older_value(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 1}, ttl=60)
+    store.put("flow", {"step": 2}, ttl=60)
+    assert store.get("flow") == {"step": 2}
+
+
+def test_an_absent_key_reads_as_none(store: EphemeralStore) -> None:
+    assert store.get("nothing") is None
+
+
+def test_a_value_is_gone_once_its_ttl_has_passed(backend: Backend) -> None:
+    backend.store.put("code", {"user": "u1"}, ttl=30)
+    backend.let_expire("code", 30)
+    assert backend.store.get("code") is None
+    assert backend.store.take("code") is None
+    assert backend.store.ttl("code") is None
+
+
+def test_a_value_lives_until_its_ttl_has_passed(clock: FrozenClock) -> None:
+    store = MemoryStore(clock)
+    store.put("code", {"user": "u1"}, ttl=30)
+    clock.advance(29.9)
+    assert store.get("code") == {"user": "u1"}
+    clock.advance(0.1)
+    assert store.get("code") is None
+
+
+def test_a_returned_value_is_a_copy(store: EphemeralStore) -> None:
+    store.put("flow", {"amr": ["pwd"]}, ttl=60)
+    value = store.get("flow")
+    assert value is not None
+    value["amr"].append("otp")
+    assert store.get("flow") == {"amr": ["pwd"]}
+
+
+def test_add_stores_only_when_the_key_is_absent(store: EphemeralStore) -> None:
+    assert store.add("state", {"n": 1}, ttl=60) is True
+    assert store.add("state", {"n": 2}, ttl=60) is False
+    assert store.get("state") == {"n": 1}
+
+
+def test_add_succeeds_again_once_the_old_value_expired(backend: Backend) -> None:
+    backend.store.add("state", {"n": 1}, ttl=60)
+    backend.let_expire("state", 60)
+    assert backend.store.add("state", {"n": 2}, ttl=60) is True
+
+
+def test_of_twenty_concurrent_adds_exactly_one_stores(store: EphemeralStore) -> None:
+    results = _all_at_once(lambda: store.add("jti", {"seen": True}, ttl=60))
+    assert results.count(True) == 1
+
+
+def test_take_returns_the_value_and_removes_it(store: EphemeralStore) -> None:
+    store.put("code", {"user": "u1"}, ttl=60)
+    assert store.take("code") == {"user": "u1"}
+    assert store.take("code") is None
+    assert store.get("code") is None
+
+
+def test_of_twenty_concurrent_takers_exactly_one_gets_the_value(store: EphemeralStore) -> None:
+    store.put("code", {"user": "u1"}, ttl=60)
+    results = _all_at_once(lambda: store.take("code"))
+    assert [r for r in results if r is not None] == [{"user": "u1"}]
+
+
+def test_incr_starts_a_counter_at_one(store: EphemeralStore) -> None:
+    assert store.incr("failures", ttl=60) == 1
+    assert store.incr("failures", ttl=60) == 2
+
+
+def test_incr_sets_the_ttl_on_the_first_increment_only(store: EphemeralStore) -> None:
+    store.incr("failures", ttl=100)
+    store.incr("failures", ttl=1000)
+    ttl = store.ttl("failures")
+    assert ttl is not None
+    assert 0 < ttl <= 100
+
+
+def test_a_counter_starts_again_once_its_window_expired(backend: Backend) -> None:
+    backend.store.incr("failures", ttl=60)
+    backend.store.incr("failures", ttl=60)
+    backend.let_expire("failures", 60)
+    assert backend.store.incr("failures", ttl=60) == 1
+
+
+def test_twenty_threads_incrementing_ten_times_count_exactly_200(store: EphemeralStore) -> None:
+    results = _all_at_once(lambda: [store.incr("hits", ttl=60) for _ in range(10)])
+    assert sorted(n for batch in results for n in batch) == list(range(1, 201))
+
+
+def test_ttl_reports_the_seconds_left(backend: Backend) -> None:
+    backend.store.put("session", {"u": 1}, ttl=120)
+    ttl = backend.store.ttl("session")
+    assert ttl is not None
+    assert 118 <= ttl <= 120
+
+
+def test_ttl_counts_down_with_the_clock(clock: FrozenClock) -> None:
+    store = MemoryStore(clock)
+    store.put("session", {"u": 1}, ttl=120)
+    clock.advance(100)
+    assert store.ttl("session") == 20
+
+
+def test_ttl_of_an_absent_key_is_none(store: EphemeralStore) -> None:
+    assert store.ttl("nothing") is None
+
+
+def test_delete_removes_a_value(store: EphemeralStore) -> None:
+    store.put("session", {"u": 1}, ttl=60)
+    store.delete("session")
+    assert store.get("session") is None
+
+
+def test_deleting_an_absent_key_is_not_an_error(store: EphemeralStore) -> None:
+    store.delete("nothing")
+
+
+@pytest.mark.parametrize("ttl", [0, -5])
+def test_a_ttl_below_one_second_is_refused(store: EphemeralStore, ttl: int) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.put("k", {}, ttl=ttl)
+
+
+def test_ping_succeeds_when_the_store_is_reachable(store: EphemeralStore) -> None:
+    store.ping()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda s: s.ping(),
+        lambda s: s.put("k", {}, 60),
+        lambda s: s.add("k", {}, 60),
+        lambda s: s.get("k"),
+        lambda s: s.take("k"),
+        lambda s: s.delete("k"),
+        lambda s: s.incr("k", 60),
+        lambda s: s.ttl("k"),
+    ],
+    ids=["ping", "put", "add", "get", "take", "delete", "incr", "ttl"],
+)
+def test_an_unreachable_redis_raises_ephemeral_store_unavailable(
+    operation: Callable[[EphemeralStore], object],
+) -> None:
+    store = RedisStore(f"redis://127.0.0.1:{_closed_port()}/0", "bridge-test:")
+    with pytest.raises(EphemeralStoreUnavailable, match="unavailable"):
+        operation(store)
+    store.close()
+
+
+def test_open_store_builds_the_memory_store(clock: FrozenClock) -> None:
+    assert isinstance(open_store("memory", clock=clock), MemoryStore)
+
+
+def test_open_store_builds_the_redis_store(redis_url: str, redis_prefix: str) -> None:
+    store = open_store("redis", redis_url=redis_url, prefix=redis_prefix)
+    assert isinstance(store, RedisStore)
+    store.ping()
+
+
+def test_open_store_needs_a_url_for_redis() -> None:
+    with pytest.raises(ValueError, match="redis_url"):
+        open_store("redis")
+
+
+def test_open_store_refuses_an_unknown_backend() -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        open_store("memcached")  # type: ignore[arg-type]
