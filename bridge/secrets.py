@@ -111,7 +111,8 @@ def load_secrets(settings: Settings, environ: Mapping[str, str]) -> Secrets:
         values[filename] = value
     if missing:
         problems.append(
-            f"{' and '.join(missing)} not set: with database_url set, the bridge does not generate "
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set: with "
+            "database_url set, the bridge does not generate "
             "secrets. Set BRIDGE_SECRET_KEY or BRIDGE_SECRET_KEY_FILE (at least "
             f"{MIN_SECRET_KEY_BYTES} random bytes) and BRIDGE_ENCRYPTION_KEYS or "
             "BRIDGE_ENCRYPTION_KEYS_FILE (kid:base64url-32-bytes[,kid2:...], first is primary)"
