@@ -1,0 +1,31 @@
+# Developer entry points. `make serve` starts the server, `make test` runs the tests,
+# `make lint` checks style and types. Each creates .venv with python3 when it is missing and
+# reinstalls the project only when pyproject.toml is newer than the install stamp.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: serve test lint install
+
+serve: $(STAMP)
+	$(BIN)/bridge serve
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[test,production]'
+	touch $@
