@@ -1,0 +1,46 @@
+"""Domain services over the shared ``database`` fixture (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.audit import AuditLog
+from bridge.clients import ClientService
+from bridge.clock import FrozenClock
+from bridge.crypto import Keyring
+from bridge.db.engine import Database
+from bridge.db.models import User
+from bridge.keys import SigningKeys
+from bridge.passwords import PasswordHasher
+from bridge.totp import TotpService
+from bridge.users import UserService
+
+
+@pytest.fixture
+def users(database: Database, password_hasher: PasswordHasher, clock: FrozenClock) -> UserService:
+    return UserService(database, password_hasher, clock)
+
+
+@pytest.fixture
+def alice(users: UserService) -> User:
+    return users.create("alice", email="alice@example.org", password="correct horse")
+
+
+@pytest.fixture
+def totp(database: Database, keyring: Keyring, clock: FrozenClock) -> TotpService:
+    return TotpService(database, keyring, clock, issuer_label="The Bridge")
+
+
+@pytest.fixture
+def clients(database: Database, clock: FrozenClock) -> ClientService:
+    return ClientService(database, clock)
+
+
+@pytest.fixture
+def audit(database: Database, clock: FrozenClock) -> AuditLog:
+    return AuditLog(database, clock)
+
+
+@pytest.fixture
+def signing_keys(database: Database, keyring: Keyring, clock: FrozenClock) -> SigningKeys:
+    return SigningKeys(database, keyring, clock, rotation_grace=3600)

@@ -1,0 +1,69 @@
+"""The audit log: append events, read them back newest first."""
+
+from __future__ import annotations
+
+from bridge.audit import AuditLog
+from bridge.clock import FrozenClock, as_utc
+
+
+def test_a_recorded_event_reads_back_with_every_field(audit: AuditLog, clock: FrozenClock) -> None:
+    audit.record(
+        "sign_in_failed",
+        user_id="u1",
+        actor_id="a1",
+        client_id="c1",
+        ip="203.0.113.7",
+        user_agent="Firefox",
+        mfa_factor_type="totp",
+        reason="wrong_code",
+        details={"attempt": 2},
+    )
+    (event,) = audit.events()
+    assert (event.event, event.user_id, event.actor_id, event.client_id) == (
+        "sign_in_failed",
+        "u1",
+        "a1",
+        "c1",
+    )
+    assert (event.ip, event.user_agent, event.mfa_factor_type, event.reason) == (
+        "203.0.113.7",
+        "Firefox",
+        "totp",
+        "wrong_code",
+    )
+    assert event.details == {"attempt": 2}
+    assert as_utc(event.occurred_at).timestamp() == clock()
+
+
+def test_events_are_listed_newest_first(audit: AuditLog, clock: FrozenClock) -> None:
+    audit.record("first")
+    clock.advance(1)
+    audit.record("second")
+    audit.record("third")  # same instant: insertion order decides
+    assert [e.event for e in audit.events()] == ["third", "second", "first"]
+
+
+def test_events_can_be_filtered_by_user_and_event(audit: AuditLog) -> None:
+    audit.record("sign_in_succeeded", user_id="u1")
+    audit.record("sign_in_failed", user_id="u1")
+    audit.record("sign_in_succeeded", user_id="u2")
+    assert len(audit.events(user_id="u1")) == 2
+    assert [e.user_id for e in audit.events(event="sign_in_succeeded", user_id="u2")] == ["u2"]
+
+
+def test_events_are_limited(audit: AuditLog) -> None:
+    for n in range(5):
+        audit.record(f"e{n}")
+    assert [e.event for e in audit.events(limit=2)] == ["e4", "e3"]
+
+
+def test_overlong_request_strings_are_clipped(audit: AuditLog) -> None:
+    audit.record("sign_in_failed", ip="x" * 200, reason="r" * 300)
+    (event,) = audit.events()
+    assert event.ip == "x" * 64
+    assert event.reason == "r" * 100
+
+
+def test_details_default_to_an_empty_object(audit: AuditLog) -> None:
+    audit.record("mfa_setup_succeeded")
+    assert audit.events()[0].details == {}
