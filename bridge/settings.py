@@ -41,6 +41,9 @@ __all__ = [
 ENV_PREFIX = "BRIDGE_"
 #: ``BRIDGE_*`` variables that are not settings: read by ``bridge.secrets``, the CLI or the tests.
 IGNORED_ENV = ("BRIDGE_CONFIG", "BRIDGE_SECRET_KEY", "BRIDGE_ENCRYPTION_KEYS", "BRIDGE_TEST_")
+#: Settings that may carry a password: refused with one in the file, and readable from a file
+#: named by ``<VARIABLE>_FILE`` (``BRIDGE_DATABASE_URL_FILE``) as well as from the variable.
+URL_KEYS = (("database_url",), ("ephemeral", "redis_url"))
 #: (argon2 memory cost in KiB, time cost): OWASP's argon2id rows; a setting must meet one.
 OWASP_ARGON2ID = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
 _SECRET_NAME = re.compile(r"secret|passw(or)?d|private|credential|(^|_)keys?$|_keys?_|token$")
@@ -183,9 +186,11 @@ class FlowSettings(_Section):
         if self.directory is not None:
             return self.directory
         spec = importlib.util.find_spec("flows")
-        if spec is None or not spec.submodule_search_locations:
-            raise SettingsError("flows.directory: the flows package is not installed")
-        return Path(next(iter(spec.submodule_search_locations))) / "builtin"
+        if spec is None or spec.origin is None:
+            # A namespace package: a folder named flows without __init__.py (tests/flows, say)
+            # comes first on sys.path and hides the real package.
+            raise SettingsError("flows.directory: cannot locate the installed flows package")
+        return Path(spec.origin).parent / "builtin"
 
 
 class Settings(_Section):
@@ -356,12 +361,12 @@ def _refuse_secrets(data: dict[str, Any], origins: Mapping[Key, str]) -> list[st
         if _SECRET_NAME.search(key[-1].lower()):
             problems.append(f"{origins.get(key, '?')}: {'.'.join(key)}: {hint}")
             del section[key[-1]]
-    for key in (("database_url",), ("ephemeral", "redis_url")):
+    for key in URL_KEYS:
         value = _get(data, key)
         if isinstance(value, str) and _has_password(value):
             problems.append(
                 f"{origins.get(key, '?')}: {'.'.join(key)}: contains a password; {hint} "
-                f"(set {ENV_PREFIX}{'__'.join(key).upper()} in the environment instead)"
+                f"(set {ENV_PREFIX}{'__'.join(key).upper()} or its _FILE variant instead)"
             )
     return problems
 
@@ -422,26 +427,39 @@ def _apply_environment(
     data: dict[str, Any], origins: dict[Key, str], environ: Mapping[str, str]
 ) -> list[str]:
     known = _env_names()
+    files = {f"{name}_FILE": key for name, key in known.items() if key in URL_KEYS}
     sections = {f"{ENV_PREFIX}{key[0]}".upper() for key in known.values() if len(key) == 2}
     problems = []
     for variable in sorted(environ):
         if not re.fullmatch(r"BRIDGE_[A-Z0-9_]+", variable) or variable.startswith(IGNORED_ENV):
             continue
-        key = known.get(variable)
+        key = known.get(variable) or files.get(variable)
         if key is None:
             if variable in sections:
                 problems.append(f"{variable}: is a section; set {variable}__<KEY> for each key")
             else:
-                close = difflib.get_close_matches(variable, known, n=1)
+                close = difflib.get_close_matches(variable, [*known, *files], n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
                 problems.append(f"{variable}: not a known setting{hint}")
             continue
+        if variable in files:
+            plain = variable.removesuffix("_FILE")
+            if plain in environ:
+                problems.append(f"{variable}: set either {plain} or {variable}, not both")
+                continue
+            try:
+                value: Any = Path(environ[variable]).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{variable}: cannot read {environ[variable]}: {exc}")
+                continue
+        else:
+            value = _yaml_scalar(environ[variable])
         target = data
         if len(key) == 2:
             target = data.setdefault(key[0], {})
             if not isinstance(target, dict):
                 continue  # the file's own error about this section is reported
-        target[key[-1]] = _yaml_scalar(environ[variable])
+        target[key[-1]] = value
         origins[key] = variable
     return problems
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
 
@@ -144,6 +145,15 @@ def test_nested_variables_use_a_double_underscore() -> None:
     assert settings.server.port == 9000
 
 
+def test_a_database_url_can_be_read_from_a_file(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://bridge:hunter2@db/bridge"
+    (tmp_path / "url").write_text(url + "\n")
+
+    settings = load_settings(None, {"BRIDGE_DATABASE_URL_FILE": str(tmp_path / "url")})
+
+    assert settings.database_url == url
+
+
 def test_an_empty_variable_is_yaml_null(tmp_path: Path) -> None:
     path = write(tmp_path / "bridge.yaml", "database_url: postgresql://db/bridge\n")
 
@@ -206,8 +216,10 @@ def test_a_relative_flow_directory_from_the_environment_is_read_from_the_working
 def test_without_a_flow_directory_the_built_in_flows_are_used() -> None:
     directory = load_settings(None, {}).flows.directory_resolved
 
-    assert directory.name == "builtin"
-    assert (directory.parent / "__init__.py").is_file()
+    assert (
+        directory
+        == Path(importlib.import_module("flows.context").__file__ or "").parent / "builtin"
+    )
 
 
 def test_bridge_config_names_the_file() -> None:

@@ -194,3 +194,27 @@ def test_a_bad_database_url_is_not_echoed() -> None:
     [line] = problems_in(None, BRIDGE_DATABASE_URL="bridge:hunter2@db")
 
     assert "hunter2" not in line
+
+
+def test_a_url_variable_and_its_file_together_are_refused(tmp_path: Path) -> None:
+    assert problems_in(
+        None, BRIDGE_DATABASE_URL="postgresql://db/x", BRIDGE_DATABASE_URL_FILE=str(tmp_path)
+    ) == [
+        "BRIDGE_DATABASE_URL_FILE: set either BRIDGE_DATABASE_URL or BRIDGE_DATABASE_URL_FILE, "
+        "not both"
+    ]
+
+
+def test_an_unreadable_url_file_is_named(tmp_path: Path) -> None:
+    [line] = problems_in(None, BRIDGE_EPHEMERAL__REDIS_URL_FILE=str(tmp_path / "absent"))
+
+    assert line.startswith(f"BRIDGE_EPHEMERAL__REDIS_URL_FILE: cannot read {tmp_path / 'absent'}")
+
+
+def test_a_bad_url_from_a_file_names_the_variable_and_hides_the_value(tmp_path: Path) -> None:
+    (tmp_path / "url").write_text("bridge:hunter2@db\n")
+
+    assert problems_in(None, BRIDGE_DATABASE_URL_FILE=str(tmp_path / "url")) == [
+        "BRIDGE_DATABASE_URL_FILE: database_url: must be a SQLAlchemy URL such as "
+        "postgresql+psycopg://host/db"
+    ]
