@@ -51,6 +51,9 @@ class PasswordCheck:
 
     user_id: str | None
     reason: str | None = None  # "unknown_user", "wrong_password", "disabled", ...
+    # On failure, the account the username named, if it exists (for the audit log and lockout
+    # counters only; it never means the check passed).
+    known_user_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,122 @@
+"""The flow model: a tree of executions, parsed once from YAML into frozen objects.
+
+Every execution has a ``path``: its indexes from the root joined by dots ("1.0" is the first
+child of the second top-level execution). Paths are stable for a given file and are what the
+flow state and the messages refer to. The root level itself has the path "".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flows.conditions import ConditionExpr
+from flows.steps.base import AnyStep
+
+
+class Requirement(StrEnum):
+    REQUIRED = "required"  # must succeed
+    ALTERNATIVE = "alternative"  # one of the level's alternatives must succeed
+    CONDITIONAL = "conditional"  # runs as required when all its ``when`` conditions hold
+    DISABLED = "disabled"  # ignored
+
+
+@dataclass(frozen=True)
+class StepExecution:
+    """A step in the tree: ``type: password``."""
+
+    path: str
+    requirement: Requirement
+    step: AnyStep
+    when: tuple[ConditionExpr, ...] = ()
+    label: str | None = None
+    line: int = 0
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.step.label
+
+    def first_step(self) -> StepExecution | None:
+        return self if self.requirement is not Requirement.DISABLED else None
+
+
+@dataclass(frozen=True)
+class SubFlow:
+    """A sub-flow in the tree: ``flow: [...]``."""
+
+    path: str
+    requirement: Requirement
+    children: tuple[Execution, ...]
+    when: tuple[ConditionExpr, ...] = ()
+    label: str | None = None
+    line: int = 0
+
+    @property
+    def display_label(self) -> str:
+        if self.label:
+            return self.label
+        first = self.first_step()
+        return first.display_label if first else "Another way"
+
+    def first_step(self) -> StepExecution | None:
+        if self.requirement is Requirement.DISABLED:
+            return None
+        for child in self.children:
+            found = child.first_step()
+            if found is not None:
+                return found
+        return None
+
+
+Execution = StepExecution | SubFlow
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A named login flow. ``digest`` changes whenever the tree does (see ``FlowState``)."""
+
+    id: str
+    steps: tuple[Execution, ...]
+    source: str = "<memory>"
+    line: int = 0
+    digest: str = ""
+
+    def find(self, path: str) -> Execution:
+        """The execution at ``path``; ``KeyError`` if there is none."""
+        try:
+            indexes = [int(part) for part in path.split(".")]
+        except ValueError:
+            raise KeyError(path) from None
+        level: tuple[Execution, ...] = self.steps
+        found: Execution | None = None
+        for index in indexes:
+            if not 0 <= index < len(level):
+                raise KeyError(path)
+            found = level[index]
+            level = found.children if isinstance(found, SubFlow) else ()
+        assert found is not None
+        return found
+
+    def walk(self) -> list[Execution]:
+        """Every execution, depth first in document order."""
+        out: list[Execution] = []
+        stack = list(reversed(self.steps))
+        while stack:
+            execution = stack.pop()
+            out.append(execution)
+            if isinstance(execution, SubFlow):
+                stack.extend(reversed(execution.children))
+        return out
+
+
+def parent_path(path: str) -> str:
+    """The path of the level that holds ``path`` ("" for a top-level execution)."""
+    return path.rpartition(".")[0]
+
+
+def key_path(path: str) -> str:
+    """The YAML key path of an execution path: "1.0" -> "steps[1].flow[0]"."""
+    if not path:
+        return "steps"
+    first, *rest = path.split(".")
+    return f"steps[{first}]" + "".join(f".flow[{index}]" for index in rest)

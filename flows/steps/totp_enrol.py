@@ -1,0 +1,84 @@
+"""``totp_enrol``: set up an authenticator app and prove it with one code (R2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flows.results import Challenge, Done, Failure, Resolution, Retry, StepResult
+from flows.steps.base import NoConfig, Step, StepContext
+from flows.steps.totp import INVALID_CODE, MISSING_CODE, normalise_code
+
+ENROL_INVALID = (
+    "That code did not match. Add the key to your authenticator app, "
+    "then enter the 6-digit code it shows now."
+)
+
+
+class TotpEnrolStep(Step[NoConfig]):
+    """Enrol a TOTP credential; when done, the user holds an active one AND proved it now.
+
+    That postcondition is why an already enrolled user is not waved through: skipping
+    (``NotApplicable``) would deny a required step, and a silent ``Done()`` would let a flow
+    whose only second factor is this step finish without one. So:
+
+    - a code was already proven in this login: ``Done()``, nothing to ask;
+    - an enrolment is under way (in the scratch data): show the same key again, so a page
+      reload does not invalidate what the user has already scanned;
+    - the user already has an active credential (an admin put this step where it is always
+      reached, or the user enrolled in another tab): ask for a code from that app
+      (``data["mode"] == "verify"``), judged like ``totp``;
+    - otherwise start an enrolment once and show its key (``data["mode"] == "enrol"``, with
+      ``secret`` and ``otpauth_uri``); a confirmed code activates it and proves ``otp``.
+
+    Nothing is started for a non-interactive request: the executor denies it anyway.
+    """
+
+    type = "totp_enrol"
+    label = "Set up an authenticator app"
+    needs_user = True
+
+    def challenge(self, ctx: StepContext) -> Challenge | Resolution:
+        if "otp" in ctx.proven:
+            return Done()
+        user_id = ctx.require_user()
+        if "credential_id" in ctx.scratch:
+            return self._show_offer(ctx)
+        facts = ctx.directory.user_facts(user_id)
+        if facts is not None and facts.has_totp:
+            return self.ask(ctx, {"mode": "verify"})
+        if not ctx.request.interactive:
+            return self.ask(ctx, {"mode": "enrol"})
+        offer = ctx.directory.start_totp_enrolment(user_id)
+        ctx.scratch.update(
+            credential_id=offer.credential_id,
+            secret=offer.secret,
+            otpauth_uri=offer.otpauth_uri,
+        )
+        return self._show_offer(ctx)
+
+    def submit(self, ctx: StepContext, answer: Mapping[str, str]) -> StepResult:
+        user_id = ctx.require_user()
+        code = normalise_code(answer.get("code", ""))
+        if not code:
+            return Retry(errors=(MISSING_CODE,))
+        credential_id = ctx.scratch.get("credential_id")
+        if credential_id is None:
+            if ctx.directory.verify_totp(user_id, code):
+                return Done(amr=("otp",))
+            return Retry(errors=(INVALID_CODE,), failure=Failure("invalid_code", "otp", user_id))
+        if ctx.directory.confirm_totp_enrolment(user_id, credential_id, code):
+            # The secret has no business in the flow state any longer.
+            ctx.scratch.pop("secret", None)
+            ctx.scratch.pop("otpauth_uri", None)
+            return Done(amr=("otp",))
+        return Retry(errors=(ENROL_INVALID,), failure=Failure("invalid_code", "otp", user_id))
+
+    def _show_offer(self, ctx: StepContext) -> Challenge:
+        return self.ask(
+            ctx,
+            {
+                "mode": "enrol",
+                "secret": ctx.scratch.get("secret", ""),
+                "otpauth_uri": ctx.scratch.get("otpauth_uri", ""),
+            },
+        )

@@ -1,0 +1,20 @@
+"""Fixtures for the flow engine's tests (pure Python: no database, no Redis)."""
+
+from __future__ import annotations
+
+import pytest
+from flowkit import FakeDirectory, FakeUser
+
+from flows import Flow, builtin_flows_dir, load_flows
+
+
+@pytest.fixture
+def directory() -> FakeDirectory:
+    fake = FakeDirectory()
+    fake.add(FakeUser("u-alice", "alice", "correct horse"))
+    return fake
+
+
+@pytest.fixture
+def browser() -> Flow:
+    return load_flows(builtin_flows_dir()).get("browser")
