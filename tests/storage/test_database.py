@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from bridge.db.engine import Database, normalise_url
 from bridge.db.models import Base, TotpCredential, User
@@ -100,3 +100,25 @@ def test_a_plain_postgresql_url_means_psycopg_3(scheme: str) -> None:
 
 def test_an_explicit_driver_is_kept() -> None:
     assert normalise_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+
+
+def test_timestamps_read_back_as_aware_utc(database: Database) -> None:
+    berlin = timezone(timedelta(hours=1))
+    with database.session() as session:
+        session.add(
+            User(
+                id="u1",
+                username="alice",
+                created_at=datetime(2026, 1, 1, 13, 0, tzinfo=berlin),
+                updated_at=NOW,
+            )
+        )
+    with database.session() as session:
+        user = session.get_one(User, "u1")
+    assert user.created_at == datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    assert user.created_at.tzinfo == UTC
+
+
+def test_a_naive_timestamp_is_refused(database: Database) -> None:
+    with pytest.raises(StatementError, match="naive datetime"), database.session() as session:
+        session.add(User(id="u1", username="a", created_at=datetime(2026, 1, 1), updated_at=NOW))
