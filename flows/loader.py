@@ -218,7 +218,7 @@ class _Parser:
             except yaml.MarkedYAMLError as exc:
                 mark = exc.problem_mark or exc.context_mark
                 line = int(mark.line) + 1 if mark is not None else 0
-                problem = exc.problem or exc.context or "syntax error"
+                problem = "; ".join(filter(None, [exc.context, exc.problem])) or "syntax error"
                 self.issue(line, "", f"invalid YAML: {problem}")
                 raise self.fail() from None
             except yaml.YAMLError as exc:

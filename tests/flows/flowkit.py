@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -141,9 +141,6 @@ class Login:
 
     def try_another_way(self, path: str) -> Outcome:
         return self._call(lambda state, ctx: try_another_way(self.flow, state, ctx, path))
-
-    def with_request(self, **changes: object) -> Login:
-        return Login(self.flow, self.directory, replace(self.request, **changes), self.session)
 
 
 def write(directory: Path, name: str, text: str) -> Path:
