@@ -291,12 +291,10 @@ class _Parser:
         if any(child is None for child in children):
             return None
         done = tuple(child for child in children if child is not None)
-        self.check_mixed_level(done, node, keypath)
+        self.check_mixed_level(done)
         return done
 
-    def check_mixed_level(
-        self, children: tuple[Execution, ...], node: yaml.Node, keypath: str
-    ) -> None:
+    def check_mixed_level(self, children: tuple[Execution, ...]) -> None:
         alternatives = [c for c in children if c.requirement is Requirement.ALTERNATIVE]
         others = [
             c for c in children if c.requirement in (Requirement.REQUIRED, Requirement.CONDITIONAL)
