@@ -19,7 +19,8 @@ import yaml
 from pydantic import ValidationError
 
 from flows import registry as registries
-from flows.conditions import AllOf, AnyCondition, AnyOf, ConditionExpr, Not, needs_user
+from flows.checks import user_order_issues
+from flows.conditions import AllOf, AnyCondition, AnyOf, ConditionExpr, Not
 from flows.errors import ConfigIssue, FlowConfigError, UnknownFlow
 from flows.model import Execution, Flow, Requirement, StepExecution, SubFlow, key_path
 from flows.registry import Registry
@@ -270,7 +271,8 @@ class _Parser:
             line=_line(entries["id"][0]),
             digest=_digest(self.value(root)),
         )
-        _UserOrder(self).check_level(flow.steps, identified=False)
+        for line, path, message in user_order_issues(flow):
+            self.issue(line, path, message)
         return flow
 
     def level(
@@ -443,46 +445,6 @@ class _Parser:
             return None
         config = self.config(cls.config_model, config_node, at, keypath, name)
         return None if config is None else cls(config)
-
-
-class _UserOrder:
-    """Reject steps and conditions that need a user where no earlier step can identify one."""
-
-    def __init__(self, parser: _Parser) -> None:
-        self.parser = parser
-
-    def check_level(self, children: tuple[Execution, ...], identified: bool) -> bool:
-        active = [c for c in children if c.requirement is not Requirement.DISABLED]
-        if active and all(c.requirement is Requirement.ALTERNATIVE for c in active):
-            # Each alternative starts from what was known before the level.
-            found = [self.check(child, identified) for child in active]
-            return identified or any(found)
-        for child in active:
-            identified = self.check(child, identified)
-        return identified
-
-    def check(self, execution: Execution, identified: bool) -> bool:
-        keypath = key_path(execution.path)
-        if not identified:
-            for index, expr in enumerate(execution.when):
-                if needs_user(expr):
-                    self.parser.issue(
-                        execution.line,
-                        f"{keypath}.when[{index}]",
-                        "this condition asks about the user, but no step before it can "
-                        "identify one",
-                    )
-        if isinstance(execution, StepExecution):
-            step = execution.step
-            if step.needs_user and not identified:
-                self.parser.issue(
-                    execution.line,
-                    keypath,
-                    f"step {step.type!r} needs an identified user, but no step before it "
-                    "can identify one (put it after a step such as 'password')",
-                )
-            return identified or step.identifies_user
-        return self.check_level(execution.children, identified)
 
 
 def _freeze(value: Any) -> Any:
