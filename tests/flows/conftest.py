@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flowkit import FakeDirectory, FakeUser
 
 from flows import Flow, builtin_flows_dir, load_flows
+from tests.flows.flowkit import FakeDirectory, FakeUser
 
 
 @pytest.fixture

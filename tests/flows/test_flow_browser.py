@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from flowkit import GOOD_CODE, NOW, FakeDirectory, FakeUser, Login
 
 from flows import (
     Completed,
@@ -17,6 +16,7 @@ from flows import (
 )
 from flows.steps.password import INCORRECT, MISSING
 from flows.steps.totp import INVALID_CODE
+from tests.flows.flowkit import GOOD_CODE, NOW, FakeDirectory, FakeUser, Login
 
 PASSWORD, ENROL, TOTP = "1.0", "1.1.0.0", "1.1.1"
 

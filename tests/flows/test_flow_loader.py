@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flowkit import write
 
 from flows import (
     FlowConfigError,
@@ -19,6 +18,7 @@ from flows import (
 )
 from flows.conditions import AnyOf, MfaRequired, Not, UserHasTotp
 from flows.steps import CookieConfig, CookieStep, NoConfig
+from tests.flows.flowkit import write
 
 FILE = "config/flows/test.yaml"
 

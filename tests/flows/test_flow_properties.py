@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flowkit import GOOD_CODE, FakeDirectory, FakeUser, Login
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flows import Completed, Denied, NeedsInput, builtin_flows_dir, load_flows
+from tests.flows.flowkit import GOOD_CODE, FakeDirectory, FakeUser, Login
 
 BROWSER = load_flows(builtin_flows_dir()).get("browser")
 PATHS = st.sampled_from(["0", "1", "1.0", "1.1", "1.1.0.0", "1.1.1", "9"])

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flowkit import FakeDirectory, Login, scripted_flow
 
 from flows import Completed, Denied, NeedsInput, Outcome
+from tests.flows.flowkit import FakeDirectory, Login, scripted_flow
 
 
 def summary(outcome: Outcome) -> tuple[object, ...]:

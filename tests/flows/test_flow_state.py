@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-from flowkit import NOW, FakeDirectory, Login
 
 from flows import (
     STATE_VERSION,
@@ -19,6 +18,7 @@ from flows import (
     load_flow_text,
     start,
 )
+from tests.flows.flowkit import NOW, FakeDirectory, Login
 
 
 def mid_flow_state(browser: Flow, directory: FakeDirectory) -> dict[str, Any]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from importlib.metadata import EntryPoint
 
 import pytest
-from flowkit import GOOD_CODE, NOW, FakeDirectory, FakeUser, Flag, Login, ScriptedStep
 
 from flows import (
     Completed,
@@ -21,6 +20,7 @@ from flows import registry as registry_module
 from flows.conditions import AllOf, AnyOf, MfaRequired, Not, UserHasTotp, evaluate
 from flows.registry import RegistryError, default_conditions, default_steps
 from flows.steps import NoConfig, PasswordStep
+from tests.flows.flowkit import GOOD_CODE, NOW, FakeDirectory, FakeUser, Flag, Login, ScriptedStep
 
 SECOND_FACTOR_ONLY = """\
 id: enrol-always
@@ -147,10 +147,12 @@ def test_plugins_are_registered_from_entry_points_once(
     fake = FakeEntryPoints(
         {
             registry_module.STEP_GROUP: [
-                EntryPoint("scripted", "flowkit:ScriptedStep", registry_module.STEP_GROUP)
+                EntryPoint(
+                    "scripted", "tests.flows.flowkit:ScriptedStep", registry_module.STEP_GROUP
+                )
             ],
             registry_module.CONDITION_GROUP: [
-                EntryPoint("flag", "flowkit:Flag", registry_module.CONDITION_GROUP)
+                EntryPoint("flag", "tests.flows.flowkit:Flag", registry_module.CONDITION_GROUP)
             ],
         }
     )
@@ -169,7 +171,9 @@ def test_an_entry_point_whose_name_differs_from_the_type_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     group = registry_module.STEP_GROUP
-    fake = FakeEntryPoints({group: [EntryPoint("other", "flowkit:ScriptedStep", group)]})
+    fake = FakeEntryPoints(
+        {group: [EntryPoint("other", "tests.flows.flowkit:ScriptedStep", group)]}
+    )
     monkeypatch.setattr(registry_module, "entry_points", fake)
     with pytest.raises(RegistryError, match="whose type is 'scripted'"):
         default_steps().load_entry_points()
