@@ -1,0 +1,114 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from bridge import browser
+from bridge.clock import Clock
+from bridge.context import Bridge
+from bridge.ephemeral.base import EphemeralStoreUnavailable
+from bridge.oidc.endpoints import (
+    BridgeEndSessionEndpoint,
+    BridgeIntrospectionEndpoint,
+    BridgeRevocationEndpoint,
+    build_resource_protector,
+)
+from bridge.oidc.server import build_authorization_server
+from bridge.secrets import load_secrets
+from bridge.services import Services, build_services
+from bridge.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+JSON_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    """Build the app. Without arguments it reads ``BRIDGE_CONFIG`` and the environment."""
+    if services is None:
+        if settings is None:
+            config = os.environ.get("BRIDGE_CONFIG")
+            settings = load_settings(Path(config) if config else None, os.environ)
+        services = build_services(settings, load_secrets(settings, os.environ), clock)
+    settings = services.settings
+
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=services.secrets.secret_key,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    services.keys.ensure_active()
+    oauth = build_authorization_server(services)
+    oauth.register_endpoint(BridgeRevocationEndpoint(services))
+    oauth.register_endpoint(BridgeIntrospectionEndpoint(services))
+    oauth.register_endpoint(BridgeEndSessionEndpoint(services))
+    app.extensions["bridge"] = Bridge(
+        services=services, oauth=oauth, protector=build_resource_protector(services)
+    )
+
+    from bridge.login.views import bp as login_bp
+    from bridge.oidc.views import bp as oidc_bp
+
+    app.register_blueprint(oidc_bp)
+    app.register_blueprint(login_bp)
+    browser.install(app, settings.issuer)
+    _install_error_handlers(app)
+
+    @app.get("/health")
+    def health() -> Any:
+        services.store.ping()
+        services.db.ping()
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(JSON_PATHS)
+
+
+def _install_error_handlers(app: Flask) -> None:
+    @app.errorhandler(EphemeralStoreUnavailable)
+    @app.errorhandler(OperationalError)
+    def unavailable(error: Exception) -> Any:
+        # Fail closed: nobody gets in while a store that holds the rules is unreachable.
+        log.error("store unavailable: %s", error)
+        if _wants_json():
+            return jsonify(
+                {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
+            ), 503
+        return render_template(
+            "error.html",
+            title="Sign-in is temporarily unavailable",
+            message="The bridge cannot reach its storage right now. Please try again shortly.",
+        ), 503
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if error.description == "csrf":
+            title = "This form has expired"
+            message = (
+                "The form was sent without a valid security token (it may be old, or it was "
+                "sent from another site). Go back, reload the page and try again."
+            )
+        else:
+            title = error.name
+            message = error.description or ""
+        if _wants_json():
+            return jsonify({"error": "invalid_request", "error_description": message}), status
+        return render_template("error.html", title=title, message=message), status

@@ -1,0 +1,235 @@
+"""The ``bridge`` command: serve, migrate, and manage users, clients and keys."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.services import Services, build_services
+
+DEFAULT_ISSUER = "http://127.0.0.1:8000"
+
+
+class Context:
+    """Loads settings and services on first use, so ``--help`` needs neither."""
+
+    def __init__(self, config: Path | None) -> None:
+        self.config = config
+        self._services: Services | None = None
+
+    def services(self) -> Services:
+        if self._services is None:
+            from bridge.secrets import load_secrets
+            from bridge.settings import SettingsError, load_settings
+            from flows import FlowConfigError
+
+            try:
+                settings = load_settings(self.config, os.environ)
+                secrets = load_secrets(settings, os.environ)
+                self._services = build_services(settings, secrets)
+            except SettingsError as error:
+                raise click.ClickException(f"configuration error:\n{error}") from error
+            except FlowConfigError as error:
+                raise click.ClickException(f"flow error:\n{error}") from error
+        return self._services
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group()
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BRIDGE_CONFIG",
+    help="YAML configuration file (default: embedded defaults; env BRIDGE_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """The bridge: an OpenID Connect provider with YAML login flows and TOTP."""
+    ctx.obj = Context(config)
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on (default from config: 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default from config: 8000).")
+@pass_context
+def serve(ctx: Context, host: str | None, port: int | None) -> None:
+    """Run the bridge in one process (creates and migrates the database on first start)."""
+    from waitress import serve as waitress_serve
+
+    from bridge.app import create_app
+
+    services = ctx.services()
+    settings = services.settings
+    server = settings.server.model_copy(
+        update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    )
+    if settings.issuer == DEFAULT_ISSUER and (server.host, server.port) != ("127.0.0.1", 8000):
+        # No issuer configured: name the address actually served.
+        shown_host = "127.0.0.1" if server.host in ("0.0.0.0", "::") else server.host  # noqa: S104
+        issuer = f"http://{shown_host}:{server.port}"
+        services.settings = settings.model_copy(update={"issuer": issuer, "server": server})
+    services.db.upgrade()
+    app = create_app(services=services)
+    click.echo(f"The bridge is serving {services.settings.issuer}")
+    click.echo(f"  account page: {services.settings.issuer}/account")
+    click.echo(f"  discovery:    {services.settings.issuer}/.well-known/openid-configuration")
+    click.echo(f"  listening on {server.host}:{server.port} (Ctrl+C to stop)")
+    waitress_serve(app, host=server.host, port=server.port, threads=server.threads, ident="bridge")
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_context
+def db_upgrade(ctx: Context) -> None:
+    """Create or migrate the database schema to the newest version."""
+    ctx.services().db.upgrade()
+    click.echo("database is up to date")
+
+
+@main.group()
+def user() -> None:
+    """People who sign in."""
+
+
+def _read_password(stdin: bool) -> str:
+    if stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return str(password)
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--email", required=True, help="The user's e-mail address.")
+@click.option("--name", help="Display name.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_context
+def user_add(
+    ctx: Context, username: str, email: str, name: str | None, password_stdin: bool
+) -> None:
+    """Create a user."""
+    from bridge.users import UserExists, WeakPassword
+
+    services = ctx.services()
+    password = _read_password(password_stdin)
+    try:
+        created = services.users.create(username, email=email, password=password, name=name)
+    except (UserExists, WeakPassword, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created user {created.username} ({created.id})")
+
+
+@user.command("list")
+@pass_context
+def user_list(ctx: Context) -> None:
+    """List users with their 2FA status."""
+    services = ctx.services()
+    for record in services.users.list():
+        mfa = "totp" if services.totp.has_totp(record.id) else "-"
+        click.echo(f"{record.username}\t{record.email or '-'}\t{mfa}\t{record.id}")
+
+
+@user.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_context
+def user_set_password(ctx: Context, username: str, password_stdin: bool) -> None:
+    """Set a user's password."""
+    from bridge.users import UnknownUser, WeakPassword
+
+    services = ctx.services()
+    password = _read_password(password_stdin)
+    try:
+        services.users.set_password(username, password)
+    except (UnknownUser, WeakPassword, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"password set for {username}")
+
+
+@main.group()
+def client() -> None:
+    """Relying parties (applications) that send users to the bridge."""
+
+
+@client.command("add")
+@click.option("--name", required=True, help="A name people recognise.")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
+@click.option("--public", is_flag=True, help="A client that cannot keep a secret (SPA, app).")
+@click.option("--json", "as_json", is_flag=True, help="Print the id and secret as JSON.")
+@pass_context
+def client_add(
+    ctx: Context,
+    name: str,
+    redirect_uris: tuple[str, ...],
+    logout_uris: tuple[str, ...],
+    public: bool,
+    as_json: bool,
+) -> None:
+    """Register a client; its secret is shown once."""
+    from bridge.clients import InvalidClient
+
+    services = ctx.services()
+    try:
+        record, secret = services.clients.add(
+            name, list(redirect_uris), public=public, post_logout_redirect_uris=list(logout_uris)
+        )
+    except InvalidClient as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps({"client_id": record.id, "client_secret": secret}))
+        return
+    click.echo(f"client_id:     {record.id}")
+    if secret:
+        click.echo(f"client_secret: {secret}")
+        click.echo("Store the secret now: it is not shown again.")
+
+
+@client.command("list")
+@pass_context
+def client_list(ctx: Context) -> None:
+    """List registered clients."""
+    for record in ctx.services().clients.list():
+        kind = "public" if record.public else "confidential"
+        click.echo(f"{record.id}\t{record.name}\t{kind}\t{' '.join(record.redirect_uris)}")
+
+
+@main.group()
+def keys() -> None:
+    """ID token signing keys."""
+
+
+@keys.command("rotate")
+@pass_context
+def keys_rotate(ctx: Context) -> None:
+    """Start signing with a new key; the old one stays published for the grace period."""
+    services = ctx.services()
+    services.db.upgrade()
+    services.keys.ensure_active()
+    kid = services.keys.rotate()
+    click.echo(f"new signing key {kid}")
+
+
+@main.group("flows")
+def flows_group() -> None:
+    """Login flows."""
+
+
+@flows_group.command("check")
+@pass_context
+def flows_check(ctx: Context) -> None:
+    """Load and validate every flow; exit non-zero with the problems if any."""
+    services = ctx.services()
+    for flow_id in services.flows.ids():
+        click.echo(f"ok: {flow_id}")

@@ -1,0 +1,226 @@
+"""Login pages: render the flow's current challenge, pass answers to it, act on its end.
+
+The views only translate HTTP to the flow engine and back; the flow decides what comes next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from flask import Blueprint, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+import flows
+from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token, ensure_browser_id
+from bridge.context import bridge
+from bridge.login.pending import PendingLogin, PendingLoginError
+from bridge.oidc.adapters import AuthenticatedUser
+from bridge.oidc.authorize import answer, error_redirect
+from bridge.services import Services
+from flows.context import ExistingSession, LoginRequest
+
+bp = Blueprint("login", __name__)
+
+FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
+
+
+def _session_token(s: Services) -> str | None:
+    return request.cookies.get(s.settings.session.cookie_name)
+
+
+def _existing_session(s: Services) -> ExistingSession | None:
+    session = s.sessions.get(_session_token(s))
+    if session is None:
+        return None
+    return ExistingSession(session.user_id, session.amr, session.auth_time, session.acr)
+
+
+def _context(s: Services) -> flows.RunContext:
+    return flows.RunContext(directory=s.directory, session=_existing_session(s), now=int(s.clock()))
+
+
+def _error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
+    return render_template("error.html", title=title, message=message), status
+
+
+def _audit_failure(s: Services, pending: PendingLogin, failure: flows.Failure | None) -> None:
+    if failure is None:
+        return
+    s.audit.record(
+        "sign_in_failed",
+        user_id=failure.user_id,
+        client_id=pending.flow.request.client_id,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        mfa_factor_type=FACTOR_TYPES.get(failure.factor or "", failure.factor),
+        reason=failure.reason,
+    )
+
+
+def _render_challenge(
+    s: Services, flow_id: str, pending: PendingLogin, challenge: flows.Challenge
+) -> str:
+    errors = list(challenge.errors) + pending.errors.pop(challenge.path, [])
+    qr_svg = None
+    if challenge.step == "totp_enrol":
+        qr_svg = segno.make(challenge.data["otpauth_uri"], error="m").svg_inline(scale=5)
+    return render_template(
+        f"login/{challenge.step}.html",
+        flow_id=flow_id,
+        challenge=challenge,
+        data=challenge.data,
+        errors=errors,
+        qr_svg=qr_svg,
+        csrf_token=csrf_token(s.secrets.secret_key),
+        client=pending.continuation.get("params", {}).get("client_id"),
+    )
+
+
+def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.FlowResult) -> Any:
+    if not s.pending.finish(flow_id):
+        return _error_page("This login has already finished", "Please start again.")
+    current = s.sessions.get(_session_token(s))
+    reuse = (
+        current is not None
+        and current.user_id == result.user_id
+        and current.auth_time == result.auth_time
+    )
+    new_token = None
+    if not reuse:
+        # A fresh login always gets a fresh session id (no session fixation).
+        s.sessions.end(_session_token(s))
+        new_token = s.sessions.create(result.user_id, result.amr, result.auth_time, result.acr)
+        s.audit.record(
+            "sign_in_succeeded",
+            user_id=result.user_id,
+            client_id=pending.flow.request.client_id,
+            ip=request.remote_addr,
+            user_agent=request.user_agent.string,
+            mfa_factor_type="totp" if "otp" in result.amr else "none",
+            details={"amr": list(result.amr)},
+        )
+    continuation = pending.continuation
+    if continuation["kind"] == "authorize":
+        user = AuthenticatedUser(result.user_id, result.amr, result.auth_time, result.acr)
+        b = bridge()
+        response = answer(b.oauth, s.settings.issuer, continuation["params"], user)
+    else:
+        response = redirect(url_for("login.account"), code=303)
+    if new_token is not None:
+        response.set_cookie(
+            s.settings.session.cookie_name,
+            new_token,
+            max_age=s.settings.session.lifetime,
+            httponly=True,
+            secure=cookies_are_secure(s.settings.issuer),
+            samesite="Lax",
+            path="/",
+        )
+    return response
+
+
+def _deny(s: Services, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Any:
+    s.pending.finish(flow_id)
+    continuation = pending.continuation
+    if continuation["kind"] == "authorize":
+        error = "login_required" if outcome.reason == "login_required" else "access_denied"
+        return error_redirect(s.settings.issuer, continuation["params"], error, outcome.message)
+    return _error_page("Sign-in stopped", outcome.message, 403)
+
+
+def _respond(
+    s: Services, flow_id: str, pending: PendingLogin, outcome: flows.Outcome, *, posted: bool
+) -> Any:
+    _audit_failure(s, pending, outcome.failure)
+    if isinstance(outcome, flows.NeedsInput):
+        challenge = outcome.challenge
+        if posted:
+            if challenge.errors:
+                pending.errors[challenge.path] = list(challenge.errors)
+            s.pending.save(flow_id, pending)
+            return redirect(url_for("login.step", flow_id=flow_id), code=303)
+        page = _render_challenge(s, flow_id, pending, challenge)
+        s.pending.save(flow_id, pending)
+        return page
+    if isinstance(outcome, flows.Completed):
+        return _finish(s, flow_id, pending, outcome.result)
+    if isinstance(outcome, flows.Denied):
+        return _deny(s, flow_id, pending, outcome)
+    if isinstance(outcome, flows.RedirectTo):
+        s.pending.save(flow_id, pending)
+        return redirect(outcome.url, code=303)
+    raise TypeError(f"unknown flow outcome {outcome!r}")
+
+
+def _load(s: Services, flow_id: str) -> PendingLogin | tuple[str, int]:
+    try:
+        return s.pending.load(flow_id, browser_id())
+    except PendingLoginError as problem:
+        return _error_page("Please sign in again", str(problem))
+    except flows.FlowStateError:
+        return _error_page(
+            "Please sign in again", "This login was started by an older version of the bridge."
+        )
+
+
+@bp.get("/login/<flow_id>")
+def step(flow_id: str) -> Any:
+    s = bridge().services
+    loaded = _load(s, flow_id)
+    if not isinstance(loaded, PendingLogin):
+        return loaded
+    flow = s.flows.get(loaded.flow.flow_id)
+    outcome = flows.advance(flow, loaded.flow, _context(s))
+    return _respond(s, flow_id, loaded, outcome, posted=False)
+
+
+@bp.post("/login/<flow_id>")
+def answer_step(flow_id: str) -> Any:
+    s = bridge().services
+    check_csrf(s.secrets.secret_key)
+    loaded = _load(s, flow_id)
+    if not isinstance(loaded, PendingLogin):
+        return loaded
+    flow = s.flows.get(loaded.flow.flow_id)
+    path = request.form.get("path", "")
+    ctx = _context(s)
+    if "try_another_way" in request.form:
+        outcome = flows.try_another_way(flow, loaded.flow, ctx, request.form["try_another_way"])
+    else:
+        answer_fields = {k: v for k, v in request.form.items() if k not in ("csrf_token", "path")}
+        outcome = flows.submit(flow, loaded.flow, ctx, path, answer_fields)
+        if any(done.step == "totp_enrol" for done in outcome.done):
+            s.audit.record(
+                "mfa_setup_succeeded",
+                user_id=loaded.flow.user_id,
+                client_id=loaded.flow.request.client_id,
+                ip=request.remote_addr,
+                user_agent=request.user_agent.string,
+                mfa_factor_type="totp",
+            )
+    return _respond(s, flow_id, loaded, outcome, posted=True)
+
+
+@bp.get("/")
+def home() -> WerkzeugResponse:
+    return redirect(url_for("login.account"), code=302)
+
+
+@bp.get("/account")
+def account() -> Any:
+    s = bridge().services
+    session = s.sessions.get(_session_token(s))
+    user = s.users.get(session.user_id) if session else None
+    if session is None or user is None:
+        flow = s.flows.get(s.settings.flows.browser)
+        state = flows.start(flow, LoginRequest(), int(s.clock()))
+        flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "account"})
+        return redirect(url_for("login.step", flow_id=flow_id), code=302)
+    return render_template(
+        "account.html",
+        user=user,
+        session=session,
+        has_totp=s.totp.has_totp(user.id),
+        csrf_token=csrf_token(s.secrets.secret_key),
+    )

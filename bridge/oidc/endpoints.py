@@ -1,0 +1,136 @@
+"""Revocation (RFC 7009), introspection (RFC 7662), userinfo and RP-initiated logout."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7662 import IntrospectionEndpoint
+from authlib.oidc.rpinitiated import EndSessionEndpoint
+
+from bridge.oidc.adapters import (
+    AuthenticatedUser,
+    IssuedAccessToken,
+    IssuedRefreshToken,
+    OAuthClient,
+)
+from bridge.services import Services
+
+TokenRecord = IssuedAccessToken | IssuedRefreshToken
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+def find_token(services: Services, token: str, hint: str | None) -> TokenRecord | None:
+    """Look a token up by the hint first, then the other kind (RFC 7009 §2.1)."""
+    order = (
+        ["refresh_token", "access_token"]
+        if hint == "refresh_token"
+        else [
+            "access_token",
+            "refresh_token",
+        ]
+    )
+    for kind in order:
+        if kind == "access_token":
+            access = services.tokens.access_token(token)
+            if access is not None:
+                return IssuedAccessToken(access)
+        else:
+            refresh = services.tokens.refresh_token(token)
+            if refresh is not None:
+                return IssuedRefreshToken(refresh, token)
+    return None
+
+
+class BridgeRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
+        return find_token(self.services, token_string, token_type_hint)
+
+    def revoke_token(self, token: TokenRecord, request: Any) -> None:
+        if isinstance(token, IssuedAccessToken):
+            self.services.tokens.revoke_access_token(token.info)
+        else:
+            self.services.tokens.revoke_grant(token.info.grant_id, "revoked_by_client")
+
+
+class BridgeIntrospectionEndpoint(IntrospectionEndpoint):  # type: ignore[misc]
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
+        return find_token(self.services, token_string, token_type_hint)
+
+    def check_permission(self, token: TokenRecord, client: OAuthClient, request: Any) -> bool:
+        # A client may introspect only the tokens issued to it.
+        return token.check_client(client)
+
+    def introspect_token(self, token: TokenRecord) -> dict[str, Any]:
+        info = token.info
+        record = self.services.users.get(info.user_id)
+        payload: dict[str, Any] = {
+            "active": True,
+            "client_id": info.client_id,
+            "token_type": ("Bearer" if isinstance(token, IssuedAccessToken) else "refresh_token"),
+            "scope": info.scope,
+            "sub": info.user_id,
+            "aud": info.client_id,
+            "iss": self.services.settings.issuer,
+            "exp": info.expires_at,
+            "iat": info.issued_at,
+        }
+        if record is not None:
+            payload["username"] = record.username
+        return payload
+
+
+class AccessTokenValidator(BearerTokenValidator):  # type: ignore[misc]
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def authenticate_token(self, token_string: str) -> IssuedAccessToken | None:
+        info = self.services.tokens.access_token(token_string)
+        if info is None:
+            return None
+        grant = self.services.tokens.grant(info.grant_id)
+        user = (
+            AuthenticatedUser(info.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
+            if grant
+            else None
+        )
+        return IssuedAccessToken(info, user)
+
+
+def build_resource_protector(services: Services) -> ResourceProtector:
+    protector = ResourceProtector()
+    protector.register_token_validator(AccessTokenValidator(services))
+    return protector
+
+
+class BridgeEndSessionEndpoint(EndSessionEndpoint):  # type: ignore[misc]
+    """RP-initiated logout: the browser session ends; tokens already issued stay valid."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.ended_session_cookie: str | None = None
+
+    def get_server_jwks(self) -> dict[str, Any]:
+        return self.services.keys.jwks()
+
+    def get_algorithms(self) -> list[str]:
+        return [self.services.settings.keys.signing_alg]
+
+    def end_session(self, end_session_request: Any) -> None:
+        """The view ends the browser session itself; it owns the cookie."""

@@ -1,0 +1,236 @@
+"""The Authlib authorization server, configured the strict way.
+
+PKCE with S256 is required of every client (Authlib allows ``plain`` and only insists for
+public clients), codes are single-use and live 60 s, refresh tokens rotate on every use, and
+every authorization response carries ``iss`` (RFC 9207).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
+from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
+from authlib.oauth2.rfc6749 import (
+    InvalidRequestError,
+    OAuth2Request,
+    grants,
+)
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc9207 import IssuerParameter
+from authlib.oidc.core import UserInfo
+from authlib.oidc.core.grants import OpenIDCode
+from flask import request as flask_request
+
+from bridge.oidc.adapters import (
+    AuthenticatedUser,
+    AuthorizationCode,
+    IssuedRefreshToken,
+    OAuthClient,
+)
+from bridge.oidc.tokens import CodeData
+from bridge.services import Services
+
+
+class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
+    """Accepts a stored authorization request as well as the live Flask request.
+
+    The login flow runs between the authorization request and its response; when it ends,
+    the original request is rebuilt from the flow state and answered.
+    """
+
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        if isinstance(request, OAuth2Request):
+            return request
+        return FlaskOAuth2Request(flask_request)
+
+    def query_client(self, client_id: str) -> OAuthClient | None:
+        record = self.services.clients.get(client_id)
+        return OAuthClient(record, self.services.clients) if record else None
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        tokens = self.services.tokens
+        if request.authorization_code is not None:
+            code: CodeData = request.authorization_code.data
+            tokens.open_grant(code)
+            grant_id = code.grant_id
+        else:
+            grant_id = request.refresh_token.info.grant_id
+        tokens.store_tokens(
+            grant_id,
+            client_id=request.client.get_client_id(),
+            user_id=request.user.id,
+            scope=token.get("scope", ""),
+            access_token=token["access_token"],
+            refresh_token=token.get("refresh_token"),
+        )
+
+
+class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
+    """PKCE for every client, S256 only; the method must be named, not defaulted to plain."""
+
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if not data.get("code_challenge"):
+            raise InvalidRequestError(
+                "PKCE is required: send 'code_challenge' with 'code_challenge_method=S256'."
+            )
+        if data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("Only 'code_challenge_method=S256' is supported.")
+        super().validate_code_challenge(grant, redirect_uri)
+
+    def validate_code_verifier(self, grant: Any, result: Any) -> None:
+        if not grant.request.form.get("code_verifier"):
+            raise InvalidRequestError("Missing 'code_verifier': PKCE is required.")
+        super().validate_code_verifier(grant, result)
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.server.services
+        return services
+
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        user: AuthenticatedUser = request.user
+        data = request.payload.data
+        nonce = data.get("nonce")
+        self.services.tokens.save_code(
+            code,
+            CodeData(
+                client_id=request.client.get_client_id(),
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.scope,
+                user_id=user.id,
+                auth_time=user.auth_time,
+                amr=list(user.amr),
+                acr=user.acr,
+                nonce=nonce,
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+            ),
+        )
+        if nonce:
+            self.services.tokens.remember_nonce(request.client.get_client_id(), nonce)
+
+    def query_authorization_code(self, code: str, client: OAuthClient) -> AuthorizationCode | None:
+        data = self.services.tokens.redeem_code(code, client.get_client_id())
+        return AuthorizationCode(data) if data else None
+
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        """Nothing to do: ``redeem_code`` already took the code out of the store."""
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
+        data = authorization_code.data
+        if self.services.users.get(data.user_id) is None:
+            return None
+        return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
+
+
+class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
+        services: Services = self.server.services
+        client_id = self.request.client.get_client_id()
+        info = services.tokens.use_refresh_token(refresh_token, client_id)
+        return IssuedRefreshToken(info, refresh_token) if info else None
+
+    def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
+        services: Services = self.server.services
+        grant = services.tokens.grant(refresh_token.info.grant_id)
+        if grant is None or services.users.get(grant.user_id) is None:
+            return None
+        return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
+
+    def revoke_old_credential(self, refresh_token: IssuedRefreshToken) -> None:
+        """Nothing to do: ``use_refresh_token`` already spent the old token atomically."""
+
+
+class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]
+    def __init__(self, services: Services) -> None:
+        super().__init__(require_nonce=False)
+        self.services = services
+
+    def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
+        return self.services.tokens.nonce_was_used(request.payload.client_id, nonce)
+
+    def resolve_client_private_key(self, client: OAuthClient) -> dict[str, Any]:
+        _kid, key = self.services.keys.active()
+        return key
+
+    def get_client_algorithm(self, client: OAuthClient) -> str:
+        return self.services.settings.keys.signing_alg
+
+    def get_encode_header(self, client: OAuthClient) -> dict[str, str]:
+        kid, _key = self.services.keys.active()
+        return {"alg": self.get_client_algorithm(client), "kid": kid, "typ": "JWT"}
+
+    def get_client_claims(self, client: OAuthClient) -> dict[str, Any]:
+        now = int(self.services.clock())
+        return {
+            "iss": self.services.settings.issuer,
+            "aud": client.get_client_id(),
+            "iat": now,
+            "exp": now + self.services.settings.tokens.id_token_ttl,
+        }
+
+    def generate_user_info(self, user: AuthenticatedUser, scope: str) -> UserInfo:
+        return user_claims(self.services, user.id, scope)
+
+
+class BridgeIssuerParameter(IssuerParameter):  # type: ignore[misc]
+    def __init__(self, issuer: str) -> None:
+        self.issuer = issuer
+
+    def get_issuer(self) -> str:
+        return self.issuer
+
+
+def user_claims(services: Services, user_id: str, scope: str) -> UserInfo:
+    """The claims a scope releases about a user (ID token and userinfo alike)."""
+    scopes = set(scope.split())
+    record = services.users.get(user_id)
+    info = UserInfo(sub=user_id)
+    if record is None:
+        return info
+    if "profile" in scopes:
+        info["preferred_username"] = record.username
+        if record.name:
+            info["name"] = record.name
+        info["updated_at"] = int(record.updated_at.timestamp())
+    if "email" in scopes and record.email:
+        info["email"] = record.email
+        info["email_verified"] = bool(record.email_verified)
+    return info
+
+
+def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
+    server = BridgeAuthorizationServer(services)
+    ttl = services.settings.tokens
+    server.register_token_generator(
+        "default",
+        server.create_bearer_token_generator(
+            {
+                "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
+                "OAUTH2_TOKEN_EXPIRES_IN": {
+                    "authorization_code": ttl.access_token_ttl,
+                    "refresh_token": ttl.access_token_ttl,
+                },
+            }
+        ),
+    )
+    server.register_grant(CodeGrant, [S256CodeChallenge(required=True), BridgeOpenIDCode(services)])
+    server.register_grant(RotatingRefreshTokenGrant)
+    server.register_extension(BridgeIssuerParameter(services.settings.issuer))
+    return server

@@ -1,0 +1,292 @@
+"""Authorization codes, access tokens and refresh-token families.
+
+Codes and access tokens are short-lived and live in the ephemeral store; grants (token families)
+and refresh tokens are durable. Tokens are stored only as SHA-256 hashes: a leaked store does not
+leak usable tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from bridge.clock import Clock
+from bridge.db.engine import Database
+from bridge.db.models import Grant, RefreshToken
+from bridge.ephemeral.base import EphemeralStore
+
+# How long a consumed code is remembered, so that a replay can revoke what it issued.
+USED_CODE_MEMORY = 24 * 3600
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class CodeData:
+    """Everything an authorization code stands for, until the token endpoint redeems it."""
+
+    client_id: str
+    redirect_uri: str
+    scope: str
+    user_id: str
+    auth_time: int
+    amr: list[str]
+    acr: str | None
+    nonce: str | None
+    code_challenge: str | None
+    code_challenge_method: str | None
+    expires_at: float = 0.0
+    grant_id: str = field(default_factory=new_id)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CodeData:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class AccessTokenInfo:
+    token_hash: str
+    grant_id: str
+    client_id: str
+    user_id: str
+    scope: str
+    issued_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class RefreshTokenInfo:
+    grant_id: str
+    client_id: str
+    user_id: str
+    scope: str
+    issued_at: int
+    expires_at: int
+    revoked: bool
+
+
+class TokenService:
+    def __init__(
+        self,
+        db: Database,
+        store: EphemeralStore,
+        clock: Clock,
+        *,
+        code_ttl: int,
+        access_token_ttl: int,
+        refresh_token_ttl: int,
+    ) -> None:
+        self._db = db
+        self._store = store
+        self._clock = clock
+        self.code_ttl = code_ttl
+        self.access_token_ttl = access_token_ttl
+        self.refresh_token_ttl = refresh_token_ttl
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    # -- authorization codes ------------------------------------------------------------------
+
+    def save_code(self, code: str, data: CodeData) -> None:
+        data = replace(data, expires_at=self._clock() + self.code_ttl)
+        self._store.put(f"code:{token_hash(code)}", asdict(data), self.code_ttl)
+
+    def redeem_code(self, code: str, client_id: str) -> CodeData | None:
+        """Take a code exactly once. A second presentation revokes what the first one issued."""
+        key = token_hash(code)
+        raw = self._store.take(f"code:{key}")
+        if raw is None:
+            used = self._store.get(f"code-used:{key}")
+            if used is not None:
+                self.revoke_grant(used["grant_id"], "authorization_code_reused")
+            return None
+        data = CodeData.from_json(raw)
+        self._store.put(f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY)
+        if data.client_id != client_id or data.expires_at <= self._clock():
+            return None
+        return data
+
+    def remember_nonce(self, client_id: str, nonce: str) -> None:
+        self._store.put(f"nonce:{client_id}:{token_hash(nonce)}", {}, USED_CODE_MEMORY)
+
+    def nonce_was_used(self, client_id: str, nonce: str) -> bool:
+        return self._store.get(f"nonce:{client_id}:{token_hash(nonce)}") is not None
+
+    # -- grants and tokens --------------------------------------------------------------------
+
+    def open_grant(self, code: CodeData) -> None:
+        """Record the token family that a redeemed code starts."""
+        with self._db.session() as s:
+            s.add(
+                Grant(
+                    id=code.grant_id,
+                    client_id=code.client_id,
+                    user_id=code.user_id,
+                    scope=code.scope,
+                    amr=list(code.amr),
+                    acr=code.acr,
+                    auth_time=code.auth_time,
+                    created_at=self._now(),
+                )
+            )
+
+    def store_tokens(
+        self,
+        grant_id: str,
+        *,
+        client_id: str,
+        user_id: str,
+        scope: str,
+        access_token: str,
+        refresh_token: str | None,
+    ) -> None:
+        now = int(self._clock())
+        info = AccessTokenInfo(
+            token_hash=token_hash(access_token),
+            grant_id=grant_id,
+            client_id=client_id,
+            user_id=user_id,
+            scope=scope,
+            issued_at=now,
+            expires_at=now + self.access_token_ttl,
+        )
+        self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
+        if refresh_token is not None:
+            issued = self._now()
+            with self._db.session() as s:
+                s.add(
+                    RefreshToken(
+                        token_hash=token_hash(refresh_token),
+                        grant_id=grant_id,
+                        issued_at=issued,
+                        expires_at=issued + timedelta(seconds=self.refresh_token_ttl),
+                    )
+                )
+
+    def access_token(self, token: str) -> AccessTokenInfo | None:
+        """A live access token whose family has not been revoked, or None."""
+        raw = self._store.get(f"at:{token_hash(token)}")
+        if raw is None:
+            return None
+        info = AccessTokenInfo(**raw)
+        if info.expires_at <= self._clock() or self._grant_revoked(info.grant_id):
+            return None
+        return info
+
+    def revoke_access_token(self, info: AccessTokenInfo) -> None:
+        self._store.delete(f"at:{info.token_hash}")
+
+    def refresh_token(self, token: str) -> RefreshTokenInfo | None:
+        """Look a refresh token up without using it (for introspection and revocation)."""
+        with self._db.session() as s:
+            row = s.get(RefreshToken, token_hash(token))
+            if row is None:
+                return None
+            grant = s.get(Grant, row.grant_id)
+            assert grant is not None
+            return RefreshTokenInfo(
+                grant_id=grant.id,
+                client_id=grant.client_id,
+                user_id=grant.user_id,
+                scope=grant.scope,
+                issued_at=int(_aware(row.issued_at).timestamp()),
+                expires_at=int(_aware(row.expires_at).timestamp()),
+                revoked=bool(
+                    row.revoked_at
+                    or row.used_at
+                    or grant.revoked_at
+                    or _aware(row.expires_at) <= self._now()
+                ),
+            )
+
+    def use_refresh_token(self, token: str, client_id: str) -> RefreshTokenInfo | None:
+        """Spend a refresh token once (rotation). Presenting a spent one revokes its family."""
+        digest = token_hash(token)
+        now = self._now()
+        with self._db.session() as s:
+            row = s.get(RefreshToken, digest)
+            if row is None:
+                return None
+            grant = s.get(Grant, row.grant_id)
+            assert grant is not None
+            if grant.client_id != client_id or grant.revoked_at is not None:
+                return None
+            spent = s.execute(
+                update(RefreshToken)
+                .where(
+                    RefreshToken.token_hash == digest,
+                    RefreshToken.used_at.is_(None),
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.expires_at > now,
+                )
+                .values(used_at=now)
+            )
+            won = spent.rowcount == 1  # type: ignore[attr-defined]
+            reused = not won and row.used_at is not None
+            expires_at = int(_aware(row.expires_at).timestamp())
+            info = RefreshTokenInfo(
+                grant_id=grant.id,
+                client_id=grant.client_id,
+                user_id=grant.user_id,
+                scope=grant.scope,
+                issued_at=int(_aware(row.issued_at).timestamp()),
+                expires_at=expires_at,
+                revoked=False,
+            )
+        if won:
+            return info
+        if reused or self._was_spent(digest):
+            self.revoke_grant(info.grant_id, "refresh_token_reused")
+        return None
+
+    def _was_spent(self, digest: str) -> bool:
+        with self._db.session() as s:
+            row = s.get(RefreshToken, digest)
+            return row is not None and row.used_at is not None
+
+    def grant(self, grant_id: str) -> Grant | None:
+        with self._db.session() as s:
+            return s.get(Grant, grant_id)
+
+    def revoke_grant(self, grant_id: str, reason: str) -> None:
+        """End a whole token family: its refresh tokens and every access token issued from it."""
+        now = self._now()
+        with self._db.session() as s:
+            s.execute(
+                update(Grant)
+                .where(Grant.id == grant_id, Grant.revoked_at.is_(None))
+                .values(revoked_at=now, revoked_reason=reason)
+            )
+            s.execute(
+                update(RefreshToken)
+                .where(RefreshToken.grant_id == grant_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+
+    def revoke_refresh_token(self, token: str) -> None:
+        """RFC 7009: revoking a refresh token also ends the access tokens of its grant."""
+        info = self.refresh_token(token)
+        if info is not None:
+            self.revoke_grant(info.grant_id, "revoked_by_client")
+
+    def _grant_revoked(self, grant_id: str) -> bool:
+        with self._db.session() as s:
+            revoked = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).scalar()
+            return revoked is not None
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; everything we store is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,187 @@
+"""OIDC endpoints: thin views over Authlib and the token service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2 import OAuth2Error
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
+
+import flows
+from bridge.browser import check_csrf, csrf_token, ensure_browser_id
+from bridge.context import bridge
+from bridge.oidc.adapters import AuthenticatedUser
+from bridge.oidc.authorize import error_redirect, login_request_from
+from bridge.oidc.server import user_claims
+
+bp = Blueprint("oidc", __name__)
+
+SCOPES = ["openid", "profile", "email", "offline_access"]
+
+
+@bp.get("/.well-known/openid-configuration")
+def discovery() -> Response:
+    s = bridge().services
+    issuer = s.settings.issuer
+    return jsonify(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/authorize",
+            "token_endpoint": f"{issuer}/token",
+            "userinfo_endpoint": f"{issuer}/userinfo",
+            "jwks_uri": f"{issuer}/jwks",
+            "end_session_endpoint": f"{issuer}/logout",
+            "revocation_endpoint": f"{issuer}/revoke",
+            "introspection_endpoint": f"{issuer}/introspect",
+            "scopes_supported": SCOPES,
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [s.settings.keys.signing_alg],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "revocation_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            "introspection_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+            ],
+            "code_challenge_methods_supported": ["S256"],
+            "claims_supported": [
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "amr",
+                "acr",
+                "preferred_username",
+                "name",
+                "email",
+                "email_verified",
+            ],
+            "prompt_values_supported": ["none", "login"],
+            "authorization_response_iss_parameter_supported": True,
+            "request_parameter_supported": False,
+            "request_uri_parameter_supported": False,
+            "claims_parameter_supported": False,
+        }
+    )
+
+
+@bp.get("/jwks")
+def jwks() -> Response:
+    response = jsonify(bridge().services.keys.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _request_params() -> dict[str, str]:
+    return {key: request.values[key] for key in request.values}
+
+
+def _error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
+    return render_template("error.html", title=title, message=message), status
+
+
+@bp.route("/authorize", methods=["GET", "POST"])
+def authorize() -> Any:
+    b = bridge()
+    s = b.services
+    session = s.sessions.get(request.cookies.get(s.settings.session.cookie_name))
+    end_user = (
+        AuthenticatedUser(session.user_id, session.amr, session.auth_time, session.acr)
+        if session
+        else None
+    )
+    params = _request_params()
+    try:
+        grant = b.oauth.get_consent_grant(end_user=end_user)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            params["redirect_uri"] = error.redirect_uri
+            return error_redirect(
+                s.settings.issuer, params, error.error, error.description or error.error
+            )
+        return _error_page(
+            "This sign-in link is not valid",
+            (error.description or error.error)
+            + " The application that sent you here is misconfigured; nothing was sent back to it.",
+        )
+    client_id = grant.request.client.get_client_id()
+    try:
+        login = login_request_from(params, client_id)
+    except ValueError as problem:
+        return error_redirect(s.settings.issuer, params, "invalid_request", str(problem))
+    flow = s.flows.get(s.settings.flows.browser)
+    state = flows.start(flow, login, int(s.clock()))
+    flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "authorize", "params": params})
+    return redirect(url_for("login.step", flow_id=flow_id), code=302)
+
+
+@bp.post("/token")
+def token() -> Any:
+    return bridge().oauth.create_token_response()
+
+
+@bp.post("/revoke")
+def revoke() -> Any:
+    return bridge().oauth.create_endpoint_response("revocation")
+
+
+@bp.post("/introspect")
+def introspect() -> Any:
+    return bridge().oauth.create_endpoint_response("introspection")
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+def userinfo() -> Any:
+    b = bridge()
+    with b.protector.acquire(["openid"]) as token:
+        claims = user_claims(b.services, token.info.user_id, token.info.scope)
+    response = jsonify(dict(claims))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Any:
+    b = bridge()
+    s = b.services
+    try:
+        end_request = b.oauth.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return _error_page("Sign-out request not valid", error.description or error.error)
+    if request.method == "POST":
+        check_csrf(s.secrets.secret_key)
+    elif end_request.needs_confirmation:
+        return render_template(
+            "logout_confirm.html",
+            params=_request_params(),
+            csrf_token=csrf_token(s.secrets.secret_key),
+        )
+    cookie_name = s.settings.session.cookie_name
+    session = s.sessions.get(request.cookies.get(cookie_name))
+    s.sessions.end(request.cookies.get(cookie_name))
+    if session is not None:
+        s.audit.record(
+            "signed_out",
+            user_id=session.user_id,
+            client_id=end_request.client.get_client_id() if end_request.client else None,
+            ip=request.remote_addr,
+            user_agent=request.user_agent.string,
+        )
+    response = b.oauth.create_endpoint_response("end_session", end_request)
+    if response is None:
+        response = Response(render_template("logged_out.html"))
+    response.delete_cookie(cookie_name, path="/")
+    return response

@@ -1,0 +1,113 @@
+"""Every domain service, built once from the settings and shared by the web app and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bridge.audit import AuditLog
+from bridge.clients import ClientService
+from bridge.clock import Clock, SystemClock
+from bridge.crypto import Keyring, parse_keyring
+from bridge.db.engine import Database
+from bridge.ephemeral import open_store
+from bridge.ephemeral.base import EphemeralStore
+from bridge.keys import SigningKeys
+from bridge.login.directory import BridgeDirectory
+from bridge.login.pending import PendingLogins
+from bridge.login.sessions import BrowserSessions
+from bridge.oidc.tokens import TokenService
+from bridge.passwords import PasswordHasher
+from bridge.secrets import Secrets
+from bridge.settings import Settings, SettingsError
+from bridge.totp import TotpService
+from bridge.users import UserService
+from flows import FlowSet, builtin_flows_dir, load_flows
+
+
+@dataclass
+class Services:
+    settings: Settings
+    secrets: Secrets
+    clock: Clock
+    db: Database
+    store: EphemeralStore
+    keyring: Keyring
+    users: UserService
+    totp: TotpService
+    clients: ClientService
+    audit: AuditLog
+    keys: SigningKeys
+    tokens: TokenService
+    sessions: BrowserSessions
+    pending: PendingLogins
+    flows: FlowSet
+    directory: BridgeDirectory
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    db = Database(settings.database_url_resolved)
+    store = open_store(
+        settings.ephemeral.backend,
+        redis_url=settings.ephemeral.redis_url,
+        prefix=settings.ephemeral.key_prefix,
+        clock=clock,
+    )
+    keyring = parse_keyring(secrets.encryption_keys)
+    hasher = PasswordHasher(
+        time_cost=settings.passwords.argon2_time_cost,
+        memory_cost=settings.passwords.argon2_memory_cost,
+        parallelism=settings.passwords.argon2_parallelism,
+    )
+    users = UserService(db, hasher, clock)
+    totp = TotpService(
+        db,
+        keyring,
+        clock,
+        issuer_label=settings.totp.issuer_label,
+        algorithm=settings.totp.algorithm,
+        digits=settings.totp.digits,
+        period=settings.totp.period,
+        drift_steps=settings.totp.drift_steps,
+    )
+    flows_dir = settings.flows.directory or builtin_flows_dir()
+    flow_set = load_flows(flows_dir)
+    if settings.flows.browser not in flow_set:
+        raise SettingsError(
+            f"flows.browser: no flow {settings.flows.browser!r} in {flows_dir} "
+            f"(found: {', '.join(flow_set.ids()) or 'none'})"
+        )
+    return Services(
+        settings=settings,
+        secrets=secrets,
+        clock=clock,
+        db=db,
+        store=store,
+        keyring=keyring,
+        users=users,
+        totp=totp,
+        clients=ClientService(db, clock),
+        audit=AuditLog(db, clock),
+        keys=SigningKeys(
+            db,
+            keyring,
+            clock,
+            alg=settings.keys.signing_alg,
+            rotation_grace=settings.keys.rotation_grace,
+        ),
+        tokens=TokenService(
+            db,
+            store,
+            clock,
+            code_ttl=settings.tokens.authorization_code_ttl,
+            access_token_ttl=settings.tokens.access_token_ttl,
+            refresh_token_ttl=settings.tokens.refresh_token_ttl,
+        ),
+        sessions=BrowserSessions(store, clock, lifetime=settings.session.lifetime),
+        pending=PendingLogins(store),
+        flows=flow_set,
+        directory=BridgeDirectory(users, totp, mfa_required=settings.mfa.required),
+    )
