@@ -1,0 +1,246 @@
+"""A live bridge on a real port, with a relying party and a scripted browser that use HTTP."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import pyotp
+import requests
+from bs4 import BeautifulSoup
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from bridge.app import create_app
+from bridge.clock import FrozenClock
+from bridge.services import Services
+
+CALLBACK = "http://127.0.0.1:9/callback"
+LOGOUT_CALLBACK = "http://127.0.0.1:9/signed-out"
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class LiveBridge:
+    url: str
+    services: Services
+    clock: FrozenClock
+
+    def add_user(self, username: str, *, password: str = PASSWORD) -> str:
+        return self.services.users.create(
+            username, email=f"{username}@example.com", password=password
+        ).id
+
+    def add_client(self, *, public: bool = False) -> tuple[str, str | None]:
+        record, secret = self.services.clients.add(
+            "Test app",
+            [CALLBACK],
+            public=public,
+            post_logout_redirect_uris=[LOGOUT_CALLBACK],
+        )
+        return record.id, secret
+
+    def audit(self, event: str, user_id: str | None = None) -> list[Any]:
+        return self.services.audit.events(event=event, user_id=user_id)
+
+
+@contextmanager
+def serve(services_factory: Any) -> Iterator[LiveBridge]:
+    """Start a bridge on a free loopback port; ``services_factory(issuer)`` builds its services."""
+    holder: dict[str, Any] = {}
+
+    def app(environ: Any, start_response: Any) -> Any:
+        return holder["app"](environ, start_response)
+
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    services, clock = services_factory(url)
+    holder["app"] = create_app(services=services)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveBridge(url, services, clock)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        services.close()
+
+
+def pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass
+class AuthRequest:
+    url: str
+    state: str
+    nonce: str
+    verifier: str
+
+
+@dataclass
+class RelyingParty:
+    """A confidential client that speaks to the bridge only through its published metadata."""
+
+    issuer: str
+    client_id: str
+    client_secret: str | None
+    redirect_uri: str = CALLBACK
+    http: requests.Session = field(default_factory=requests.Session)
+    # The relying party's idea of now: the tests move the bridge's clock, so follow it.
+    now: Any = None
+
+    def __post_init__(self) -> None:
+        self.metadata = self.http.get(f"{self.issuer}/.well-known/openid-configuration").json()
+
+    def authorization_request(self, **extra: str) -> AuthRequest:
+        state, nonce = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+        verifier, challenge = pkce_pair()
+        params = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": "openid profile email",
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }
+        params.update(extra)
+        request = requests.Request("GET", self.metadata["authorization_endpoint"], params=params)
+        url = request.prepare().url
+        assert url is not None
+        return AuthRequest(url, state, nonce, verifier)
+
+    def token_request(self, data: dict[str, str]) -> requests.Response:
+        auth = (self.client_id, self.client_secret) if self.client_secret else None
+        if auth is None:
+            data = {**data, "client_id": self.client_id}
+        return self.http.post(self.metadata["token_endpoint"], data=data, auth=auth)
+
+    def exchange(self, code: str, verifier: str | None) -> requests.Response:
+        data = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri}
+        if verifier is not None:
+            data["code_verifier"] = verifier
+        return self.token_request(data)
+
+    def refresh(self, refresh_token: str) -> requests.Response:
+        return self.token_request({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    def id_token_claims(self, id_token: str, nonce: str) -> dict[str, Any]:
+        """Verify the ID token as a careful relying party would, and return its claims."""
+        jwks = KeySet.import_key_set(self.http.get(self.metadata["jwks_uri"]).json())
+        algorithms = self.metadata["id_token_signing_alg_values_supported"]
+        token = jwt.decode(id_token, jwks, algorithms=algorithms)
+        registry = jwt.JWTClaimsRegistry(
+            now=(lambda: int(self.now())) if self.now else None,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": self.client_id},
+            nonce={"essential": True, "value": nonce},
+            sub={"essential": True},
+            exp={"essential": True},
+            iat={"essential": True},
+        )
+        registry.validate(token.claims)
+        return dict(token.claims)
+
+    def userinfo(self, access_token: str) -> requests.Response:
+        return self.http.get(
+            self.metadata["userinfo_endpoint"],
+            headers={"Authorization": f"Bearer {access_token}"},
+        )
+
+
+@dataclass
+class Page:
+    url: str
+    status: int
+    html: str
+
+    @property
+    def soup(self) -> BeautifulSoup:
+        return BeautifulSoup(self.html, "html.parser")
+
+    @property
+    def title(self) -> str:
+        h1 = self.soup.find("h1")
+        return h1.get_text(strip=True) if h1 else ""
+
+    @property
+    def errors(self) -> list[str]:
+        box = self.soup.find(id="form-errors")
+        return [p.get_text(strip=True) for p in box.find_all("p")] if box else []
+
+    def form_fields(self) -> dict[str, str]:
+        form = self.soup.find("form")
+        assert form is not None, f"no form on {self.url}: {self.html[:500]}"
+        return {
+            str(i["name"]): str(i.get("value", ""))
+            for i in form.find_all("input")
+            if i.get("name") and i.get("type") != "checkbox"
+        }
+
+    def form_action(self) -> str:
+        form = self.soup.find("form")
+        assert form is not None
+        return urljoin(self.url, str(form["action"]))
+
+
+class Browser:
+    """Follows redirects inside the bridge and stops at the relying party's callback."""
+
+    def __init__(self, stop_at: str = "http://127.0.0.1:9/") -> None:
+        self.http = requests.Session()
+        self.stop_at = stop_at
+        self.page: Page | None = None
+        self.landed: str | None = None
+
+    def _follow(self, response: requests.Response) -> Page | str:
+        while response.is_redirect:
+            location = urljoin(response.url, response.headers["Location"])
+            if location.startswith(self.stop_at):
+                self.landed = location
+                return location
+            response = self.http.get(location, allow_redirects=False)
+        self.page = Page(response.url, response.status_code, response.text)
+        return self.page
+
+    def open(self, url: str) -> Page | str:
+        return self._follow(self.http.get(url, allow_redirects=False))
+
+    def submit(self, **fields: str) -> Page | str:
+        assert self.page is not None
+        data = self.page.form_fields()
+        data.update(fields)
+        return self._follow(
+            self.http.post(self.page.form_action(), data=data, allow_redirects=False)
+        )
+
+    def post_raw(self, url: str, data: dict[str, str]) -> requests.Response:
+        return self.http.post(url, data=data, allow_redirects=False)
+
+
+def callback_params(location: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+
+
+def enrolment_secret(page: Page) -> str:
+    secret = page.soup.find(id="secret")
+    assert secret is not None, "the enrolment page shows the key as text"
+    return re.sub(r"\s", "", secret.get_text())
+
+
+def totp_code(secret: str, clock: FrozenClock, offset_steps: int = 0) -> str:
+    return pyotp.TOTP(secret).at(clock() + 30 * offset_steps)
