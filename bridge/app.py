@@ -99,6 +99,9 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        if error.description is None and error.get_headers():
+            # Authlib's resource protector: a complete OAuth error (WWW-Authenticate and all).
+            return error.get_response()
         status = error.code or 500
         if error.description == "csrf":
             title = "This form has expired"

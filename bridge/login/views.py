@@ -199,7 +199,10 @@ def answer_step(flow_id: str) -> Any:
                 user_agent=request.user_agent.string,
                 mfa_factor_type="totp",
             )
-    return _respond(s, flow_id, loaded, outcome, posted=True)
+    response = _respond(s, flow_id, loaded, outcome, posted=True)
+    if isinstance(response, WerkzeugResponse) and response.status_code == 302:
+        response.status_code = 303  # after a POST, the browser must follow with a GET
+    return response
 
 
 @bp.get("/")

@@ -208,6 +208,8 @@ class Browser:
         self.landed: str | None = None
 
     def _follow(self, response: requests.Response) -> Page | str:
+        if response.request.method == "POST" and response.is_redirect:
+            assert response.status_code == 303, "every POST is answered with 303 See Other"
         while response.is_redirect:
             location = urljoin(response.url, response.headers["Location"])
             if location.startswith(self.stop_at):
