@@ -47,7 +47,7 @@ class SigningKeys:
         self._clock = clock
         self._alg = alg
         self._grace = timedelta(seconds=rotation_grace)
-        self._private_jwks: dict[str, dict[str, Any]] = {}
+        self._private_keys: dict[str, RSAKey] = {}
         self._cache_lock = threading.Lock()
 
     def ensure_active(self) -> str:
@@ -86,22 +86,29 @@ class SigningKeys:
             return kid
         return row.kid
 
-    def active(self) -> tuple[str, dict[str, Any]]:
-        """The active key's id and its private JWK (with ``kid``, ``alg`` and ``use``)."""
+    def signer(self) -> tuple[str, RSAKey]:
+        """The active key's id and private key, imported once per process and key.
+
+        Importing an RSA private key validates it, which costs tens of milliseconds: far too
+        much to repeat for every ID token.
+        """
         with self._db.session() as session:
             row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
         if row is None:
             raise LookupError("no active signing key: call ensure_active() at start-up")
         with self._cache_lock:
-            jwk = self._private_jwks.get(row.kid)
-        if jwk is None:
+            key = self._private_keys.get(row.kid)
+        if key is None:
             pem = self._keyring.open(row.private_key_ciphertext, _aad(row.kid))
-            jwk = dict(
-                RSAKey.import_key(pem).as_dict(private=True, kid=row.kid, alg=row.alg, use="sig")
-            )
+            key = RSAKey.import_key(pem, parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
             with self._cache_lock:
-                self._private_jwks[row.kid] = jwk
-        return row.kid, dict(jwk)
+                self._private_keys[row.kid] = key
+        return row.kid, key
+
+    def active(self) -> tuple[str, dict[str, Any]]:
+        """The active key's id and its private JWK (with ``kid``, ``alg`` and ``use``)."""
+        kid, key = self.signer()
+        return kid, dict(key.as_dict(private=True))
 
     def jwks(self) -> dict[str, Any]:
         """Every key that has not expired, newest first, as a JWK Set."""

@@ -5,6 +5,7 @@ The views only translate HTTP to the flow engine and back; the flow decides what
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import segno
@@ -17,10 +18,12 @@ from bridge.context import bridge
 from bridge.login.pending import PendingLogin, PendingLoginError
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import answer, error_redirect
+from bridge.pages import error_page
 from bridge.services import Services
 from flows.context import ExistingSession, LoginRequest
 
 bp = Blueprint("login", __name__)
+log = logging.getLogger(__name__)
 
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
 
@@ -38,10 +41,6 @@ def _existing_session(s: Services) -> ExistingSession | None:
 
 def _context(s: Services) -> flows.RunContext:
     return flows.RunContext(directory=s.directory, session=_existing_session(s), now=int(s.clock()))
-
-
-def _error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
-    return render_template("error.html", title=title, message=message), status
 
 
 def _audit_failure(s: Services, pending: PendingLogin, failure: flows.Failure | None) -> None:
@@ -62,9 +61,11 @@ def _render_challenge(
     s: Services, flow_id: str, pending: PendingLogin, challenge: flows.Challenge
 ) -> str:
     errors = list(challenge.errors) + pending.errors.pop(challenge.path, [])
-    qr_svg = None
-    if challenge.step == "totp_enrol":
+    qr_svg = grouped_secret = None
+    if "otpauth_uri" in challenge.data:
         qr_svg = segno.make(challenge.data["otpauth_uri"], error="m").svg_inline(scale=5)
+        secret = challenge.data["secret"]
+        grouped_secret = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return render_template(
         f"login/{challenge.step}.html",
         flow_id=flow_id,
@@ -72,6 +73,7 @@ def _render_challenge(
         data=challenge.data,
         errors=errors,
         qr_svg=qr_svg,
+        grouped_secret=grouped_secret,
         csrf_token=csrf_token(s.secrets.secret_key),
         client=pending.continuation.get("params", {}).get("client_id"),
     )
@@ -79,7 +81,7 @@ def _render_challenge(
 
 def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.FlowResult) -> Any:
     if not s.pending.finish(flow_id):
-        return _error_page("This login has already finished", "Please start again.")
+        return error_page("This login has already finished", "Please start again.")
     current = s.sessions.get(_session_token(s))
     reuse = (
         current is not None
@@ -121,12 +123,21 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
 
 
 def _deny(s: Services, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Any:
+    """End a login the flow refused. The flow's own message is for operators, not users."""
     s.pending.finish(flow_id)
+    log.info("login flow denied: %s (%s)", outcome.reason, outcome.message)
     continuation = pending.continuation
     if continuation["kind"] == "authorize":
-        error = "login_required" if outcome.reason == "login_required" else "access_denied"
-        return error_redirect(s.settings.issuer, continuation["params"], error, outcome.message)
-    return _error_page("Sign-in stopped", outcome.message, 403)
+        if outcome.reason == "login_required":
+            error, description = "login_required", "The user must sign in interactively."
+        else:
+            error, description = "access_denied", "The sign-in was not completed."
+        return error_redirect(s.settings.issuer, continuation["params"], error, description)
+    return error_page(
+        "Sign-in stopped",
+        "Your sign-in could not be completed. Start again, or ask your administrator.",
+        403,
+    )
 
 
 def _respond(
@@ -157,9 +168,9 @@ def _load(s: Services, flow_id: str) -> PendingLogin | tuple[str, int]:
     try:
         return s.pending.load(flow_id, browser_id())
     except PendingLoginError as problem:
-        return _error_page("Please sign in again", str(problem))
+        return error_page("Please sign in again", str(problem))
     except flows.FlowStateError:
-        return _error_page(
+        return error_page(
             "Please sign in again", "This login was started by an older version of the bridge."
         )
 

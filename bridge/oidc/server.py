@@ -20,7 +20,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
+from flask import g
 from flask import request as flask_request
+from joserfc.jwk import RSAKey
 
 from bridge.oidc.adapters import (
     AuthenticatedUser,
@@ -165,15 +167,21 @@ class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]
     def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
         return self.services.tokens.nonce_was_used(request.payload.client_id, nonce)
 
-    def resolve_client_private_key(self, client: OAuthClient) -> dict[str, Any]:
-        _kid, key = self.services.keys.active()
-        return key
+    def _signer(self) -> tuple[str, RSAKey]:
+        """The signing key, looked up once per request so header and signature agree."""
+        if "bridge_signer" not in g:
+            g.bridge_signer = self.services.keys.signer()
+        signer: tuple[str, RSAKey] = g.bridge_signer
+        return signer
+
+    def resolve_client_private_key(self, client: OAuthClient) -> RSAKey:
+        return self._signer()[1]
 
     def get_client_algorithm(self, client: OAuthClient) -> str:
         return self.services.settings.keys.signing_alg
 
     def get_encode_header(self, client: OAuthClient) -> dict[str, str]:
-        kid, _key = self.services.keys.active()
+        kid = self._signer()[0]
         return {"alg": self.get_client_algorithm(client), "kid": kid, "typ": "JWT"}
 
     def get_client_claims(self, client: OAuthClient) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from bridge.context import bridge
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.server import user_claims
+from bridge.pages import error_page
 
 bp = Blueprint("oidc", __name__)
 
@@ -89,10 +90,6 @@ def _request_params() -> dict[str, str]:
     return {key: request.values[key] for key in request.values}
 
 
-def _error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
-    return render_template("error.html", title=title, message=message), status
-
-
 @bp.route("/authorize", methods=["GET", "POST"])
 def authorize() -> Any:
     b = bridge()
@@ -112,7 +109,7 @@ def authorize() -> Any:
             return error_redirect(
                 s.settings.issuer, params, error.error, error.description or error.error
             )
-        return _error_page(
+        return error_page(
             "This sign-in link is not valid",
             (error.description or error.error)
             + " The application that sent you here is misconfigured; nothing was sent back to it.",
@@ -160,7 +157,7 @@ def logout() -> Any:
     try:
         end_request = b.oauth.validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return _error_page("Sign-out request not valid", error.description or error.error)
+        return error_page("Sign-out request not valid", error.description or error.error)
     if request.method == "POST":
         check_csrf(s.secrets.secret_key)
     elif end_request.needs_confirmation:
