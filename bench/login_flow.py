@@ -11,6 +11,8 @@ of each phase. Argon2 uses the production default parameters unless --fast-hash 
 from __future__ import annotations
 
 import argparse
+import atexit
+import logging
 import os
 import statistics
 import tempfile
@@ -19,22 +21,44 @@ from collections import defaultdict
 from pathlib import Path
 
 import pyotp
+from sqlalchemy import create_engine, text
 
 from bridge.clock import SystemClock
 from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
+from bridge.db.engine import Database, normalise_url
 from bridge.secrets import Secrets
 from bridge.services import build_services
 from bridge.settings import load_settings
 from tests.e2e.harness import PASSWORD, Browser, Page, RelyingParty, callback_params, serve
 
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def scratch_postgres_database() -> str:
+    """A fresh database for this run, dropped when the process exits."""
+    name = f"bridge_bench_{os.urandom(4).hex()}"
+    admin = create_engine(normalise_url(ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    atexit.register(drop)
+    return normalise_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--logins", type=int, default=30)
-    parser.add_argument("--fast-hash", action="store_true", help="OWASP-minimum argon2 (m=19 MiB, t=2)")
+    parser.add_argument(
+        "--fast-hash", action="store_true", help="OWASP-minimum argon2 (m=19 MiB, t=2)"
+    )
     parser.add_argument("--production-stores", action="store_true", help="PostgreSQL + Redis")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     workdir = Path(tempfile.mkdtemp(prefix="bridge-bench-"))
     environ = {"BRIDGE_DATA_DIR": str(workdir)}
@@ -46,9 +70,7 @@ def main() -> None:
         }
     if args.production_stores:
         environ |= {
-            "BRIDGE_DATABASE_URL": os.environ.get(
-                "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
-            ),
+            "BRIDGE_DATABASE_URL": scratch_postgres_database(),
             "BRIDGE_EPHEMERAL__BACKEND": "redis",
             "BRIDGE_EPHEMERAL__REDIS_URL": "redis://127.0.0.1:6379/14",
             "BRIDGE_EPHEMERAL__KEY_PREFIX": f"bench:{os.getpid()}:",
@@ -104,7 +126,8 @@ def main() -> None:
     for name, values in phases.items():
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
-        print(f"  {name:<32} median {statistics.median(values) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms")
+        median = statistics.median(values) * 1000
+        print(f"  {name:<32} median {median:7.1f} ms   p95 {p95 * 1000:7.1f} ms")
     print(f"  throughput: {args.logins / elapsed:.1f} logins/s")
 
 
