@@ -201,13 +201,13 @@ class TokenService:
                 client_id=grant.client_id,
                 user_id=grant.user_id,
                 scope=grant.scope,
-                issued_at=int(_aware(row.issued_at).timestamp()),
-                expires_at=int(_aware(row.expires_at).timestamp()),
+                issued_at=int(row.issued_at.timestamp()),
+                expires_at=int(row.expires_at.timestamp()),
                 revoked=bool(
                     row.revoked_at
                     or row.used_at
                     or grant.revoked_at
-                    or _aware(row.expires_at) <= self._now()
+                    or row.expires_at <= self._now()
                 ),
             )
 
@@ -235,13 +235,13 @@ class TokenService:
             )
             won = spent.rowcount == 1  # type: ignore[attr-defined]
             reused = not won and row.used_at is not None
-            expires_at = int(_aware(row.expires_at).timestamp())
+            expires_at = int(row.expires_at.timestamp())
             info = RefreshTokenInfo(
                 grant_id=grant.id,
                 client_id=grant.client_id,
                 user_id=grant.user_id,
                 scope=grant.scope,
-                issued_at=int(_aware(row.issued_at).timestamp()),
+                issued_at=int(row.issued_at.timestamp()),
                 expires_at=expires_at,
                 revoked=False,
             )
@@ -285,8 +285,3 @@ class TokenService:
         with self._db.session() as s:
             revoked = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).scalar()
             return revoked is not None
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive datetimes; everything we store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
