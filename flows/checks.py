@@ -7,13 +7,13 @@ identify one. The later safety proof (no 2FA user finishes without a second fact
 from __future__ import annotations
 
 from flows.conditions import needs_user
-from flows.model import Execution, Flow, Requirement, StepExecution, key_path
+from flows.model import Execution, Flow, FlowKind, Requirement, StepExecution, key_path
 
 
 def user_order_issues(flow: Flow) -> list[tuple[int, str, str]]:
     """(line, key path, message) for every user-needing execution no step can precede."""
     check = _UserOrder()
-    check.check_level(flow.steps, identified=False)
+    check.check_level(flow.steps, identified=flow.kind is FlowKind.FEDERATED)
     return check.issues
 
 

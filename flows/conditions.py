@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
+from pydantic import Field
+
 from flows.context import Directory, LoginRequest, UserFacts
 from flows.errors import FlowRuntimeError
 from flows.steps.base import NoConfig, StepConfig
@@ -27,6 +29,7 @@ class ConditionContext:
     request: LoginRequest
     user_id: str | None
     now: int
+    device: str | None = None
 
     def facts(self) -> UserFacts:
         """The identified user's facts, read now (never cached)."""
@@ -49,9 +52,26 @@ class Condition(ABC, Generic[ConfigT]):
     type: ClassVar[str]
     config_model: ClassVar[builtins.type[StepConfig]] = NoConfig
     needs_user: ClassVar[bool] = False
+    # False when the answer may change during one login (``user_has_totp`` turns true on
+    # enrolment): the safety proof then lets each place it is asked answer on its own.
+    stable: ClassVar[bool] = True
 
     def __init__(self, config: ConfigT) -> None:
         self.config = config
+
+    def assumed(self) -> bool | None:
+        """The value the safety proof fixes for the user it is about (non-federated, not a
+        service account, 2FA required by policy); None when the proof tries both values."""
+        return None
+
+    def describe(self) -> str:
+        """How traces and plans name this condition: ``user_role(admin)``."""
+        values = [
+            ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
+            for value in self.config.model_dump().values()
+            if value is not None
+        ]
+        return f"{self.type}({'; '.join(values)})" if values else self.type
 
     @abstractmethod
     def holds(self, ctx: ConditionContext) -> bool:
@@ -75,6 +95,7 @@ class UserHasTotp(Condition[NoConfig]):
 
     type = "user_has_totp"
     needs_user = True
+    stable = False
 
     def holds(self, ctx: ConditionContext) -> bool:
         return ctx.facts().has_totp
@@ -89,8 +110,116 @@ class MfaRequired(Condition[NoConfig]):
     def holds(self, ctx: ConditionContext) -> bool:
         return ctx.facts().mfa_required
 
+    def assumed(self) -> bool | None:
+        return True
 
-BUILTIN_CONDITIONS: tuple[type[AnyCondition], ...] = (UserHasTotp, MfaRequired)
+
+class UserIsServiceAccount(Condition[NoConfig]):
+    """The user is a service account (no 2FA; for integrations, R9, R16)."""
+
+    type = "user_is_service_account"
+    needs_user = True
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        return ctx.facts().is_service_account
+
+    def assumed(self) -> bool | None:
+        return False
+
+
+class DeviceTrusted(Condition[NoConfig]):
+    """This browser is trusted for the user (R12): the user ticked "trust this browser" after
+    a login with two factors, within the admin's N days, and nothing revoked it since."""
+
+    type = "device_trusted"
+    needs_user = True
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        user_id = ctx.facts().id
+        return ctx.directory.device_is_trusted(user_id, ctx.device)
+
+
+class Names(StepConfig):
+    """A non-empty list of names: ``{user_role: {any_of: [admin, auditor]}}``."""
+
+    any_of: tuple[str, ...] = Field(min_length=1)
+
+
+class UserRole(Condition[Names]):
+    """The user holds at least one of the roles ``any_of``."""
+
+    type = "user_role"
+    config_model = Names
+    needs_user = True
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        return not ctx.facts().roles.isdisjoint(self.config.any_of)
+
+
+class ClientIs(Condition[Names]):
+    """The login was started by one of the clients ``any_of`` (client ids)."""
+
+    type = "client_is"
+    config_model = Names
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        return ctx.request.client_id in self.config.any_of
+
+
+class AcrValues(StepConfig):
+    # Without any_of: the request asked for some level of assurance at all.
+    any_of: tuple[str, ...] = ()
+
+
+class AcrRequested(Condition[AcrValues]):
+    """The request's ``acr_values`` (or essential ``acr`` claim) name one of ``any_of``."""
+
+    type = "acr_requested"
+    config_model = AcrValues
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        requested = ctx.request.acr_values
+        if not self.config.any_of:
+            return bool(requested)
+        return any(value in self.config.any_of for value in requested)
+
+
+class LoginIsFederated(Condition[NoConfig]):
+    """The user logged in at an upstream identity provider (org SSO, Google, ...): R7."""
+
+    type = "login_is_federated"
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        return ctx.request.idp is not None
+
+    def assumed(self) -> bool | None:
+        return False
+
+
+class IdpIs(Condition[Names]):
+    """The login is federated through one of the upstream providers ``any_of``."""
+
+    type = "idp_is"
+    config_model = Names
+
+    def holds(self, ctx: ConditionContext) -> bool:
+        return ctx.request.idp is not None and ctx.request.idp in self.config.any_of
+
+    def assumed(self) -> bool | None:
+        return False
+
+
+BUILTIN_CONDITIONS: tuple[type[AnyCondition], ...] = (
+    UserHasTotp,
+    MfaRequired,
+    UserIsServiceAccount,
+    DeviceTrusted,
+    UserRole,
+    ClientIs,
+    AcrRequested,
+    LoginIsFederated,
+    IdpIs,
+)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,12 @@ class LoginRequest:
     max_age: int | None = None  # seconds; an older session does not count
     acr_values: tuple[str, ...] = ()
     login_hint: str | None = None
+    # Factors (distinct RFC 8176 kinds) the requested level of assurance needs: the bridge maps
+    # ``acr_values`` to its configured levels. An existing session with fewer does not count.
+    required_factors: int = 0
+    # Set only for a federated (post-broker) login: the upstream identity provider the user came
+    # through. The user is then identified by the broker before the flow starts.
+    idp: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,3 +83,31 @@ class Directory(Protocol):
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer: ...
 
     def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool: ...
+
+    def has_recovery_codes(self, user_id: str) -> bool:
+        """Whether the user holds at least one unused recovery code (R11)."""
+        ...
+
+    def verify_recovery_code(self, user_id: str, code: str) -> bool:
+        """Consume one of the user's recovery codes, durably; True only if it was unused."""
+        ...
+
+    def device_is_trusted(self, user_id: str, device: str | None) -> bool:
+        """Whether this browser (``device``, an opaque id) is trusted for the user (R12)."""
+        ...
+
+    def trusted_device_days(self, user_id: str) -> int | None:
+        """How long a browser may be trusted for the user, or None when it may not be."""
+        ...
+
+    def trust_device(self, user_id: str, device: str | None) -> bool:
+        """Trust this browser for the user; False when it could not be done."""
+        ...
+
+    def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:
+        """Where to send the browser to log in at an upstream identity provider.
+
+        ``provider`` names one; None asks for home-realm discovery from ``login_hint`` (an
+        e-mail address). None when no configured provider matches.
+        """
+        ...

@@ -17,6 +17,8 @@ Requirements, level by level:
 - conditional: its ``when`` is evaluated the first time it is reached and the decision is
   recorded; when false it is skipped (neutral), when true it runs as required.
 - disabled: skipped.
+- a step that answers ``Deny`` (the ``deny`` step) ends the login at once, whatever its
+  requirement and the enclosing levels.
 
 The login completes when the root level passes with an identified user.
 """
@@ -29,10 +31,20 @@ from dataclasses import dataclass, replace
 from flows.conditions import ConditionContext, evaluate
 from flows.context import Directory, ExistingSession, LoginRequest
 from flows.errors import FlowRuntimeError, FlowStateError
-from flows.model import Execution, Flow, Requirement, StepExecution, SubFlow, parent_path
+from flows.model import (
+    Execution,
+    Flow,
+    FlowKind,
+    Requirement,
+    StepExecution,
+    SubFlow,
+    parent_path,
+)
 from flows.results import (
+    NOT_FACTORS,
     Alternative,
     Challenge,
+    Deny,
     Done,
     Fail,
     Failure,
@@ -44,9 +56,6 @@ from flows.results import (
 from flows.state import STATE_VERSION, FlowState, Status
 from flows.steps.base import StepContext
 
-# RFC 8176 values that are not factor kinds of their own for counting "mfa".
-NOT_FACTORS = frozenset({"mfa", "mca"})
-
 
 @dataclass(frozen=True)
 class RunContext:
@@ -55,6 +64,7 @@ class RunContext:
     directory: Directory
     session: ExistingSession | None
     now: int
+    device: str | None = None  # the browser's opaque id, for trusted devices
 
 
 @dataclass(frozen=True)
@@ -111,9 +121,28 @@ class RedirectTo(_Report):
 Outcome = NeedsInput | Completed | Denied | RedirectTo
 
 
-def start(flow: Flow, request: LoginRequest, now: int) -> FlowState:
-    """A fresh state for running ``flow`` for ``request``."""
-    return FlowState(flow_id=flow.id, flow_digest=flow.digest, request=request, created_at=now)
+def start(
+    flow: Flow, request: LoginRequest, now: int, *, federated_user: str | None = None
+) -> FlowState:
+    """A fresh state for running ``flow`` for ``request``.
+
+    A federated (post-broker) flow starts with the user the upstream provider identified,
+    ``federated_user``, and ``fed`` in the amr; ``request.idp`` names the provider. A browser
+    flow takes neither.
+    """
+    state = FlowState(flow_id=flow.id, flow_digest=flow.digest, request=request, created_at=now)
+    if flow.kind is FlowKind.FEDERATED:
+        if federated_user is None or request.idp is None:
+            raise FlowRuntimeError(
+                f"flow {flow.id!r} is a federated flow: start it with the user and the "
+                "provider (request.idp) of an upstream login"
+            )
+        state.user_id = federated_user
+        state.amr.append("fed")
+        state.proven.append("fed")
+    elif federated_user is not None or request.idp is not None:
+        raise FlowRuntimeError(f"flow {flow.id!r} is a browser flow, not a federated one")
+    return state
 
 
 def advance(flow: Flow, state: FlowState, ctx: RunContext) -> Outcome:
@@ -288,6 +317,7 @@ class _Run:
                 request=self.state.request,
                 user_id=self.state.user_id,
                 now=self.ctx.now,
+                device=self.ctx.device,
             )
             decided = all(evaluate(condition, cond_ctx) for condition in execution.when)
             self.state.decisions[execution.path] = decided
@@ -332,6 +362,7 @@ class _Run:
             proven=tuple(self.state.proven),
             scratch=dict(self.state.scratch.get(execution.path, {})),
             username=self.state.username,
+            device=self.ctx.device,
         )
 
     def keep(self, execution: StepExecution, step_ctx: StepContext) -> None:
@@ -375,6 +406,9 @@ class _Run:
             return self.not_applicable(execution)
         if isinstance(result, Redirect):
             return _Redirect(result.url)
+        if isinstance(result, Deny):
+            # Not recorded: a walk that reaches the step again is denied again.
+            return _Stop("denied", result.message)
         raise FlowRuntimeError(
             f"step {execution.step.type!r} at {path} returned {result!r} where it may not"
         )

@@ -22,11 +22,19 @@ from flows import registry as registries
 from flows.checks import user_order_issues
 from flows.conditions import AllOf, AnyCondition, AnyOf, ConditionExpr, Not
 from flows.errors import ConfigIssue, FlowConfigError, UnknownFlow
-from flows.model import Execution, Flow, Requirement, StepExecution, SubFlow, key_path
+from flows.model import (
+    Execution,
+    Flow,
+    FlowKind,
+    Requirement,
+    StepExecution,
+    SubFlow,
+    key_path,
+)
 from flows.registry import Registry
 from flows.steps.base import AnyStep, StepConfig
 
-FLOW_KEYS = ("id", "description", "steps")
+FLOW_KEYS = ("id", "kind", "description", "steps")
 EXECUTION_KEYS = ("requirement", "type", "config", "flow", "when", "label", "description")
 FLOW_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 KNOWN_REQUIREMENTS = ", ".join(sorted(r.value for r in Requirement))
@@ -255,6 +263,16 @@ class _Parser:
                     entries["id"][1], "id", f"flow id {flow_id!r} must match {FLOW_ID.pattern}"
                 )
                 flow_id = None
+        kind = FlowKind.BROWSER
+        if "kind" in entries:
+            raw_kind = self.value(entries["kind"][1])
+            try:
+                kind = FlowKind(raw_kind)
+            except ValueError:
+                known = ", ".join(k.value for k in FlowKind)
+                self.issue(
+                    entries["kind"][1], "kind", f"unknown flow kind {raw_kind!r} (known: {known})"
+                )
         if "description" in entries:
             self.string(entries["description"][1], "description", "description")
         executions: tuple[Execution, ...] | None = None
@@ -270,6 +288,7 @@ class _Parser:
             source=self.filename,
             line=_line(entries["id"][0]),
             digest=_digest(self.value(root)),
+            kind=kind,
         )
         for line, path, message in user_order_issues(flow):
             self.issue(line, path, message)

@@ -71,6 +71,11 @@ class SubFlow:
 Execution = StepExecution | SubFlow
 
 
+class FlowKind(StrEnum):
+    BROWSER = "browser"  # starts knowing nobody; a step must identify the user
+    FEDERATED = "federated"  # post-broker: starts with the user an upstream provider vouched for
+
+
 @dataclass(frozen=True)
 class Flow:
     """A named login flow. ``digest`` changes whenever the tree does (see ``FlowState``)."""
@@ -80,6 +85,7 @@ class Flow:
     source: str = "<memory>"
     line: int = 0
     digest: str = ""
+    kind: FlowKind = FlowKind.BROWSER
 
     def find(self, path: str) -> Execution:
         """The execution at ``path``; ``KeyError`` if there is none."""

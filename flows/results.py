@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# RFC 8176 values that are not factor kinds of their own when factors are counted.
+NOT_FACTORS = frozenset({"mfa", "mca"})
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -57,10 +60,17 @@ class Redirect:
     url: str
 
 
-StepResult = Done | Retry | Fail | NotApplicable | Redirect
+@dataclass(frozen=True)
+class Deny:
+    """End the login now, whatever the enclosing levels say; ``message`` is shown to the user."""
+
+    message: str
+
+
+StepResult = Done | Retry | Fail | NotApplicable | Redirect | Deny
 """What ``Step.submit`` returns."""
 
-Resolution = Done | Fail | NotApplicable | Redirect
+Resolution = Done | Fail | NotApplicable | Redirect | Deny
 """What ``Step.challenge`` returns when it can decide without asking."""
 
 
@@ -82,3 +92,21 @@ class Challenge:
     data: Mapping[str, str] = field(default_factory=dict)
     errors: tuple[str, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+
+
+@dataclass(frozen=True)
+class Possible:
+    """One way a step may end, as the safety proof (``flows.checks``) models it.
+
+    ``kind`` is "done", "not_applicable", "fail", "redirect" or "deny". A "done" proves the
+    RFC 8176 factors in ``proves``; ``session`` marks reusing an earlier login's session.
+    """
+
+    kind: str
+    proves: tuple[str, ...] = ()
+    session: bool = False
+
+
+DONE = Possible("done")
+NOT_APPLICABLE = Possible("not_applicable")
+FAIL = Possible("fail")

@@ -59,6 +59,8 @@ class FlowState:
                 "max_age": request.max_age,
                 "acr_values": list(request.acr_values),
                 "login_hint": request.login_hint,
+                "required_factors": request.required_factors,
+                "idp": request.idp,
             },
             "user_id": self.user_id,
             "amr": list(self.amr),
@@ -91,6 +93,8 @@ class FlowState:
             max_age=req.opt("max_age", int),
             acr_values=tuple(req.strings("acr_values")),
             login_hint=req.opt("login_hint", str),
+            required_factors=req.opt("required_factors", int) or 0,
+            idp=req.opt("idp", str),
         )
         statuses = doc.str_map("status", str)
         try:

@@ -1,4 +1,10 @@
-"""The bridge's implementation of the flow engine's ``Directory`` port."""
+"""The bridge's implementation of the flow engine's ``Directory`` port.
+
+Recovery codes, trusted browsers (issue 5) and upstream identity providers (issue 6) have no
+service yet. Their methods answer the way that proves nothing: no recovery code is valid, no
+browser is trusted, no provider matches. A flow that offers them still works; it just never
+takes those ways until the services exist.
+"""
 
 from __future__ import annotations
 
@@ -37,3 +43,28 @@ class BridgeDirectory:
 
     def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:
         return self._totp.confirm_enrolment(user_id, credential_id, code)
+
+    def has_recovery_codes(self, user_id: str) -> bool:
+        """No recovery codes exist until their service lands (issue 5)."""
+        return False
+
+    def verify_recovery_code(self, user_id: str, code: str) -> bool:
+        """Never accepts a code until the recovery-code service lands (issue 5)."""
+        return False
+
+    def device_is_trusted(self, user_id: str, device: str | None) -> bool:
+        """No browser is trusted until the trusted-device service lands (issue 5)."""
+        return False
+
+    def trusted_device_days(self, user_id: str) -> int | None:
+        """Trusting a browser is not offered until the trusted-device service lands (issue 5)."""
+        return None
+
+    def trust_device(self, user_id: str, device: str | None) -> bool:
+        """Trusts nothing until the trusted-device service lands (issue 5)."""
+        return False
+
+    def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:
+        """No upstream identity provider is configured until issue 6: ``idp_redirect`` does
+        not apply."""
+        return None

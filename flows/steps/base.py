@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from flows.context import Directory, ExistingSession, LoginRequest
 from flows.errors import FlowRuntimeError
-from flows.results import Challenge, Resolution, StepResult
+from flows.results import DONE, FAIL, NOT_APPLICABLE, Challenge, Possible, Resolution, StepResult
 
 
 class StepConfig(BaseModel):
@@ -45,6 +45,7 @@ class StepContext:
     proven: tuple[str, ...]  # factors proven so far in this login (not those of a session)
     scratch: dict[str, str] = field(default_factory=dict)
     username: str | None = None
+    device: str | None = None  # the browser's opaque id, for trusted devices
 
     def require_user(self) -> str:
         """The identified user; a step that needs one may only be reached after one is known."""
@@ -75,6 +76,14 @@ class Step(ABC, Generic[ConfigT]):
     @abstractmethod
     def submit(self, ctx: StepContext, answer: Mapping[str, str]) -> StepResult:
         """Judge the user's answer to this step's challenge."""
+
+    def possible(self) -> tuple[Possible, ...]:
+        """Every way this step may end, for the safety proof.
+
+        The default is the cautious one for a step that proves nothing: it may succeed, not
+        apply or fail. A step that proves a factor says so by overriding this.
+        """
+        return (DONE, NOT_APPLICABLE, FAIL)
 
     def offered(self, ctx: StepContext) -> bool:
         """Whether "try another way" may list this step now. No side effects; default yes."""

@@ -7,7 +7,16 @@ from collections.abc import Mapping
 from pydantic import Field
 
 from flows.errors import FlowRuntimeError
-from flows.results import Challenge, Done, NotApplicable, Resolution, StepResult
+from flows.results import (
+    NOT_APPLICABLE,
+    NOT_FACTORS,
+    Challenge,
+    Done,
+    NotApplicable,
+    Possible,
+    Resolution,
+    StepResult,
+)
 from flows.steps.base import Step, StepConfig, StepContext
 
 
@@ -18,7 +27,11 @@ class CookieConfig(StepConfig):
 
 
 class CookieStep(Step[CookieConfig]):
-    """Reuse the existing session unless the request forces a login or finds it too old."""
+    """Reuse the existing session unless the request forces a login or finds it too old.
+
+    A session that proved fewer factors than the request's level of assurance needs does not
+    count either (step-up): the flow goes on to its other alternatives.
+    """
 
     type = "cookie"
     label = "Continue with your current session"
@@ -29,6 +42,8 @@ class CookieStep(Step[CookieConfig]):
         session = ctx.session
         if session is None or ctx.request.force_login:
             return NotApplicable()
+        if len(set(session.amr) - NOT_FACTORS) < ctx.request.required_factors:
+            return NotApplicable()  # step-up: the request asks for more than the session proved
         limits = [age for age in (ctx.request.max_age, self.config.max_age) if age is not None]
         if limits and ctx.now - session.auth_time > min(limits):
             return NotApplicable()
@@ -44,3 +59,6 @@ class CookieStep(Step[CookieConfig]):
 
     def submit(self, ctx: StepContext, answer: Mapping[str, str]) -> StepResult:
         raise FlowRuntimeError(f"cookie at {ctx.path} never asks, so it takes no answer")
+
+    def possible(self) -> tuple[Possible, ...]:
+        return (Possible("done", session=True), NOT_APPLICABLE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows.results import Challenge, Done, Failure, Resolution, Retry, StepResult
+from flows.results import Challenge, Done, Failure, Possible, Resolution, Retry, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
 
 INCORRECT = "Incorrect username or password."
@@ -43,3 +43,6 @@ class PasswordStep(Step[NoConfig]):
             )
             return Retry(errors=(INCORRECT,), failure=failure)
         return Done(user_id=check.user_id, amr=("pwd",))
+
+    def possible(self) -> tuple[Possible, ...]:
+        return (Possible("done", ("pwd",)),)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows.results import Challenge, Done, Failure, NotApplicable, Resolution, Retry, StepResult
+from flows.results import (
+    NOT_APPLICABLE,
+    Challenge,
+    Done,
+    Failure,
+    NotApplicable,
+    Possible,
+    Resolution,
+    Retry,
+    StepResult,
+)
 from flows.steps.base import NoConfig, Step, StepContext
 
 INVALID_CODE = "Invalid code. Enter the current 6-digit code from your authenticator app."
@@ -52,3 +62,6 @@ class TotpStep(Step[NoConfig]):
         if ctx.directory.verify_totp(user_id, code):
             return Done(amr=("otp",))
         return Retry(errors=(INVALID_CODE,), failure=Failure("invalid_code", "otp", user_id))
+
+    def possible(self) -> tuple[Possible, ...]:
+        return (Possible("done", ("otp",)), NOT_APPLICABLE)

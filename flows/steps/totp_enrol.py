@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flows.results import Challenge, Done, Failure, Resolution, Retry, StepResult
+from flows.results import Challenge, Done, Failure, Possible, Resolution, Retry, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
 from flows.steps.totp import INVALID_CODE, MISSING_CODE, normalise_code
 
@@ -82,3 +82,6 @@ class TotpEnrolStep(Step[NoConfig]):
                 "otpauth_uri": ctx.scratch.get("otpauth_uri", ""),
             },
         )
+
+    def possible(self) -> tuple[Possible, ...]:
+        return (Possible("done", ("otp",)),)

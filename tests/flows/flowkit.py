@@ -50,6 +50,10 @@ class FakeUser:
     password: str
     has_totp: bool = False
     mfa_required: bool = False
+    is_service_account: bool = False
+    roles: frozenset[str] = frozenset()
+    recovery_codes: set[str] = field(default_factory=set)
+    trusted_devices: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -59,6 +63,9 @@ class FakeDirectory:
     users: dict[str, FakeUser] = field(default_factory=dict)
     calls: list[tuple[str, ...]] = field(default_factory=list)
     pending: dict[str, str] = field(default_factory=dict)  # credential_id -> user_id
+    trust_days: int | None = 30
+    providers: dict[str, str] = field(default_factory=dict)  # provider -> login URL
+    domains: dict[str, str] = field(default_factory=dict)  # e-mail domain -> login URL
 
     def add(self, user: FakeUser) -> FakeUser:
         self.users[user.id] = user
@@ -81,7 +88,14 @@ class FakeDirectory:
         user = self.users.get(user_id)
         if user is None:
             return None
-        return UserFacts(user.id, user.username, user.has_totp, user.mfa_required)
+        return UserFacts(
+            user.id,
+            user.username,
+            user.has_totp,
+            user.mfa_required,
+            user.is_service_account,
+            user.roles,
+        )
 
     def verify_totp(self, user_id: str, code: str) -> bool:
         self.calls.append(("verify_totp", user_id, code))
@@ -101,6 +115,36 @@ class FakeDirectory:
         self.users[user_id].has_totp = True
         return True
 
+    def has_recovery_codes(self, user_id: str) -> bool:
+        return bool(self.users[user_id].recovery_codes)
+
+    def verify_recovery_code(self, user_id: str, code: str) -> bool:
+        self.calls.append(("verify_recovery_code", user_id, code))
+        codes = self.users[user_id].recovery_codes
+        if code in codes:
+            codes.remove(code)
+            return True
+        return False
+
+    def device_is_trusted(self, user_id: str, device: str | None) -> bool:
+        return device is not None and device in self.users[user_id].trusted_devices
+
+    def trusted_device_days(self, user_id: str) -> int | None:
+        return self.trust_days
+
+    def trust_device(self, user_id: str, device: str | None) -> bool:
+        self.calls.append(("trust_device", user_id, device or ""))
+        if device is None:
+            return False
+        self.users[user_id].trusted_devices.add(device)
+        return True
+
+    def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:
+        if provider is not None:
+            return self.providers.get(provider)
+        domain = (login_hint or "").rpartition("@")[2]
+        return self.domains.get(domain)
+
     def count(self, name: str) -> int:
         return sum(1 for call in self.calls if call[0] == name)
 
@@ -119,9 +163,12 @@ class Login:
     session: ExistingSession | None = None
     now: int = NOW
     state_json: str = ""
+    device: str | None = None
+    federated_user: str | None = None
 
     def __post_init__(self) -> None:
-        self.state_json = json.dumps(start(self.flow, self.request, self.now).to_json())
+        state = start(self.flow, self.request, self.now, federated_user=self.federated_user)
+        self.state_json = json.dumps(state.to_json())
 
     @property
     def state(self) -> FlowState:
@@ -129,7 +176,9 @@ class Login:
 
     def _call(self, action: Callable[[FlowState, RunContext], Outcome]) -> Outcome:
         state = self.state
-        outcome = action(state, RunContext(_as_directory(self.directory), self.session, self.now))
+        outcome = action(
+            state, RunContext(_as_directory(self.directory), self.session, self.now, self.device)
+        )
         self.state_json = json.dumps(state.to_json())
         return outcome
 

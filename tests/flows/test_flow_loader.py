@@ -86,7 +86,8 @@ steps:
 """
     assert errors(text) == [
         f"{FILE}:8: steps[1].flow[0]: unknown step type 'passwrd' "
-        "(known: cookie, password, totp, totp_enrol)"
+        "(known: allow, cookie, deny, idp_redirect, password, recovery_code, totp, totp_enrol, "
+        "trust_device)"
     ]
 
 
@@ -105,7 +106,7 @@ steps:
         ),
         (
             "id: x\nversion: 2\nsteps: [{requirement: required, type: password}]\n",
-            "2: unknown key 'version' (known: id, description, steps)",
+            "2: unknown key 'version' (known: id, kind, description, steps)",
         ),
         (
             "id: x\n---\nid: y\n",
@@ -179,7 +180,8 @@ EXECUTION_CASES = {
     "an unknown condition": (
         "{requirement: conditional, when: [{not: mfa_requird}], type: password}",
         "steps[0].when[0].not: unknown condition type 'mfa_requird' "
-        "(known: mfa_required, user_has_totp, not, all, any)",
+        "(known: acr_requested, client_is, device_trusted, idp_is, login_is_federated, "
+        "mfa_required, user_has_totp, user_is_service_account, user_role, not, all, any)",
     ),
     "a composite without an argument": (
         "{requirement: conditional, when: [any], type: password}",
@@ -302,8 +304,8 @@ steps:
         config: {max_age: later}
 """
     assert errors(text) == [
-        f"{FILE}:4: steps[0]: unknown step type 'passwrd' (known: cookie, password, totp, "
-        "totp_enrol)",
+        f"{FILE}:4: steps[0]: unknown step type 'passwrd' (known: allow, cookie, deny, "
+        "idp_redirect, password, recovery_code, totp, totp_enrol, trust_device)",
         f"{FILE}:5: steps[1]: unknown requirement 'sometimes' (known: alternative, "
         "conditional, disabled, required)",
         f"{FILE}:11: steps[2].flow[0].config.max_age: bad cookie config: "
