@@ -26,6 +26,7 @@ class AuditLog:
         *,
         user_id: str | None = None,
         actor_id: str | None = None,
+        org_id: str | None = None,
         client_id: str | None = None,
         ip: str | None = None,
         user_agent: str | None = None,
@@ -39,6 +40,7 @@ class AuditLog:
             event=event,
             user_id=user_id,
             actor_id=actor_id,
+            org_id=org_id,
             client_id=_clip(client_id, 64),
             ip=_clip(ip, 64),
             user_agent=_clip(user_agent, 1000),
@@ -51,12 +53,19 @@ class AuditLog:
         return row
 
     def events(
-        self, *, user_id: str | None = None, event: str | None = None, limit: int = 100
+        self,
+        *,
+        user_id: str | None = None,
+        event: str | None = None,
+        org_id: str | None = None,
+        limit: int = 100,
     ) -> list[AuditEvent]:
         """Matching events, newest first."""
         query = select(AuditEvent)
         if user_id is not None:
             query = query.where(AuditEvent.user_id == user_id)
+        if org_id is not None:
+            query = query.where(AuditEvent.org_id == org_id)
         if event is not None:
             query = query.where(AuditEvent.event == event)
         query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)

@@ -16,6 +16,7 @@ from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogins
 from bridge.login.sessions import BrowserSessions
 from bridge.oidc.tokens import TokenService
+from bridge.orgs import MemberService, MfaPolicy, OrgService
 from bridge.passwords import PasswordHasher
 from bridge.secrets import Secrets
 from bridge.settings import Settings, SettingsError
@@ -42,6 +43,9 @@ class Services:
     pending: PendingLogins
     flows: FlowSet
     directory: BridgeDirectory
+    mfa_policy: MfaPolicy
+    orgs: OrgService
+    members: MemberService
 
     def close(self) -> None:
         self.db.dispose()
@@ -73,6 +77,9 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         period=settings.totp.period,
         drift_steps=settings.totp.drift_steps,
     )
+    audit = AuditLog(db, clock)
+    # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
+    mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
     flows_dir = settings.flows.directory or builtin_flows_dir()
     flow_set = load_flows(flows_dir)
     if settings.flows.browser not in flow_set:
@@ -90,7 +97,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         users=users,
         totp=totp,
         clients=ClientService(db, clock),
-        audit=AuditLog(db, clock),
+        audit=audit,
         keys=SigningKeys(
             db,
             keyring,
@@ -109,5 +116,10 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         sessions=BrowserSessions(store, clock, lifetime=settings.session.lifetime),
         pending=PendingLogins(store),
         flows=flow_set,
-        directory=BridgeDirectory(users, totp, mfa_required=settings.mfa.required),
+        directory=BridgeDirectory(
+            users, totp, mfa_required=settings.mfa.required, policy=mfa_policy
+        ),
+        mfa_policy=mfa_policy,
+        orgs=OrgService(db, clock, audit, totp),
+        members=MemberService(db, clock, audit, mfa_policy),
     )

@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -73,6 +75,12 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # An admin asked for 2FA for this one user (R9), whatever the organisations enforce.
+    mfa_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An account for an integration: never asked for 2FA (R9, R16).
+    service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Set by the lockout (R8); only an admin's unlock clears it.
+    locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class TotpCredential(Base):
@@ -107,6 +115,9 @@ class Client(Base):
     post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     scope: Mapped[str] = mapped_column(Text, default="openid profile email offline_access")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # The organisation whose users sign in here: the organisation of a login is its client's.
+    # No ON DELETE action: an organisation that still has clients cannot be deleted.
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
 
 
 class SigningKey(Base):
@@ -173,9 +184,77 @@ class AuditEvent(Base):
     event: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[str | None] = mapped_column(String(32))
     actor_id: Mapped[str | None] = mapped_column(String(32))
+    # The organisation an admin action concerned (R17); None for events of no organisation.
+    org_id: Mapped[str | None] = mapped_column(String(32), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(Text)
     mfa_factor_type: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Organisation(Base):
+    """A tenant: a partner, a customer of a partner, or a standalone organisation.
+
+    Its security policy lives in the same row (one policy per organisation, changed atomically).
+    """
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint("kind IN ('partner', 'customer', 'standalone')", name="kind"),
+        CheckConstraint("mode IN ('trial', 'production')", name="mode"),
+        CheckConstraint("on_disable IN ('keep', 'wipe')", name="on_disable"),
+        CheckConstraint("lockout_action IN ('lock', 'restart')", name="lockout_action"),
+        CheckConstraint("trusted_browser_days BETWEEN 7 AND 90", name="trusted_browser_days"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    # Customers of a partner name it here; the partner's admins may act on them (R15).
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    mode: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # --- policy ---
+    mfa_enforced: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_disable: Mapped[str] = mapped_column(String(8), default="keep")
+    trusted_browsers_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    trusted_browser_days: Mapped[int] = mapped_column(Integer, default=30)
+    lockout_password_failures: Mapped[int] = mapped_column(Integer, default=5)
+    lockout_code_failures: Mapped[int] = mapped_column(Integer, default=3)
+    lockout_action: Mapped[str] = mapped_column(String(8), default="lock")
+    sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
+    sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Membership(Base):
+    """A user's place in an organisation. A user may belong to several (R14)."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (CheckConstraint("role IN ('member', 'admin')", name="role"),)
+
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OrgDomain(Base):
+    """An e-mail domain an organisation has proved it owns (R13); one organisation per domain."""
+
+    __tablename__ = "org_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    verified_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -8,19 +8,37 @@ takes those ways until the services exist.
 
 from __future__ import annotations
 
+from bridge.orgs.policy import MfaPolicy
 from bridge.totp import TotpService
 from bridge.users import UserService
 from flows.context import EnrolmentOffer, PasswordCheck, UserFacts
 
 
 class BridgeDirectory:
-    def __init__(self, users: UserService, totp: TotpService, *, mfa_required: bool) -> None:
+    def __init__(
+        self,
+        users: UserService,
+        totp: TotpService,
+        *,
+        mfa_required: bool,
+        policy: MfaPolicy | None = None,
+    ) -> None:
         self._users = users
         self._totp = totp
         self._mfa_required = mfa_required
+        # Organisations decide who needs 2FA (bridge.orgs.policy); ``mfa_required`` (the
+        # setting ``mfa.required``) is the answer for users in no organisation.
+        # Without a policy (tests of the flows alone), ``mfa_required`` applies to everyone.
+        self._policy = policy
 
     def check_password(self, username: str, password: str) -> PasswordCheck:
-        return self._users.check_password(username, password)
+        check = self._users.check_password(username, password)
+        if check.user_id is not None:
+            user = self._users.get(check.user_id)
+            if user is not None and user.locked_at is not None:
+                # Only someone who knows the password learns that the account is locked (R8).
+                return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
+        return check
 
     def user_facts(self, user_id: str) -> UserFacts | None:
         user = self._users.get(user_id)
@@ -30,7 +48,11 @@ class BridgeDirectory:
             id=user.id,
             username=user.username,
             has_totp=self._totp.has_totp(user.id),
-            mfa_required=self._mfa_required,
+            mfa_required=(
+                self._policy.mfa_required(user.id) if self._policy else self._mfa_required
+            ),
+            is_service_account=bool(user.service_account),
+            roles=self._policy.roles(user.id) if self._policy else frozenset(),
         )
 
     def verify_totp(self, user_id: str, code: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
@@ -17,7 +18,7 @@ from bridge.pages import error_page
 
 bp = Blueprint("oidc", __name__)
 
-SCOPES = ["openid", "profile", "email", "offline_access"]
+SCOPES = ["openid", "profile", "email", "offline_access", "admin"]
 
 
 @bp.get("/.well-known/openid-configuration")
@@ -117,6 +118,8 @@ def authorize() -> Any:
     client_id = grant.request.client.get_client_id()
     try:
         login = login_request_from(params, client_id)
+        # The organisation of a login is its client's (bridge.orgs).
+        login = dataclasses.replace(login, org_id=grant.request.client.record.org_id)
     except ValueError as problem:
         return error_redirect(s.settings.issuer, params, "invalid_request", str(problem))
     flow = s.flows.get(s.settings.flows.browser)

@@ -1,0 +1,434 @@
+"""Organisations and their security policy: every rule an admin's change must pass, in one place.
+
+Rules (see docs/organisations.md): only admins of the organisation, or of the partner that
+manages it, act on it (R18, R15); 2FA cannot be enforced while SSO is on, and SSO cannot be
+turned on while any member uses 2FA (R6); a partner in production mode cannot turn 2FA off
+(R15); turning enforcement off with ``on_disable: wipe`` needs the acting admin's current TOTP
+code when any member has 2FA, and then deletes every member's second factor in the same
+transaction as the change (R5). Enforcement takes effect at each member's next login: running
+sessions are not touched (R3).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bridge.audit import AuditLog
+from bridge.clock import Clock, utc_datetime
+from bridge.db.engine import Database
+from bridge.db.models import Client, Membership, Organisation, OrgDomain, User
+from bridge.orgs.access import Actor, Authority, administered, authorise, find_org
+from bridge.orgs.errors import (
+    AdminCodeInvalid,
+    AdminCodeRequired,
+    Conflict,
+    InvalidInput,
+    MembersUseMfa,
+    MfaEnforced,
+    NotFound,
+    ProductionPartner,
+    SsoEnabled,
+)
+from bridge.orgs.policy import users_with_totp
+from bridge.orgs.second_factors import delete_second_factors
+from bridge.totp import TotpService
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+IDP_ALIAS = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+KINDS = ("partner", "customer", "standalone")
+MODES = ("trial", "production")
+TRUSTED_BROWSER_DAYS = (7, 90)
+LOCKOUT_LIMITS = (1, 100)
+
+POLICY_FIELDS = (
+    "mfa_enforced",
+    "on_disable",
+    "trusted_browsers_enabled",
+    "trusted_browser_days",
+    "lockout_password_failures",
+    "lockout_code_failures",
+    "lockout_action",
+    "sso_enabled",
+    "sso_idp_alias",
+    "sso_domains",
+)
+
+
+def policy_of(org: Organisation) -> dict[str, Any]:
+    return {
+        "mfa_enforced": bool(org.mfa_enforced),
+        "mfa_always_enforced": org.kind == "partner" and org.mode == "production",
+        "on_disable": org.on_disable,
+        "trusted_browsers_enabled": bool(org.trusted_browsers_enabled),
+        "trusted_browser_days": org.trusted_browser_days,
+        "lockout_password_failures": org.lockout_password_failures,
+        "lockout_code_failures": org.lockout_code_failures,
+        "lockout_action": org.lockout_action,
+        "sso_enabled": bool(org.sso_enabled),
+        "sso_idp_alias": org.sso_idp_alias,
+        "sso_domains": list(org.sso_domains),
+    }
+
+
+def _bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"'{name}' must be true or false.", field=name)
+    return value
+
+
+def _int(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"'{name}' must be a whole number from {low} to {high}.", field=name)
+    return value
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidInput(f"'{name}' must be one of {', '.join(choices)}.", field=name)
+    return str(value)
+
+
+def _domain(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not DOMAIN.fullmatch(value.strip().lower()):
+        raise InvalidInput(f"'{name}' must be a domain name such as example.com.", field=name)
+    return value.strip().lower()
+
+
+def parse_policy_changes(raw: Any) -> dict[str, Any]:
+    """Validate a partial policy; every problem is an ``InvalidInput`` naming the field."""
+    if not isinstance(raw, dict) or not raw:
+        raise InvalidInput("Send a JSON object with at least one policy field.")
+    unknown = sorted(set(raw) - set(POLICY_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown policy field(s): {', '.join(map(str, unknown))}. "
+            f"Known: {', '.join(POLICY_FIELDS)}.",
+            field=str(unknown[0]),
+        )
+    changes: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name in ("mfa_enforced", "trusted_browsers_enabled", "sso_enabled"):
+            changes[name] = _bool(name, value)
+        elif name == "on_disable":
+            changes[name] = _choice(name, value, ("keep", "wipe"))
+        elif name == "lockout_action":
+            changes[name] = _choice(name, value, ("lock", "restart"))
+        elif name == "trusted_browser_days":
+            changes[name] = _int(name, value, *TRUSTED_BROWSER_DAYS)
+        elif name in ("lockout_password_failures", "lockout_code_failures"):
+            changes[name] = _int(name, value, *LOCKOUT_LIMITS)
+        elif name == "sso_idp_alias":
+            if value is not None and (not isinstance(value, str) or not IDP_ALIAS.fullmatch(value)):
+                raise InvalidInput(
+                    "'sso_idp_alias' must be null or 1-100 characters of a-z, 0-9, '.', '_', '-'.",
+                    field=name,
+                )
+            changes[name] = value
+        elif name == "sso_domains":
+            if not isinstance(value, list) or len(value) > 100:
+                raise InvalidInput("'sso_domains' must be a list of up to 100 domains.", field=name)
+            changes[name] = sorted({_domain(name, d) for d in value})
+    return changes
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    org: Organisation
+    changes: dict[str, list[Any]]
+    wiped_users: int = 0
+
+
+class OrgService:
+    def __init__(self, db: Database, clock: Clock, audit: AuditLog, totp: TotpService) -> None:
+        self._db = db
+        self._clock = clock
+        self._audit = audit
+        self._totp = totp
+
+    # --- organisations (the operator creates them) ------------------------------------------
+
+    def create(
+        self,
+        actor: Actor,
+        slug: str,
+        name: str,
+        *,
+        kind: str = "standalone",
+        mode: str = "production",
+        parent: str | None = None,
+    ) -> Organisation:
+        actor.require_operator("Creating an organisation")
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            raise InvalidInput(
+                f"slug {slug!r} must be 1-63 characters of a-z, 0-9 and '-', "
+                "not starting or ending with '-'.",
+                field="slug",
+            )
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 200:
+            raise InvalidInput("An organisation needs a name of 1-200 characters.", field="name")
+        _choice("kind", kind, KINDS)
+        _choice("mode", mode, MODES)
+        if (kind == "customer") != (parent is not None):
+            raise InvalidInput(
+                "A customer names its partner (--parent); other kinds have none.", field="parent"
+            )
+        with self._db.session() as session:
+            parent_id = None
+            if parent is not None:
+                partner = find_org(session, parent)
+                if partner.kind != "partner":
+                    raise InvalidInput(f"{parent!r} is not a partner.", field="parent")
+                parent_id = partner.id
+            if session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+                raise Conflict(f"An organisation {slug!r} exists.")
+            org = Organisation(
+                id=uuid.uuid4().hex,
+                slug=slug,
+                name=name,
+                kind=kind,
+                parent_id=parent_id,
+                mode=mode,
+                created_at=utc_datetime(self._clock),
+                # Partners in production always enforce 2FA (R15).
+                mfa_enforced=kind == "partner" and mode == "production",
+                on_disable="keep",
+                trusted_browsers_enabled=True,
+                trusted_browser_days=30,
+                lockout_password_failures=5,
+                lockout_code_failures=3,
+                lockout_action="lock",
+                sso_enabled=False,
+                sso_idp_alias=None,
+                sso_domains=[],
+            )
+            session.add(org)
+        self._audit.record(
+            "org_created",
+            org_id=org.id,
+            details={"org": slug, "kind": kind, "mode": mode, "parent": parent, "operator": True},
+        )
+        return org
+
+    def set_mode(self, actor: Actor, slug: str, mode: str) -> Organisation:
+        """Switch trial/production. A partner switched to production gets 2FA enforced (R15)."""
+        actor.require_operator("Changing an organisation's mode")
+        _choice("mode", mode, MODES)
+        with self._db.session() as session:
+            org = find_org(session, slug)
+            old = org.mode
+            org.mode = mode
+            if org.kind == "partner" and mode == "production":
+                if org.sso_enabled:
+                    raise SsoEnabled(
+                        f"{slug!r} uses single sign-on; a production partner must enforce 2FA. "
+                        "Turn SSO off first."
+                    )
+                org.mfa_enforced = True
+        self._audit.record(
+            "org_mode_changed",
+            org_id=org.id,
+            details={"org": slug, "from": old, "to": mode, "operator": True},
+        )
+        return org
+
+    def get(self, actor: Actor, slug: str) -> Organisation:
+        with self._db.session() as session:
+            return authorise(session, actor, slug).org
+
+    def authority(self, actor: Actor, slug: str) -> Authority:
+        with self._db.session() as session:
+            return authorise(session, actor, slug)
+
+    def administered(self, actor: Actor) -> list[Organisation]:
+        with self._db.session() as session:
+            return administered(session, actor)
+
+    def domains(self, actor: Actor, slug: str) -> list[str]:
+        with self._db.session() as session:
+            org = authorise(session, actor, slug).org
+            return list(
+                session.scalars(
+                    select(OrgDomain.domain)
+                    .where(OrgDomain.org_id == org.id)
+                    .order_by(OrgDomain.domain)
+                )
+            )
+
+    def add_domain(self, actor: Actor, slug: str, domain: str) -> None:
+        """Record a domain as verified (the operator checked the DNS record or the mailbox)."""
+        actor.require_operator("Verifying a domain")
+        domain = _domain("domain", domain)
+        try:
+            with self._db.session() as session:
+                org = find_org(session, slug)
+                owner = session.get(OrgDomain, domain)
+                if owner is not None:
+                    raise Conflict(f"{domain} is already verified by an organisation.")
+                session.add(
+                    OrgDomain(domain=domain, org_id=org.id, verified_at=utc_datetime(self._clock))
+                )
+        except IntegrityError as error:
+            raise Conflict(f"{domain} is already verified by an organisation.") from error
+        self._audit.record(
+            "org_domain_verified",
+            org_id=org.id,
+            details={"org": slug, "domain": domain, "operator": True},
+        )
+
+    def assign_client(self, actor: Actor, slug: str, client_id: str) -> None:
+        """Logins through this client belong to the organisation."""
+        actor.require_operator("Assigning a client")
+        with self._db.session() as session:
+            org = find_org(session, slug)
+            client = session.get(Client, client_id)
+            if client is None:
+                raise NotFound(f"There is no client {client_id!r}.")
+            client.org_id = org.id
+        self._audit.record(
+            "org_client_assigned",
+            org_id=org.id,
+            client_id=client_id,
+            details={"org": slug, "operator": True},
+        )
+
+    # --- policy -----------------------------------------------------------------------------
+
+    def policy(self, actor: Actor, slug: str) -> dict[str, Any]:
+        return policy_of(self.get(actor, slug))
+
+    def update_policy(
+        self, actor: Actor, slug: str, raw_changes: Any, *, admin_code: str | None = None
+    ) -> PolicyResult:
+        """Apply a partial policy after every rule passed; nothing changes when one fails."""
+        changes = parse_policy_changes(raw_changes)
+        with self._db.session() as session:
+            authority = authorise(session, actor, slug)
+            org = authority.org
+            before = policy_of(org)
+            after = {**before, **changes}
+            member_ids = list(
+                session.scalars(select(Membership.user_id).where(Membership.org_id == org.id))
+            )
+            with_totp = users_with_totp(session, member_ids)
+            self._check_rules(session, org, before, after, with_totp)
+            turning_off = before["mfa_enforced"] and not after["mfa_enforced"]
+            wipe = turning_off and after["on_disable"] == "wipe"
+        code_checked = False
+        if wipe and with_totp:
+            self._check_admin_code(actor, admin_code)
+            code_checked = True
+        with self._db.session() as session:
+            org = find_org(session, slug)
+            if policy_of(org) != before:
+                raise Conflict("The policy changed meanwhile; reload it and try again.")
+            for name, value in changes.items():
+                setattr(org, name, value)
+            wiped = 0
+            if wipe:
+                member_ids = list(
+                    session.scalars(select(Membership.user_id).where(Membership.org_id == org.id))
+                )
+                wiped = len(users_with_totp(session, member_ids))
+                if wiped and not code_checked:  # a member enrolled meanwhile
+                    self._check_admin_code(actor, None)
+                delete_second_factors(session, member_ids)
+        diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
+        if diff:
+            event = "org_policy_changed"
+            if "mfa_enforced" in diff:
+                event = "org_mfa_enforced" if after["mfa_enforced"] else "org_mfa_disabled"
+            self._audit.record(
+                event,
+                actor_id=actor.user_id,
+                org_id=org.id,
+                ip=actor.ip,
+                user_agent=actor.user_agent,
+                details=authority.audit_details(
+                    changes=diff,
+                    **({"wiped_users": wiped, "on_disable": "wipe"} if wipe and wiped else {}),
+                ),
+            )
+        return PolicyResult(org, diff, wiped)
+
+    def _check_rules(
+        self,
+        session: Any,
+        org: Organisation,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        with_totp: set[str],
+    ) -> None:
+        production_partner = org.kind == "partner" and org.mode == "production"
+        if production_partner and not after["mfa_enforced"]:
+            raise ProductionPartner(
+                f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
+            )
+        if after["mfa_enforced"] and not before["mfa_enforced"] and after["sso_enabled"]:
+            raise SsoEnabled(
+                f"{org.slug!r} uses single sign-on; use your identity provider's 2FA, "
+                "or turn SSO off first."
+            )
+        if after["sso_enabled"] and not before["sso_enabled"]:
+            if after["mfa_enforced"]:
+                raise MfaEnforced(f"{org.slug!r} enforces 2FA; turn enforcement off first.")
+            if with_totp:
+                names = sorted(
+                    session.scalars(select(User.username).where(User.id.in_(list(with_totp))))
+                )
+                raise MembersUseMfa(
+                    f"These members use 2FA: {', '.join(names)}. Reset their 2FA first.",
+                    members=names,
+                )
+        if after["sso_enabled"] and not after["sso_idp_alias"]:
+            raise InvalidInput(
+                "Single sign-on needs 'sso_idp_alias' (the identity provider).",
+                field="sso_idp_alias",
+            )
+
+    def _check_admin_code(self, actor: Actor, code: str | None) -> None:
+        if actor.is_operator:
+            return  # the operator confirmed on the command line (--yes)
+        assert actor.user_id is not None
+        if not code:
+            raise AdminCodeRequired(
+                "Members have set up 2FA and this policy wipes it: send your current "
+                "authenticator code as 'admin_code'."
+            )
+        if not self._totp.has_totp(actor.user_id):
+            raise AdminCodeRequired(
+                "Members have set up 2FA and this policy wipes it: set up 2FA for your own "
+                "account first, then send its current code as 'admin_code'."
+            )
+        if not self._totp.verify(actor.user_id, code):
+            raise AdminCodeInvalid("The code is wrong or was already used; wait for the next one.")
+
+    def clients(self, actor: Actor, slug: str) -> list[Client]:
+        with self._db.session() as session:
+            org = authorise(session, actor, slug).org
+            return list(session.scalars(select(Client).where(Client.org_id == org.id)))
+
+    def allow_admin_scope(self, actor: Actor, client_id: str) -> None:
+        """Let a client request the ``admin`` scope (for an admin console or script)."""
+        actor.require_operator("Allowing the admin scope")
+        with self._db.session() as session:
+            client = session.get(Client, client_id)
+            if client is None:
+                raise NotFound(f"There is no client {client_id!r}.")
+            scopes = client.scope.split()
+            if "admin" not in scopes:
+                session.execute(
+                    update(Client)
+                    .where(Client.id == client_id)
+                    .values(scope=" ".join([*scopes, "admin"]))
+                )
+        self._audit.record(
+            "client_admin_scope_allowed", client_id=client_id, details={"operator": True}
+        )

@@ -1,0 +1,103 @@
+"""Services over a real database (SQLite and PostgreSQL), with helpers to build organisations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bridge.clock import FrozenClock
+from bridge.db.engine import Database
+from bridge.db.models import Membership, TotpCredential, User
+from bridge.orgs import Actor
+from bridge.services import Services
+from tests.e2e.conftest import make_services
+from tests.e2e.harness import PASSWORD
+
+OPERATOR = Actor.operator()
+
+
+@pytest.fixture
+def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
+    built = make_services(
+        "http://127.0.0.1:8000", database, tmp_path / "data", clock, backend="memory"
+    )
+    yield built
+    built.close()
+
+
+@dataclass
+class World:
+    """Organisations and people, made through the same services the product uses."""
+
+    services: Services
+    clock: FrozenClock
+
+    def user(self, username: str, *, domain: str = "example.com") -> str:
+        return self.services.users.create(
+            username, email=f"{username}@{domain}", password=PASSWORD
+        ).id
+
+    def org(
+        self,
+        slug: str,
+        *,
+        kind: str = "standalone",
+        mode: str = "production",
+        parent: str | None = None,
+    ) -> str:
+        return self.services.orgs.create(
+            OPERATOR, slug, slug.title(), kind=kind, mode=mode, parent=parent
+        ).id
+
+    def join(self, slug: str, username: str, role: str = "member") -> None:
+        self.services.members.add(OPERATOR, slug, username, role)
+
+    def enrol(self, username: str) -> str:
+        """Give the user an active TOTP credential; return its secret."""
+        import pyotp
+
+        user = self.services.users.find(username)
+        assert user is not None
+        offer = self.services.totp.start_enrolment(user.id, username)
+        code = pyotp.TOTP(offer.secret).at(self.clock())
+        assert self.services.totp.confirm_enrolment(user.id, offer.credential_id, code)
+        self.clock.advance(30)
+        return offer.secret
+
+    def code(self, secret: str) -> str:
+        import pyotp
+
+        return pyotp.TOTP(secret).at(self.clock())
+
+    def actor(self, username: str) -> Actor:
+        user = self.services.users.find(username)
+        assert user is not None
+        return Actor(user_id=user.id)
+
+    def has_totp(self, username: str) -> bool:
+        with self.services.db.session() as session:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            return (
+                session.scalar(select(TotpCredential.id).where(TotpCredential.user_id == user_id))
+                is not None
+            )
+
+    def row(self, username: str) -> User:
+        user = self.services.users.find(username)
+        assert user is not None
+        return user
+
+    def memberships(self) -> list[tuple[str, str, str]]:
+        with self.services.db.session() as session:
+            return sorted(
+                (m.org_id, m.user_id, m.role) for m in session.scalars(select(Membership))
+            )
+
+
+@pytest.fixture
+def world(services: Services, clock: FrozenClock) -> World:
+    return World(services, clock)
