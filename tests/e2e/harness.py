@@ -246,3 +246,28 @@ def enrolment_secret(page: Page) -> str:
 
 def totp_code(secret: str, clock: FrozenClock, offset_steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(clock() + 30 * offset_steps)
+
+
+def first_login(
+    live: LiveBridge, rp: RelyingParty, browser: Browser, username: str
+) -> tuple[AuthRequest, dict[str, str]]:
+    """Create a user and take them through password and enrolment; return the authorization
+    request and the callback's parameters (``code``, ``state``, ``iss``)."""
+    live.add_user(username)
+    request = rp.authorization_request()
+    browser.open(request.url)
+    page = browser.submit(username=username, password=PASSWORD)
+    assert isinstance(page, Page), f"expected the enrolment page, got {page}"
+    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
+    assert isinstance(landed, str), f"expected a redirect to the app, got {browser.page}"
+    return request, callback_params(landed)
+
+
+def first_tokens(
+    live: LiveBridge, rp: RelyingParty, browser: Browser, username: str
+) -> tuple[AuthRequest, dict[str, Any]]:
+    """``first_login`` and the token response the code is exchanged for."""
+    request, params = first_login(live, rp, browser, username)
+    response = rp.exchange(params["code"], request.verifier)
+    assert response.status_code == 200, response.text
+    return request, response.json()

@@ -13,7 +13,7 @@ from tests.e2e.harness import (
     Page,
     RelyingParty,
     callback_params,
-    enrolment_secret,
+    first_login,
     totp_code,
 )
 from tests.e2e.test_login import enrol
@@ -88,14 +88,8 @@ def test_a_code_already_used_cannot_be_used_again(live: LiveBridge, rp: RelyingP
 def test_a_replayed_authorization_code_is_refused_and_revokes_its_tokens(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
-    live.add_user("codey")
-    request = rp.authorization_request()
-    browser.open(request.url)
-    page = browser.submit(username="codey", password=PASSWORD)
-    assert isinstance(page, Page)
-    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
-    assert isinstance(landed, str)
-    code = callback_params(landed)["code"]
+    request, params = first_login(live, rp, browser, "codey")
+    code = params["code"]
     first = rp.exchange(code, request.verifier)
     assert first.status_code == 200
     tokens = first.json()
@@ -110,15 +104,9 @@ def test_a_replayed_authorization_code_is_refused_and_revokes_its_tokens(
 def test_an_authorization_code_expires_after_sixty_seconds(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
-    live.add_user("slow")
-    request = rp.authorization_request()
-    browser.open(request.url)
-    page = browser.submit(username="slow", password=PASSWORD)
-    assert isinstance(page, Page)
-    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
-    assert isinstance(landed, str)
+    request, params = first_login(live, rp, browser, "slow")
     live.clock.advance(61)
-    response = rp.exchange(callback_params(landed)["code"], request.verifier)
+    response = rp.exchange(params["code"], request.verifier)
     assert response.status_code == 400 and response.json()["error"] == "invalid_grant"
 
 
@@ -200,14 +188,8 @@ def test_an_unknown_client_gets_an_error_page(live: LiveBridge, browser: Browser
 def test_a_reused_refresh_token_revokes_the_whole_family(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
-    live.add_user("fam")
-    request = rp.authorization_request()
-    browser.open(request.url)
-    page = browser.submit(username="fam", password=PASSWORD)
-    assert isinstance(page, Page)
-    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
-    assert isinstance(landed, str)
-    first = rp.exchange(callback_params(landed)["code"], request.verifier).json()
+    request, params = first_login(live, rp, browser, "fam")
+    first = rp.exchange(params["code"], request.verifier).json()
 
     rotated = rp.refresh(first["refresh_token"])
     assert rotated.status_code == 200
@@ -257,14 +239,8 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_changes_nothing(
 def test_revoked_tokens_are_inactive_at_introspection(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
-    live.add_user("intro")
-    request = rp.authorization_request()
-    browser.open(request.url)
-    page = browser.submit(username="intro", password=PASSWORD)
-    assert isinstance(page, Page)
-    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
-    assert isinstance(landed, str)
-    tokens = rp.exchange(callback_params(landed)["code"], request.verifier).json()
+    request, params = first_login(live, rp, browser, "intro")
+    tokens = rp.exchange(params["code"], request.verifier).json()
     auth = (rp.client_id, rp.client_secret)
 
     active = rp.http.post(
@@ -288,14 +264,8 @@ def test_revoked_tokens_are_inactive_at_introspection(
 def test_rp_initiated_logout_ends_the_session_and_returns_to_the_app(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
-    live.add_user("bye")
-    request = rp.authorization_request()
-    browser.open(request.url)
-    page = browser.submit(username="bye", password=PASSWORD)
-    assert isinstance(page, Page)
-    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
-    assert isinstance(landed, str)
-    tokens = rp.exchange(callback_params(landed)["code"], request.verifier).json()
+    request, params = first_login(live, rp, browser, "bye")
+    tokens = rp.exchange(params["code"], request.verifier).json()
 
     logout = requests.Request(
         "GET",

@@ -12,29 +12,16 @@ from bridge.clock import FrozenClock
 from bridge.db.engine import Database
 from tests.e2e.conftest import make_services
 from tests.e2e.harness import (
-    PASSWORD,
     Browser,
     LiveBridge,
-    Page,
     RelyingParty,
-    callback_params,
-    enrolment_secret,
-    totp_code,
+    first_tokens,
 )
 
 
 def login(live: LiveBridge, rp: RelyingParty, username: str) -> tuple[dict[str, str], str]:
-    live.add_user(username)
-    browser = Browser()
-    request = rp.authorization_request()
-    browser.open(request.url)
-    page = browser.submit(username=username, password=PASSWORD)
-    assert isinstance(page, Page)
-    landed = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
-    assert isinstance(landed, str)
-    response = rp.exchange(callback_params(landed)["code"], request.verifier)
-    assert response.status_code == 200
-    return response.json(), request.nonce
+    request, tokens = first_tokens(live, rp, Browser(), username)
+    return tokens, request.nonce
 
 
 def test_userinfo_answers_get_and_post_and_refuses_a_missing_or_bad_token(
