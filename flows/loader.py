@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from flows import registry as registries
-from flows.checks import user_order_issues
+from flows.checks import safety_issues, unreachable_issues, user_order_issues
 from flows.conditions import AllOf, AnyCondition, AnyOf, ConditionExpr, Not
 from flows.errors import ConfigIssue, FlowConfigError, UnknownFlow
 from flows.model import (
@@ -71,11 +71,12 @@ def load_flows(
     *,
     steps: Registry[type[AnyStep]] | None = None,
     conditions: Registry[type[AnyCondition]] | None = None,
+    prove: bool = True,
 ) -> FlowSet:
     """Load every ``*.yaml`` file directly in ``directory`` (not its subdirectories).
 
     Raises ``FlowConfigError`` listing every problem in every file, including a flow id that
-    two files define.
+    two files define and, with ``prove``, every path the safety proof finds unsafe.
     """
     if not directory.is_dir():
         raise FlowConfigError([ConfigIssue(str(directory), 0, "", "no such directory")])
@@ -89,7 +90,7 @@ def load_flows(
             issues.append(ConfigIssue(filename, 0, "", f"cannot read: {exc}"))
             continue
         try:
-            flow = load_flow_text(text, filename, steps=steps, conditions=conditions)
+            flow = load_flow_text(text, filename, steps=steps, conditions=conditions, prove=prove)
         except FlowConfigError as exc:
             issues.extend(exc.issues)
             continue
@@ -116,10 +117,15 @@ def load_flow_text(
     *,
     steps: Registry[type[AnyStep]] | None = None,
     conditions: Registry[type[AnyCondition]] | None = None,
+    prove: bool = False,
 ) -> Flow:
-    """Parse one flow document; ``FlowConfigError`` lists every problem found in it."""
+    """Parse one flow document; ``FlowConfigError`` lists every problem found in it.
+
+    Unreachable executions are always errors; ``prove`` adds the safety proof (off by default
+    here so tests can build deliberately weak flows; ``load_flows`` turns it on).
+    """
     parser = _Parser(filename, steps or registries.STEPS, conditions or registries.CONDITIONS)
-    return parser.parse(text)
+    return parser.parse(text, prove=prove)
 
 
 def _line(node: yaml.Node) -> int:
@@ -219,7 +225,7 @@ class _Parser:
 
     # -- the document ---------------------------------------------------------------------
 
-    def parse(self, text: str) -> Flow:
+    def parse(self, text: str, *, prove: bool = False) -> Flow:
         self._yaml = yaml.SafeLoader(text)
         try:
             try:
@@ -237,7 +243,7 @@ class _Parser:
                 self.issue(1, "", "empty file: a flow needs 'id' and 'steps'")
                 raise self.fail()
             try:
-                flow = self.document(root)
+                flow = self.document(root, prove)
             except yaml.YAMLError as exc:  # a scalar that cannot be constructed
                 mark = getattr(exc, "problem_mark", None)
                 line = int(mark.line) + 1 if mark is not None else 0
@@ -249,7 +255,7 @@ class _Parser:
             raise self.fail()
         return flow
 
-    def document(self, root: yaml.Node) -> Flow | None:
+    def document(self, root: yaml.Node, prove: bool) -> Flow | None:
         entries = self.mapping(root, "", "a flow file", FLOW_KEYS)
         if entries is None:
             return None
@@ -292,6 +298,12 @@ class _Parser:
         )
         for line, path, message in user_order_issues(flow):
             self.issue(line, path, message)
+        if not self.issues:
+            for line, path, message in unreachable_issues(flow):
+                self.issue(line, path, message)
+        if prove and not self.issues:
+            for line, path, message in safety_issues(flow):
+                self.issue(line, path, message)
         return flow
 
     def level(

@@ -65,6 +65,7 @@ class Step(ABC, Generic[ConfigT]):
     config_model: ClassVar[builtins.type[StepConfig]] = NoConfig
     identifies_user: ClassVar[bool] = False  # may establish who the user is
     needs_user: ClassVar[bool] = False  # may only run once the user is identified
+    asks: ClassVar[bool] = True  # may stop to ask the user (who may then "try another way")
 
     def __init__(self, config: ConfigT) -> None:
         self.config = config

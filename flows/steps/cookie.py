@@ -37,6 +37,7 @@ class CookieStep(Step[CookieConfig]):
     label = "Continue with your current session"
     config_model = CookieConfig
     identifies_user = True
+    asks = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         session = ctx.session

@@ -37,6 +37,7 @@ class IdpRedirectStep(Step[IdpRedirectConfig]):
     type = "idp_redirect"
     label = "Sign in with your organisation"
     config_model = IdpRedirectConfig
+    asks = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         url = ctx.directory.upstream_login_url(self.config.provider, ctx.request.login_hint)

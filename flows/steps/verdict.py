@@ -24,6 +24,7 @@ class DenyStep(Step[DenyConfig]):
     type = "deny"
     label = "Access denied"
     config_model = DenyConfig
+    asks = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         return Deny(self.config.message)
@@ -47,6 +48,7 @@ class AllowStep(Step[NoConfig]):
 
     type = "allow"
     label = "Continue"
+    asks = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         return Done()

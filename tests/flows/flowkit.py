@@ -33,6 +33,7 @@ from flows.results import (
     Fail,
     Failure,
     NotApplicable,
+    Possible,
     Resolution,
     Retry,
     StepResult,
@@ -224,6 +225,12 @@ class ScriptedStep(Step[ScriptConfig]):
 
     def offered(self, ctx: StepContext) -> bool:
         return self.config.result != "not_applicable"
+
+    def possible(self) -> tuple[Possible, ...]:
+        result = self.config.result
+        if result in ("done", "ask"):
+            return (Possible("done", tuple(self.config.amr)),)
+        return (Possible(result),)
 
     def submit(self, ctx: StepContext, answer: Mapping[str, str]) -> StepResult:
         if answer.get("ok") == "yes":

@@ -98,14 +98,17 @@ def test_trust_device_after_one_factor_trusts_nothing(directory: FakeDirectory) 
     assert directory.count("trust_device") == 0
 
 
-def test_deny_ends_the_login_with_its_message_even_as_an_alternative(
+def test_deny_ends_the_login_with_its_message_even_inside_an_alternative(
     directory: FakeDirectory,
 ) -> None:
     text = flow(
-        "{requirement: alternative, type: deny, config: {message: Use the partner portal.}}",
-        "{requirement: alternative, type: password}",
+        "{requirement: alternative, flow: [{requirement: required, type: password}, "
+        "{requirement: required, type: deny, config: {message: Use the partner portal.}}]}",
+        "{requirement: alternative, type: cookie}",
     )
-    outcome = Login(load_flow_text(text), directory).advance()
+    login = Login(load_flow_text(text), directory)
+    login.advance()
+    outcome = login.submit("0.0", username="alice", password=PASSWORD)
     assert isinstance(outcome, Denied)
     assert (outcome.reason, outcome.message) == ("denied", "Use the partner portal.")
 
@@ -121,8 +124,8 @@ def test_deny_needs_a_message() -> None:
 def test_allow_passes_its_level_without_proving_anything(directory: FakeDirectory) -> None:
     text = flow(
         "{requirement: required, type: password}",
-        "{requirement: required, flow: [{requirement: alternative, type: allow}, "
-        "{requirement: alternative, type: totp}]}",
+        "{requirement: required, flow: [{requirement: alternative, type: totp}, "
+        "{requirement: alternative, type: allow}]}",
     )
     outcome = login_alice(Login(load_flow_text(text), directory))
     assert isinstance(outcome, Completed) and outcome.result.amr == ("pwd",)
