@@ -34,6 +34,8 @@ _KID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # as bridge.crypto.parse_keyring read
 class Secrets:
     secret_key: bytes = field(repr=False)
     encryption_keys: str = field(repr=False)  # for bridge.crypto.parse_keyring
+    # The SMTP password (``BRIDGE_MAIL_PASSWORD`` or ``BRIDGE_MAIL_PASSWORD_FILE``), if any.
+    mail_password: str | None = field(default=None, repr=False)
 
 
 def _secret_key_problem(value: bytes) -> str | None:
@@ -117,11 +119,17 @@ def load_secrets(settings: Settings, environ: Mapping[str, str]) -> Secrets:
             f"{MIN_SECRET_KEY_BYTES} random bytes) and BRIDGE_ENCRYPTION_KEYS or "
             "BRIDGE_ENCRYPTION_KEYS_FILE (kid:base64url-32-bytes[,kid2:...], first is primary)"
         )
+    mail_password: bytes | None = None
+    try:
+        mail_password = _from_environment("BRIDGE_MAIL_PASSWORD", environ)
+    except SettingsError as exc:
+        problems += exc.problems
     if problems:
         raise SettingsError(problems)
     return Secrets(
         secret_key=values["secret_key"],
         encryption_keys=values["encryption_keys"].decode("ascii"),
+        mail_password=None if mail_password is None else mail_password.decode("utf-8"),
     )
 
 

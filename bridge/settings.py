@@ -26,6 +26,7 @@ __all__ = [
     "EphemeralSettings",
     "FlowSettings",
     "KeySettings",
+    "MailSettings",
     "MfaSettings",
     "PasswordSettings",
     "ServerSettings",
@@ -40,7 +41,13 @@ __all__ = [
 
 ENV_PREFIX = "BRIDGE_"
 #: ``BRIDGE_*`` variables that are not settings: read by ``bridge.secrets``, the CLI or the tests.
-IGNORED_ENV = ("BRIDGE_CONFIG", "BRIDGE_SECRET_KEY", "BRIDGE_ENCRYPTION_KEYS", "BRIDGE_TEST_")
+IGNORED_ENV = (
+    "BRIDGE_CONFIG",
+    "BRIDGE_SECRET_KEY",
+    "BRIDGE_ENCRYPTION_KEYS",
+    "BRIDGE_MAIL_PASSWORD",
+    "BRIDGE_TEST_",
+)
 #: Settings that may carry a password: refused with one in the file, and readable from a file
 #: named by ``<VARIABLE>_FILE`` (``BRIDGE_DATABASE_URL_FILE``) as well as from the variable.
 URL_KEYS = (("database_url",), ("ephemeral", "redis_url"))
@@ -154,6 +161,35 @@ class MfaSettings(_Section):
     required: Bool = True
 
 
+class MailSettings(_Section):
+    """Outgoing e-mail over SMTP. No ``host``: messages are logged, not sent."""
+
+    host: Text | None = None
+    port: Annotated[Int, _between(1, 65535)] = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: Text | None = None
+    from_address: Text = "The bridge <bridge@localhost>"
+    language: Literal["en", "de"] = "en"
+    timeout: Annotated[Int, _between(1, 300)] = 10
+    queue_size: Annotated[Int, _between(1, 100_000)] = 1000
+    max_attempts: Annotated[Int, _between(1, 20)] = 6
+    retry_delay: Annotated[Int, _between(1, 3600)] = 5
+
+    @_model_validator(mode="after")
+    def _no_plaintext_credentials(self) -> MailSettings:
+        if (
+            self.username is not None
+            and self.security == "none"
+            and not (self.host is not None and _is_loopback(self.host))
+        ):
+            raise FieldError(
+                ("mail", "security"),
+                "must be starttls or tls when mail.username is set (credentials are never sent "
+                "in the clear, except to a loopback host)",
+            )
+        return self
+
+
 class PasswordSettings(_Section):
     argon2_time_cost: Annotated[Int, _between(1, 20)] = 3
     argon2_memory_cost: Annotated[Int, _between(7168, 4_194_304)] = 65_536
@@ -206,6 +242,7 @@ class Settings(_Section):
     mfa: MfaSettings = MfaSettings()
     passwords: PasswordSettings = PasswordSettings()
     flows: FlowSettings = FlowSettings()
+    mail: MailSettings = MailSettings()
 
     @field_validator("issuer")
     @classmethod
