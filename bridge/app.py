@@ -65,6 +65,9 @@ def create_app(
 
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
+    from bridge.admin.api import bp as admin_api_bp
+
+    app.register_blueprint(admin_api_bp)
     browser.install(app, settings.issuer)
     _install_error_handlers(app)
 
@@ -99,6 +102,10 @@ def _install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Any:
+        if request.path.startswith("/admin/api/"):
+            from bridge.admin.api import http_problem
+
+            return http_problem(error)
         if error.description is None and error.get_headers():
             # Authlib's resource protector: a complete OAuth error (WWW-Authenticate and all).
             return error.get_response()

@@ -1,0 +1,233 @@
+"""The admin REST API under ``/admin/api/v1``: JSON over the org services, RFC 9457 errors.
+
+Callers present a bearer access token issued by the bridge itself with the ``admin`` scope.
+The scope only opens the door: what a caller may do to an organisation is decided per request
+by ``bridge.orgs`` (admins of the organisation, or of the partner that manages it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bridge.admin.openapi import openapi_document
+from bridge.admin.problems import (
+    from_org_problem,
+    insufficient_scope,
+    problem,
+    unauthorised,
+)
+from bridge.context import services
+from bridge.db.models import AuditEvent, Organisation
+from bridge.orgs import Actor, OrgProblem
+from bridge.orgs.errors import InvalidInput
+from bridge.orgs.service import policy_of
+
+PREFIX = "/admin/api/v1"
+bp = Blueprint("admin_api", __name__, url_prefix=PREFIX)
+
+MAX_AUDIT_LIMIT = 500
+
+
+# --- plumbing ---------------------------------------------------------------------------------
+
+
+@bp.before_request
+def _authenticate() -> Response | None:
+    if request.endpoint == "admin_api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return unauthorised("Send 'Authorization: Bearer <access token>'.", error="invalid_request")
+    s = services()
+    info = s.tokens.access_token(token.strip())
+    if info is None:
+        return unauthorised("The access token is unknown, expired or revoked.")
+    if "admin" not in info.scope.split():
+        return insufficient_scope()
+    user = s.users.get(info.user_id)
+    if user is None or user.disabled or user.locked_at is not None:
+        return unauthorised("The token's user can no longer sign in.")
+    g.admin_actor = Actor(
+        user_id=user.id,
+        via="api",
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+    )
+    return None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.errorhandler(OrgProblem)
+def _org_problem(error: OrgProblem) -> Response:
+    return from_org_problem(error)
+
+
+@bp.errorhandler(HTTPException)
+def _http_problem(error: HTTPException) -> Response:
+    return http_problem(error)
+
+
+def http_problem(error: HTTPException) -> Response:
+    """Any HTTP error under the API's prefix, as a problem document."""
+    status = error.code or 500
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(status, "http-error")
+    response = problem(status, slug, error.name, error.description or error.name)
+    if status == 405 and error.get_headers():
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+    return response
+
+
+def _actor() -> Actor:
+    actor: Actor = g.admin_actor
+    return actor
+
+
+def _json_body(*, required: bool = True) -> dict[str, Any]:
+    if not request.get_data(cache=True):
+        if required:
+            raise InvalidInput("Send a JSON object as the request body.")
+        return {}
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.")
+    return body
+
+
+def org_json(org: Organisation) -> dict[str, Any]:
+    return {
+        "slug": org.slug,
+        "name": org.name,
+        "kind": org.kind,
+        "mode": org.mode,
+        "policy": policy_of(org),
+    }
+
+
+def event_json(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "occurred_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
+        "event": event.event,
+        "user_id": event.user_id,
+        "actor_id": event.actor_id,
+        "ip": event.ip,
+        "reason": event.reason,
+        "details": event.details,
+    }
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document(services().settings.issuer))
+
+
+@bp.get("/orgs")
+def list_orgs() -> Response:
+    orgs = services().orgs.administered(_actor())
+    return jsonify({"orgs": [org_json(org) for org in orgs]})
+
+
+@bp.get("/orgs/<org>")
+def get_org(org: str) -> Response:
+    s = services()
+    authority = s.orgs.authority(_actor(), org)
+    body = org_json(authority.org)
+    body["domains"] = s.orgs.domains(_actor(), org)
+    body["mfa_progress"] = s.members.progress(_actor(), org).as_json()
+    body["acting_via_partner"] = authority.via_partner.slug if authority.via_partner else None
+    return jsonify(body)
+
+
+@bp.get("/orgs/<org>/policy")
+def get_policy(org: str) -> Response:
+    return jsonify(services().orgs.policy(_actor(), org))
+
+
+@bp.patch("/orgs/<org>/policy")
+def patch_policy(org: str) -> Response:
+    body = _json_body()
+    admin_code = body.pop("admin_code", None)
+    if admin_code is not None and not isinstance(admin_code, str):
+        raise InvalidInput("'admin_code' must be a string of digits.", field="admin_code")
+    result = services().orgs.update_policy(_actor(), org, body, admin_code=admin_code)
+    response = policy_of(result.org)
+    return jsonify({**response, "wiped_users": result.wiped_users})
+
+
+@bp.get("/orgs/<org>/members")
+def list_members(org: str) -> Response:
+    members = services().members.members(_actor(), org)
+    return jsonify({"members": [m.as_json() for m in members]})
+
+
+@bp.post("/orgs/<org>/members")
+def add_member(org: str) -> tuple[Response, int]:
+    body = _json_body()
+    username = body.get("username")
+    role = body.get("role", "member")
+    if not isinstance(username, str) or not username.strip():
+        raise InvalidInput("'username' must name an existing user.", field="username")
+    if not isinstance(role, str):
+        raise InvalidInput("'role' must be 'member' or 'admin'.", field="role")
+    member = services().members.add(_actor(), org, username, role)
+    return jsonify(member.as_json()), 201
+
+
+@bp.get("/orgs/<org>/members/<user>")
+def get_member(org: str, user: str) -> Response:
+    return jsonify(services().members.get(_actor(), org, user).as_json())
+
+
+@bp.patch("/orgs/<org>/members/<user>")
+def patch_member(org: str, user: str) -> Response:
+    body = _json_body()
+    if set(body) != {"role"} or not isinstance(body["role"], str):
+        raise InvalidInput('Send {"role": "member"} or {"role": "admin"}.', field="role")
+    return jsonify(services().members.set_role(_actor(), org, user, body["role"]).as_json())
+
+
+@bp.delete("/orgs/<org>/members/<user>")
+def delete_member(org: str, user: str) -> tuple[str, int]:
+    services().members.remove(_actor(), org, user)
+    return "", 204
+
+
+@bp.post("/orgs/<org>/members/<user>/actions/<action>")
+def member_action(org: str, user: str, action: str) -> Response:
+    body = _json_body(required=False)
+    options: dict[str, Any] = {}
+    if action == "require-mfa" and "required" in body:
+        options["required"] = body.pop("required")
+    if body:
+        raise InvalidInput(f"Unexpected field(s): {', '.join(sorted(map(str, body)))}.")
+    s = services()
+    s.members.act(_actor(), org, user, action, **options)
+    return jsonify(s.members.get(_actor(), org, user).as_json())
+
+
+@bp.get("/orgs/<org>/mfa-progress")
+def mfa_progress(org: str) -> Response:
+    return jsonify(services().members.progress(_actor(), org).as_json())
+
+
+@bp.get("/orgs/<org>/audit")
+def audit(org: str) -> Response:
+    raw = request.args.get("limit", "100")
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_LIMIT:
+        raise InvalidInput(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
+    events = services().members.audit(_actor(), org, limit=int(raw))
+    return jsonify({"events": [event_json(e) for e in events]})
