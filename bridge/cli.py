@@ -233,3 +233,9 @@ def flows_check(ctx: Context) -> None:
     services = ctx.services()
     for flow_id in services.flows.ids():
         click.echo(f"ok: {flow_id}")
+
+# Organisations and their members live in their own module.
+from bridge.org_cli import member, org  # noqa: E402
+
+main.add_command(org)
+main.add_command(member)
