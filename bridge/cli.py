@@ -63,6 +63,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     from waitress import serve as waitress_serve
 
     from bridge.app import create_app
+    from bridge.flow_config import FlowReloader
 
     services = ctx.services()
     settings = services.settings
@@ -76,6 +77,8 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
         services.settings = settings.model_copy(update={"issuer": issuer, "server": server})
     services.db.upgrade()
     app = create_app(services=services)
+    # SIGHUP reloads the flow files; invalid new ones are refused and the running ones stay.
+    FlowReloader(services).install_sighup()
     click.echo(f"The bridge is serving {services.settings.issuer}")
     click.echo(f"  account page: {services.settings.issuer}/account")
     click.echo(f"  discovery:    {services.settings.issuer}/.well-known/openid-configuration")
@@ -221,18 +224,10 @@ def keys_rotate(ctx: Context) -> None:
     click.echo(f"new signing key {kid}")
 
 
-@main.group("flows")
-def flows_group() -> None:
-    """Login flows."""
+# The flows commands live in their own module.
+from bridge.flows_cli import flows_group  # noqa: E402
 
-
-@flows_group.command("check")
-@pass_context
-def flows_check(ctx: Context) -> None:
-    """Load and validate every flow; exit non-zero with the problems if any."""
-    services = ctx.services()
-    for flow_id in services.flows.ids():
-        click.echo(f"ok: {flow_id}")
+main.add_command(flows_group)
 
 # Organisations and their members live in their own module.
 from bridge.org_cli import member, org  # noqa: E402

@@ -11,6 +11,7 @@ from bridge.crypto import Keyring, parse_keyring
 from bridge.db.engine import Database
 from bridge.ephemeral import open_store
 from bridge.ephemeral.base import EphemeralStore
+from bridge.flow_config import load_bound_flows
 from bridge.keys import SigningKeys
 from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogins
@@ -19,10 +20,10 @@ from bridge.oidc.tokens import TokenService
 from bridge.orgs import MemberService, MfaPolicy, OrgService
 from bridge.passwords import PasswordHasher
 from bridge.secrets import Secrets
-from bridge.settings import Settings, SettingsError
+from bridge.settings import Settings
 from bridge.totp import TotpService
 from bridge.users import UserService
-from flows import FlowSet, builtin_flows_dir, load_flows
+from flows import FlowSet
 
 
 @dataclass
@@ -80,13 +81,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     audit = AuditLog(db, clock)
     # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
-    flows_dir = settings.flows.directory or builtin_flows_dir()
-    flow_set = load_flows(flows_dir)
-    if settings.flows.browser not in flow_set:
-        raise SettingsError(
-            f"flows.browser: no flow {settings.flows.browser!r} in {flows_dir} "
-            f"(found: {', '.join(flow_set.ids()) or 'none'})"
-        )
+    flow_set = load_bound_flows(settings.flows)
     return Services(
         settings=settings,
         secrets=secrets,

@@ -207,9 +207,92 @@ class PasswordSettings(_Section):
         return self
 
 
+class FlowBinding(_Section):
+    """The flows one organisation or client runs; an unset one falls back to the wider binding."""
+
+    browser: Text | None = None
+    federated: Text | None = None
+
+
+class FlowBindings(_Section):
+    """Bindings by organisation and client id; written as mappings, kept as (id, binding) pairs
+    so that the settings stay hashable."""
+
+    organisations: tuple[tuple[Text, FlowBinding], ...] = ()
+    clients: tuple[tuple[Text, FlowBinding], ...] = ()
+
+    @field_validator("organisations", "clients", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        if value is None:
+            return ()
+        if isinstance(value, Mapping):
+            return tuple((str(key), item) for key, item in value.items())
+        return value
+
+    def get(
+        self, scope: Literal["organisations", "clients"], name: str | None
+    ) -> FlowBinding | None:
+        return next((binding for key, binding in getattr(self, scope) if key == name), None)
+
+
+class AcrLevel(_Section):
+    """A level of assurance a relying party may ask for in ``acr_values``."""
+
+    name: Text
+    factors: Annotated[Int, _between(1, 2)]  # distinct factors a login must have proven
+    max_age: Annotated[Int, _between(0, 315_360_000)] | None = None  # oldest authentication
+
+
+DEFAULT_ACR_LEVELS = (
+    AcrLevel(name="urn:bridge:loa:1", factors=1),
+    AcrLevel(name="urn:bridge:loa:2", factors=2),
+)
+
+
 class FlowSettings(_Section):
     directory: Path | None = None
     browser: Text = "browser"
+    federated: Text = "federated"
+    bindings: FlowBindings = FlowBindings()
+    acr_levels: tuple[AcrLevel, ...] = DEFAULT_ACR_LEVELS
+
+    @field_validator("acr_levels")
+    @classmethod
+    def _levels(cls, levels: tuple[AcrLevel, ...]) -> tuple[AcrLevel, ...]:
+        names = [level.name for level in levels]
+        if len(set(names)) != len(names):
+            raise ValueError("level names must be unique")
+        return levels
+
+    def flow_for(
+        self, kind: Literal["browser", "federated"], client_id: str | None, org_id: str | None
+    ) -> str:
+        """The flow id bound for a login: the client's binding, else its organisation's, else
+        the global one (the most specific wins)."""
+        for binding in (
+            self.bindings.get("clients", client_id),
+            self.bindings.get("organisations", org_id),
+        ):
+            chosen = None if binding is None else getattr(binding, kind)
+            if chosen is not None:
+                return str(chosen)
+        return self.browser if kind == "browser" else self.federated
+
+    def bound_flows(self) -> list[tuple[str, str, str]]:
+        """(setting key, kind, flow id) of every binding, for checking them against the flows."""
+        found = [("flows.browser", "browser", self.browser)]
+        found.append(("flows.federated", "federated", self.federated))
+        for scope, table in (
+            ("organisations", self.bindings.organisations),
+            ("clients", self.bindings.clients),
+        ):
+            for name, binding in table:
+                for kind in ("browser", "federated"):
+                    flow_id = getattr(binding, kind)
+                    if flow_id is not None:
+                        found.append((f"flows.bindings.{scope}.{name}.{kind}", kind, flow_id))
+        return found
 
     @field_validator("directory")
     @classmethod

@@ -122,7 +122,7 @@ def authorize() -> Any:
         login = dataclasses.replace(login, org_id=grant.request.client.record.org_id)
     except ValueError as problem:
         return error_redirect(s.settings.issuer, params, "invalid_request", str(problem))
-    flow = s.flows.get(s.settings.flows.browser)
+    flow = s.flows.get(s.settings.flows.flow_for("browser", client_id, login.org_id))
     state = flows.start(flow, login, int(s.clock()))
     flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "authorize", "params": params})
     return redirect(url_for("login.step", flow_id=flow_id), code=302)
