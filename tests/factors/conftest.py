@@ -1,0 +1,38 @@
+"""Fixtures for the second factor's life: a user on SQLite and PostgreSQL, the services."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.audit import AuditLog
+from bridge.clock import FrozenClock
+from bridge.db.engine import Database
+from bridge.db.models import User
+from bridge.passwords import PasswordHasher
+from bridge.recovery import RecoveryCodes, recovery_key
+from bridge.users import UserService
+
+
+@pytest.fixture
+def users(database: Database, password_hasher: PasswordHasher, clock: FrozenClock) -> UserService:
+    return UserService(database, password_hasher, clock)
+
+
+@pytest.fixture
+def alice(users: UserService) -> User:
+    return users.create("alice", email="alice@example.org", password=None)
+
+
+@pytest.fixture
+def bob(users: UserService) -> User:
+    return users.create("bob", email="bob@example.org", password=None)
+
+
+@pytest.fixture
+def audit(database: Database, clock: FrozenClock) -> AuditLog:
+    return AuditLog(database, clock)
+
+
+@pytest.fixture
+def recovery(database: Database, clock: FrozenClock, audit: AuditLog) -> RecoveryCodes:
+    return RecoveryCodes(database, clock, audit, recovery_key(b"k" * 32))
