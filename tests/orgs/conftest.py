@@ -14,7 +14,7 @@ from bridge.db.engine import Database
 from bridge.db.models import Membership, TotpCredential, User
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.e2e.conftest import make_services
+from tests.e2e.conftest import live, make_services, rp  # noqa: F401 (fixtures)
 from tests.e2e.harness import PASSWORD
 
 OPERATOR = Actor.operator()
