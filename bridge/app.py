@@ -68,6 +68,9 @@ def create_app(
     from bridge.admin.api import bp as admin_api_bp
 
     app.register_blueprint(admin_api_bp)
+    from bridge.admin.console import bp as admin_console_bp
+
+    app.register_blueprint(admin_console_bp)
     browser.install(app, settings.issuer)
     _install_error_handlers(app)
 

@@ -107,6 +107,9 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
         user = AuthenticatedUser(result.user_id, result.amr, result.auth_time, result.acr)
         b = bridge()
         response = answer(b.oauth, s.settings.issuer, continuation["params"], user)
+    elif continuation["kind"] == "redirect" and _local_path(continuation.get("next")):
+        # A page of the bridge itself (the admin console) that sent the browser to sign in.
+        response = redirect(continuation["next"], code=303)
     else:
         response = redirect(url_for("login.account"), code=303)
     if new_token is not None:
@@ -120,6 +123,15 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
             path="/",
         )
     return response
+
+
+def _local_path(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and value.startswith("/")
+        and not value.startswith("//")
+        and "\\" not in value
+    )
 
 
 def _deny(s: Services, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Any:

@@ -14,7 +14,7 @@ from bridge.app import create_app
 from bridge.oidc.tokens import CodeData
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.orgs.conftest import World, services, world  # noqa: F401 (fixtures)
+from tests.orgs.conftest import World, live, rp, services, world  # noqa: F401 (fixtures)
 
 API = "/admin/api/v1"
 

@@ -1,0 +1,116 @@
+"""The admin console: an admin signs in through the bridge's own login and manages the org."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridge.orgs import Actor
+from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page
+
+OPERATOR = Actor.operator()
+
+
+@pytest.fixture
+def acme(live: LiveBridge) -> LiveBridge:
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme")
+    for name, role in (("ada", "admin"), ("bob", "member"), ("carol", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+    return live
+
+
+def signed_in(live: LiveBridge, username: str, path: str = "/admin/orgs/acme") -> Browser:
+    browser = Browser(stop_at="http://127.0.0.1:9/")
+    page = browser.open(f"{live.url}{path}")
+    assert isinstance(page, Page) and page.title == "Sign in"
+    page = browser.submit(username=username, password=PASSWORD)
+    assert isinstance(page, Page), page
+    return browser
+
+
+def page_of(browser: Browser) -> Page:
+    assert browser.page is not None
+    return browser.page
+
+
+def status_column(page: Page) -> dict[str, str]:
+    rows = page.soup.select("#members tbody tr")
+    return {str(r["data-username"]): r.select_one("td.status").get_text(strip=True) for r in rows}
+
+
+def test_the_console_sends_an_admin_through_the_login_and_back(acme: LiveBridge) -> None:
+    page = page_of(signed_in(acme, "ada"))
+    assert page.url.endswith("/admin/orgs/acme")
+    assert page.title == "Acme: security"
+
+
+def test_enforcing_2fa_in_the_console_updates_the_status_column_and_progress(
+    acme: LiveBridge,
+) -> None:
+    browser = signed_in(acme, "ada")
+    assert set(status_column(page_of(browser)).values()) == {"Not required"}
+    browser.submit(mfa_enforced="on")
+    page = page_of(browser)
+    assert page.soup.select_one("#notice").get_text(strip=True) == "The policy was saved."
+    assert status_column(page) == {
+        "ada": "Setup required",
+        "bob": "Setup required",
+        "carol": "Setup required",
+    }
+    bar = page.soup.select_one("#mfa-progress")
+    assert (bar["value"], bar["max"]) == ("0", "3")
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is True
+
+
+def test_a_refusal_in_the_console_says_why_and_changes_nothing(acme: LiveBridge) -> None:
+    acme.services.orgs.update_policy(
+        OPERATOR, "acme", {"sso_enabled": True, "sso_idp_alias": "okta"}
+    )
+    browser = signed_in(acme, "ada")
+    browser.submit(mfa_enforced="on")
+    page = page_of(browser)
+    assert page.status == 409
+    assert "2FA cannot be enforced while single sign-on is on" in page.errors[0]
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is False
+
+
+def test_a_member_who_is_no_admin_is_refused(acme: LiveBridge) -> None:
+    page = page_of(signed_in(acme, "bob"))
+    assert page.status == 403
+    assert page.title == "Only an admin of this organisation (or of its partner) may do this"
+
+
+def test_an_admin_resets_a_members_2fa_from_the_member_list(acme: LiveBridge) -> None:
+    acme.services.members.require_mfa(OPERATOR, "acme", "bob")
+    browser = signed_in(acme, "ada")
+    page = page_of(browser)
+    action = page.soup.select_one('tr[data-username="bob"] form')
+    assert action is not None
+    assert action.get_text(strip=True) == "Make service account"
+    response = browser.post_raw(
+        f"{acme.url}{action['action']}",
+        {"csrf_token": page.form_fields()["csrf_token"]},
+    )
+    assert response.status_code == 303
+    page = browser.open(f"{acme.url}/admin/orgs/acme")
+    assert isinstance(page, Page)
+    assert status_column(page)["bob"] == "Service account"
+    assert acme.audit("converted_to_service_account")[0].details["via"] == "console"
+
+
+def test_a_console_form_without_its_csrf_token_is_refused(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    response = browser.post_raw(
+        f"{acme.url}/admin/orgs/acme/policy", {"section": "mfa", "mfa_enforced": "on"}
+    )
+    assert response.status_code == 400
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is False
+
+
+def test_the_audit_page_lists_the_organisations_events(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    browser.submit(mfa_enforced="on")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit")
+    assert isinstance(page, Page)
+    assert "org_mfa_enforced" in page.soup.select_one("#audit tbody").get_text()
