@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bridge.audit import AuditLog
@@ -13,15 +14,20 @@ from bridge.ephemeral import open_store
 from bridge.ephemeral.base import EphemeralStore
 from bridge.flow_config import load_bound_flows
 from bridge.keys import SigningKeys
+from bridge.lockout import Lockout
 from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogins
 from bridge.login.sessions import BrowserSessions
+from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
 from bridge.orgs import MemberService, MfaPolicy, OrgService
 from bridge.passwords import PasswordHasher
+from bridge.recovery import RecoveryCodes, recovery_key
+from bridge.reset_requests import ResetRequests
 from bridge.secrets import Secrets
 from bridge.settings import Settings
 from bridge.totp import TotpService
+from bridge.trusted_devices import TrustedDevices
 from bridge.users import UserService
 from flows import FlowSet
 
@@ -47,9 +53,30 @@ class Services:
     mfa_policy: MfaPolicy
     orgs: OrgService
     members: MemberService
+    # The second factor's life (issue 5): each records its own audit events.
+    mailer: Mailer
+    recovery: RecoveryCodes
+    trusted_devices: TrustedDevices
+    lockout: Lockout
+    reset_requests: ResetRequests
 
     def close(self) -> None:
+        self.mailer.close()
         self.db.dispose()
+
+
+def _record_mail_failure(audit: AuditLog) -> Callable[[MailMessage, str], None]:
+    """A message the outbox gave up on is recorded, not only logged."""
+
+    def record(message: MailMessage, reason: str) -> None:
+        audit.record(
+            "mail_failed",
+            user_id=message.user_id,
+            reason=reason,
+            details={"kind": message.kind, "to": message.to},
+        )
+
+    return record
 
 
 def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> Services:
@@ -82,6 +109,9 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
     flow_set = load_bound_flows(settings.flows)
+    mailer = build_mailer(
+        settings.mail, secrets.mail_password, on_failure=_record_mail_failure(audit)
+    )
     return Services(
         settings=settings,
         secrets=secrets,
@@ -117,4 +147,9 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         mfa_policy=mfa_policy,
         orgs=OrgService(db, clock, audit, totp),
         members=MemberService(db, clock, audit, mfa_policy),
+        mailer=mailer,
+        recovery=RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key)),
+        trusted_devices=TrustedDevices(db, clock, audit),
+        lockout=Lockout(db, store, clock, audit, mailer=mailer),
+        reset_requests=ResetRequests(db, clock, audit, mailer=mailer),
     )
