@@ -262,13 +262,15 @@ class OrgDomain(Base):
 
 
 class RecoveryCode(Base):
-    """A one-time recovery code (R11), stored as a keyed hash; ``used_at`` set: spent."""
+    """A one-time recovery code (R11), stored hashed; ``used_at`` set: spent."""
 
     __tablename__ = "recovery_codes"
     __table_args__ = (UniqueConstraint("user_id", "code_hash", name="uq_recovery_codes_user_code"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Random, one per set of codes; the hash is argon2id of a keyed HMAC (see bridge.recovery).
+    salt: Mapped[str] = mapped_column(String(32))
     code_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

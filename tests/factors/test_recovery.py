@@ -121,3 +121,19 @@ def test_delete_all_for_a_reset(recovery: RecoveryCodes, alice: User) -> None:
     recovery.generate(alice.id)
     assert recovery.delete_all(alice.id) == 10
     assert not recovery.has_codes(alice.id)
+
+
+def test_each_set_of_codes_has_its_own_salt(
+    recovery: RecoveryCodes, alice: User, bob: User, database: Database
+) -> None:
+    recovery.generate(alice.id)
+    recovery.generate(bob.id)
+    with database.session() as session:
+        salts = {row.user_id: row.salt for row in session.scalars(select(RecoveryCode))}
+    assert len(set(salts.values())) == 2
+    assert all(len(salt) == 32 for salt in salts.values())
+
+
+def test_a_user_without_codes_has_none_to_use(recovery: RecoveryCodes, alice: User) -> None:
+    assert not recovery.use(alice.id, "k7dqm-3zp4x")
+    assert recovery.remaining(alice.id) == 0

@@ -33,6 +33,7 @@ def upgrade() -> None:
         "recovery_codes",
         sa.Column("id", sa.String(32), nullable=False),
         sa.Column("user_id", sa.String(32), nullable=False),
+        sa.Column("salt", sa.String(32), nullable=False),
         sa.Column("code_hash", sa.String(64), nullable=False),
         sa.Column("created_at", _when(), nullable=False),
         sa.Column("used_at", _when(), nullable=True),
