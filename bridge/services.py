@@ -112,6 +112,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     mailer = build_mailer(
         settings.mail, secrets.mail_password, on_failure=_record_mail_failure(audit)
     )
+    lockout = Lockout(db, store, clock, audit, mailer=mailer)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -146,10 +147,10 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         ),
         mfa_policy=mfa_policy,
         orgs=OrgService(db, clock, audit, totp),
-        members=MemberService(db, clock, audit, mfa_policy),
+        members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
         mailer=mailer,
         recovery=RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key)),
         trusted_devices=TrustedDevices(db, clock, audit),
-        lockout=Lockout(db, store, clock, audit, mailer=mailer),
+        lockout=lockout,
         reset_requests=ResetRequests(db, clock, audit, mailer=mailer),
     )

@@ -19,6 +19,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import AuditEvent, Membership, OrgDomain, User
+from bridge.lockout import Lockout
 from bridge.orgs.access import Actor, Authority, authorise
 from bridge.orgs.errors import (
     Conflict,
@@ -28,7 +29,7 @@ from bridge.orgs.errors import (
     SelfAction,
 )
 from bridge.orgs.policy import MfaPolicy, users_with_totp
-from bridge.orgs.second_factors import delete_second_factors
+from bridge.orgs.second_factors import wipe_second_factors
 from bridge.users import normalise_username
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
@@ -96,11 +97,21 @@ def _email_domain(email: str | None) -> str | None:
 
 
 class MemberService:
-    def __init__(self, db: Database, clock: Clock, audit: AuditLog, policy: MfaPolicy) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditLog,
+        policy: MfaPolicy,
+        *,
+        lockout: Lockout | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
         self._policy = policy
+        # The lockout lifts its own records (lock details, failure counters) and tells the user.
+        self._lockout = lockout
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -219,7 +230,12 @@ class MemberService:
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             was_locked = user.locked_at is not None
-            user.locked_at = None
+            if self._lockout is None:
+                user.locked_at = None
+        if self._lockout is not None:
+            self._lockout.unlock(
+                user.id, actor_id=actor.user_id, ip=actor.ip, user_agent=actor.user_agent
+            )
         self._record("user_unlocked", authority, user.id, was_locked=was_locked)
 
     def reset_mfa(self, actor: Actor, slug: str, username: str) -> None:
@@ -227,8 +243,8 @@ class MemberService:
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             self._require_verified_domain(session, authority, user, "reset-mfa")
-            deleted = delete_second_factors(session, [user.id])
-        self._record("mfa_reset_by_admin", authority, user.id, credentials_deleted=deleted)
+            removed = wipe_second_factors(session, [user.id])
+        self._record("mfa_reset_by_admin", authority, user.id, removed=removed.as_json())
 
     def require_mfa(self, actor: Actor, slug: str, username: str, *, required: bool = True) -> None:
         if not isinstance(required, bool):
@@ -246,8 +262,8 @@ class MemberService:
             self._require_verified_domain(session, authority, user, "to-service-account")
             user.service_account = True
             user.updated_at = utc_datetime(self._clock)
-            deleted = delete_second_factors(session, [user.id])
-        self._record("converted_to_service_account", authority, user.id, mfa_deleted=deleted)
+            removed = wipe_second_factors(session, [user.id])
+        self._record("converted_to_service_account", authority, user.id, removed=removed.as_json())
 
     def from_service_account(self, actor: Actor, slug: str, username: str) -> None:
         """A person again: 2FA applies as for any member from the next login."""

@@ -36,7 +36,7 @@ from bridge.orgs.errors import (
     SsoEnabled,
 )
 from bridge.orgs.policy import users_with_totp
-from bridge.orgs.second_factors import delete_second_factors
+from bridge.orgs.second_factors import wipe_second_factors
 from bridge.totp import TotpService
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -332,6 +332,7 @@ class OrgService:
             for name, value in changes.items():
                 setattr(org, name, value)
             wiped = 0
+            removed: dict[str, int] = {}
             if wipe:
                 member_ids = list(
                     session.scalars(select(Membership.user_id).where(Membership.org_id == org.id))
@@ -339,7 +340,7 @@ class OrgService:
                 wiped = len(users_with_totp(session, member_ids))
                 if wiped and not code_checked:  # a member enrolled meanwhile
                     self._check_admin_code(actor, None)
-                delete_second_factors(session, member_ids)
+                removed = wipe_second_factors(session, member_ids).as_json()
         diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
         if diff:
             event = "org_policy_changed"
@@ -353,7 +354,11 @@ class OrgService:
                 user_agent=actor.user_agent,
                 details=authority.audit_details(
                     changes=diff,
-                    **({"wiped_users": wiped, "on_disable": "wipe"} if wipe and wiped else {}),
+                    **(
+                        {"wiped_users": wiped, "on_disable": "wipe", "removed": removed}
+                        if wipe and removed
+                        else {}
+                    ),
                 ),
             )
         return PolicyResult(org, diff, wiped)

@@ -188,3 +188,24 @@ def test_the_audit_log_of_an_organisation_holds_its_admin_actions(api: Api, acme
 @pytest.mark.parametrize("limit", ["0", "501", "x", "-1"])
 def test_a_bad_audit_limit_is_refused(api: Api, acme: World, limit: str) -> None:
     assert_problem(api.get(f"/orgs/acme/audit?limit={limit}", "ada"), 422, "invalid-input")
+
+
+def test_reset_2fa_also_deletes_recovery_codes_and_trusted_browsers(api: Api, acme: World) -> None:
+    s = acme.services
+    acme.enrol("bob")
+    bob = acme.row("bob").id
+    s.recovery.generate(bob)
+    s.trusted_devices.trust(bob, "Firefox on Linux", 30)
+    assert action(api, "bob", "reset-mfa").status_code == 200
+    assert not s.recovery.has_codes(bob)
+    assert s.trusted_devices.list(bob) == []
+
+
+def test_unlock_lifts_a_lock_the_lockout_placed(api: Api, acme: World) -> None:
+    s = acme.services
+    bob = acme.row("bob").id
+    lock(acme, "bob")
+    assert s.lockout.is_locked(bob)
+    assert action(api, "bob", "unlock").get_json()["locked"] is False
+    assert not s.lockout.is_locked(bob)
+    assert s.audit.events(event="account_unlocked", user_id=bob)

@@ -241,3 +241,19 @@ def test_enforcing_2fa_ends_no_running_session(api: Api, acme: World) -> None:
     session_token = acme.services.sessions.create(acme.row("bob").id, ("pwd",), 1, None)
     api.patch("/orgs/acme/policy", "ada", {"mfa_enforced": True})
     assert acme.services.sessions.get(session_token) is not None
+
+
+def test_a_wipe_also_deletes_recovery_codes_and_trusted_browsers(api: Api, acme: World) -> None:
+    s = acme.services
+    s.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True, "on_disable": "wipe"})
+    secret = acme.enrol("ada")
+    acme.enrol("bob")
+    bob = acme.row("bob").id
+    s.recovery.generate(bob)
+    s.trusted_devices.trust(bob, "Firefox on Linux", 30)
+    response = api.patch(
+        "/orgs/acme/policy", "ada", {"mfa_enforced": False, "admin_code": acme.code(secret)}
+    )
+    assert response.status_code == 200
+    assert not s.recovery.has_codes(bob)
+    assert s.trusted_devices.list(bob) == []

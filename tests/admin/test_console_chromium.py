@@ -1,0 +1,76 @@
+"""An admin in a real Chromium turns 2FA enforcement on and reads the progress bar."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from bridge.orgs import Actor
+from tests.e2e.harness import PASSWORD, LiveBridge
+from tests.e2e.test_chromium_login import CHROMIUM, CHROMIUM_ARGS
+
+pytestmark = pytest.mark.browser
+OPERATOR = Actor.operator()
+
+
+@pytest.fixture(scope="module")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser) -> Iterator[Page]:
+    context = chromium.new_context()
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_an_admin_toggles_enforcement_and_reads_the_progress_bar(
+    live: LiveBridge, page: Page
+) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme")
+    for name, role in (("ada", "admin"), ("bob", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+
+    page.goto(f"{live.url}/admin/orgs/acme")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Acme: security").wait_for()
+
+    switch = page.get_by_label("Require two-factor authentication for every member")
+    assert not switch.is_checked()
+    switch.check()
+    page.locator("#mfa-form").get_by_role("button", name="Save").click()
+    page.get_by_text("The policy was saved.").wait_for()
+
+    assert page.get_by_label("Require two-factor authentication for every member").is_checked()
+    bar = page.locator("#mfa-progress")
+    assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("0", "2")
+    assert page.locator("#mfa-progress-text").inner_text() == (
+        "0 of 2 members who need 2FA have set it up"
+    )
+    assert page.locator('tr[data-username="bob"] td.status').inner_text() == "Setup required"
+
+    switch = page.get_by_label("Require two-factor authentication for every member")
+    switch.uncheck()
+    page.locator("#mfa-form").get_by_role("button", name="Save").click()
+    page.get_by_text("The policy was saved.").wait_for()
+    assert s.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is False
+    bar = page.locator("#mfa-progress")
+    assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("0", "0")
