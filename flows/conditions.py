@@ -65,13 +65,18 @@ class Condition(ABC, Generic[ConfigT]):
         return None
 
     def describe(self) -> str:
-        """How traces and plans name this condition: ``user_role(admin)``."""
-        values = [
-            ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
-            for value in self.config.model_dump().values()
-            if value is not None
-        ]
-        return f"{self.type}({'; '.join(values)})" if values else self.type
+        """How traces and plans name this condition: ``user_role(admin)``,
+        ``acr_requested(min_factors=2)``."""
+        shown = {
+            key: ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
+            for key, value in self.config.model_dump().items()
+            if value is not None and value != ()
+        }
+        if not shown:
+            return self.type
+        if list(shown) == ["any_of"]:
+            return f"{self.type}({shown['any_of']})"
+        return f"{self.type}({'; '.join(f'{k}={v}' for k, v in shown.items())})"
 
     @abstractmethod
     def holds(self, ctx: ConditionContext) -> bool:
@@ -167,21 +172,29 @@ class ClientIs(Condition[Names]):
 
 
 class AcrValues(StepConfig):
-    # Without any_of: the request asked for some level of assurance at all.
+    # The request names one of these acr values.
     any_of: tuple[str, ...] = ()
+    # The requested level of assurance needs at least this many factors (the bridge maps
+    # acr values to levels; see ``LoginRequest.required_factors``).
+    min_factors: int | None = Field(default=None, ge=1)
 
 
 class AcrRequested(Condition[AcrValues]):
-    """The request's ``acr_values`` (or essential ``acr`` claim) name one of ``any_of``."""
+    """The request asks for a level of assurance: one of ``any_of``, one that needs at least
+    ``min_factors`` factors (both, when both are given), or any at all (neither given).
+    Step-up: ``{acr_requested: {min_factors: 2}}`` asks for a second factor only when the
+    application wants one."""
 
     type = "acr_requested"
     config_model = AcrValues
 
     def holds(self, ctx: ConditionContext) -> bool:
-        requested = ctx.request.acr_values
-        if not self.config.any_of:
-            return bool(requested)
-        return any(value in self.config.any_of for value in requested)
+        request, config = ctx.request, self.config
+        if not config.any_of and config.min_factors is None:
+            return bool(request.acr_values)
+        named = not config.any_of or any(value in config.any_of for value in request.acr_values)
+        strong = config.min_factors is None or request.required_factors >= config.min_factors
+        return named and strong
 
 
 class LoginIsFederated(Condition[NoConfig]):

@@ -7,6 +7,8 @@ never redirected to.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,8 +18,10 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import redirect
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from bridge.oidc.acr import UnmetAcr, requested_acr, requirement, settle
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.server import BridgeAuthorizationServer
+from bridge.settings import AcrLevel
 from flows.context import LoginRequest
 
 MAX_AGE_LIMIT = 10 * 365 * 24 * 3600
@@ -39,8 +43,14 @@ class StoredAuthorizationRequest(OAuth2Request):  # type: ignore[misc]
         return {}
 
 
-def login_request_from(params: dict[str, str], client_id: str) -> LoginRequest:
-    """What the flow needs to know of an OIDC authorization request."""
+def login_request_from(
+    params: dict[str, str], client_id: str, levels: Sequence[AcrLevel] = ()
+) -> LoginRequest:
+    """What the flow needs to know of an OIDC authorization request.
+
+    Raises ``ValueError`` for a malformed parameter, and ``UnmetAcr`` (a ``ValueError`` with
+    ``error = "unmet_authentication_requirements"``) when only unknown levels are requested.
+    """
     prompts = set(params.get("prompt", "").split())
     max_age: int | None = None
     raw_max_age = params.get("max_age")
@@ -48,13 +58,18 @@ def login_request_from(params: dict[str, str], client_id: str) -> LoginRequest:
         if not raw_max_age.isascii() or not raw_max_age.isdigit():
             raise ValueError("'max_age' must be a non-negative whole number of seconds.")
         max_age = min(int(raw_max_age), MAX_AGE_LIMIT)
+    acr_values = requested_acr(params)
+    factors, level_max_age = requirement(levels, acr_values)
+    if level_max_age is not None:
+        max_age = level_max_age if max_age is None else min(max_age, level_max_age)
     return LoginRequest(
         client_id=client_id,
         interactive="none" not in prompts,
         force_login="login" in prompts,
         max_age=max_age,
-        acr_values=tuple(params.get("acr_values", "").split()),
+        acr_values=acr_values,
         login_hint=params.get("login_hint") or None,
+        required_factors=factors,
     )
 
 
@@ -64,7 +79,23 @@ def answer(
     params: dict[str, str],
     user: AuthenticatedUser,
 ) -> Any:
-    """Issue the authorization code for a finished login (or the error the request earns)."""
+    """Issue the authorization code for a finished login (or the error the request earns).
+
+    The code's ``acr`` is the level this login earned (``bridge.oidc.acr``); a request for a
+    level it did not reach gets ``unmet_authentication_requirements`` instead of a code.
+    """
+    services = server.services
+    try:
+        acr = settle(
+            services.settings.flows.acr_levels,
+            requested_acr(params),
+            user.amr,
+            user.auth_time,
+            int(services.clock()),
+        )
+    except UnmetAcr as problem:
+        return error_redirect(issuer, params, problem.error, str(problem))
+    user = dataclasses.replace(user, acr=acr)
     request = StoredAuthorizationRequest(issuer, params)
     grant = server.get_consent_grant(request, end_user=user)
     return server.create_authorization_response(request, grant_user=user, grant=grant)

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 import flows
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
+from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.server import user_claims
@@ -75,7 +76,8 @@ def discovery() -> Response:
             "authorization_response_iss_parameter_supported": True,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,
-            "claims_parameter_supported": False,
+            "claims_parameter_supported": True,
+            "acr_values_supported": [level.name for level in s.settings.flows.acr_levels],
         }
     )
 
@@ -117,11 +119,12 @@ def authorize() -> Any:
         )
     client_id = grant.request.client.get_client_id()
     try:
-        login = login_request_from(params, client_id)
+        login = login_request_from(params, client_id, s.settings.flows.acr_levels)
         # The organisation of a login is its client's (bridge.orgs).
         login = dataclasses.replace(login, org_id=grant.request.client.record.org_id)
     except ValueError as problem:
-        return error_redirect(s.settings.issuer, params, "invalid_request", str(problem))
+        code = problem.error if isinstance(problem, UnmetAcr) else "invalid_request"
+        return error_redirect(s.settings.issuer, params, code, str(problem))
     flow = s.flows.get(s.settings.flows.flow_for("browser", client_id, login.org_id))
     state = flows.start(flow, login, int(s.clock()))
     flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "authorize", "params": params})

@@ -95,7 +95,10 @@ def test_flows_explain_shows_each_condition_value(run: Invoke) -> None:  # noqa:
     )
     result = run("flows", "explain", "--flow", "browser", "--as", "user=alice,client=crm")
     assert result.exit_code == 0, result.output
-    assert "when any(mfa_required=true, user_has_totp=false) → runs" in result.output
+    assert (
+        "when any(mfa_required=true, user_has_totp=false, acr_requested(min_factors=2)=false)"
+        " → runs" in result.output
+    )
 
 
 def test_flows_explain_refuses_a_bad_as(run: Invoke) -> None:  # noqa: F811
@@ -107,7 +110,10 @@ def test_flows_explain_refuses_a_bad_as(run: Invoke) -> None:  # noqa: F811
 def test_flows_render_writes_mermaid_and_svg(run: Invoke, tmp_path: Path) -> None:  # noqa: F811
     mermaid = run("flows", "render", "--flow", "browser")
     assert mermaid.output.startswith("flowchart TD\n")
-    assert '-->|"conditional: any(mfa_required, user_has_totp)"|' in mermaid.output
+    assert (
+        '-->|"conditional: any(mfa_required, user_has_totp, acr_requested(min_factors=2))"|'
+        in mermaid.output
+    )
     picture = tmp_path / "browser.svg"
     run("flows", "render", "--flow", "browser", "--format", "svg", "--output", str(picture))
     assert picture.read_text().startswith('<svg xmlns="http://www.w3.org/2000/svg"')

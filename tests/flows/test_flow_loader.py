@@ -16,7 +16,7 @@ from flows import (
     load_flow_text,
     load_flows,
 )
-from flows.conditions import AnyOf, MfaRequired, Not, UserHasTotp
+from flows.conditions import AcrRequested, AcrValues, AnyOf, MfaRequired, Not, UserHasTotp
 from flows.steps import CookieConfig, CookieStep, NoConfig
 from tests.flows.flowkit import write
 
@@ -40,7 +40,10 @@ def test_the_builtin_browser_flow_loads_into_the_documented_tree() -> None:
     assert password.path == "1.0"
     assert isinstance(second_factor, SubFlow)
     assert second_factor.requirement is Requirement.CONDITIONAL
-    assert second_factor.when == (AnyOf((MfaRequired(NoConfig()), UserHasTotp(NoConfig()))),)
+    step_up = AcrRequested(AcrValues(min_factors=2))
+    assert second_factor.when == (
+        AnyOf((MfaRequired(NoConfig()), UserHasTotp(NoConfig()), step_up)),
+    )
     enrol_group, totp = second_factor.children
     assert enrol_group.path == "1.1.0"
     assert isinstance(enrol_group.when[0], Not)
