@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from jinja2 import TemplateError
+
 from bridge.mail.message import MailMessage, MailTemplates
 from bridge.mail.outbox import FailureHandler, Outbox
 from bridge.mail.smtp import LogTransport, SmtpTransport, Transport
@@ -27,11 +29,19 @@ class Mailer:
         user_id: str | None = None,
         **context: Any,
     ) -> MailMessage | None:
-        """Render and queue; returns at once. ``to=None`` (no address on file) is logged."""
+        """Render and queue; returns at once and never raises for a template problem, so a
+        notice cannot break the login or admin action that sends it. ``to=None`` (no address on
+        file) and a template that does not render are logged, not sent."""
         if not to:
             log.warning("%s mail for user %s not sent: no e-mail address", kind, user_id)
             return None
-        message = self.templates.render(kind, to=to, language=language, user_id=user_id, **context)
+        try:
+            message = self.templates.render(
+                kind, to=to, language=language, user_id=user_id, **context
+            )
+        except (TemplateError, ValueError):
+            log.exception("%s mail to %s NOT sent: its template does not render", kind, to)
+            return None
         self.outbox.send(message)
         return message
 

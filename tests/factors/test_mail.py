@@ -318,3 +318,14 @@ def test_plaintext_credentials_to_a_remote_host_are_refused() -> None:
     with pytest.raises(ValueError, match="starttls or tls"):
         MailSettings(host="smtp.example.org", security="none", username="bridge")
     MailSettings(host="127.0.0.1", security="none", username="bridge")
+
+
+def test_a_template_that_does_not_render_is_logged_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mailer = build_mailer(MailSettings(), None)
+    with caplog.at_level(logging.ERROR, logger="bridge.mail"):
+        assert mailer.notify("account_locked", to="alice@example.org") is None  # no context
+        assert mailer.notify("no_such_kind", to="alice@example.org") is None
+    mailer.close()
+    assert caplog.text.count("its template does not render") == 2
