@@ -27,6 +27,7 @@ the caller's check (``bridge.orgs`` access rules).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -36,7 +37,7 @@ from sqlalchemy import delete, select, update
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
-from bridge.db.models import AccountLock, User
+from bridge.db.models import AccountLock, Organisation, User
 from bridge.ephemeral.base import EphemeralStore
 from bridge.mail import Mailer
 
@@ -68,6 +69,20 @@ class LockoutPolicy:
             raise ValueError(f"lock_minutes must be between 1 and 10080, got {self.lock_minutes}")
         if not 60 <= self.window <= 2_592_000:
             raise ValueError(f"window must be between 60 and 2592000 s, got {self.window}")
+
+    @classmethod
+    def strictest(cls, organisations: Iterable[Organisation]) -> LockoutPolicy:
+        """The policy for a user of these organisations (R14: the strictest one wins): the
+        lowest thresholds, and a lock if any organisation locks. None: the defaults."""
+        orgs = list(organisations)
+        if not orgs:
+            return cls()
+        locks = any(org.lockout_action != "restart" for org in orgs)
+        return cls(
+            password_failures=min(org.lockout_password_failures for org in orgs),
+            code_failures=min(org.lockout_code_failures for org in orgs),
+            action="lock" if locks else "restart",
+        )
 
     def threshold(self, kind: Kind) -> int:
         return self.password_failures if kind == "password" else self.code_failures

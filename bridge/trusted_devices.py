@@ -28,6 +28,7 @@ from bridge.db.engine import Database, affected_rows
 from bridge.db.models import TrustedDevice
 
 MIN_DAYS, MAX_DAYS = 1, 90
+COOKIE_NAME = "bridge_trusted_browser"
 TOKEN_BYTES = 32
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32)
 _DESCRIPTION_LENGTH = 200
@@ -59,6 +60,18 @@ def describe_user_agent(user_agent: str | None) -> str:
     if browser or system:
         return browser or f"A browser on {system}"
     return text[:_DESCRIPTION_LENGTH] or "Unknown browser"
+
+
+def cookie_options(days: int, *, secure: bool) -> dict[str, object]:
+    """Keyword arguments for Flask's ``response.set_cookie(COOKIE_NAME, token, **...)``:
+    HttpOnly, SameSite=Lax, Secure over https, and as long-lived as the trust itself."""
+    return {
+        "max_age": days * 86_400,
+        "httponly": True,
+        "secure": secure,
+        "samesite": "Lax",
+        "path": "/",
+    }
 
 
 def _hash(token: str) -> str:

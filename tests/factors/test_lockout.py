@@ -253,3 +253,18 @@ def test_an_ip_over_the_limit_is_told_when_to_retry(lockout: Lockout) -> None:
 def test_a_policy_outside_the_limits_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must be"):
         LockoutPolicy(**bad)  # type: ignore[arg-type]
+
+
+def test_a_user_of_several_organisations_gets_the_strictest_policy() -> None:
+    from bridge.db.models import Organisation
+
+    def org(password: int, code: int, action: str) -> Organisation:
+        return Organisation(
+            lockout_password_failures=password, lockout_code_failures=code, lockout_action=action
+        )
+
+    assert LockoutPolicy.strictest([]) == LockoutPolicy()
+    assert LockoutPolicy.strictest([org(5, 3, "restart")]) == LockoutPolicy(action="restart")
+    assert LockoutPolicy.strictest([org(5, 3, "restart"), org(8, 2, "lock")]) == LockoutPolicy(
+        password_failures=5, code_failures=2, action="lock"
+    )

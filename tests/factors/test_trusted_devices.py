@@ -153,3 +153,15 @@ def test_a_long_description_is_trimmed(devices: TrustedDevices, alice: User) -> 
     (device,) = devices.list(alice.id)
     assert device.description.startswith("many spaces y")
     assert len(device.description) == 200
+
+
+def test_the_cookie_is_httponly_lax_and_lives_as_long_as_the_trust() -> None:
+    from bridge.trusted_devices import cookie_options
+
+    assert cookie_options(30, secure=True) == {
+        "max_age": 30 * DAY,
+        "httponly": True,
+        "secure": True,
+        "samesite": "Lax",
+        "path": "/",
+    }
