@@ -163,22 +163,24 @@ class Lockout:
         """The guess of ``attempt`` was wrong: what happens now."""
         if attempt.locked:
             return Outcome.LOCKED
-        if attempt.number < policy.threshold(attempt.kind) and attempt.allowed:
+        if not attempt.allowed:  # refused unjudged: no side effects
+            return Outcome.RESTART if policy.action == "restart" else Outcome.LOCKED
+        if attempt.number < policy.threshold(attempt.kind):
             return Outcome.RETRY
         if policy.action == "restart":
             self._store.delete(_counter(attempt.kind, attempt.user_id))
             return Outcome.RESTART
-        if attempt.allowed:  # the guess that reached the threshold locks
-            until = None
-            if policy.action == "timed":
-                until = utc_datetime(self._clock) + timedelta(minutes=policy.lock_minutes)
-            self.lock(
-                attempt.user_id,
-                reason="passwords" if attempt.kind == "password" else "codes",
-                until=until,
-                ip=ip,
-                user_agent=user_agent,
-            )
+        # The guess that reached the threshold locks.
+        until = None
+        if policy.action == "timed":
+            until = utc_datetime(self._clock) + timedelta(minutes=policy.lock_minutes)
+        self.lock(
+            attempt.user_id,
+            reason="passwords" if attempt.kind == "password" else "codes",
+            until=until,
+            ip=ip,
+            user_agent=user_agent,
+        )
         return Outcome.LOCKED
 
     def succeeded(self, attempt: Attempt) -> None:

@@ -268,3 +268,14 @@ def test_a_user_of_several_organisations_gets_the_strictest_policy() -> None:
     assert LockoutPolicy.strictest([org(5, 3, "restart"), org(8, 2, "lock")]) == LockoutPolicy(
         password_failures=5, code_failures=2, action="lock"
     )
+
+
+def test_a_guess_refused_unjudged_changes_nothing(lockout: Lockout, alice: User) -> None:
+    policy = LockoutPolicy(action="restart", code_failures=1)
+    first = lockout.attempt(alice.id, "code", policy)
+    second = lockout.attempt(alice.id, "code", policy)  # in parallel with the first
+    assert first.allowed and not second.allowed
+    assert lockout.failed(second, policy) is Outcome.RESTART
+    assert not lockout.attempt(alice.id, "code", policy).allowed  # the count was kept
+    assert lockout.failed(first, policy) is Outcome.RESTART
+    assert lockout.attempt(alice.id, "code", policy).allowed  # a new login, a new count
