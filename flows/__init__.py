@@ -47,15 +47,17 @@ from flows.executor import (
     try_another_way,
 )
 from flows.loader import FlowSet, load_flow_text, load_flows
-from flows.model import Execution, Flow, Requirement, StepExecution, SubFlow
+from flows.model import Execution, Flow, FlowKind, Requirement, StepExecution, SubFlow
 from flows.registry import CONDITIONS, STEPS, Registry, RegistryError, load_entry_points
 from flows.results import (
     Alternative,
     Challenge,
+    Deny,
     Done,
     Fail,
     Failure,
     NotApplicable,
+    Possible,
     Redirect,
     Retry,
     StepResult,
@@ -65,7 +67,7 @@ from flows.steps import Step, StepConfig, StepContext
 
 
 def builtin_flows_dir() -> Path:
-    """The directory of the flows shipped with the package (``browser``)."""
+    """The directory of the flows shipped with the package (``browser``, ``federated``)."""
     return Path(__file__).resolve().parent / "builtin"
 
 
@@ -83,6 +85,7 @@ __all__ = [
     "ConditionExpr",
     "ConfigIssue",
     "Denied",
+    "Deny",
     "Directory",
     "Done",
     "EnrolmentOffer",
@@ -93,6 +96,7 @@ __all__ = [
     "Flow",
     "FlowConfigError",
     "FlowError",
+    "FlowKind",
     "FlowResult",
     "FlowRuntimeError",
     "FlowSet",
@@ -105,6 +109,7 @@ __all__ = [
     "NotApplicable",
     "Outcome",
     "PasswordCheck",
+    "Possible",
     "Redirect",
     "RedirectTo",
     "Registry",

@@ -287,3 +287,28 @@ def test_condition_config_errors(expr: str, expected: str) -> None:
     with pytest.raises(FlowConfigError) as caught:
         load_flow_text(text, "t.yaml")
     assert str(caught.value) == expected
+
+
+def test_explain_shows_condition_values_for_a_known_user(directory: FakeDirectory) -> None:
+    from flows import builtin_flows_dir, load_flows
+    from flows.explain import explain
+
+    directory.users["u-alice"].mfa_required = True
+    browser = load_flows(builtin_flows_dir()).get("browser")
+    lines = explain(browser, LoginRequest(), directory, user_id="u-alice", now=0)
+    assert any(
+        "when any(mfa_required=true, user_has_totp=false, acr_requested(min_factors=2)=false) "
+        "→ runs" in line
+        for line in lines
+    )
+
+
+def test_explain_without_a_user_leaves_user_conditions_undecided(
+    directory: FakeDirectory,
+) -> None:
+    from flows import builtin_flows_dir, load_flows
+    from flows.explain import explain
+
+    browser = load_flows(builtin_flows_dir()).get("browser")
+    lines = explain(browser, LoginRequest(), directory, user_id=None, now=0)
+    assert any("→ decided once a user is identified" in line for line in lines)

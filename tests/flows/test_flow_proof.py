@@ -224,3 +224,9 @@ def test_random_flows_fail_validation_or_run_as_the_proof_predicted(
     else:
         assert isinstance(outcome, Denied)
         assert any(end.kind == "denied" for end in ends)
+
+
+def test_the_documented_example_loads_and_is_proven_safe() -> None:
+    text = (REPO / "docs" / "flows.md").read_text(encoding="utf-8")
+    example = text.split("An example of each kind")[1].split("```yaml\n")[1].split("```")[0]
+    assert problems(example) == []
