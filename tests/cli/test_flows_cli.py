@@ -136,3 +136,22 @@ def test_a_reload_keeps_the_running_flows_when_the_new_ones_fail(tmp_path: Path)
     accepted = reloader.reload()
     assert accepted.ok and accepted.message == "flows reloaded: browser, federated"
     assert services.flows is not running
+
+
+def test_sighup_reloads_the_flows(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    folder = tmp_path / "flows"
+    shutil.copytree(builtin_flows_dir(), folder)
+    flow_settings = settings(directory=str(folder))
+    running = load_bound_flows(flow_settings)
+    services = SimpleNamespace(settings=SimpleNamespace(flows=flow_settings), flows=running)
+    previous = signal.getsignal(signal.SIGHUP)
+    try:
+        assert FlowReloader(cast(Any, services)).install_sighup()
+        os.kill(os.getpid(), signal.SIGHUP)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+    assert services.flows is not running
+    assert services.flows.ids() == ("browser", "federated")
