@@ -52,9 +52,10 @@ class Condition(ABC, Generic[ConfigT]):
     type: ClassVar[str]
     config_model: ClassVar[builtins.type[StepConfig]] = NoConfig
     needs_user: ClassVar[bool] = False
-    # False when the answer may change during one login (``user_has_totp`` turns true on
-    # enrolment): the safety proof then lets each place it is asked answer on its own.
-    stable: ClassVar[bool] = True
+    # For the safety proof: True when the answer may turn from false to true during one login
+    # (never back), and the step types after which it is true for certain.
+    monotone: ClassVar[bool] = False
+    true_after: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ConfigT) -> None:
         self.config = config
@@ -100,7 +101,10 @@ class UserHasTotp(Condition[NoConfig]):
 
     type = "user_has_totp"
     needs_user = True
-    stable = False
+    # Enrolment, in this login or in another tab, adds a credential; nothing in a login
+    # removes one.
+    monotone = True
+    true_after = ("totp_enrol",)
 
     def holds(self, ctx: ConditionContext) -> bool:
         return ctx.facts().has_totp

@@ -11,8 +11,9 @@ can read: ``password → (mfa_required=true, device_trusted=false) → totp not 
 The model, precisely:
 
 - A condition's answer is fixed for the whole path (the user's facts and the request do not
-  change during a login), except for conditions marked ``stable = False`` (``user_has_totp``
-  turns true on enrolment), which are answered afresh at each conditional that asks.
+  change during a login), except for a ``monotone`` one (``user_has_totp``): once false, it may
+  be true when asked again (the user may enrol in another tab), never the other way, and it is
+  true for certain after a step of its ``true_after`` types (``totp_enrol``).
 - Levels follow the executor: a sequence of required and conditional executions, or a list of
   alternatives tried in document order, where the user may also pick any alternative first
   ("try another way") when another alternative of the level can stop to ask.
@@ -52,7 +53,8 @@ class Path:
     identified: bool = False
     session: bool = False  # an earlier login's session was reused
     trusted: bool = False  # device_trusted was asked and answered true
-    answers: tuple[tuple[str, bool], ...] = ()  # condition answers fixed on this path
+    answers: tuple[tuple[str, bool], ...] = ()  # condition answers so far on this path
+    done_types: frozenset[str] = frozenset()  # step types that succeeded on this path
     last: Execution | None = None  # the last execution that succeeded
     reached: frozenset[str] = frozenset()  # execution paths that ran
 
@@ -61,6 +63,10 @@ class Path:
 
     def answer(self, key: str) -> bool | None:
         return next((value for k, value in self.answers if k == key), None)
+
+    def answered(self, key: str, value: bool) -> Path:
+        kept = tuple((k, v) for k, v in self.answers if k != key)
+        return replace(self, answers=(*kept, (key, value)))
 
     @property
     def counted(self) -> frozenset[str]:
@@ -192,6 +198,7 @@ class _Explorer:
                     identified=path.identified or execution.step.identifies_user,
                     session=path.session or possible.session,
                     last=execution,
+                    done_types=path.done_types | {execution.step.type},
                 )
                 out.append(("ran", after))
             elif possible.kind == "not_applicable":
@@ -246,17 +253,21 @@ class _Explorer:
     def leaf(
         self, condition: AnyCondition, path: Path, where: str
     ) -> list[tuple[bool, Path, tuple[str, ...]]]:
-        name = condition.describe()
-        key = name if condition.stable else f"{name}@{where}"
+        name = key = condition.describe()
         known = path.answer(key)
         fixed = condition.assumed() if self.assume else None
-        values = [known] if known is not None else [fixed] if fixed is not None else [True, False]
+        values: list[bool]
+        if not path.done_types.isdisjoint(condition.true_after):
+            values = [True]
+        elif known is not None:
+            values = [False, True] if condition.monotone and not known else [known]
+        elif fixed is not None:
+            values = [fixed]
+        else:
+            values = [True, False]
         out: list[tuple[bool, Path, tuple[str, ...]]] = []
         for value in values:
-            assert value is not None
-            after = path
-            if known is None:
-                after = replace(after, answers=(*path.answers, (key, value)))
+            after = path.answered(key, value)
             if condition.type == "device_trusted" and value:
                 after = replace(after, trusted=True)
             out.append((value, after, (f"{name}={str(value).lower()}",)))

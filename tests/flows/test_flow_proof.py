@@ -230,3 +230,26 @@ def test_the_documented_example_loads_and_is_proven_safe() -> None:
     text = (REPO / "docs" / "flows.md").read_text(encoding="utf-8")
     example = text.split("An example of each kind")[1].split("```yaml\n")[1].split("```")[0]
     assert problems(example) == []
+
+
+def test_enrolment_then_a_code_for_users_who_have_one_is_safe() -> None:
+    text = flow(
+        PASSWORD,
+        "{requirement: conditional, when: [mfa_required, {not: user_has_totp}], type: totp_enrol}",
+        "{requirement: conditional, when: [mfa_required, user_has_totp], type: totp}",
+    )
+    assert problems(text) == []
+
+
+def test_an_authenticator_added_mid_login_cannot_skip_both_checks() -> None:
+    # The user may enrol in another tab between the two decisions: has_totp turns true.
+    text = flow(
+        PASSWORD,
+        "{requirement: conditional, when: [mfa_required, user_has_totp], type: totp}",
+        "{requirement: conditional, when: [mfa_required, {not: user_has_totp}], type: totp_enrol}",
+    )
+    assert problems(text) == [
+        f"f.yaml:3: steps[0]: unsafe: {SUBJECT} can finish with fewer than two factors "
+        "(factors: pwd): password → (mfa_required=true, user_has_totp=false) → skip totp → "
+        "(mfa_required=true, user_has_totp=true) → skip totp_enrol → login completes"
+    ]
