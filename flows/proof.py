@@ -15,8 +15,9 @@ The model, precisely:
   be true when asked again (the user may enrol in another tab), never the other way, and it is
   true for certain after a step of its ``true_after`` types (``totp_enrol``).
 - Levels follow the executor: a sequence of required and conditional executions, or a list of
-  alternatives tried in document order, where the user may also pick any alternative first
-  ("try another way") when another alternative of the level can stop to ask.
+  alternatives tried in document order, where the user may also pick an alternative first
+  ("try another way") when another alternative of the level can stop to ask and the picked
+  one's first step can be offered (``allow``, ``deny`` and ``trust_device`` never are).
 - Factors are RFC 8176 values (``pwd``, ``otp``, ``fed``, ...); ``mfa`` and ``mca`` do not
   count. ``cookie`` reuses a session that an earlier login made; every flow that can make a
   session is proven the same way, so a reused session counts as complete (a session made
@@ -159,6 +160,9 @@ class _Explorer:
     def alternatives(self, children: list[Execution], path: Path) -> list[_Result]:
         orders = [children]
         for chosen in children[1:]:
+            first = chosen.first_step()
+            if first is None or not first.step.offerable:
+                continue  # never listed under "try another way"
             others = [c for c in children if c is not chosen]
             if any(_may_ask(other) for other in others):
                 orders.append([chosen, *others])

@@ -66,6 +66,7 @@ class Step(ABC, Generic[ConfigT]):
     identifies_user: ClassVar[bool] = False  # may establish who the user is
     needs_user: ClassVar[bool] = False  # may only run once the user is identified
     asks: ClassVar[bool] = True  # may stop to ask the user (who may then "try another way")
+    offerable: ClassVar[bool] = True  # False when ``offered`` is always False
 
     def __init__(self, config: ConfigT) -> None:
         self.config = config

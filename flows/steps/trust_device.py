@@ -23,6 +23,7 @@ class TrustDeviceStep(Step[NoConfig]):
     type = "trust_device"
     label = "Trust this browser"
     needs_user = True
+    offerable = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         user_id = ctx.require_user()

@@ -25,6 +25,7 @@ class DenyStep(Step[DenyConfig]):
     label = "Access denied"
     config_model = DenyConfig
     asks = False
+    offerable = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         return Deny(self.config.message)
@@ -49,6 +50,7 @@ class AllowStep(Step[NoConfig]):
     type = "allow"
     label = "Continue"
     asks = False
+    offerable = False
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:
         return Done()

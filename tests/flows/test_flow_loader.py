@@ -362,3 +362,13 @@ def test_errors_of_every_file_are_reported_together(tmp_path: Path) -> None:
 def test_a_missing_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(FlowConfigError, match="no such directory"):
         load_flows(tmp_path / "nowhere")
+
+
+def test_an_unknown_flow_kind_is_named() -> None:
+    with pytest.raises(FlowConfigError) as caught:
+        load_flow_text(
+            "id: x\nkind: sso\nsteps: [{requirement: required, type: allow}]\n", "f.yaml"
+        )
+    assert (
+        str(caught.value) == "f.yaml:2: kind: unknown flow kind 'sso' (known: browser, federated)"
+    )
