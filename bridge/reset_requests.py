@@ -23,9 +23,7 @@ from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Membership, Organisation, ResetRequest, User
 from bridge.mail import Mailer
-from bridge.orgs.second_factors import delete_second_factors
-from bridge.recovery import delete_recovery_codes
-from bridge.trusted_devices import delete_trusted_devices
+from bridge.orgs.second_factors import wipe_second_factors
 
 MAX_MESSAGE = 500
 
@@ -173,11 +171,8 @@ class ResetRequests:
                 .values(status="approved", decided_at=now, decided_by=approved_by)
                 .execution_options(synchronize_session=False)
             )
-            removed = {
-                "totp": delete_second_factors(session, [row.user_id]),
-                "recovery_codes": delete_recovery_codes(session, [row.user_id]),
-                "trusted_devices": delete_trusted_devices(session, [row.user_id]),
-            }
+            # The same wipe as an admin's reset: nothing that skips or replaces the factor stays.
+            removed = wipe_second_factors(session, [row.user_id]).as_json()
             user = session.get(User, row.user_id)
             session.refresh(row)
         for event in ("mfa_reset_approved", "mfa_reset"):
