@@ -155,3 +155,22 @@ def test_sighup_reloads_the_flows(tmp_path: Path) -> None:
         signal.signal(signal.SIGHUP, previous)
     assert services.flows is not running
     assert services.flows.ids() == ("browser", "federated")
+
+
+def test_build_services_refuses_an_unsafe_flow(tmp_path: Path) -> None:
+    import os
+
+    from bridge.crypto import generate_key_spec
+    from bridge.secrets import Secrets
+    from bridge.services import build_services
+    from bridge.settings import load_settings
+    from flows import FlowConfigError
+
+    folder = tmp_path / "flows"
+    shutil.copytree(builtin_flows_dir(), folder)
+    shutil.copy(EXAMPLES / "unsafe-disabled-code.yaml", folder)
+    environ = {"BRIDGE_DATA_DIR": str(tmp_path / "data"), "BRIDGE_FLOWS__DIRECTORY": str(folder)}
+    secrets = Secrets(secret_key=os.urandom(32), encryption_keys=generate_key_spec())
+    with pytest.raises(FlowConfigError) as caught:
+        build_services(load_settings(None, environ), secrets)
+    assert "unsafe-disabled-code.yaml:5: steps[0]: unsafe:" in str(caught.value)
