@@ -120,8 +120,8 @@ def authorize() -> Any:
     client_id = grant.request.client.get_client_id()
     try:
         login = login_request_from(params, client_id, s.settings.flows.acr_levels)
-        # The organisation of a login is its client's (bridge.orgs).
-        login = dataclasses.replace(login, org_id=grant.request.client.record.org_id)
+        # The organisation of a login is its client's, named by slug (bridge.orgs).
+        login = dataclasses.replace(login, org_id=s.orgs.slug_of_client(client_id))
     except ValueError as problem:
         code = problem.error if isinstance(problem, UnmetAcr) else "invalid_request"
         return error_redirect(s.settings.issuer, params, code, str(problem))

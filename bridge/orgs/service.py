@@ -415,6 +415,19 @@ class OrgService:
         if not self._totp.verify(actor.user_id, code):
             raise AdminCodeInvalid("The code is wrong or was already used; wait for the next one.")
 
+    def slug_of_client(self, client_id: str) -> str | None:
+        """The slug of the organisation a client belongs to: the organisation of its logins.
+
+        Login requests and flow bindings (``flows.bindings.organisations``) name organisations
+        by slug.
+        """
+        with self._db.session() as session:
+            return session.scalar(
+                select(Organisation.slug)
+                .join(Client, Client.org_id == Organisation.id)
+                .where(Client.id == client_id)
+            )
+
     def clients(self, actor: Actor, slug: str) -> list[Client]:
         with self._db.session() as session:
             org = authorise(session, actor, slug).org
