@@ -115,6 +115,9 @@ def flows_explain(obj: _Context, flow_id: str | None, as_: str, acr: tuple[str, 
     flow = services.flows.get(chosen)
     request = LoginRequest(client_id=client, org_id=org, acr_values=acr)
     lines = explain(flow, request, services.directory, user_id=user_id, now=int(services.clock()))
+    shown = ", ".join(f"{key}={value}" for key, value in who.items()) or "nobody yet"
+    how = "chosen with --flow" if flow_id else "bound for this client and organisation"
+    click.echo(f"as {shown}: flow {chosen!r} ({how})")
     click.echo("\n".join(lines))
 
 
