@@ -126,8 +126,10 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
 
 
 def _local_path(value: Any) -> bool:
+    """A path on this server. Browsers drop tabs and newlines in URLs: "/<tab>/x" means "//x"."""
     return (
         isinstance(value, str)
+        and value.isprintable()
         and value.startswith("/")
         and not value.startswith("//")
         and "\\" not in value
