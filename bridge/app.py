@@ -51,6 +51,8 @@ def create_app(
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
     )
+    if problem := services.db.schema_problem():
+        raise RuntimeError(problem)
     services.keys.ensure_active()
     oauth = build_authorization_server(services)
     oauth.register_endpoint(BridgeRevocationEndpoint(services))

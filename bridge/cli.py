@@ -21,7 +21,9 @@ class Context:
         self.config = config
         self._services: Services | None = None
 
-    def services(self) -> Services:
+    def services(self, *, migrate: bool = True) -> Services:
+        """The services; the embedded database is created and migrated on first use, any
+        other must already be migrated (``bridge db upgrade``)."""
         if self._services is None:
             from bridge.secrets import load_secrets
             from bridge.settings import SettingsError, load_settings
@@ -35,6 +37,12 @@ class Context:
                 raise click.ClickException(f"configuration error:\n{error}") from error
             except FlowConfigError as error:
                 raise click.ClickException(f"flow error:\n{error}") from error
+            if migrate:
+                db = self._services.db
+                if self._services.settings.database_is_embedded:
+                    db.upgrade()
+                elif problem := db.schema_problem():
+                    raise click.ClickException(problem)
         return self._services
 
 
@@ -65,7 +73,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     from bridge.app import create_app
     from bridge.flow_config import FlowReloader
 
-    services = ctx.services()
+    services = ctx.services(migrate=False)
     settings = services.settings
     server = settings.server.model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -95,7 +103,7 @@ def db() -> None:
 @pass_context
 def db_upgrade(ctx: Context) -> None:
     """Create or migrate the database schema to the newest version."""
-    ctx.services().db.upgrade()
+    ctx.services(migrate=False).db.upgrade()
     click.echo("database is up to date")
 
 
@@ -218,7 +226,6 @@ def keys() -> None:
 def keys_rotate(ctx: Context) -> None:
     """Start signing with a new key; the old one stays published for the grace period."""
     services = ctx.services()
-    services.db.upgrade()
     services.keys.ensure_active()
     kid = services.keys.rotate()
     click.echo(f"new signing key {kid}")

@@ -9,6 +9,8 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -81,6 +83,19 @@ class Database:
         with self.engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+
+    def schema_problem(self) -> str | None:
+        """Why the schema is not the newest the code knows, or None when it is."""
+        heads = set(ScriptDirectory.from_config(self.alembic_config()).get_heads())
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        if current == heads:
+            return None
+        found = ", ".join(sorted(current)) or "no schema"
+        return (
+            f"the database has {found}, this version of the bridge needs "
+            f"{', '.join(sorted(heads))}: run `bridge db upgrade`"
+        )
 
     def ping(self) -> None:
         """Raise ``OperationalError`` when the database cannot be reached."""

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
 
 from bridge.cli import main
+from bridge.crypto import generate_key_spec
 
 Invoke = Callable[..., Result]
 
@@ -126,3 +130,46 @@ def test_flows_check_passes_on_the_shipped_flows(run: Invoke) -> None:
     result = run("flows", "check")
     assert result.exit_code == 0
     assert "ok: browser" in result.output
+
+
+def test_the_embedded_database_is_created_on_first_use_by_any_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    env = {"BRIDGE_DATA_DIR": str(tmp_path / "fresh"), **FAST}
+    result = CliRunner().invoke(
+        main,
+        ["user", "add", "dora", "--email", "d@example.com", "--password-stdin"],
+        input="a long passphrase\n",
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "fresh" / "bridge.db").exists()
+
+
+def test_an_unmigrated_production_database_is_refused_with_the_command_to_run(
+    postgres_admin_url: URL, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"bridge_cli_{secrets.token_hex(4)}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        monkeypatch.chdir(tmp_path)
+        env = {
+            "BRIDGE_DATABASE_URL": postgres_admin_url.set(database=name).render_as_string(
+                hide_password=False
+            ),
+            "BRIDGE_SECRET_KEY": "k" * 48,
+            "BRIDGE_ENCRYPTION_KEYS": generate_key_spec(),
+            **FAST,
+        }
+        result = CliRunner().invoke(main, ["user", "list"], env=env)
+        assert result.exit_code == 1
+        assert "run `bridge db upgrade`" in result.output
+        assert CliRunner().invoke(main, ["db", "upgrade"], env=env).exit_code == 0
+        assert CliRunner().invoke(main, ["user", "list"], env=env).exit_code == 0
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
