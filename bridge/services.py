@@ -113,6 +113,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         settings.mail, secrets.mail_password, on_failure=_record_mail_failure(audit)
     )
     lockout = Lockout(db, store, clock, audit, mailer=mailer)
+    recovery = RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key))
+    trusted_devices = TrustedDevices(db, clock, audit)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -143,14 +145,21 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         pending=PendingLogins(store),
         flows=flow_set,
         directory=BridgeDirectory(
-            users, totp, mfa_required=settings.mfa.required, policy=mfa_policy
+            users,
+            totp,
+            mfa_required=settings.mfa.required,
+            policy=mfa_policy,
+            db=db,
+            lockout=lockout,
+            recovery=recovery,
+            trusted_devices=trusted_devices,
         ),
         mfa_policy=mfa_policy,
         orgs=OrgService(db, clock, audit, totp),
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
         mailer=mailer,
-        recovery=RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key)),
-        trusted_devices=TrustedDevices(db, clock, audit),
+        recovery=recovery,
+        trusted_devices=trusted_devices,
         lockout=lockout,
         reset_requests=ResetRequests(db, clock, audit, mailer=mailer),
     )

@@ -1,17 +1,52 @@
 """The bridge's implementation of the flow engine's ``Directory`` port.
 
-Recovery codes, trusted browsers (issue 5) and upstream identity providers (issue 6) have no
-service yet. Their methods answer the way that proves nothing: no recovery code is valid, no
-browser is trusted, no provider matches. A flow that offers them still works; it just never
-takes those ways until the services exist.
+**Lockout lives here, and only here** (R8): every password and every code (TOTP or recovery)
+that a login flow judges goes through this class, which takes a lockout slot *before* judging
+(``bridge.lockout``) with the user's effective policy (the strictest of their organisations).
+The login views build one directory per request with ``bound(...)`` so that it knows the
+request's IP, User-Agent and trusted-browser cookie, and read back what happened in
+``events``: whether the login must end (the account locked, or the ``restart`` policy), a
+recovery code or a trusted browser was used, or a browser was trusted now (its cookie to set).
+
+Without the issue 5 services (tests of the flows alone) the old conservative answers apply:
+no recovery code is valid, no browser is trusted, nothing is counted. Upstream identity
+providers (issue 6) have no service yet: no provider matches.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import select
+
+from bridge.db.engine import Database
+from bridge.db.models import Membership, Organisation
+from bridge.lockout import Lockout, LockoutPolicy, Outcome
 from bridge.orgs.policy import MfaPolicy
+from bridge.recovery import RecoveryCodes
 from bridge.totp import TotpService
+from bridge.trusted_devices import TrustedDevices, describe_user_agent
 from bridge.users import UserService
 from flows.context import EnrolmentOffer, PasswordCheck, UserFacts
+
+#: Days a browser may be trusted for a user who belongs to no organisation.
+DEFAULT_TRUSTED_BROWSER_DAYS = 30
+
+
+@dataclass
+class LoginEvents:
+    """What one request of a login did, for the views to act on (request-scoped)."""
+
+    ip: str | None = None
+    user_agent: str | None = None
+    trust_token: str | None = None  # the trusted-browser cookie the browser sent
+    ended: Literal["locked", "restart"] | None = None
+    recovery_code_used: bool = False
+    trusted_browser_used: bool = False
+    new_trust: tuple[str, int] | None = None  # (cookie token, days) of a browser trusted now
 
 
 class BridgeDirectory:
@@ -22,6 +57,10 @@ class BridgeDirectory:
         *,
         mfa_required: bool,
         policy: MfaPolicy | None = None,
+        db: Database | None = None,
+        lockout: Lockout | None = None,
+        recovery: RecoveryCodes | None = None,
+        trusted_devices: TrustedDevices | None = None,
     ) -> None:
         self._users = users
         self._totp = totp
@@ -30,15 +69,92 @@ class BridgeDirectory:
         # setting ``mfa.required``) is the answer for users in no organisation.
         # Without a policy (tests of the flows alone), ``mfa_required`` applies to everyone.
         self._policy = policy
+        self._db = db
+        self._lockout = lockout
+        self._recovery = recovery
+        self._trusted = trusted_devices
+        self.events = LoginEvents()
+
+    def bound(
+        self, *, ip: str | None, user_agent: str | None, trust_token: str | None
+    ) -> BridgeDirectory:
+        """A directory for one request: same services, this request's facts, fresh events."""
+        bound = copy.copy(self)
+        bound.events = LoginEvents(ip=ip, user_agent=user_agent, trust_token=trust_token)
+        return bound
+
+    # --- organisation policy --------------------------------------------------------------
+
+    def _organisations(self, user_id: str) -> list[Organisation]:
+        if self._db is None:
+            return []
+        with self._db.session() as session:
+            return list(
+                session.scalars(
+                    select(Organisation)
+                    .join(Membership, Membership.org_id == Organisation.id)
+                    .where(Membership.user_id == user_id)
+                )
+            )
+
+    def lockout_policy(self, user_id: str) -> LockoutPolicy:
+        """The user's effective lockout policy: the strictest of their organisations' (R14)."""
+        return LockoutPolicy.strictest(self._organisations(user_id))
+
+    # --- passwords and codes, counted ------------------------------------------------------
 
     def check_password(self, username: str, password: str) -> PasswordCheck:
+        user = self._users.find(username) if self._lockout is not None else None
+        if user is None or self._lockout is None:
+            return self._check_password(username, password)
+        policy = self.lockout_policy(user.id)
+        attempt = self._lockout.attempt(user.id, "password", policy)
+        if not attempt.allowed:
+            # Over the threshold in a parallel burst: refused unjudged, same message.
+            return PasswordCheck(user_id=None, reason="too_many_attempts", known_user_id=user.id)
+        check = self._check_password(username, password)
+        if check.user_id is None and check.reason in ("wrong_password", "no_password"):
+            self._lockout.failed(
+                attempt, policy, ip=self.events.ip, user_agent=self.events.user_agent
+            )
+            return check
+        if check.user_id is None and check.reason != "locked" and not attempt.locked:
+            return check  # the right password of an unusable (disabled) account
+        if attempt.locked or check.reason == "locked":
+            # Only someone who knows the password learns that the account is locked (R8).
+            return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
+        self._lockout.succeeded(attempt)
+        return check
+
+    def _check_password(self, username: str, password: str) -> PasswordCheck:
         check = self._users.check_password(username, password)
         if check.user_id is not None:
             user = self._users.get(check.user_id)
             if user is not None and user.locked_at is not None:
-                # Only someone who knows the password learns that the account is locked (R8).
                 return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
         return check
+
+    def _judge_code(self, user_id: str, judge: Callable[[], bool]) -> bool:
+        """Judge one code (TOTP or recovery: both are "codes" to the lockout) within a slot."""
+        if self._lockout is None:
+            return judge()
+        policy = self.lockout_policy(user_id)
+        attempt = self._lockout.attempt(user_id, "code", policy)
+        if not attempt.allowed:
+            restart = not attempt.locked and policy.action == "restart"
+            self.events.ended = "restart" if restart else "locked"
+            return False
+        if judge():
+            self._lockout.succeeded(attempt)
+            return True
+        outcome = self._lockout.failed(
+            attempt, policy, ip=self.events.ip, user_agent=self.events.user_agent
+        )
+        if outcome is Outcome.LOCKED:
+            self.events.ended = "locked"
+        elif outcome is Outcome.RESTART:
+            self.events.ended = "restart"
+        return False
 
     def user_facts(self, user_id: str) -> UserFacts | None:
         user = self._users.get(user_id)
@@ -56,7 +172,7 @@ class BridgeDirectory:
         )
 
     def verify_totp(self, user_id: str, code: str) -> bool:
-        return self._totp.verify(user_id, code)
+        return self._judge_code(user_id, lambda: self._totp.verify(user_id, code))
 
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer:
         user = self._users.get(user_id)
@@ -67,24 +183,58 @@ class BridgeDirectory:
         return self._totp.confirm_enrolment(user_id, credential_id, code)
 
     def has_recovery_codes(self, user_id: str) -> bool:
-        """No recovery codes exist until their service lands (issue 5)."""
-        return False
+        return self._recovery is not None and self._recovery.has_codes(user_id)
 
     def verify_recovery_code(self, user_id: str, code: str) -> bool:
-        """Never accepts a code until the recovery-code service lands (issue 5)."""
-        return False
+        recovery = self._recovery
+        if recovery is None:
+            return False
+        events = self.events
+        used = self._judge_code(
+            user_id,
+            lambda: recovery.use(user_id, code, ip=events.ip, user_agent=events.user_agent),
+        )
+        if used:
+            events.recovery_code_used = True
+        return used
 
     def device_is_trusted(self, user_id: str, device: str | None) -> bool:
-        """No browser is trusted until the trusted-device service lands (issue 5)."""
-        return False
+        """This browser's trusted-browser cookie (bound per request; ``device`` is the browser
+        id, which is not secret enough to trust on its own) belongs to the user, is unexpired,
+        and the user's organisations still allow trusted browsers."""
+        if self._trusted is None or self.events.trust_token is None:
+            return False
+        if self.trusted_device_days(user_id) is None:
+            return False
+        trusted = self._trusted.is_trusted(user_id, self.events.trust_token)
+        if trusted:
+            self.events.trusted_browser_used = True
+        return trusted
 
     def trusted_device_days(self, user_id: str) -> int | None:
-        """Trusting a browser is not offered until the trusted-device service lands (issue 5)."""
-        return None
+        """The shortest ``trusted_browser_days`` of the user's organisations; None when any of
+        them turned trusted browsers off (R12, R14); 30 for a user of none."""
+        if self._trusted is None:
+            return None
+        orgs = self._organisations(user_id)
+        if any(not org.trusted_browsers_enabled for org in orgs):
+            return None
+        return min((org.trusted_browser_days for org in orgs), default=DEFAULT_TRUSTED_BROWSER_DAYS)
 
     def trust_device(self, user_id: str, device: str | None) -> bool:
-        """Trusts nothing until the trusted-device service lands (issue 5)."""
-        return False
+        days = self.trusted_device_days(user_id)
+        if self._trusted is None or days is None:
+            return False
+        events = self.events
+        token = self._trusted.trust(
+            user_id,
+            describe_user_agent(events.user_agent),
+            days,
+            ip=events.ip,
+            user_agent=events.user_agent,
+        )
+        events.new_trust = (token, days)
+        return True
 
     def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:
         """No upstream identity provider is configured until issue 6: ``idp_redirect`` does

@@ -15,17 +15,26 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 import flows
 from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token, ensure_browser_id
 from bridge.context import bridge
+from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogin, PendingLoginError
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import answer, error_redirect
 from bridge.pages import error_page
 from bridge.services import Services
+from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
 from flows.context import ExistingSession, LoginRequest
 
 bp = Blueprint("login", __name__)
 log = logging.getLogger(__name__)
 
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
+
+LOCKED = (
+    "Your account is locked after too many failed attempts. "
+    "Contact an administrator of your organisation to unlock it."
+)
+RESTARTED = "Too many wrong codes. For your security this sign-in has ended: start again."
+THROTTLE_BLOCK = "throttle:block:"
 
 
 def _session_token(s: Services) -> str | None:
@@ -39,8 +48,57 @@ def _existing_session(s: Services) -> ExistingSession | None:
     return ExistingSession(session.user_id, session.amr, session.auth_time, session.acr)
 
 
-def _context(s: Services) -> flows.RunContext:
-    return flows.RunContext(directory=s.directory, session=_existing_session(s), now=int(s.clock()))
+def _directory(s: Services) -> BridgeDirectory:
+    """The directory for this request (it counts lockout slots with this request's IP)."""
+    return s.directory.bound(
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        trust_token=request.cookies.get(TRUSTED_BROWSER_COOKIE),
+    )
+
+
+def _context(s: Services, directory: BridgeDirectory) -> flows.RunContext:
+    return flows.RunContext(
+        directory=directory,
+        session=_existing_session(s),
+        now=int(s.clock()),
+        device=browser_id(),
+    )
+
+
+def _throttled(s: Services) -> int | None:
+    """Seconds this IP must wait before its next login submission, or None (per-IP throttling:
+    ``Lockout.throttle`` counts the IP's *failed* submissions, so busy offices behind one
+    address are not stopped by their successful logins)."""
+    key = THROTTLE_BLOCK + (request.remote_addr or "unknown")
+    if s.store.get(key) is None:
+        return None
+    return max(1, s.store.ttl(key) or 1)
+
+
+def _count_failure(s: Services) -> None:
+    ip = request.remote_addr or "unknown"
+    retry_after = s.lockout.throttle(ip)
+    if retry_after is not None:
+        s.store.put(THROTTLE_BLOCK + ip, {"retry_after": retry_after}, retry_after)
+
+
+def _too_many_requests(retry_after: int) -> WerkzeugResponse:
+    body, _ = error_page(
+        "Too many attempts",
+        f"Too many failed sign-in attempts from your network. Try again in {retry_after} s.",
+    )
+    response = WerkzeugResponse(body, status=429, mimetype="text/html")
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _end(s: Services, flow_id: str, ended: str) -> tuple[str, int]:
+    """The lockout ended this login: the account locked now, or the ``restart`` policy."""
+    s.pending.finish(flow_id)
+    if ended == "locked":
+        return error_page("Account locked", LOCKED, 403)
+    return error_page("Sign-in ended", RESTARTED, 403)
 
 
 def _audit_failure(s: Services, pending: PendingLogin, failure: flows.Failure | None) -> None:
@@ -161,7 +219,10 @@ def _respond(
     if isinstance(outcome, flows.NeedsInput):
         challenge = outcome.challenge
         if posted:
-            if challenge.errors:
+            if outcome.failure is not None and outcome.failure.reason == "locked":
+                # The right password of a locked account (R8): now, and only now, say so.
+                pending.errors[challenge.path] = [LOCKED]
+            elif challenge.errors:
                 pending.errors[challenge.path] = list(challenge.errors)
             s.pending.save(flow_id, pending)
             return redirect(url_for("login.step", flow_id=flow_id), code=303)
@@ -196,7 +257,7 @@ def step(flow_id: str) -> Any:
     if not isinstance(loaded, PendingLogin):
         return loaded
     flow = s.flows.get(loaded.flow.flow_id)
-    outcome = flows.advance(flow, loaded.flow, _context(s))
+    outcome = flows.advance(flow, loaded.flow, _context(s, _directory(s)))
     return _respond(s, flow_id, loaded, outcome, posted=False)
 
 
@@ -204,12 +265,16 @@ def step(flow_id: str) -> Any:
 def answer_step(flow_id: str) -> Any:
     s = bridge().services
     check_csrf(s.secrets.secret_key)
+    retry_after = _throttled(s)
+    if retry_after is not None:
+        return _too_many_requests(retry_after)
     loaded = _load(s, flow_id)
     if not isinstance(loaded, PendingLogin):
         return loaded
     flow = s.flows.get(loaded.flow.flow_id)
     path = request.form.get("path", "")
-    ctx = _context(s)
+    directory = _directory(s)
+    ctx = _context(s, directory)
     if "try_another_way" in request.form:
         outcome = flows.try_another_way(flow, loaded.flow, ctx, request.form["try_another_way"])
     else:
@@ -224,6 +289,11 @@ def answer_step(flow_id: str) -> Any:
                 user_agent=request.user_agent.string,
                 mfa_factor_type="totp",
             )
+    if outcome.failure is not None:
+        _count_failure(s)
+    if directory.events.ended is not None:
+        _audit_failure(s, loaded, outcome.failure)
+        return _end(s, flow_id, directory.events.ended)
     response = _respond(s, flow_id, loaded, outcome, posted=True)
     if isinstance(response, WerkzeugResponse) and response.status_code == 302:
         response.status_code = 303  # after a POST, the browser must follow with a GET
