@@ -12,6 +12,7 @@ from bridge.crypto import Keyring, parse_keyring
 from bridge.db.engine import Database
 from bridge.ephemeral import open_store
 from bridge.ephemeral.base import EphemeralStore
+from bridge.federation import FederatedAccounts, FederationClient, IdentityProviders
 from bridge.flow_config import load_bound_flows
 from bridge.keys import SigningKeys
 from bridge.lockout import Lockout
@@ -59,6 +60,10 @@ class Services:
     trusted_devices: TrustedDevices
     lockout: Lockout
     reset_requests: ResetRequests
+    # Federation (issue 6): upstream providers, the upstream login, and the links to users.
+    identity_providers: IdentityProviders
+    federation: FederationClient
+    federated_accounts: FederatedAccounts
 
     def close(self) -> None:
         self.mailer.close()
@@ -115,6 +120,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     lockout = Lockout(db, store, clock, audit, mailer=mailer)
     recovery = RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key))
     trusted_devices = TrustedDevices(db, clock, audit)
+    # Client secrets are resolved now: a missing one stops the start, not a user's login.
+    identity_providers = IdentityProviders.from_settings(settings.identity_providers)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -162,4 +169,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         trusted_devices=trusted_devices,
         lockout=lockout,
         reset_requests=ResetRequests(db, clock, audit, mailer=mailer),
+        identity_providers=identity_providers,
+        federation=FederationClient(store, clock),
+        federated_accounts=FederatedAccounts(db, clock, audit, identity_providers),
     )

@@ -324,3 +324,22 @@ class ResetRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     decided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class FederatedIdentity(Base):
+    """A link from an upstream provider's subject to a local user (issue 6).
+
+    Keyed by (provider alias, subject), never by e-mail: an e-mail can change hands upstream.
+    """
+
+    __tablename__ = "federated_identities"
+    __table_args__ = (
+        UniqueConstraint("provider", "subject", name="uq_federated_identities_provider_subject"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(63))
+    subject: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_login_at: Mapped[datetime] = mapped_column(UtcDateTime())

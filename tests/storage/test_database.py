@@ -31,7 +31,7 @@ def test_upgrade_twice_is_harmless(database: Database) -> None:
     database.upgrade()
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == (
-            "0003"
+            "0004"
         )
 
 

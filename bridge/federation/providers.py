@@ -1,0 +1,140 @@
+"""The upstream providers the bridge may send people to, and the one place to look them up.
+
+Today they come from ``identity_providers`` in the configuration; an admin API may add a
+database-backed source later behind the same ``IdentityProviders`` lookups.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bridge.settings import ClaimMapping, IdentityProviderSettings, SettingsError
+
+__all__ = ["IdentityProvider", "IdentityProviders", "callback_path", "email_domain"]
+
+
+def callback_path(alias: str) -> str:
+    """The provider's own redirect URI path: one per provider, so a code cannot change sides."""
+    return f"/federation/{alias}/callback"
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    """One provider's configuration with its client secret resolved."""
+
+    alias: str
+    issuer: str
+    client_id: str
+    client_secret: str | None = field(repr=False)
+    display_name: str
+    scopes: tuple[str, ...]
+    organisation: str | None
+    domains: tuple[str, ...]
+    claims: ClaimMapping
+    link_by_verified_email: bool
+    trusted_amr: bool
+    algorithms: tuple[str, ...]
+    timeout: int
+    metadata_ttl: int
+    max_clock_skew: int
+
+    @property
+    def is_global(self) -> bool:
+        """A "log in with ..." provider, not an organisation's SSO."""
+        return self.organisation is None
+
+    def redirect_uri(self, bridge_issuer: str) -> str:
+        return bridge_issuer.rstrip("/") + callback_path(self.alias)
+
+    @classmethod
+    def from_settings(
+        cls, config: IdentityProviderSettings, environ: Mapping[str, str]
+    ) -> IdentityProvider:
+        return cls(
+            alias=config.alias,
+            issuer=config.issuer,
+            client_id=config.client_id,
+            client_secret=_client_secret(config, environ),
+            display_name=config.display_name or config.alias,
+            scopes=config.scopes,
+            organisation=config.organisation,
+            domains=config.domains,
+            claims=config.claims,
+            link_by_verified_email=config.link_by_verified_email,
+            trusted_amr=config.trusted_amr,
+            algorithms=config.algorithms,
+            timeout=config.timeout,
+            metadata_ttl=config.metadata_ttl,
+            max_clock_skew=config.max_clock_skew,
+        )
+
+
+def _client_secret(config: IdentityProviderSettings, environ: Mapping[str, str]) -> str | None:
+    where = f"identity_providers[{config.alias}]"
+    if config.client_secret_env is not None:
+        value = environ.get(config.client_secret_env, "").strip()
+        if not value:
+            raise SettingsError(
+                f"{where}.client_secret_env: the variable {config.client_secret_env} is not set"
+            )
+        return value
+    if config.client_secret_file is not None:
+        path = Path(config.client_secret_file)
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"{where}.client_secret_file: cannot read {path}: {exc}") from None
+        if not value:
+            raise SettingsError(f"{where}.client_secret_file: {path} is empty")
+        return value
+    return None
+
+
+def email_domain(email: str) -> str | None:
+    """The domain of an e-mail address (or a login hint that looks like one), lower-cased."""
+    local, at, domain = email.strip().rpartition("@")
+    return domain.lower() if at and local and domain else None
+
+
+class IdentityProviders:
+    """Lookups by alias and by e-mail domain (home-realm discovery)."""
+
+    def __init__(self, providers: Iterable[IdentityProvider]) -> None:
+        self._by_alias = {provider.alias: provider for provider in providers}
+        self._by_domain = {
+            domain: provider for provider in self._by_alias.values() for domain in provider.domains
+        }
+
+    @classmethod
+    def from_settings(
+        cls,
+        configs: Iterable[IdentityProviderSettings],
+        environ: Mapping[str, str] | None = None,
+    ) -> IdentityProviders:
+        """Resolve every secret now: a missing one stops the start, not a user's login."""
+        env = os.environ if environ is None else environ
+        return cls(IdentityProvider.from_settings(config, env) for config in configs)
+
+    def __iter__(self) -> Iterator[IdentityProvider]:
+        return iter(self._by_alias.values())
+
+    def __len__(self) -> int:
+        return len(self._by_alias)
+
+    def get(self, alias: str) -> IdentityProvider | None:
+        return self._by_alias.get(alias)
+
+    def for_email(self, email_or_hint: str) -> IdentityProvider | None:
+        """The provider that owns the e-mail's domain, or None."""
+        domain = email_domain(email_or_hint)
+        return None if domain is None else self._by_domain.get(domain)
+
+    def global_providers(self) -> list[IdentityProvider]:
+        """Providers offered to everyone as "log in with ..." buttons."""
+        return [provider for provider in self._by_alias.values() if provider.is_global]
+
+    def for_organisation(self, slug: str) -> list[IdentityProvider]:
+        return [p for p in self._by_alias.values() if p.organisation == slug]

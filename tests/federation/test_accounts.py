@@ -1,0 +1,208 @@
+"""Which local user an upstream identity is: links keyed by (provider, subject), never by e-mail
+alone; linking to a local account only after the login proves it; membership from the provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+
+from bridge.clock import FrozenClock
+from bridge.db.engine import Database
+from bridge.db.models import Membership, User
+from bridge.federation import (
+    FederatedAccounts,
+    IdentityProviders,
+    Linked,
+    NeedsLocalProof,
+    Refused,
+    UpstreamIdentity,
+    federated_amr,
+)
+from bridge.orgs import Actor
+from bridge.services import Services
+from tests.e2e.conftest import make_services
+from tests.e2e.harness import PASSWORD
+from tests.federation.conftest import provider_config
+
+
+@pytest.fixture
+def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
+    built = make_services(
+        "http://127.0.0.1:8000", database, tmp_path / "data", clock, backend="memory"
+    )
+    built.orgs.create(Actor.operator(), "acme", "Acme")
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def accounts(services: Services, clock: FrozenClock) -> FederatedAccounts:
+    providers = IdentityProviders(
+        [
+            provider_config(link_by_verified_email=True),
+            provider_config(alias="social", organisation=None, domains=[]),
+        ]
+    )
+    return FederatedAccounts(services.db, clock, services.audit, providers)
+
+
+def identity(provider: str = "acme", subject: str = "sub-1", **fields: Any) -> UpstreamIdentity:
+    values: dict[str, Any] = {
+        "email": "jane@acme.example",
+        "email_verified": True,
+        "name": "Jane Doe",
+        "amr": ("pwd", "hwk"),
+        "acr": None,
+        "auth_time": None,
+        **fields,
+    }
+    return UpstreamIdentity(provider=provider, subject=subject, raw_claims={}, **values)
+
+
+def local_user(services: Services, username: str, email: str, *, verified: bool = True) -> str:
+    user_id = services.users.create(username, email=email, password=PASSWORD).id
+    with services.db.session() as session:
+        session.execute(update(User).where(User.id == user_id).values(email_verified=verified))
+    return user_id
+
+
+def members_of_acme(services: Services) -> list[str]:
+    return [m.username for m in services.members.members(Actor.operator(), "acme")]
+
+
+def test_a_first_login_creates_a_passwordless_user_linked_to_the_subject(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    decision = accounts.resolve(identity())
+
+    assert isinstance(decision, Linked) and decision.created
+    user = services.users.get(decision.user_id)
+    assert user is not None
+    assert (user.username, user.email, user.email_verified, user.name) == (
+        "jane@acme.example",
+        "jane@acme.example",
+        True,
+        "Jane Doe",
+    )
+    assert user.password_hash is None
+    assert accounts.linked_user("acme", "sub-1") == decision.user_id
+    created = services.audit.events(event="federated_user_created", user_id=user.id)
+    assert [e.details["provider"] for e in created] == ["acme"]
+
+
+def test_the_next_login_finds_the_same_user(
+    accounts: FederatedAccounts, clock: FrozenClock
+) -> None:
+    first = accounts.resolve(identity())
+    clock.advance(3600)
+    again = accounts.resolve(identity(email="jane.doe@acme.example"))
+
+    assert again == Linked(first.user_id)
+    (link,) = accounts.links_of(first.user_id)
+    assert link.last_login_at.timestamp() == clock()
+
+
+def test_a_first_login_makes_the_user_a_member_of_the_providers_organisation(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    decision = accounts.resolve(identity())
+    assert members_of_acme(services) == ["jane@acme.example"]
+    (event,) = services.audit.events(event="member_added", user_id=decision.user_id)
+    assert event.details["via"] == "federation"
+
+
+def test_a_global_provider_makes_no_membership(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    decision = accounts.resolve(identity(provider="social"))
+    assert isinstance(decision, Linked)
+    with services.db.session() as session:
+        assert session.scalars(select(Membership)).all() == []
+
+
+def test_links_are_keyed_by_provider_and_subject_never_by_email(
+    accounts: FederatedAccounts,
+) -> None:
+    jane = accounts.resolve(identity(subject="sub-1"))
+    someone = accounts.resolve(identity(subject="sub-2"))  # the same e-mail, another subject
+    elsewhere = accounts.resolve(identity(provider="social", subject="sub-1"))
+
+    assert len({jane.user_id, someone.user_id, elsewhere.user_id}) == 3
+
+
+def test_a_verified_email_of_a_local_account_needs_the_local_proof_first(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    local = local_user(services, "jane", "Jane@Acme.example")
+
+    decision = accounts.resolve(identity())
+
+    assert decision == NeedsLocalProof(local)
+    assert accounts.linked_user("acme", "sub-1") is None, "nothing is linked before the proof"
+
+
+def test_after_the_local_proof_the_link_is_made_and_used(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    local = local_user(services, "jane", "jane@acme.example")
+
+    assert accounts.link(identity(), local) == Linked(local)
+    assert accounts.resolve(identity()) == Linked(local)
+    assert members_of_acme(services) == ["jane"]
+    linked = services.audit.events(event="federated_identity_linked", user_id=local)
+    assert [e.details["by"] for e in linked] == ["verified_email"]
+
+
+def test_an_email_the_provider_did_not_verify_never_links(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    local = local_user(services, "jane", "jane@acme.example")
+    decision = accounts.resolve(identity(email_verified=False))
+    assert isinstance(decision, Linked) and decision.user_id != local
+
+
+def test_an_email_the_local_account_did_not_verify_never_links(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    local = local_user(services, "jane", "jane@acme.example", verified=False)
+    decision = accounts.resolve(identity())
+    assert isinstance(decision, Linked) and decision.user_id != local
+
+
+def test_a_provider_that_does_not_link_by_email_creates_a_new_account(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    local = local_user(services, "jane", "jane@acme.example")
+    decision = accounts.resolve(identity(provider="social"))
+    assert isinstance(decision, Linked) and decision.created and decision.user_id != local
+
+
+def test_a_new_user_whose_email_is_taken_as_a_username_gets_a_provider_username(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    local_user(services, "jane@acme.example", "jane@elsewhere.example", verified=False)
+    decision = accounts.resolve(identity(provider="social"))
+    user = services.users.get(decision.user_id)
+    assert user is not None and user.username.startswith("social.")
+
+
+def test_a_disabled_account_is_refused(accounts: FederatedAccounts, services: Services) -> None:
+    decision = accounts.resolve(identity())
+    with services.db.session() as session:
+        session.execute(update(User).where(User.id == decision.user_id).values(disabled=True))
+    assert accounts.resolve(identity()) == Refused(decision.user_id, "account_disabled")
+
+
+def test_the_downstream_amr_says_fed_and_adds_upstream_values_only_when_trusted() -> None:
+    upstream = identity(amr=("pwd", "otp", "mfa"))
+    assert federated_amr(provider_config(), upstream) == ["fed"]
+    assert federated_amr(provider_config(trusted_amr=True), upstream) == [
+        "fed",
+        "pwd",
+        "otp",
+        "mfa",
+    ]
