@@ -206,3 +206,22 @@ def test_the_downstream_amr_says_fed_and_adds_upstream_values_only_when_trusted(
         "otp",
         "mfa",
     ]
+
+
+def test_two_parallel_first_logins_of_one_subject_end_with_one_account(
+    accounts: FederatedAccounts, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other login links the subject between our lookup and our insert: the unique
+    (provider, subject) refuses our insert and we use its link."""
+    winner = accounts.resolve(identity(provider="social"))
+    touch, looked = accounts._touch, []
+
+    def lookup_before_the_other_login_commits(found: UpstreamIdentity) -> Any:
+        looked.append(found)
+        return None if len(looked) == 1 else touch(found)
+
+    monkeypatch.setattr(accounts, "_touch", lookup_before_the_other_login_commits)
+
+    assert accounts.resolve(identity(provider="social")) == Linked(winner.user_id)
+    with services.db.session() as session:
+        assert len(session.scalars(select(User)).all()) == 1
