@@ -15,6 +15,7 @@ from bridge.federation.accounts import (
 )
 from bridge.federation.client import FederationClient, UpstreamIdentity, UpstreamTransaction
 from bridge.federation.errors import UpstreamError
+from bridge.federation.events import record_upstream_failure
 from bridge.federation.providers import IdentityProvider, IdentityProviders, callback_path
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "UpstreamTransaction",
     "callback_path",
     "federated_amr",
+    "record_upstream_failure",
 ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
@@ -94,6 +95,8 @@ class UpstreamIdentity:
     acr: str | None
     auth_time: int | None
     raw_claims: Mapping[str, Any] = field(repr=False)
+    # The verified ID token itself: the ``id_token_hint`` of a logout at the provider.
+    id_token: str = field(default="", repr=False)
 
 
 def _digest(value: str) -> str:
@@ -104,7 +107,9 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def identity_from_claims(provider: IdentityProvider, claims: Mapping[str, Any]) -> UpstreamIdentity:
+def identity_from_claims(
+    provider: IdentityProvider, claims: Mapping[str, Any], id_token: str = ""
+) -> UpstreamIdentity:
     mapping = provider.claims
     subject = _text(claims.get(mapping.subject))
     if subject is None or len(subject) > _SUBJECT_LIMIT:
@@ -126,6 +131,7 @@ def identity_from_claims(provider: IdentityProvider, claims: Mapping[str, Any]) 
         if isinstance(auth_time, int) and not isinstance(auth_time, bool)
         else None,
         raw_claims=dict(claims),
+        id_token=id_token,
     )
 
 
@@ -195,6 +201,29 @@ class FederationClient:
         self._store.put(_STATE_KEY + transaction.state, transaction.as_json(), TRANSACTION_TTL)
         return str(url), transaction
 
+    def logout_url(
+        self,
+        provider: IdentityProvider,
+        identity: UpstreamIdentity,
+        *,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+    ) -> str | None:
+        """RP-initiated logout at the provider (OpenID Connect RP-Initiated Logout 1.0): the URL
+        that ends the upstream session, or None when the provider publishes no
+        ``end_session_endpoint``."""
+        endpoint = self._metadata.discovery(provider).get("end_session_endpoint")
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        params = {"client_id": provider.client_id}
+        if identity.id_token:
+            params["id_token_hint"] = identity.id_token
+        if post_logout_redirect_uri:
+            params["post_logout_redirect_uri"] = post_logout_redirect_uri
+            if state:
+                params["state"] = state
+        return str(add_params_to_uri(endpoint, params))
+
     # --- finish ---------------------------------------------------------------------------
 
     def finish(
@@ -229,7 +258,7 @@ class FederationClient:
         )
         now = self._clock()
         check_claims(claims, provider=provider, nonce=transaction.nonce, now=now)
-        identity = identity_from_claims(provider, claims)
+        identity = identity_from_claims(provider, claims, id_token)
         self._spend_nonce(provider, transaction.nonce)
         return identity
 

@@ -21,7 +21,9 @@ from bridge.federation import (
     Refused,
     UpstreamIdentity,
     federated_amr,
+    record_upstream_failure,
 )
+from bridge.federation.errors import WrongIssuer
 from bridge.orgs import Actor
 from bridge.services import Services
 from tests.e2e.conftest import make_services
@@ -225,3 +227,22 @@ def test_two_parallel_first_logins_of_one_subject_end_with_one_account(
     assert accounts.resolve(identity(provider="social")) == Linked(winner.user_id)
     with services.db.session() as session:
         assert len(session.scalars(select(User)).all()) == 1
+
+
+def test_a_refused_upstream_answer_is_recorded_as_a_failed_sign_in(services: Services) -> None:
+    error = WrongIssuer("ID token issuer 'https://evil.example'", provider="acme")
+
+    record_upstream_failure(services.audit, error, client_id="crm", ip="192.0.2.1")
+
+    (event,) = services.audit.events(event="sign_in_failed")
+    assert (event.reason, event.mfa_factor_type, event.client_id, event.ip) == (
+        "wrong_issuer",
+        "federated",
+        "crm",
+        "192.0.2.1",
+    )
+    assert event.details == {
+        "error": "WrongIssuer",
+        "detail": "ID token issuer 'https://evil.example'",
+        "provider": "acme",
+    }

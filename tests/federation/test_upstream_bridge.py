@@ -22,11 +22,14 @@ from tests.e2e.harness import (
 
 #: Where the downstream bridge would serve the callback; the browser stops there.
 CALLBACK = "http://127.0.0.1:9/federation/upstream/callback"
+SIGNED_OUT = "http://127.0.0.1:9/signed-out"
 
 
 def upstream_provider(live: LiveBridge) -> IdentityProvider:
     """The upstream bridge as a configured provider, with a client registered there."""
-    client, secret = live.services.clients.add("The downstream bridge", [CALLBACK])
+    client, secret = live.services.clients.add(
+        "The downstream bridge", [CALLBACK], post_logout_redirect_uris=[SIGNED_OUT]
+    )
     assert secret is not None
     config = IdentityProviderSettings(
         alias="upstream",
@@ -82,3 +85,24 @@ def test_an_upstream_that_does_not_answer_is_provider_unavailable(clock: FrozenC
     with pytest.raises(ProviderUnavailable) as refused:
         federation.begin(provider, redirect_uri=CALLBACK)
     assert refused.value.reason in {"provider_unavailable", "provider_timeout"}
+
+
+def test_logging_out_upstream_ends_the_upstream_session(live: LiveBridge) -> None:
+    live.add_user("jane")
+    provider = upstream_provider(live)
+    federation = FederationClient(MemoryStore(live.clock), live.clock)
+    browser = Browser()
+    url, _ = federation.begin(provider, redirect_uri=CALLBACK)
+    identity = federation.finish(provider, sign_in_upstream(live, browser, url))
+    url, _ = federation.begin(provider, redirect_uri=CALLBACK)
+    assert isinstance(browser.open(url), str), "the upstream session signs Jane in at once"
+
+    logout = federation.logout_url(
+        provider, identity, post_logout_redirect_uri=SIGNED_OUT, state="s1"
+    )
+    assert logout is not None and logout.startswith(f"{live.url}/logout?")
+    assert browser.open(logout) == f"{SIGNED_OUT}?state=s1"
+
+    url, _ = federation.begin(provider, redirect_uri=CALLBACK)
+    page = browser.open(url)
+    assert isinstance(page, Page) and page.title == "Sign in"

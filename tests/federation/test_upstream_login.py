@@ -13,7 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 import responses
-from joserfc.jwk import RSAKey
+from joserfc import jwt
+from joserfc.jwk import ECKey, RSAKey
 
 from bridge.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider, errors
@@ -498,3 +499,48 @@ def test_a_discovery_document_for_another_issuer_is_refused(
     upstream.metadata["issuer"] = "https://evil.example"
     with pytest.raises(errors.ProviderMisconfigured, match="issuer"):
         federation.begin(provider, redirect_uri=REDIRECT_URI)
+
+
+def test_an_es256_token_from_a_provider_with_an_ec_key_is_accepted(
+    federation: FederationClient, provider: IdentityProvider, upstream: FakeProvider
+) -> None:
+    ec_key = ECKey.generate_key("P-256", parameters={"kid": "ec-1"})
+    upstream.published = [upstream.key, ec_key]
+    url, transaction = federation.begin(provider, redirect_uri=REDIRECT_URI)
+    upstream.id_token = upstream.sign(upstream.claims(transaction.nonce), key=ec_key, alg="ES256")
+
+    assert federation.finish(provider, callback_query(url)).subject == "upstream-248289761001"
+
+
+def test_a_token_without_a_kid_uses_the_only_key_of_its_type(
+    federation: FederationClient, provider: IdentityProvider, upstream: FakeProvider
+) -> None:
+    url, transaction = federation.begin(provider, redirect_uri=REDIRECT_URI)
+    upstream.id_token = jwt.encode(
+        {"alg": "RS256"}, upstream.claims(transaction.nonce), upstream.key
+    )
+    assert federation.finish(provider, callback_query(url)).subject
+
+
+def test_a_provider_without_an_end_session_endpoint_has_no_logout_url(
+    federation: FederationClient, provider: IdentityProvider, upstream: FakeProvider
+) -> None:
+    url, transaction = federation.begin(provider, redirect_uri=REDIRECT_URI)
+    upstream.issue(transaction)
+    identity = federation.finish(provider, callback_query(url))
+    assert federation.logout_url(provider, identity) is None
+
+
+def test_a_provider_without_a_client_secret_is_used_as_a_public_client_with_pkce(
+    federation: FederationClient, upstream: FakeProvider
+) -> None:
+    provider = provider_config(client_secret_env=None)
+    url, transaction = federation.begin(provider, redirect_uri=REDIRECT_URI)
+    upstream.issue(transaction)
+
+    assert federation.finish(provider, callback_query(url)).subject
+    (sent,) = upstream.token_requests
+    assert sent["client_id"] == [CLIENT_ID]
+    assert sent["code_verifier"] == [transaction.code_verifier]
+    token_call = next(c for c in upstream.mock.calls if c.request.url == TOKEN_ENDPOINT)
+    assert "Authorization" not in token_call.request.headers
