@@ -12,7 +12,7 @@ from bridge.crypto import Keyring, parse_keyring
 from bridge.db.engine import Database
 from bridge.ephemeral import open_store
 from bridge.ephemeral.base import EphemeralStore
-from bridge.federation import FederatedAccounts, FederationClient, IdentityProviders
+from bridge.federation import FederatedAccounts, FederationClient, HomeRealm, IdentityProviders
 from bridge.flow_config import load_bound_flows
 from bridge.keys import SigningKeys
 from bridge.lockout import Lockout
@@ -64,6 +64,7 @@ class Services:
     identity_providers: IdentityProviders
     federation: FederationClient
     federated_accounts: FederatedAccounts
+    home_realm: HomeRealm
 
     def close(self) -> None:
         self.mailer.close()
@@ -172,4 +173,5 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         identity_providers=identity_providers,
         federation=FederationClient(store, clock),
         federated_accounts=FederatedAccounts(db, clock, audit, identity_providers),
+        home_realm=HomeRealm(identity_providers, db),
     )

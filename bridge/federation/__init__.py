@@ -16,11 +16,13 @@ from bridge.federation.accounts import (
 from bridge.federation.client import FederationClient, UpstreamIdentity, UpstreamTransaction
 from bridge.federation.errors import UpstreamError
 from bridge.federation.events import record_upstream_failure
+from bridge.federation.home_realm import HomeRealm
 from bridge.federation.providers import IdentityProvider, IdentityProviders, callback_path
 
 __all__ = [
     "FederatedAccounts",
     "FederationClient",
+    "HomeRealm",
     "IdentityProvider",
     "IdentityProviders",
     "LinkDecision",
