@@ -62,11 +62,13 @@ def create_app(
         services=services, oauth=oauth, protector=build_resource_protector(services)
     )
 
+    from bridge.account import bp as account_bp
     from bridge.login.views import bp as login_bp
     from bridge.oidc.views import bp as oidc_bp
 
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
+    app.register_blueprint(account_bp)
     from bridge.admin.api import bp as admin_api_bp
 
     app.register_blueprint(admin_api_bp)

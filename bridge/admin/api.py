@@ -20,10 +20,11 @@ from bridge.admin.problems import (
     unauthorised,
 )
 from bridge.context import services
-from bridge.db.models import AuditEvent, Organisation
+from bridge.db.models import AuditEvent, Organisation, ResetRequest
 from bridge.orgs import Actor, OrgProblem
 from bridge.orgs.errors import InvalidInput
 from bridge.orgs.service import policy_of
+from bridge.reset_requests import ResetRequestError
 
 PREFIX = "/admin/api/v1"
 bp = Blueprint("admin_api", __name__, url_prefix=PREFIX)
@@ -217,6 +218,49 @@ def member_action(org: str, user: str, action: str) -> Response:
     s = services()
     s.members.act(_actor(), org, user, action, **options)
     return jsonify(s.members.get(_actor(), org, user).as_json())
+
+
+@bp.get("/orgs/<org>/reset-requests")
+def list_reset_requests(org: str) -> Response:
+    """Pending "lost my device" requests of the organisation's members (R13)."""
+    s = services()
+    authority = s.orgs.authority(_actor(), org)
+    return jsonify(
+        {"requests": [reset_request_json(r) for r in s.reset_requests.pending(authority.org.id)]}
+    )
+
+
+@bp.post("/orgs/<org>/reset-requests/<request_id>/approve")
+def approve_reset_request(org: str, request_id: str) -> Response:
+    """Any admin of the organisation (other than the requester) approves: the member's TOTP,
+    recovery codes and trusted browsers are removed and the member is e-mailed (R13, R18)."""
+    s = services()
+    actor = _actor()
+    authority = s.orgs.authority(actor, org)  # the access check: an admin of ``org``
+    try:
+        row = s.reset_requests.approve(
+            request_id,
+            str(actor.user_id),
+            org_id=authority.org.id,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+        )
+    except ResetRequestError as refused:
+        status = 404 if "no such" in str(refused) else 409
+        return problem(
+            status, "reset-request", "Reset request refused", str(refused).capitalize() + "."
+        )
+    return jsonify(reset_request_json(row))
+
+
+def reset_request_json(row: ResetRequest) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "user_id": row.user_id,
+        "status": row.status,
+        "message": row.message,
+        "requested_at": row.requested_at.isoformat(),
+    }
 
 
 @bp.get("/orgs/<org>/mfa-progress")

@@ -176,6 +176,34 @@ def openapi_document(issuer: str) -> dict[str, Any]:
                     "responses": {"204": {"description": "Removed"}, **_errors(404)},
                 },
             },
+            "/orgs/{org}/reset-requests": {
+                "parameters": [ORG],
+                "get": {
+                    "summary": "Pending requests of members who lost their device (R13)",
+                    "responses": {
+                        "200": _json({"type": "object"}, "The pending requests"),
+                        **_errors(404),
+                    },
+                },
+            },
+            "/orgs/{org}/reset-requests/{request_id}/approve": {
+                "parameters": [
+                    ORG,
+                    {
+                        "name": "request_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "post": {
+                    "summary": "Approve a reset request: the member's 2FA is reset and mailed",
+                    "responses": {
+                        "200": _json({"type": "object"}, "The approved request"),
+                        **_errors(404, 409),
+                    },
+                },
+            },
             "/orgs/{org}/members/{user}/actions/{action}": {
                 "parameters": [
                     ORG,

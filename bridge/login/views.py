@@ -5,15 +5,16 @@ The views only translate HTTP to the flow engine and back; the flow decides what
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
 import segno
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import flows
-from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token, ensure_browser_id
+from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token
 from bridge.context import bridge
 from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogin, PendingLoginError
@@ -22,12 +23,18 @@ from bridge.oidc.authorize import answer, error_redirect
 from bridge.pages import error_page
 from bridge.services import Services
 from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
-from flows.context import ExistingSession, LoginRequest
+from bridge.trusted_devices import cookie_options
+from flows.context import ExistingSession
 
 bp = Blueprint("login", __name__)
 log = logging.getLogger(__name__)
 
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
+#: The ``amr`` value added to a login that used a recovery code (RFC 8176 has none; its "otp"
+#: and "mfa" stay, since the code is a single-use secret proven as the second factor).
+RECOVERY_CODE_AMR = "recovery_code"
+#: Steps whose page carries the "trust this browser for N days" checkbox.
+CODE_STEPS = ("totp", "totp_enrol", "recovery_code")
 
 LOCKED = (
     "Your account is locked after too many failed attempts. "
@@ -115,8 +122,31 @@ def _audit_failure(s: Services, pending: PendingLogin, failure: flows.Failure | 
     )
 
 
+def _trust_days(
+    s: Services, directory: BridgeDirectory, pending: PendingLogin, challenge: flows.Challenge
+) -> int | None:
+    """N for the code page's "trust this browser for N days" checkbox: shown only when the
+    flow has an enabled ``trust_device`` step and the user's organisations allow it."""
+    user_id = pending.flow.user_id
+    if challenge.step not in CODE_STEPS or user_id is None:
+        return None
+    flow = s.flows.get(pending.flow.flow_id)
+    if not any(
+        isinstance(e, flows.StepExecution)
+        and e.step.type == "trust_device"
+        and e.requirement is not flows.Requirement.DISABLED
+        for e in flow.walk()
+    ):
+        return None
+    return directory.trusted_device_days(user_id)
+
+
 def _render_challenge(
-    s: Services, flow_id: str, pending: PendingLogin, challenge: flows.Challenge
+    s: Services,
+    flow_id: str,
+    pending: PendingLogin,
+    challenge: flows.Challenge,
+    directory: BridgeDirectory,
 ) -> str:
     errors = list(challenge.errors) + pending.errors.pop(challenge.path, [])
     qr_svg = grouped_secret = None
@@ -134,12 +164,21 @@ def _render_challenge(
         grouped_secret=grouped_secret,
         csrf_token=csrf_token(s.secrets.secret_key),
         client=pending.continuation.get("params", {}).get("client_id"),
+        trust_days=_trust_days(s, directory, pending, challenge),
     )
 
 
 def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.FlowResult) -> Any:
     if not s.pending.finish(flow_id):
         return error_page("This login has already finished", "Please start again.")
+    factor_type = "totp" if "otp" in result.amr else "none"
+    if pending.continuation.get("recovery_code_used"):
+        factor_type = "recovery_code"
+        result = dataclasses.replace(result, amr=(*result.amr, RECOVERY_CODE_AMR))
+    elif pending.continuation.get("trusted_browser_used") and "otp" not in result.amr:
+        # The code was proven when the browser was trusted, not now: the amr says only what
+        # this login proved (``pwd``); the audit log says why no code was asked.
+        factor_type = "trusted_device"
     current = s.sessions.get(_session_token(s))
     reuse = (
         current is not None
@@ -157,7 +196,7 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
             client_id=pending.flow.request.client_id,
             ip=request.remote_addr,
             user_agent=request.user_agent.string,
-            mfa_factor_type="totp" if "otp" in result.amr else "none",
+            mfa_factor_type=factor_type,
             details={"amr": list(result.amr)},
         )
     continuation = pending.continuation
@@ -169,7 +208,7 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
         # A page of the bridge itself (the admin console) that sent the browser to sign in.
         response = redirect(continuation["next"], code=303)
     else:
-        response = redirect(url_for("login.account"), code=303)
+        response = redirect(url_for("account.account"), code=303)
     if new_token is not None:
         response.set_cookie(
             s.settings.session.cookie_name,
@@ -213,9 +252,25 @@ def _deny(s: Services, flow_id: str, pending: PendingLogin, outcome: flows.Denie
 
 
 def _respond(
-    s: Services, flow_id: str, pending: PendingLogin, outcome: flows.Outcome, *, posted: bool
+    s: Services,
+    flow_id: str,
+    pending: PendingLogin,
+    outcome: flows.Outcome,
+    directory: BridgeDirectory,
+    *,
+    posted: bool,
 ) -> Any:
     _audit_failure(s, pending, outcome.failure)
+    if directory.events.recovery_code_used:
+        pending.continuation["recovery_code_used"] = True
+    if directory.events.trusted_browser_used:
+        pending.continuation["trusted_browser_used"] = True
+    if "recovery_codes" in pending.continuation and isinstance(
+        outcome, flows.NeedsInput | flows.Completed
+    ):
+        # New recovery codes are shown, once, before the login goes on.
+        s.pending.save(flow_id, pending)
+        return redirect(url_for("login.recovery_codes", flow_id=flow_id), code=303)
     if isinstance(outcome, flows.NeedsInput):
         challenge = outcome.challenge
         if posted:
@@ -226,7 +281,7 @@ def _respond(
                 pending.errors[challenge.path] = list(challenge.errors)
             s.pending.save(flow_id, pending)
             return redirect(url_for("login.step", flow_id=flow_id), code=303)
-        page = _render_challenge(s, flow_id, pending, challenge)
+        page = _render_challenge(s, flow_id, pending, challenge, directory)
         s.pending.save(flow_id, pending)
         return page
     if isinstance(outcome, flows.Completed):
@@ -257,8 +312,9 @@ def step(flow_id: str) -> Any:
     if not isinstance(loaded, PendingLogin):
         return loaded
     flow = s.flows.get(loaded.flow.flow_id)
-    outcome = flows.advance(flow, loaded.flow, _context(s, _directory(s)))
-    return _respond(s, flow_id, loaded, outcome, posted=False)
+    directory = _directory(s)
+    outcome = flows.advance(flow, loaded.flow, _context(s, directory))
+    return _respond(s, flow_id, loaded, outcome, directory, posted=False)
 
 
 @bp.post("/login/<flow_id>")
@@ -280,45 +336,53 @@ def answer_step(flow_id: str) -> Any:
     else:
         answer_fields = {k: v for k, v in request.form.items() if k not in ("csrf_token", "path")}
         outcome = flows.submit(flow, loaded.flow, ctx, path, answer_fields)
-        if any(done.step == "totp_enrol" for done in outcome.done):
+        enrolled = any(done.step == "totp_enrol" for done in outcome.done)
+        if (
+            "trust_offered" in request.form
+            and isinstance(outcome, flows.NeedsInput)
+            and outcome.challenge.step == "trust_device"
+        ):
+            # The code page's checkbox answers the flow's "trust this browser?" question.
+            trust = {"trust": "yes" if request.form.get("trust") else "no"}
+            outcome = flows.submit(flow, loaded.flow, ctx, outcome.challenge.path, trust)
+        user_id = loaded.flow.user_id
+        if enrolled and user_id is not None:
             s.audit.record(
                 "mfa_setup_succeeded",
-                user_id=loaded.flow.user_id,
+                user_id=user_id,
                 client_id=loaded.flow.request.client_id,
                 ip=request.remote_addr,
                 user_agent=request.user_agent.string,
                 mfa_factor_type="totp",
+            )
+            # R11: recovery codes are issued at activation and shown once.
+            loaded.continuation["recovery_codes"] = s.recovery.generate(
+                user_id, ip=request.remote_addr, user_agent=request.user_agent.string
             )
     if outcome.failure is not None:
         _count_failure(s)
     if directory.events.ended is not None:
         _audit_failure(s, loaded, outcome.failure)
         return _end(s, flow_id, directory.events.ended)
-    response = _respond(s, flow_id, loaded, outcome, posted=True)
+    response = _respond(s, flow_id, loaded, outcome, directory, posted=True)
     if isinstance(response, WerkzeugResponse) and response.status_code == 302:
         response.status_code = 303  # after a POST, the browser must follow with a GET
+    if directory.events.new_trust is not None:
+        token, days = directory.events.new_trust
+        response = make_response(response)
+        response.set_cookie(
+            TRUSTED_BROWSER_COOKIE,
+            token,
+            **cookie_options(days, secure=cookies_are_secure(s.settings.issuer)),  # type: ignore[arg-type]
+        )
     return response
 
 
 @bp.get("/")
 def home() -> WerkzeugResponse:
-    return redirect(url_for("login.account"), code=302)
+    return redirect(url_for("account.account"), code=302)
 
 
-@bp.get("/account")
-def account() -> Any:
-    s = bridge().services
-    session = s.sessions.get(_session_token(s))
-    user = s.users.get(session.user_id) if session else None
-    if session is None or user is None:
-        flow = s.flows.get(s.settings.flows.browser)
-        state = flows.start(flow, LoginRequest(), int(s.clock()))
-        flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "account"})
-        return redirect(url_for("login.step", flow_id=flow_id), code=302)
-    return render_template(
-        "account.html",
-        user=user,
-        session=session,
-        has_totp=s.totp.has_totp(user.id),
-        csrf_token=csrf_token(s.secrets.secret_key),
-    )
+# Registered on ``bp``: new recovery codes shown once, and "lost your device?".
+from bridge.login import lost_device as _lost_device  # noqa: E402,F401
+from bridge.login import recovery_codes as _recovery_codes  # noqa: E402,F401

@@ -96,8 +96,8 @@ def test_flows_explain_shows_each_condition_value(run: Invoke) -> None:  # noqa:
     result = run("flows", "explain", "--flow", "browser", "--as", "user=alice,client=crm")
     assert result.exit_code == 0, result.output
     assert (
-        "when any(mfa_required=true, user_has_totp=false, acr_requested(min_factors=2)=false)"
-        " → runs" in result.output
+        "when any(all(any(mfa_required=true, user_has_totp=false), not device_trusted=false), "
+        "acr_requested(min_factors=2)=false) → runs" in result.output
     )
 
 
@@ -111,8 +111,8 @@ def test_flows_render_writes_mermaid_and_svg(run: Invoke, tmp_path: Path) -> Non
     mermaid = run("flows", "render", "--flow", "browser")
     assert mermaid.output.startswith("flowchart TD\n")
     assert (
-        '-->|"conditional: any(mfa_required, user_has_totp, acr_requested(min_factors=2))"|'
-        in mermaid.output
+        '-->|"conditional: any(all(any(mfa_required, user_has_totp), not device_trusted), '
+        'acr_requested(min_factors=2))"|' in mermaid.output
     )
     picture = tmp_path / "browser.svg"
     run("flows", "render", "--flow", "browser", "--format", "svg", "--output", str(picture))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,5 +89,21 @@ def rp(live: LiveBridge) -> RelyingParty:
 
 
 @pytest.fixture
-def browser() -> Browser:
-    return Browser()
+def browser() -> Iterator[Browser]:
+    made = Browser()
+    yield made
+    made.http.close()
+
+
+@pytest.fixture
+def browsers() -> Iterator[Callable[..., Browser]]:
+    """Make new browsers (``browsers()``), each closed at the end of the test."""
+    made: list[Browser] = []
+
+    def make(**options: Any) -> Browser:
+        made.append(Browser(**options))
+        return made[-1]
+
+    yield make
+    for browser in made:
+        browser.http.close()

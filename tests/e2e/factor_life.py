@@ -51,3 +51,29 @@ def to_code_page(rp: RelyingParty, browser: Browser, username: str) -> Page:
     page = browser.submit(username=username, password=PASSWORD)
     assert isinstance(page, Page), page
     return page
+
+
+def try_another_way(browser: Browser, label: str) -> Page:
+    """Press the "try another way" button named ``label`` on the current page."""
+    assert browser.page is not None
+    button = browser.page.soup.find("button", attrs={"name": "try_another_way"}, string=label)
+    assert button is not None, f"no way {label!r} on {browser.page.html[:800]}"
+    page = browser.submit(try_another_way=str(button["value"]))
+    assert isinstance(page, Page), page
+    return page
+
+
+def codes_for(live: LiveBridge, user_id: str) -> list[str]:
+    """A fresh set of recovery codes for the user."""
+    return live.services.recovery.generate(user_id)
+
+
+def drop_cookie(browser: Browser, name: str) -> None:
+    for cookie in list(browser.http.cookies):
+        if cookie.name == name:
+            browser.http.cookies.clear(cookie.domain, cookie.path, cookie.name)
+
+
+def drop_session(live: LiveBridge, browser: Browser) -> None:
+    """Forget the bridge session (as when it expires), keeping every other cookie."""
+    drop_cookie(browser, live.services.settings.session.cookie_name)

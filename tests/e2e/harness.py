@@ -199,13 +199,22 @@ class Page:
 
 
 class Browser:
-    """Follows redirects inside the bridge and stops at the relying party's callback."""
+    """Follows redirects inside the bridge and stops at the relying party's callback.
 
-    def __init__(self, stop_at: str = "http://127.0.0.1:9/") -> None:
+    The page of new recovery codes that follows an enrolment is confirmed ("I saved them")
+    on its own, and the codes kept in ``recovery_codes``, unless ``confirm_recovery_codes``
+    is False (tests of that page).
+    """
+
+    def __init__(
+        self, stop_at: str = "http://127.0.0.1:9/", *, confirm_recovery_codes: bool = True
+    ) -> None:
         self.http = requests.Session()
         self.stop_at = stop_at
         self.page: Page | None = None
         self.landed: str | None = None
+        self.confirm_recovery_codes = confirm_recovery_codes
+        self.recovery_codes: list[str] = []
 
     def _follow(self, response: requests.Response) -> Page | str:
         if response.request.method == "POST" and response.is_redirect:
@@ -217,6 +226,10 @@ class Browser:
                 return location
             response = self.http.get(location, allow_redirects=False)
         self.page = Page(response.url, response.status_code, response.text)
+        codes = self.page.soup.find(id="recovery-codes")
+        if codes is not None and self.confirm_recovery_codes:
+            self.recovery_codes = [li.get_text(strip=True) for li in codes.find_all("li")]
+            return self.submit(saved="yes")
         return self.page
 
     def open(self, url: str) -> Page | str:

@@ -72,6 +72,10 @@ def test_a_person_signs_in_with_password_and_a_new_authenticator(
     code = pyotp.TOTP(secret).at(live.clock())
     page.get_by_label("Enter the 6-digit code your app shows to finish").fill(code)
     page.get_by_role("button", name="Activate").click()
+    page.get_by_role("heading", name="Save your recovery codes").wait_for()
+    assert page.locator("#recovery-codes li").count() == 10
+    page.get_by_label("I saved my recovery codes").check()
+    page.get_by_role("button", name="Continue").click()
     page.get_by_text("signed in").wait_for()
 
     params = callback_params(landed[-1])

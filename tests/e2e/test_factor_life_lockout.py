@@ -4,11 +4,18 @@ policy, per-IP throttling with ``Retry-After``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.e2e.factor_life import code_of, enrolled_user, org_with, to_code_page, wrong_code
+from tests.e2e.factor_life import (
+    code_of,
+    enrolled_user,
+    org_with,
+    to_code_page,
+    wrong_code,
+)
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty
 
 INCORRECT = "Incorrect username or password."
@@ -22,18 +29,18 @@ def _password_page(rp: RelyingParty, browser: Browser) -> Page:
 
 
 def test_fifth_wrong_password_locks_and_only_the_right_password_learns_it(
-    live: LiveBridge, rp: RelyingParty
+    live: LiveBridge, rp: RelyingParty, browsers: Callable[..., Browser]
 ) -> None:
     user_id, _ = enrolled_user(live, "ada")
     for attempt in range(5):
-        browser = Browser()  # a new browser each time: the count is per account
+        browser = browsers()  # a new browser each time: the count is per account
         _password_page(rp, browser)
         page = browser.submit(username="ada", password=f"wrong {attempt}")
         assert isinstance(page, Page) and page.errors == [INCORRECT]
     assert live.services.lockout.is_locked(user_id)
     assert len(live.audit("account_locked", user_id)) == 1
 
-    browser = Browser()
+    browser = browsers()
     _password_page(rp, browser)
     page = browser.submit(username="ada", password="still wrong")
     assert isinstance(page, Page) and page.errors == [INCORRECT]
@@ -42,22 +49,24 @@ def test_fifth_wrong_password_locks_and_only_the_right_password_learns_it(
     assert page.soup.find(id="code") is None
 
 
-def test_a_right_password_forgives_earlier_wrong_ones(live: LiveBridge, rp: RelyingParty) -> None:
+def test_a_right_password_forgives_earlier_wrong_ones(
+    live: LiveBridge, rp: RelyingParty, browsers: Callable[..., Browser]
+) -> None:
     user_id, _ = enrolled_user(live, "ada")
-    browser = Browser()
+    browser = browsers()
     _password_page(rp, browser)
     for attempt in range(4):
         browser.submit(username="ada", password=f"wrong {attempt}")
     page = browser.submit(username="ada", password=PASSWORD)
     assert isinstance(page, Page) and page.soup.find(id="code") is not None
-    browser = Browser()
+    browser = browsers()
     _password_page(rp, browser)
     browser.submit(username="ada", password="wrong once more")
     assert not live.services.lockout.is_locked(user_id)
 
 
 def test_third_wrong_code_locks_the_account_and_ends_the_login(
-    live: LiveBridge, rp: RelyingParty, browser: Browser
+    live: LiveBridge, rp: RelyingParty, browser: Browser, browsers: Callable[..., Browser]
 ) -> None:
     user_id, secret = enrolled_user(live, "ada")
     to_code_page(rp, browser, "ada")
@@ -72,16 +81,18 @@ def test_third_wrong_code_locks_the_account_and_ends_the_login(
     assert locked.reason == "codes"
 
     # A new login with the right password and the right code: still locked.
-    browser = Browser()
+    browser = browsers()
     _password_page(rp, browser)
     page = browser.submit(username="ada", password=PASSWORD)
     assert isinstance(page, Page) and CONTACT_ADMIN in " ".join(page.errors)
 
 
-def test_wrong_codes_count_across_logins(live: LiveBridge, rp: RelyingParty) -> None:
+def test_wrong_codes_count_across_logins(
+    live: LiveBridge, rp: RelyingParty, browsers: Callable[..., Browser]
+) -> None:
     user_id, secret = enrolled_user(live, "ada")
     for _ in range(3):
-        browser = Browser()
+        browser = browsers()
         to_code_page(rp, browser, "ada")
         browser.submit(code=wrong_code(live, secret))
     assert live.services.lockout.is_locked(user_id)
@@ -129,7 +140,7 @@ def test_twenty_parallel_wrong_codes_judge_and_lock_after_exactly_three(
 
 
 def test_restart_policy_ends_the_login_after_three_wrong_codes_without_locking(
-    live: LiveBridge, rp: RelyingParty, browser: Browser
+    live: LiveBridge, rp: RelyingParty, browser: Browser, browsers: Callable[..., Browser]
 ) -> None:
     user_id, secret = enrolled_user(live, "ada")
     org_with(live, "acme", ["ada"], lockout_action="restart")
@@ -140,7 +151,7 @@ def test_restart_policy_ends_the_login_after_three_wrong_codes_without_locking(
     assert isinstance(page, Page) and page.status == 403 and "start again" in page.html
     assert not live.services.lockout.is_locked(user_id)
 
-    browser = Browser()
+    browser = browsers()
     to_code_page(rp, browser, "ada")
     landed = browser.submit(code=code_of(live, secret))
     assert isinstance(landed, str) and "code=" in landed

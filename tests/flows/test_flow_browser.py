@@ -18,7 +18,7 @@ from flows.steps.password import INCORRECT, MISSING
 from flows.steps.totp import INVALID_CODE
 from tests.flows.flowkit import GOOD_CODE, NOW, FakeDirectory, FakeUser, Login
 
-PASSWORD, ENROL, TOTP = "1.0", "1.1.0.0", "1.1.1"
+PASSWORD, ENROL, TOTP = "1.0", "1.1.0.0", "1.1.1.0"
 
 
 def challenge(outcome: Outcome) -> NeedsInput:

@@ -297,8 +297,8 @@ def test_explain_shows_condition_values_for_a_known_user(directory: FakeDirector
     browser = load_flows(builtin_flows_dir()).get("browser")
     lines = explain(browser, LoginRequest(), directory, user_id="u-alice", now=0)
     assert any(
-        "when any(mfa_required=true, user_has_totp=false, acr_requested(min_factors=2)=false) "
-        "→ runs" in line
+        "when any(all(any(mfa_required=true, user_has_totp=false), not device_trusted=false), "
+        "acr_requested(min_factors=2)=false) → runs" in line
         for line in lines
     )
 

@@ -16,7 +16,16 @@ from flows import (
     load_flow_text,
     load_flows,
 )
-from flows.conditions import AcrRequested, AcrValues, AnyOf, MfaRequired, Not, UserHasTotp
+from flows.conditions import (
+    AcrRequested,
+    AcrValues,
+    AllOf,
+    AnyOf,
+    DeviceTrusted,
+    MfaRequired,
+    Not,
+    UserHasTotp,
+)
 from flows.steps import CookieConfig, CookieStep, NoConfig
 from tests.flows.flowkit import write
 
@@ -41,18 +50,23 @@ def test_the_builtin_browser_flow_loads_into_the_documented_tree() -> None:
     assert isinstance(second_factor, SubFlow)
     assert second_factor.requirement is Requirement.CONDITIONAL
     step_up = AcrRequested(AcrValues(min_factors=2))
-    assert second_factor.when == (
-        AnyOf((MfaRequired(NoConfig()), UserHasTotp(NoConfig()), step_up)),
-    )
-    enrol_group, totp = second_factor.children
+    needs_mfa = AnyOf((MfaRequired(NoConfig()), UserHasTotp(NoConfig())))
+    untrusted = Not(DeviceTrusted(NoConfig()))
+    assert second_factor.when == (AnyOf((AllOf((needs_mfa, untrusted)), step_up)),)
+    enrol_group, codes, trust = second_factor.children
     assert enrol_group.path == "1.1.0"
     assert isinstance(enrol_group.when[0], Not)
     assert isinstance(enrol_group.when[0].condition, UserHasTotp)
     (enrol,) = enrol_group.children  # type: ignore[union-attr]
     assert isinstance(enrol, StepExecution)
     assert enrol.step.type == "totp_enrol"
-    assert isinstance(totp, StepExecution)
-    assert (totp.path, totp.step.type) == ("1.1.1", "totp")
+    assert isinstance(codes, SubFlow)
+    totp, recovery = codes.children
+    assert isinstance(totp, StepExecution) and isinstance(recovery, StepExecution)
+    assert (totp.path, totp.requirement, totp.step.type) == ("1.1.1.0", "alternative", "totp")
+    assert (recovery.path, recovery.step.type) == ("1.1.1.1", "recovery_code")
+    assert isinstance(trust, StepExecution)
+    assert (trust.path, trust.requirement, trust.step.type) == ("1.1.2", "required", "trust_device")
 
 
 def test_the_config_flows_folder_holds_the_builtin_browser_flow() -> None:

@@ -1,0 +1,341 @@
+"""The account page and the changes a user makes to their own second factor (R10 to R12).
+
+Every page here needs a *fresh* login (``FRESH_LOGIN`` seconds); an older session is sent
+through the login flow again (``prompt=login``) and comes back. A change that weakens or
+replaces the second factor asks for a current code first, judged by the login's directory so
+that wrong codes count toward the lockout like at sign-in. Each change is audited and e-mailed
+(``factor_changed``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+import flows
+from bridge.browser import check_csrf, csrf_token, ensure_browser_id
+from bridge.clock import utc_datetime
+from bridge.context import bridge
+from bridge.db.models import User
+from bridge.login.recovery_codes import codes_text
+from bridge.login.sessions import BrowserSession
+from bridge.login.views import LOCKED, _directory, _session_token
+from bridge.orgs.second_factors import wipe_second_factors
+from bridge.pages import error_page
+from bridge.services import Services
+from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
+from flows.context import LoginRequest
+
+bp = Blueprint("account", __name__)
+
+#: How recent the login behind the session must be for the account pages (ASVS 5.0 V7.5).
+FRESH_LOGIN = 10 * 60
+#: How long new recovery codes wait to be shown and downloaded.
+CODES_TTL = 10 * 60
+WRONG_CODE = "That code is not right. Enter the current 6-digit code from your authenticator app."
+MISSING_CODE = "Enter the current 6-digit code from your authenticator app to confirm."
+
+
+def _signed_in(s: Services) -> tuple[BrowserSession, User] | None:
+    session = s.sessions.get(_session_token(s))
+    user = s.users.get(session.user_id) if session else None
+    if session is None or user is None:
+        return None
+    return session, user
+
+
+def _sign_in_again(s: Services, *, force: bool) -> WerkzeugResponse:
+    flow = s.flows.get(s.settings.flows.browser)
+    state = flows.start(flow, LoginRequest(force_login=force), int(s.clock()))
+    continuation = {"kind": "redirect", "next": url_for("account.account")}
+    flow_id = s.pending.create(state, ensure_browser_id(), continuation)
+    return redirect(url_for("login.step", flow_id=flow_id), code=303 if force else 302)
+
+
+def _fresh(s: Services) -> tuple[BrowserSession, User] | WerkzeugResponse:
+    signed_in = _signed_in(s)
+    if signed_in is None:
+        return _sign_in_again(s, force=False)
+    if signed_in[0].auth_time < s.clock() - FRESH_LOGIN:
+        return _sign_in_again(s, force=True)
+    return signed_in
+
+
+def _codes_key(s: Services) -> str:
+    token = _session_token(s) or ""
+    return "account-codes:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _notify(s: Services, user: User, change: str) -> None:
+    s.mailer.notify(
+        "factor_changed",
+        to=user.email,
+        user_id=user.id,
+        username=user.username,
+        change=change,
+        when=utc_datetime(s.clock).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
+def _audit(s: Services, event: str, user: User, **extra: Any) -> None:
+    s.audit.record(
+        event,
+        user_id=user.id,
+        actor_id=user.id,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        **extra,
+    )
+
+
+def _page(s: Services, session: BrowserSession, user: User, errors: list[str]) -> str:
+    requirement = s.mfa_policy.requirement(user.id)
+    remaining = s.recovery.remaining(user.id)
+    return render_template(
+        "account/index.html",
+        user=user,
+        session=session,
+        has_totp=s.totp.has_totp(user.id),
+        mfa_required=requirement.required,
+        mfa_reasons=requirement.reasons,
+        recovery_remaining=remaining,
+        devices=s.trusted_devices.list(user.id),
+        errors=errors,
+        notice=request.args.get("done"),
+        csrf_token=csrf_token(s.secrets.secret_key),
+    )
+
+
+@bp.get("/account")
+def account() -> Any:
+    s = bridge().services
+    fresh = _fresh(s)
+    if isinstance(fresh, WerkzeugResponse):
+        return fresh
+    session, user = fresh
+    errors = [request.args["error"]] if request.args.get("error") in _ERRORS else []
+    return _page(s, session, user, errors)
+
+
+_ERRORS = {WRONG_CODE, MISSING_CODE}
+
+
+def _check_code(s: Services, user: User) -> WerkzeugResponse | tuple[str, int] | None:
+    """None when the posted current code is right; else where to send the user."""
+    code = "".join(request.form.get("code", "").split())
+    if not code:
+        return redirect(url_for("account.account", error=MISSING_CODE), code=303)
+    directory = _directory(s)
+    if directory.verify_totp(user.id, code):
+        return None
+    if directory.events.ended == "locked":
+        s.sessions.end_all(user.id)
+        return error_page("Account locked", LOCKED, 403)
+    return redirect(url_for("account.account", error=WRONG_CODE), code=303)
+
+
+def _guard(s: Services, *, needs_code: bool) -> tuple[BrowserSession, User] | Any:
+    check_csrf(s.secrets.secret_key)
+    fresh = _fresh(s)
+    if isinstance(fresh, WerkzeugResponse):
+        return fresh
+    if needs_code and s.totp.has_totp(fresh[1].id):
+        refused = _check_code(s, fresh[1])
+        if refused is not None:
+            return refused
+    return fresh
+
+
+def _done(what: str) -> WerkzeugResponse:
+    return redirect(url_for("account.account", done=what), code=303)
+
+
+def _wipe(s: Services, user: User) -> None:
+    with s.db.session() as db:
+        wipe_second_factors(db, [user.id])
+
+
+def _signed_out(s: Services, *, forget_trust: bool = True) -> WerkzeugResponse:
+    response = make_response(render_template("logged_out.html"))
+    response.delete_cookie(s.settings.session.cookie_name, path="/")
+    if forget_trust:
+        response.delete_cookie(TRUSTED_BROWSER_COOKIE, path="/")
+    return response
+
+
+@bp.post("/account/recovery-codes")
+def regenerate_recovery_codes() -> Any:
+    s = bridge().services
+    guarded = _guard(s, needs_code=True)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    if not s.totp.has_totp(user.id):
+        return error_page("No two-factor authentication", "Set up an authenticator app first.")
+    codes = s.recovery.generate(
+        user.id, ip=request.remote_addr, user_agent=request.user_agent.string
+    )
+    s.store.put(_codes_key(s), {"codes": codes}, CODES_TTL)
+    _notify(s, user, "recovery_codes_regenerated")
+    return redirect(url_for("account.new_recovery_codes"), code=303)
+
+
+@bp.get("/account/recovery-codes")
+def new_recovery_codes() -> Any:
+    s = bridge().services
+    fresh = _fresh(s)
+    if isinstance(fresh, WerkzeugResponse):
+        return fresh
+    stored = s.store.get(_codes_key(s))
+    if stored is None:
+        return redirect(url_for("account.account"), code=302)
+    codes = list(stored["codes"])
+    return render_template(
+        "login/recovery_codes.html",
+        codes=codes,
+        text=codes_text(codes),
+        errors=[],
+        download_url=url_for("account.new_recovery_codes_text"),
+        confirm_url=url_for("account.recovery_codes_saved"),
+        csrf_token=csrf_token(s.secrets.secret_key),
+    )
+
+
+@bp.get("/account/recovery-codes.txt")
+def new_recovery_codes_text() -> Any:
+    s = bridge().services
+    fresh = _fresh(s)
+    if isinstance(fresh, WerkzeugResponse):
+        return fresh
+    stored = s.store.get(_codes_key(s))
+    if stored is None:
+        return redirect(url_for("account.account"), code=302)
+    response = make_response(codes_text(list(stored["codes"])))
+    response.mimetype = "text/plain"
+    response.headers["Content-Disposition"] = 'attachment; filename="recovery-codes.txt"'
+    return response
+
+
+@bp.post("/account/recovery-codes/saved")
+def recovery_codes_saved() -> Any:
+    s = bridge().services
+    check_csrf(s.secrets.secret_key)
+    s.store.delete(_codes_key(s))
+    return _done("recovery_codes")
+
+
+@bp.post("/account/reset-key")
+def reset_key() -> Any:
+    """Seed 003: a new key; every session and trusted browser ends; enrol at the next login."""
+    s = bridge().services
+    guarded = _guard(s, needs_code=True)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    _wipe(s, user)
+    s.sessions.end_all(user.id)
+    _audit(s, "mfa_reset", user, mfa_factor_type="totp", reason="self_service")
+    _notify(s, user, "reset")
+    return _signed_out(s)
+
+
+@bp.post("/account/deactivate-device")
+def deactivate_device() -> Any:
+    """Seed 001: "deactivate device and sign out": the authenticator stops working now, every
+    session ends, and the next login sets up a new one."""
+    s = bridge().services
+    guarded = _guard(s, needs_code=True)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    _wipe(s, user)
+    s.sessions.end_all(user.id)
+    _audit(s, "mfa_reset", user, mfa_factor_type="totp", reason="device_deactivated")
+    _notify(s, user, "reset")
+    return _signed_out(s)
+
+
+@bp.post("/account/disable")
+def disable() -> Any:
+    s = bridge().services
+    guarded = _guard(s, needs_code=True)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    requirement = s.mfa_policy.requirement(user.id)
+    if requirement.required:
+        return error_page(
+            "Two-factor authentication stays on",
+            "You cannot turn it off: " + _why_required(requirement.reasons) + ".",
+            409,
+        )
+    _wipe(s, user)
+    _audit(s, "mfa_disabled", user, mfa_factor_type="totp", reason="self_service")
+    _notify(s, user, "disabled")
+    return _done("disabled")
+
+
+def _why_required(reasons: tuple[str, ...]) -> str:
+    said = []
+    for reason in reasons:
+        kind, _, slug = reason.partition(":")
+        if kind == "org_enforces":
+            said.append(f"your organisation {slug} requires it")
+        elif kind == "production_partner":
+            said.append(f"your organisation {slug} (a partner in production) requires it")
+        elif kind == "required_by_admin":
+            said.append("an administrator required it for your account")
+        else:
+            said.append("it is required for every account here")
+    return "; ".join(said)
+
+
+@bp.post("/account/trusted-browsers/<device_id>/revoke")
+def revoke_browser(device_id: str) -> Any:
+    s = bridge().services
+    guarded = _guard(s, needs_code=False)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    if not s.trusted_devices.revoke(
+        user.id,
+        device_id,
+        actor_id=user.id,
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+    ):
+        return error_page("Not found", "No such trusted browser.", 404)
+    _notify(s, user, "devices_revoked")
+    return _done("revoked")
+
+
+@bp.post("/account/trusted-browsers/revoke-all")
+def revoke_all_browsers() -> Any:
+    s = bridge().services
+    guarded = _guard(s, needs_code=False)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    s.trusted_devices.revoke_all(
+        user.id, actor_id=user.id, ip=request.remote_addr, user_agent=request.user_agent.string
+    )
+    _notify(s, user, "devices_revoked")
+    response = _done("revoked_all")
+    response.delete_cookie(TRUSTED_BROWSER_COOKIE, path="/")
+    return response
+
+
+@bp.post("/account/sign-out-everywhere")
+def sign_out_everywhere() -> Any:
+    s = bridge().services
+    guarded = _guard(s, needs_code=False)
+    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
+        return guarded
+    _, user = guarded
+    s.sessions.end_all(user.id)
+    _audit(s, "signed_out", user, reason="everywhere")
+    _notify(s, user, "signed_out_everywhere")
+    return _signed_out(s, forget_trust=False)
