@@ -17,6 +17,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from bridge.clock import FrozenClock
+from bridge.ephemeral import RedisStore
 from bridge.federation import FederationClient, IdentityProvider, errors
 from tests.federation.conftest import (
     CLIENT_ID,
@@ -544,3 +545,45 @@ def test_a_provider_without_a_client_secret_is_used_as_a_public_client_with_pkce
     assert sent["code_verifier"] == [transaction.code_verifier]
     token_call = next(c for c in upstream.mock.calls if c.request.url == TOKEN_ENDPOINT)
     assert "Authorization" not in token_call.request.headers
+
+
+# --- many processes --------------------------------------------------------------------------
+
+
+def test_a_login_begun_by_one_process_finishes_on_another_through_redis(
+    provider: IdentityProvider,
+    upstream: FakeProvider,
+    clock: FrozenClock,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
+    one, other = RedisStore(redis_url, redis_prefix), RedisStore(redis_url, redis_prefix)
+    first, second = FederationClient(one, clock), FederationClient(other, clock)
+    try:
+        url, transaction = first.begin(provider, redirect_uri=REDIRECT_URI)
+        upstream.issue(transaction)
+
+        assert second.finish(provider, callback_query(url)).subject == "upstream-248289761001"
+        with pytest.raises(errors.InvalidState):
+            first.finish(provider, callback_query(url))
+    finally:
+        one.close()
+        other.close()
+
+
+def test_discovery_without_a_token_endpoint_is_a_misconfigured_provider(
+    federation: FederationClient, provider: IdentityProvider, upstream: FakeProvider
+) -> None:
+    del upstream.metadata["token_endpoint"]
+    with pytest.raises(errors.ProviderMisconfigured, match="missing token_endpoint"):
+        federation.begin(provider, redirect_uri=REDIRECT_URI)
+
+
+def test_a_jwks_endpoint_answering_5xx_is_provider_unavailable(
+    federation: FederationClient, provider: IdentityProvider, upstream: FakeProvider
+) -> None:
+    url, transaction = federation.begin(provider, redirect_uri=REDIRECT_URI)
+    upstream.issue(transaction)
+    upstream.mock.replace(responses.GET, JWKS_URI, status=502, body="bad gateway")
+    with pytest.raises(errors.ProviderUnavailable, match="jwks: HTTP 502"):
+        federation.finish(provider, callback_query(url))
