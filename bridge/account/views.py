@@ -17,12 +17,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 import flows
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
-from bridge.clock import utc_datetime
 from bridge.context import bridge
 from bridge.db.models import User
 from bridge.login.recovery_codes import codes_text
 from bridge.login.sessions import BrowserSession
-from bridge.login.views import LOCKED, _directory, _session_token
+from bridge.login.views import LOCKED, _directory, _session_token, notify_factor_change
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.pages import error_page
 from bridge.services import Services
@@ -36,6 +35,7 @@ FRESH_LOGIN = 10 * 60
 #: How long new recovery codes wait to be shown and downloaded.
 CODES_TTL = 10 * 60
 WRONG_CODE = "That code is not right. Enter the current 6-digit code from your authenticator app."
+TWO_FACTORS = "urn:bridge:loa:2"
 MISSING_CODE = "Enter the current 6-digit code from your authenticator app to confirm."
 
 
@@ -70,14 +70,7 @@ def _codes_key(s: Services) -> str:
 
 
 def _notify(s: Services, user: User, change: str) -> None:
-    s.mailer.notify(
-        "factor_changed",
-        to=user.email,
-        user_id=user.id,
-        username=user.username,
-        change=change,
-        when=utc_datetime(s.clock).strftime("%Y-%m-%d %H:%M UTC"),
-    )
+    notify_factor_change(s, user.id, change)
 
 
 def _audit(s: Services, event: str, user: User, **extra: Any) -> None:
@@ -164,6 +157,21 @@ def _signed_out(s: Services, *, forget_trust: bool = True) -> WerkzeugResponse:
     if forget_trust:
         response.delete_cookie(TRUSTED_BROWSER_COOKIE, path="/")
     return response
+
+
+@bp.get("/account/enable")
+def enable() -> Any:
+    """Set up two-factor authentication by choice (R10): a login that asks for two factors,
+    so the flow enrols an authenticator, then back to the account page."""
+    s = bridge().services
+    if _signed_in(s) is None:
+        return _sign_in_again(s, force=False)
+    flow = s.flows.get(s.settings.flows.browser)
+    request_two = LoginRequest(force_login=True, acr_values=(TWO_FACTORS,), required_factors=2)
+    state = flows.start(flow, request_two, int(s.clock()))
+    continuation = {"kind": "redirect", "next": url_for("account.account")}
+    flow_id = s.pending.create(state, ensure_browser_id(), continuation)
+    return redirect(url_for("login.step", flow_id=flow_id), code=302)
 
 
 @bp.post("/account/recovery-codes")

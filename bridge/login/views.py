@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 import flows
 from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token
+from bridge.clock import utc_datetime
 from bridge.context import bridge
 from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogin, PendingLoginError
@@ -53,6 +54,21 @@ def _existing_session(s: Services) -> ExistingSession | None:
     if session is None:
         return None
     return ExistingSession(session.user_id, session.amr, session.auth_time, session.acr)
+
+
+def notify_factor_change(s: Services, user_id: str, change: str) -> None:
+    """E-mail the user that a security setting changed (``factor_changed``; never blocks)."""
+    user = s.users.get(user_id)
+    if user is None:
+        return
+    s.mailer.notify(
+        "factor_changed",
+        to=user.email,
+        user_id=user.id,
+        username=user.username,
+        change=change,
+        when=utc_datetime(s.clock).strftime("%Y-%m-%d %H:%M UTC"),
+    )
 
 
 def _directory(s: Services) -> BridgeDirectory:
@@ -355,6 +371,7 @@ def answer_step(flow_id: str) -> Any:
                 user_agent=request.user_agent.string,
                 mfa_factor_type="totp",
             )
+            notify_factor_change(s, user_id, "enabled")
             # R11: recovery codes are issued at activation and shown once.
             loaded.continuation["recovery_codes"] = s.recovery.generate(
                 user_id, ip=request.remote_addr, user_agent=request.user_agent.string
@@ -367,7 +384,8 @@ def answer_step(flow_id: str) -> Any:
     response = _respond(s, flow_id, loaded, outcome, directory, posted=True)
     if isinstance(response, WerkzeugResponse) and response.status_code == 302:
         response.status_code = 303  # after a POST, the browser must follow with a GET
-    if directory.events.new_trust is not None:
+    if directory.events.new_trust is not None and loaded.flow.user_id is not None:
+        notify_factor_change(s, loaded.flow.user_id, "device_trusted")
         token, days = directory.events.new_trust
         response = make_response(response)
         response.set_cookie(

@@ -177,3 +177,28 @@ def test_an_account_change_without_a_csrf_token_is_refused(
     )
     assert response.status_code in (400, 403)
     assert live.services.totp.has_totp(user_id)
+
+
+def test_a_user_whom_nobody_requires_it_sets_up_2fa_from_the_account_page(
+    live: LiveBridge, browser: Browser
+) -> None:
+    from tests.e2e.factor_life import org_with
+    from tests.e2e.harness import enrolment_secret, totp_code
+
+    user_id = live.add_user("ada")
+    org_with(live, "acme", ["ada"])
+    browser.open(live.url + "/account")
+    page = browser.submit(username="ada", password=PASSWORD)
+    assert isinstance(page, Page) and page.title == "Your account"
+    link = page.soup.find(id="enable-2fa")
+    assert link is not None
+    page = browser.open(live.url + str(link["href"]))
+    assert isinstance(page, Page)
+    page = browser.submit(username="ada", password=PASSWORD)
+    assert isinstance(page, Page) and page.soup.find(id="secret") is not None
+    page = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
+    assert isinstance(page, Page) and page.title == "Your account", page.html[:400]
+    assert page.soup.find(id="mfa-status").get_text() == "Configured"  # type: ignore[union-attr]
+    assert len(browser.recovery_codes) == 10
+    assert live.services.recovery.remaining(user_id) == 10
+    assert live.audit("mfa_setup_succeeded", user_id)
