@@ -23,6 +23,8 @@ from bridge.db.engine import Database, normalise_url
 from bridge.db.models import Base
 from bridge.passwords import PasswordHasher
 
+pytest_plugins = ["tests.chromium"]
+
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Page
 
 from bridge.orgs import Actor
 from tests.e2e.harness import PASSWORD, LiveBridge
-from tests.e2e.test_chromium_login import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 OPERATOR = Actor.operator()
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture
-def chromium(playwright: Playwright) -> Iterator[Browser]:
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def page(chromium: Browser) -> Iterator[Page]:
-    context = chromium.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 def test_an_admin_toggles_enforcement_and_reads_the_progress_bar(

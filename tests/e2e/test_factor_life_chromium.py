@@ -4,15 +4,14 @@ code is not asked again; with a cleared cookie jar it is."""
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pyotp
 import pytest
 from playwright.sync_api import Page, Playwright
 
+from tests.chromium import launch_chromium
 from tests.e2e.factor_life import enrolled_user
 from tests.e2e.harness import PASSWORD, LiveBridge, RelyingParty
-from tests.e2e.test_chromium_login import CHROMIUM, CHROMIUM_ARGS, playwright  # noqa: F401
 
 pytestmark = pytest.mark.browser
 AT_THE_APP = "signed in at the app"
@@ -34,19 +33,13 @@ def _sign_in(page: Page, rp: RelyingParty) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def _launch(pw: Playwright, storage: dict[str, Any] | None = None) -> Any:
-    browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    context = browser.new_context(storage_state=storage) if storage else browser.new_context()
-    return browser, context
-
-
 def test_a_trusted_browser_skips_the_code_after_a_restart_but_not_with_cleared_cookies(
     live: LiveBridge,
     rp: RelyingParty,
-    playwright: Playwright,  # noqa: F811
+    playwright: Playwright,
 ) -> None:
     _, secret = enrolled_user(live, "paula")
-    browser, context = _launch(playwright)
+    browser, context = launch_chromium(playwright)
     page = context.new_page()
     landed = _catch_the_app(page)
     _sign_in(page, rp)
@@ -64,7 +57,7 @@ def test_a_trusted_browser_skips_the_code_after_a_restart_but_not_with_cleared_c
     # when it expires), so the password is asked and the trusted-browser cookie decides.
     session_cookie = live.services.settings.session.cookie_name
     storage["cookies"] = [c for c in storage["cookies"] if c["name"] != session_cookie]
-    browser, context = _launch(playwright, storage)  # type: ignore[arg-type]
+    browser, context = launch_chromium(playwright, storage)  # type: ignore[arg-type]
     page = context.new_page()
     landed = _catch_the_app(page)
     _sign_in(page, rp)
@@ -73,7 +66,7 @@ def test_a_trusted_browser_skips_the_code_after_a_restart_but_not_with_cleared_c
     browser.close()
 
     # A cleared cookie jar: the code is asked again.
-    browser, context = _launch(playwright)
+    browser, context = launch_chromium(playwright)
     page = context.new_page()
     _catch_the_app(page)
     _sign_in(page, rp)
