@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import redis
+from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
+from bridge.cli import main
 from bridge.clock import FrozenClock
 from bridge.crypto import Keyring
 from bridge.db.engine import Database, normalise_url
@@ -24,6 +26,13 @@ from bridge.db.models import Base
 from bridge.passwords import PasswordHasher
 
 pytest_plugins = ["tests.chromium"]
+
+# The cheapest argon2id parameters that still meet an OWASP row, as BRIDGE_* settings.
+FAST_ARGON2 = {
+    "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
+    "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
+    "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
+}
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -163,3 +172,23 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
             client.delete(*keys)
     finally:
         client.close()
+
+
+# --- The bridge command ----------------------------------------------------------------------
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def bridge_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
+    """Run ``bridge ...`` on a fresh embedded data directory, as an operator would."""
+    monkeypatch.chdir(tmp_path)
+    for variable in ("BRIDGE_CONFIG", "BRIDGE_DATA_DIR", "BRIDGE_DATABASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    env = {"BRIDGE_DATA_DIR": str(tmp_path / "data"), **FAST_ARGON2}
+
+    def invoke(*args: str, stdin: str | None = None) -> Result:
+        return CliRunner().invoke(main, list(args), input=stdin, env=env, catch_exceptions=False)
+
+    invoke("db", "upgrade")
+    return invoke

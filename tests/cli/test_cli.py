@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from bridge.cli import main
 from bridge.crypto import generate_key_spec
-
-Invoke = Callable[..., Result]
-
-FAST = {
-    "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
-    "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
-    "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
-}
+from tests.conftest import FAST_ARGON2, Invoke
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    monkeypatch.chdir(tmp_path)
-    for variable in ("BRIDGE_CONFIG", "BRIDGE_DATA_DIR", "BRIDGE_DATABASE_URL"):
-        monkeypatch.delenv(variable, raising=False)
-    env = {"BRIDGE_DATA_DIR": str(tmp_path / "data"), **FAST}
-
-    def invoke(*args: str, stdin: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=stdin, env=env, catch_exceptions=False)
-
-    invoke("db", "upgrade")
-    return invoke
+def run(bridge_cli: Invoke) -> Invoke:
+    return bridge_cli
 
 
 def test_user_add_reads_the_password_from_stdin_and_lists_the_user(run: Invoke) -> None:
@@ -136,7 +119,7 @@ def test_the_embedded_database_is_created_on_first_use_by_any_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    env = {"BRIDGE_DATA_DIR": str(tmp_path / "fresh"), **FAST}
+    env = {"BRIDGE_DATA_DIR": str(tmp_path / "fresh"), **FAST_ARGON2}
     result = CliRunner().invoke(
         main,
         ["user", "add", "dora", "--email", "d@example.com", "--password-stdin"],
@@ -162,7 +145,7 @@ def test_an_unmigrated_production_database_is_refused_with_the_command_to_run(
             ),
             "BRIDGE_SECRET_KEY": "k" * 48,
             "BRIDGE_ENCRYPTION_KEYS": generate_key_spec(),
-            **FAST,
+            **FAST_ARGON2,
         }
         result = CliRunner().invoke(main, ["user", "list"], env=env)
         assert result.exit_code == 1

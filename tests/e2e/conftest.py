@@ -16,13 +16,8 @@ from bridge.db.engine import Database
 from bridge.secrets import Secrets
 from bridge.services import Services, build_services
 from bridge.settings import load_settings
+from tests.conftest import FAST_ARGON2
 from tests.e2e.harness import Browser, LiveBridge, RelyingParty, serve
-
-FAST_ARGON2 = {
-    "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
-    "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
-    "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
-}
 
 
 def make_services(

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from bridge.crypto import generate_key_spec
+from tests.conftest import FAST_ARGON2
 from tests.e2e.harness import (
     CALLBACK,
     PASSWORD,
@@ -65,9 +66,7 @@ def environment(
         "BRIDGE_SECRET_KEY": secrets.token_urlsafe(48),
         "BRIDGE_ENCRYPTION_KEYS": generate_key_spec(),
         "BRIDGE_DATA_DIR": str(tmp_path / "data"),
-        "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
-        "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
-        "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
+        **FAST_ARGON2,
     }
 
 

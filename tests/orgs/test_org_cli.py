@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from bridge.cli import main
-
-Invoke = Callable[..., Result]
-
-FAST = {
-    "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
-    "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
-    "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
-}
+from tests.conftest import Invoke
 
 
 @pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    monkeypatch.chdir(tmp_path)
-    for variable in ("BRIDGE_CONFIG", "BRIDGE_DATA_DIR", "BRIDGE_DATABASE_URL"):
-        monkeypatch.delenv(variable, raising=False)
-    env = {"BRIDGE_DATA_DIR": str(tmp_path / "data"), **FAST}
-
-    def invoke(*args: str, stdin: str | None = None) -> Result:
-        return CliRunner().invoke(main, list(args), input=stdin, env=env, catch_exceptions=False)
-
-    invoke("db", "upgrade")
+def run(bridge_cli: Invoke) -> Invoke:
+    invoke = bridge_cli
     for name in ("ada", "bob"):
         invoke(
             "user",
