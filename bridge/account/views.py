@@ -9,20 +9,22 @@ that wrong codes count toward the lockout like at sign-in. Each change is audite
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import flows
+from bridge.account.changes import FactorChanges, MfaStillRequiredError, Origin
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
 from bridge.db.models import User
 from bridge.login.recovery_codes import codes_text
 from bridge.login.sessions import BrowserSession
 from bridge.login.views import LOCKED, _directory, _session_token, notify_factor_change
-from bridge.orgs.second_factors import wipe_second_factors
 from bridge.pages import error_page
 from bridge.services import Services
 from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
@@ -142,13 +144,33 @@ def _guard(s: Services, *, needs_code: bool) -> tuple[BrowserSession, User] | An
     return fresh
 
 
+AccountAction = Callable[..., Any]
+
+
+def guarded(*, needs_code: bool) -> Callable[[AccountAction], Callable[..., Any]]:
+    """A POST on the account pages: CSRF, a fresh login and, for factor changes, the current
+    code. The view gets the services and the user; anything refused never reaches it."""
+
+    def wrap(view: AccountAction) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def run(**kwargs: Any) -> Any:
+            s = bridge().services
+            outcome = _guard(s, needs_code=needs_code)
+            if isinstance(outcome, tuple) and isinstance(outcome[0], BrowserSession):
+                return view(s, outcome[1], **kwargs)
+            return outcome
+
+        return run
+
+    return wrap
+
+
+def _origin() -> Origin:
+    return Origin(ip=request.remote_addr, user_agent=request.user_agent.string)
+
+
 def _done(what: str) -> WerkzeugResponse:
     return redirect(url_for("account.account", done=what), code=303)
-
-
-def _wipe(s: Services, user: User) -> None:
-    with s.db.session() as db:
-        wipe_second_factors(db, [user.id])
 
 
 def _signed_out(s: Services, *, forget_trust: bool = True) -> WerkzeugResponse:
@@ -175,12 +197,8 @@ def enable() -> Any:
 
 
 @bp.post("/account/recovery-codes")
-def regenerate_recovery_codes() -> Any:
-    s = bridge().services
-    guarded = _guard(s, needs_code=True)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
+@guarded(needs_code=True)
+def regenerate_recovery_codes(s: Services, user: User) -> Any:
     if not s.totp.has_totp(user.id):
         return error_page("No two-factor authentication", "Set up an authenticator app first.")
     codes = s.recovery.generate(
@@ -236,78 +254,35 @@ def recovery_codes_saved() -> Any:
 
 
 @bp.post("/account/reset-key")
-def reset_key() -> Any:
+@guarded(needs_code=True)
+def reset_key(s: Services, user: User) -> Any:
     """Seed 003: a new key; every session and trusted browser ends; enrol at the next login."""
-    s = bridge().services
-    guarded = _guard(s, needs_code=True)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
-    _wipe(s, user)
-    s.sessions.end_all(user.id)
-    _audit(s, "mfa_reset", user, mfa_factor_type="totp", reason="self_service")
-    _notify(s, user, "reset")
+    FactorChanges(s).reset(user, _origin(), reason="self_service")
     return _signed_out(s)
 
 
 @bp.post("/account/deactivate-device")
-def deactivate_device() -> Any:
+@guarded(needs_code=True)
+def deactivate_device(s: Services, user: User) -> Any:
     """Seed 001: "deactivate device and sign out": the authenticator stops working now, every
     session ends, and the next login sets up a new one."""
-    s = bridge().services
-    guarded = _guard(s, needs_code=True)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
-    _wipe(s, user)
-    s.sessions.end_all(user.id)
-    _audit(s, "mfa_reset", user, mfa_factor_type="totp", reason="device_deactivated")
-    _notify(s, user, "reset")
+    FactorChanges(s).reset(user, _origin(), reason="device_deactivated")
     return _signed_out(s)
 
 
 @bp.post("/account/disable")
-def disable() -> Any:
-    s = bridge().services
-    guarded = _guard(s, needs_code=True)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
-    requirement = s.mfa_policy.requirement(user.id)
-    if requirement.required:
-        return error_page(
-            "Two-factor authentication stays on",
-            "You cannot turn it off: " + _why_required(requirement.reasons) + ".",
-            409,
-        )
-    _wipe(s, user)
-    _audit(s, "mfa_disabled", user, mfa_factor_type="totp", reason="self_service")
-    _notify(s, user, "disabled")
+@guarded(needs_code=True)
+def disable(s: Services, user: User) -> Any:
+    try:
+        FactorChanges(s).disable(user, _origin())
+    except MfaStillRequiredError as refusal:
+        return error_page("Two-factor authentication stays on", str(refusal), 409)
     return _done("disabled")
 
 
-def _why_required(reasons: tuple[str, ...]) -> str:
-    said = []
-    for reason in reasons:
-        kind, _, slug = reason.partition(":")
-        if kind == "org_enforces":
-            said.append(f"your organisation {slug} requires it")
-        elif kind == "production_partner":
-            said.append(f"your organisation {slug} (a partner in production) requires it")
-        elif kind == "required_by_admin":
-            said.append("an administrator required it for your account")
-        else:
-            said.append("it is required for every account here")
-    return "; ".join(said)
-
-
 @bp.post("/account/trusted-browsers/<device_id>/revoke")
-def revoke_browser(device_id: str) -> Any:
-    s = bridge().services
-    guarded = _guard(s, needs_code=False)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
+@guarded(needs_code=False)
+def revoke_browser(s: Services, user: User, device_id: str) -> Any:
     if not s.trusted_devices.revoke(
         user.id,
         device_id,
@@ -321,12 +296,8 @@ def revoke_browser(device_id: str) -> Any:
 
 
 @bp.post("/account/trusted-browsers/revoke-all")
-def revoke_all_browsers() -> Any:
-    s = bridge().services
-    guarded = _guard(s, needs_code=False)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
+@guarded(needs_code=False)
+def revoke_all_browsers(s: Services, user: User) -> Any:
     s.trusted_devices.revoke_all(
         user.id, actor_id=user.id, ip=request.remote_addr, user_agent=request.user_agent.string
     )
@@ -337,12 +308,8 @@ def revoke_all_browsers() -> Any:
 
 
 @bp.post("/account/sign-out-everywhere")
-def sign_out_everywhere() -> Any:
-    s = bridge().services
-    guarded = _guard(s, needs_code=False)
-    if not isinstance(guarded, tuple) or not isinstance(guarded[0], BrowserSession):
-        return guarded
-    _, user = guarded
+@guarded(needs_code=False)
+def sign_out_everywhere(s: Services, user: User) -> Any:
     s.sessions.end_all(user.id)
     _audit(s, "signed_out", user, reason="everywhere")
     _notify(s, user, "signed_out_everywhere")
