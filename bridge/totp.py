@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from bridge.clock import Clock, utc_datetime
 from bridge.crypto import Keyring
 from bridge.db.engine import Database, affected_rows
-from bridge.db.models import TotpCredential
+from bridge.db.models import TotpCredential, User
 from flows.context import EnrolmentOffer
 
 DIGESTS: dict[str, Callable[..., Any]] = {
@@ -121,6 +121,13 @@ class TotpService:
             session.execute(
                 delete(TotpCredential)
                 .where(TotpCredential.user_id == user_id, TotpCredential.id != credential_id)
+                .execution_options(synchronize_session=False)
+            )
+            # A new authenticator is what a reset asked for (seed 003).
+            session.execute(
+                update(User)
+                .where(User.id == user_id, User.mfa_reenrol.is_(True))
+                .values(mfa_reenrol=False)
                 .execution_options(synchronize_session=False)
             )
             return True

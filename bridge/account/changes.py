@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import update
+
 from bridge.db.models import User
 from bridge.login.views import notify_factor_change
 from bridge.orgs.second_factors import wipe_second_factors
@@ -38,6 +40,8 @@ def why_required(reasons: tuple[str, ...]) -> str:
             said.append(f"your organisation {slug} (a partner in production) requires it")
         elif kind == "required_by_admin":
             said.append("an administrator required it for your account")
+        elif kind == "reenrol_after_reset":
+            said.append("you reset your authenticator and must set up a new one first")
         else:
             said.append("it is required for every account here")
     return "; ".join(said)
@@ -49,8 +53,11 @@ class FactorChanges:
 
     def reset(self, user: User, origin: Origin, *, reason: str) -> None:
         """Seed 003 / 001: the authenticator, recovery codes and trusted browsers go, every
-        session ends; a user who must use 2FA sets up a new authenticator at the next login."""
-        self._wipe(user)
+        session ends, and the next login sets up a new authenticator (even for a user whom
+        nothing else requires to use 2FA: a reset is not a way to turn it off)."""
+        with self._s.db.session() as db:
+            wipe_second_factors(db, [user.id])
+            db.execute(update(User).where(User.id == user.id).values(mfa_reenrol=True))
         self._s.sessions.end_all(user.id)
         self._audit("mfa_reset", user, origin, reason=reason)
         notify_factor_change(self._s, user.id, "reset")

@@ -78,6 +78,9 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     # An admin asked for 2FA for this one user (R9), whatever the organisations enforce.
     mfa_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The user reset their own authenticator: they set up a new one at the next login (seed
+    # 003), whatever else requires 2FA; confirming the new one clears it.
+    mfa_reenrol: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # An account for an integration: never asked for 2FA (R9, R16).
     service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set by the lockout (R8); only an admin's unlock clears it.

@@ -46,6 +46,8 @@ def requirement_for(
     reasons: list[str] = []
     if user.mfa_required:
         reasons.append("required_by_admin")
+    if user.mfa_reenrol:
+        reasons.append("reenrol_after_reset")
     orgs = list(orgs)
     for org in sorted(orgs, key=lambda o: o.slug):
         if org.kind == "partner" and org.mode == "production":

@@ -202,3 +202,29 @@ def test_a_user_whom_nobody_requires_it_sets_up_2fa_from_the_account_page(
     assert len(browser.recovery_codes) == 10
     assert live.services.recovery.remaining(user_id) == 10
     assert live.audit("mfa_setup_succeeded", user_id)
+
+
+def test_a_user_whom_nobody_requires_it_sets_up_a_new_authenticator_after_a_reset(
+    live: LiveBridge, browser: Browser
+) -> None:
+    """Seed 003: a reset is not a way to turn 2FA off; the next login asks for a new app."""
+    from tests.e2e.factor_life import org_with
+    from tests.e2e.harness import enrolment_secret, totp_code
+
+    user_id, secret = enrolled_user(live, "ada")
+    org_with(live, "acme", ["ada"])  # an organisation that enforces nothing
+    assert not live.services.mfa_policy.mfa_required(user_id)
+    _account(live, browser, "ada", secret)
+    page = _post(live, browser, "/account/reset-key", code=code_of(live, secret))
+    assert isinstance(page, Page) and page.title == "You are signed out"
+    live.clock.advance(1)
+
+    again = Browser()
+    again.open(live.url + "/account")
+    page = again.submit(username="ada", password=PASSWORD)
+    assert isinstance(page, Page) and page.title == "Set up two-factor authentication"
+    page = again.submit(code=totp_code(enrolment_secret(page), live.clock))
+    assert isinstance(page, Page) and page.title == "Your account", page.html[:300]
+    # The new authenticator is what the reset asked for: nothing requires 2FA any more.
+    assert not live.services.mfa_policy.mfa_required(user_id)
+    again.http.close()
