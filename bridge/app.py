@@ -63,12 +63,14 @@ def create_app(
     )
 
     from bridge.account import bp as account_bp
+    from bridge.federation.views import bp as federation_bp
     from bridge.login.views import bp as login_bp
     from bridge.oidc.views import bp as oidc_bp
 
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(federation_bp)
     from bridge.admin.api import bp as admin_api_bp
 
     app.register_blueprint(admin_api_bp)

@@ -34,6 +34,9 @@ class BrowserSession:
     created_at: int
     expires_at: int
     started: float = 0.0  # the clock's exact time at creation, compared with ``end_all``
+    # A federated login's provider and upstream ID token ({"provider", "id_token"}): the
+    # logout at the bridge also ends the session at that provider (bridge.federation.views).
+    upstream: dict[str, str] | None = None
 
 
 class BrowserSessions:
@@ -42,12 +45,27 @@ class BrowserSessions:
         self._clock = clock
         self.lifetime = lifetime
 
-    def create(self, user_id: str, amr: tuple[str, ...], auth_time: int, acr: str | None) -> str:
+    def create(
+        self,
+        user_id: str,
+        amr: tuple[str, ...],
+        auth_time: int,
+        acr: str | None,
+        *,
+        upstream: dict[str, str] | None = None,
+    ) -> str:
         """Start a session and return the opaque token the browser keeps in its cookie."""
         token = secrets.token_urlsafe(32)
         now = int(self._clock())
         session = BrowserSession(
-            user_id, tuple(amr), auth_time, acr, now, now + self.lifetime, float(self._clock())
+            user_id,
+            tuple(amr),
+            auth_time,
+            acr,
+            now,
+            now + self.lifetime,
+            float(self._clock()),
+            upstream,
         )
         self._store.put(_key(token), asdict(session), self.lifetime)
         return token

@@ -17,6 +17,7 @@ import flows
 from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token
 from bridge.clock import utc_datetime
 from bridge.context import bridge
+from bridge.federation.login import finish_local_proof
 from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogin, PendingLoginError
 from bridge.oidc.adapters import AuthenticatedUser
@@ -31,6 +32,7 @@ bp = Blueprint("login", __name__)
 log = logging.getLogger(__name__)
 
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
+FEDERATED_AMR = "fed"
 #: The ``amr`` value added to a login that used a recovery code (RFC 8176 has none; its "otp"
 #: and "mfa" stay, since the code is a single-use secret proven as the second factor).
 RECOVERY_CODE_AMR = "recovery_code"
@@ -181,13 +183,25 @@ def _render_challenge(
         csrf_token=csrf_token(s.secrets.secret_key),
         client=pending.continuation.get("params", {}).get("client_id"),
         trust_days=_trust_days(s, directory, pending, challenge),
+        providers=(
+            s.identity_providers.global_providers()
+            if challenge.step == "password" and "link" not in pending.continuation
+            else []
+        ),
+        linking="link" in pending.continuation,
     )
 
 
 def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.FlowResult) -> Any:
+    if "link" in pending.continuation and FEDERATED_AMR not in result.amr:
+        # The local account's password (and code) proven: link the upstream identity, then
+        # the federated flow finishes the login (bridge.federation.login).
+        return finish_local_proof(s, flow_id, pending, result.user_id)
     if not s.pending.finish(flow_id):
         return error_page("This login has already finished", "Please start again.")
     factor_type = "totp" if "otp" in result.amr else "none"
+    if FEDERATED_AMR in result.amr:
+        factor_type = "federated"
     if pending.continuation.get("recovery_code_used"):
         factor_type = "recovery_code"
         result = dataclasses.replace(result, amr=(*result.amr, RECOVERY_CODE_AMR))
@@ -205,7 +219,13 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
     if not reuse:
         # A fresh login always gets a fresh session id (no session fixation).
         s.sessions.end(_session_token(s))
-        new_token = s.sessions.create(result.user_id, result.amr, result.auth_time, result.acr)
+        new_token = s.sessions.create(
+            result.user_id,
+            result.amr,
+            result.auth_time,
+            result.acr,
+            upstream=pending.continuation.get("upstream"),
+        )
         s.audit.record(
             "sign_in_succeeded",
             user_id=result.user_id,
@@ -321,6 +341,23 @@ def _load(s: Services, flow_id: str) -> PendingLogin | tuple[str, int]:
         )
 
 
+def _home_realm(s: Services, flow_id: str, pending: PendingLogin) -> WerkzeugResponse | None:
+    """Home-realm discovery, in this one place: an e-mail typed as the username whose domain
+    belongs to an SSO provider (``services.home_realm``) sends the browser to that provider;
+    no password is judged (a password typed anyway is not looked at). Not while a login proves
+    a local account for linking (that account signs in here)."""
+    username = request.form.get("username", "").strip()
+    if "@" not in username or "link" in pending.continuation:
+        return None
+    provider = s.home_realm.provider_for(username)
+    if provider is None:
+        return None
+    return redirect(
+        url_for("federation.start", alias=provider.alias, flow=flow_id, login_hint=username),
+        code=303,
+    )
+
+
 @bp.get("/login/<flow_id>")
 def step(flow_id: str) -> Any:
     s = bridge().services
@@ -349,6 +386,8 @@ def answer_step(flow_id: str) -> Any:
     ctx = _context(s, directory)
     if "try_another_way" in request.form:
         outcome = flows.try_another_way(flow, loaded.flow, ctx, request.form["try_another_way"])
+    elif (upstream := _home_realm(s, flow_id, loaded)) is not None:
+        return upstream
     else:
         answer_fields = {k: v for k, v in request.form.items() if k not in ("csrf_token", "path")}
         outcome = flows.submit(flow, loaded.flow, ctx, path, answer_fields)

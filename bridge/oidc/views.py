@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 import flows
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
+from bridge.federation.views import start_upstream_logout
 from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
@@ -187,4 +188,7 @@ def logout() -> Any:
     if response is None:
         response = Response(render_template("logged_out.html"))
     response.delete_cookie(cookie_name, path="/")
+    if session is not None and session.upstream:
+        # A federated session: end it at the provider too, then on to the same target.
+        response = start_upstream_logout(s, session.upstream, response)
     return response

@@ -21,7 +21,7 @@ from bridge.clock import FrozenClock
 from bridge.ephemeral import MemoryStore
 from bridge.federation import FederationClient, IdentityProvider, UpstreamTransaction
 from bridge.settings import IdentityProviderSettings
-from tests.e2e.conftest import live  # noqa: F401 (fixture: the upstream bridge)
+from tests.e2e.conftest import browser, live  # noqa: F401 (fixtures: the upstream bridge)
 
 ISSUER = "https://login.acme.example"
 CLIENT_ID = "the-bridge"
