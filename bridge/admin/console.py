@@ -19,6 +19,7 @@ from bridge.orgs.members import ACTIONS
 from bridge.orgs.service import policy_of
 from bridge.services import Services
 from flows.context import LoginRequest
+from flows.explain import explain
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 
@@ -195,3 +196,33 @@ def audit(slug: str) -> Any:
     ids = {i for e in events for i in (e.user_id, e.actor_id) if i}
     names = {i: (u.username if (u := s.users.get(i)) else i) for i in ids}
     return _page("admin/audit.html", org=authority.org, events=events, names=names)
+
+
+@bp.get("/orgs/<slug>/members/<username>/sign-in")
+def explain_sign_in(slug: str, username: str) -> Any:
+    """What the login flow would do for this member right now (as ``bridge flows explain``)."""
+    s = services()
+    actor = _actor(s)
+    if actor is None:
+        return _sign_in(s)
+    try:
+        members = {m.username: m for m in s.members.members(actor, slug)}
+        authority = s.orgs.authority(actor, slug)
+    except OrgProblem as error:
+        return _refused(error)
+    member = members.get(username.casefold())
+    if member is None:
+        return _page(
+            "admin/explain.html", 404, org=authority.org, member=None, flow_id=None, lines=[]
+        )
+    flow_id = s.settings.flows.flow_for("browser", None, slug)
+    lines = explain(
+        s.flows.get(flow_id),
+        LoginRequest(org_id=slug),
+        s.directory,
+        user_id=member.user_id,
+        now=int(s.clock()),
+    )
+    return _page(
+        "admin/explain.html", org=authority.org, member=member, flow_id=flow_id, lines=lines
+    )

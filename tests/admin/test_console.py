@@ -114,3 +114,31 @@ def test_the_audit_page_lists_the_organisations_events(acme: LiveBridge) -> None
     page = browser.open(f"{acme.url}/admin/orgs/acme/audit")
     assert isinstance(page, Page)
     assert "org_mfa_enforced" in page.soup.select_one("#audit tbody").get_text()
+
+
+def test_an_admin_sees_how_a_member_will_sign_in_with_every_condition_value(
+    acme: LiveBridge,
+) -> None:
+    browser = signed_in(acme, "ada")
+    link = page_of(browser).soup.select_one('tr[data-username="bob"] a')
+    assert link is not None and link.get_text(strip=True) == "how they sign in"
+    page = browser.open(acme.url + str(link["href"]))
+    assert isinstance(page, Page) and page.title == "How bob signs in"
+    plan = page.soup.select_one("#plan")
+    assert plan is not None
+    assert "mfa_required=false" in plan.get_text()
+
+    acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    page = browser.open(acme.url + str(link["href"]))
+    assert isinstance(page, Page)
+    assert "mfa_required=true" in page.soup.select_one("#plan").get_text()  # type: ignore[union-attr]
+
+
+def test_the_sign_in_plan_of_someone_outside_the_organisation_is_not_shown(
+    acme: LiveBridge,
+) -> None:
+    acme.add_user("mallory")
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/members/mallory/sign-in")
+    assert isinstance(page, Page) and page.status == 404
+    assert page.soup.select_one("#plan") is None
