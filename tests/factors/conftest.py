@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from bridge.audit import AuditLog
 from bridge.clock import FrozenClock
 from bridge.db.engine import Database
 from bridge.db.models import User
+from bridge.mail import Mailer, MailMessage, MailTemplates, Outbox
 from bridge.passwords import PasswordHasher
 from bridge.recovery import RecoveryCodes, recovery_key
 from bridge.users import UserService
@@ -36,3 +39,25 @@ def audit(database: Database, clock: FrozenClock) -> AuditLog:
 @pytest.fixture
 def recovery(database: Database, clock: FrozenClock, audit: AuditLog) -> RecoveryCodes:
     return RecoveryCodes(database, clock, audit, recovery_key(b"k" * 32))
+
+
+class Sent:
+    """A transport that keeps what it is given: the mail a service sent, to assert on."""
+
+    def __init__(self) -> None:
+        self.messages: list[MailMessage] = []
+
+    def deliver(self, message: MailMessage) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def sent() -> Sent:
+    return Sent()
+
+
+@pytest.fixture
+def mailer(sent: Sent) -> Iterator[Mailer]:
+    mailer = Mailer(MailTemplates(), Outbox(sent))
+    yield mailer
+    mailer.close()

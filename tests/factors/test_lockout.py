@@ -13,8 +13,9 @@ from bridge.db.engine import Database
 from bridge.db.models import User
 from bridge.ephemeral import EphemeralStore, MemoryStore, RedisStore
 from bridge.lockout import Attempt, Kind, Lockout, LockoutPolicy, Outcome
-from bridge.mail import Mailer, MailMessage, MailTemplates, Outbox
+from bridge.mail import Mailer
 from bridge.users import UserService
+from tests.factors.conftest import Sent
 
 DEFAULT = LockoutPolicy()
 
@@ -29,26 +30,6 @@ def store(request: pytest.FixtureRequest, clock: FrozenClock) -> Iterator[Epheme
     )
     yield redis_store
     redis_store.close()
-
-
-class Sent:
-    def __init__(self) -> None:
-        self.messages: list[MailMessage] = []
-
-    def deliver(self, message: MailMessage) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def sent() -> Sent:
-    return Sent()
-
-
-@pytest.fixture
-def mailer(sent: Sent) -> Iterator[Mailer]:
-    mailer = Mailer(MailTemplates(), Outbox(sent))
-    yield mailer
-    mailer.close()
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pyotp
 import pytest
 
@@ -12,32 +10,13 @@ from bridge.clock import FrozenClock, utc_datetime
 from bridge.crypto import Keyring
 from bridge.db.engine import Database
 from bridge.db.models import Membership, Organisation, User
-from bridge.mail import Mailer, MailMessage, MailTemplates, Outbox
+from bridge.mail import Mailer
 from bridge.recovery import RecoveryCodes
 from bridge.reset_requests import ResetRequestError, ResetRequests
 from bridge.totp import TotpService
 from bridge.trusted_devices import TrustedDevices
 from bridge.users import UserService
-
-
-class Sent:
-    def __init__(self) -> None:
-        self.messages: list[MailMessage] = []
-
-    def deliver(self, message: MailMessage) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def sent() -> Sent:
-    return Sent()
-
-
-@pytest.fixture
-def mailer(sent: Sent) -> Iterator[Mailer]:
-    mailer = Mailer(MailTemplates(), Outbox(sent))
-    yield mailer
-    mailer.close()
+from tests.factors.conftest import Sent
 
 
 @pytest.fixture
