@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
+from bridge.account.sign_out import sign_out_everywhere
 from bridge.db.models import User
 from bridge.login.views import notify_factor_change
 from bridge.orgs.second_factors import wipe_second_factors
@@ -53,13 +54,14 @@ class FactorChanges:
 
     def reset(self, user: User, origin: Origin, *, reason: str) -> None:
         """Seed 003 / 001: the authenticator, recovery codes and trusted browsers go, every
-        session ends, and the next login sets up a new authenticator (even for a user whom
-        nothing else requires to use 2FA: a reset is not a way to turn it off)."""
+        session and every application's grant ends, and the next login sets up a new
+        authenticator (even for a user whom nothing else requires to use 2FA: a reset is not a
+        way to turn it off)."""
         with self._s.db.session() as db:
             wipe_second_factors(db, [user.id])
             db.execute(update(User).where(User.id == user.id).values(mfa_reenrol=True))
-        self._s.sessions.end_all(user.id)
-        self._audit("mfa_reset", user, origin, reason=reason)
+        revoked = sign_out_everywhere(self._s, user.id, reason)
+        self._audit("mfa_reset", user, origin, reason=reason, details={"grants_revoked": revoked})
         notify_factor_change(self._s, user.id, "reset")
 
     def disable(self, user: User, origin: Origin) -> None:
@@ -77,7 +79,15 @@ class FactorChanges:
         with self._s.db.session() as db:
             wipe_second_factors(db, [user.id])
 
-    def _audit(self, event: str, user: User, origin: Origin, *, reason: str) -> None:
+    def _audit(
+        self,
+        event: str,
+        user: User,
+        origin: Origin,
+        *,
+        reason: str,
+        details: dict[str, int] | None = None,
+    ) -> None:
         self._s.audit.record(
             event,
             user_id=user.id,
@@ -86,4 +96,5 @@ class FactorChanges:
             user_agent=origin.user_agent,
             mfa_factor_type="totp",
             reason=reason,
+            details=details,
         )

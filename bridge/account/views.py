@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 import flows
 from bridge.account.changes import FactorChanges, MfaStillRequiredError, Origin
+from bridge.account.sign_out import sign_out_everywhere as end_everything
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
 from bridge.db.models import User
@@ -310,7 +311,8 @@ def revoke_all_browsers(s: Services, user: User) -> Any:
 @bp.post("/account/sign-out-everywhere")
 @guarded(needs_code=False)
 def sign_out_everywhere(s: Services, user: User) -> Any:
-    s.sessions.end_all(user.id)
-    _audit(s, "signed_out", user, reason="everywhere")
+    """Every session of the user ends, and every application loses its refresh tokens."""
+    revoked = end_everything(s, user.id, "signed_out_everywhere")
+    _audit(s, "signed_out", user, reason="everywhere", details={"grants_revoked": revoked})
     _notify(s, user, "signed_out_everywhere")
     return _signed_out(s, forget_trust=False)

@@ -3,6 +3,10 @@
 Codes and access tokens are short-lived and live in the ephemeral store; grants (token families)
 and refresh tokens are durable. Tokens are stored only as SHA-256 hashes: a leaked store does not
 leak usable tokens.
+
+Ending a user's grants (``revoke_user_grants``, when they sign out everywhere) also voids the
+codes issued to them until then: a per-user mark in the ephemeral store, checked when a code is
+redeemed and again once its grant is recorded, so a code in flight cannot start a new family.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bridge.clock import Clock
-from bridge.db.engine import Database
+from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Grant, RefreshToken
 from bridge.ephemeral.base import EphemeralStore
 
@@ -30,6 +34,10 @@ def token_hash(token: str) -> str:
 
 def new_id() -> str:
     return secrets.token_hex(16)
+
+
+def _voided_key(user_id: str) -> str:
+    return f"codes-voided:{user_id}"
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class CodeData:
     code_challenge_method: str | None
     expires_at: float = 0.0
     grant_id: str = field(default_factory=new_id)
+    issued_at: float = 0.0  # the clock's exact time, compared with ``revoke_user_grants``
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CodeData:
@@ -100,7 +109,8 @@ class TokenService:
     # -- authorization codes ------------------------------------------------------------------
 
     def save_code(self, code: str, data: CodeData) -> None:
-        data = replace(data, expires_at=self._clock() + self.code_ttl)
+        now = self._clock()
+        data = replace(data, issued_at=now, expires_at=now + self.code_ttl)
         self._store.put(f"code:{token_hash(code)}", asdict(data), self.code_ttl)
 
     def redeem_code(self, code: str, client_id: str) -> CodeData | None:
@@ -115,6 +125,8 @@ class TokenService:
         data = CodeData.from_json(raw)
         self._store.put(f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY)
         if data.client_id != client_id or data.expires_at <= self._clock():
+            return None
+        if self._voided(data):
             return None
         return data
 
@@ -141,6 +153,13 @@ class TokenService:
                     created_at=self._now(),
                 )
             )
+        # A sign-out everywhere that ran while this code was being redeemed ends it too.
+        if self._voided(code):
+            self.revoke_grant(code.grant_id, "signed_out_everywhere")
+
+    def _voided(self, code: CodeData) -> bool:
+        mark = self._store.get(_voided_key(code.user_id))
+        return mark is not None and code.issued_at <= float(mark["at"])
 
     def store_tokens(
         self,
@@ -274,6 +293,29 @@ class TokenService:
                 .where(RefreshToken.grant_id == grant_id, RefreshToken.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
+
+    def revoke_user_grants(self, user_id: str, reason: str) -> int:
+        """End every token family of the user in one transaction, and void the codes issued
+        to them so far; returns how many families were still live."""
+        # The mark goes first: a code redeemed from here on either sees it, or recorded its
+        # grant before the UPDATE below, which then ends it.
+        self._store.put(_voided_key(user_id), {"at": self._clock()}, self.code_ttl + 60)
+        now = self._now()
+        live = select(Grant.id).where(Grant.user_id == user_id, Grant.revoked_at.is_(None))
+        with self._db.session() as s:
+            s.execute(
+                update(RefreshToken)
+                .where(RefreshToken.grant_id.in_(live), RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            ended = s.execute(
+                update(Grant)
+                .where(Grant.user_id == user_id, Grant.revoked_at.is_(None))
+                .values(revoked_at=now, revoked_reason=reason)
+                .execution_options(synchronize_session=False)
+            )
+            return affected_rows(ended)
 
     def revoke_refresh_token(self, token: str) -> None:
         """RFC 7009: revoking a refresh token also ends the access tokens of its grant."""
