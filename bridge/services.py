@@ -13,6 +13,8 @@ from bridge.db.engine import Database
 from bridge.ephemeral import open_store
 from bridge.ephemeral.base import EphemeralStore
 from bridge.federation import FederatedAccounts, FederationClient, HomeRealm, IdentityProviders
+from bridge.federation.provider_admin import ProviderAdmin
+from bridge.federation.registry import StoredProviders
 from bridge.flow_config import load_bound_flows
 from bridge.keys import SigningKeys
 from bridge.lockout import Lockout
@@ -65,6 +67,8 @@ class Services:
     federation: FederationClient
     federated_accounts: FederatedAccounts
     home_realm: HomeRealm
+    # Providers an organisation's admin adds through the admin API or ``bridge idp``.
+    provider_admin: ProviderAdmin
 
     def close(self) -> None:
         self.mailer.close()
@@ -122,7 +126,12 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     recovery = RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key))
     trusted_devices = TrustedDevices(db, clock, audit)
     # Client secrets are resolved now: a missing one stops the start, not a user's login.
-    identity_providers = IdentityProviders.from_settings(settings.identity_providers)
+    # Providers added through the admin API are read from the database on every lookup.
+    stored_providers = StoredProviders(db, keyring)
+    identity_providers = IdentityProviders.from_settings(
+        settings.identity_providers, stored=stored_providers
+    )
+    home_realm = HomeRealm(identity_providers, db)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -161,9 +170,11 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             lockout=lockout,
             recovery=recovery,
             trusted_devices=trusted_devices,
+            providers=identity_providers,
+            home_realm=home_realm,
         ),
         mfa_policy=mfa_policy,
-        orgs=OrgService(db, clock, audit, totp),
+        orgs=OrgService(db, clock, audit, totp, identity_providers),
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
         mailer=mailer,
         recovery=recovery,
@@ -173,5 +184,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         identity_providers=identity_providers,
         federation=FederationClient(store, clock),
         federated_accounts=FederatedAccounts(db, clock, audit, identity_providers),
-        home_realm=HomeRealm(identity_providers, db),
+        home_realm=home_realm,
+        provider_admin=ProviderAdmin(
+            db, clock, audit, keyring, identity_providers, stored_providers
+        ),
     )

@@ -27,6 +27,10 @@ class LoginRequest:
     # Set only for a federated (post-broker) login: the upstream identity provider the user came
     # through. The user is then identified by the broker before the flow starts.
     idp: str | None = None
+    # The provider the party that started the login would like the user sent to (``kc_idp_hint``
+    # or ``idp_hint`` at /authorize): a wish for ``idp_redirect``, never proof of anything, so no
+    # condition looks at it (``login_is_federated`` and ``idp_is`` read ``idp`` only).
+    idp_hint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class Directory(Protocol):
         """Where to send the browser to log in at an upstream identity provider.
 
         ``provider`` names one; None asks for home-realm discovery from ``login_hint`` (an
-        e-mail address). None when no configured provider matches.
+        e-mail address). None when no configured provider matches, and whenever this login may
+        not leave for a provider now (the application would show no page, the login came back
+        from a provider, or it proves a local account).
         """
         ...

@@ -19,6 +19,8 @@ Requirements, level by level:
 - disabled: skipped.
 - a step that answers ``Deny`` (the ``deny`` step) ends the login at once, whatever its
   requirement and the enclosing levels.
+- a request that allows no interaction (``prompt=none``) ends with ``login_required`` where
+  the flow would ask the user, or send the browser to an upstream provider.
 
 The login completes when the root level passes with an identified user.
 """
@@ -440,6 +442,15 @@ class _Run:
                 )
             return NeedsInput(result.challenge, failure=failure, done=done)
         if isinstance(result, _Redirect):
+            if not self.state.request.interactive:
+                # Another site's sign-in page is interaction too (prompt=none).
+                return Denied(
+                    "login_required",
+                    "the flow would leave for an upstream login, "
+                    "but the request does not allow interaction",
+                    failure=failure,
+                    done=done,
+                )
             return RedirectTo(result.url, failure=failure, done=done)
         if isinstance(result, _Failed | _Stop):
             return Denied(result.reason, result.message, failure=failure, done=done)

@@ -61,6 +61,7 @@ class FlowState:
                 "login_hint": request.login_hint,
                 "required_factors": request.required_factors,
                 "idp": request.idp,
+                "idp_hint": request.idp_hint,
             },
             "user_id": self.user_id,
             "amr": list(self.amr),
@@ -95,6 +96,7 @@ class FlowState:
             login_hint=req.opt("login_hint", str),
             required_factors=req.opt("required_factors", int) or 0,
             idp=req.opt("idp", str),
+            idp_hint=req.opt("idp_hint", str),
         )
         statuses = doc.str_map("status", str)
         try:

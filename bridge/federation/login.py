@@ -91,7 +91,9 @@ def start_federated_flow(
     identity: UpstreamIdentity,
     user_id: str,
 ) -> Any:
-    login = dataclasses.replace(pending.flow.request, idp=provider.alias, login_hint=None)
+    login = dataclasses.replace(
+        pending.flow.request, idp=provider.alias, idp_hint=None, login_hint=None
+    )
     flow = s.flows.get(s.settings.flows.flow_for("federated", login.client_id, login.org_id))
     state = flows.start(flow, login, int(s.clock()), federated_user=user_id)
     state.amr = federated_amr(provider, identity)
@@ -116,7 +118,7 @@ def _prove_local_account(
         s.pending.finish(flow_id)
         return error_page("Please sign in again", NOT_THE_ACCOUNT)
     login = dataclasses.replace(
-        pending.flow.request, force_login=True, login_hint=user.username, idp=None
+        pending.flow.request, force_login=True, login_hint=user.username, idp=None, idp_hint=None
     )
     flow = s.flows.get(s.settings.flows.flow_for("browser", login.client_id, login.org_id))
     pending.flow = flows.start(flow, login, int(s.clock()))

@@ -8,9 +8,15 @@ request's IP, User-Agent and trusted-browser cookie, and read back what happened
 ``events``: whether the login must end (the account locked, or the ``restart`` policy), a
 recovery code or a trusted browser was used, or a browser was trusted now (its cookie to set).
 
-Without the issue 5 services (tests of the flows alone) the old conservative answers apply:
-no recovery code is valid, no browser is trusted, nothing is counted. Upstream identity
-providers (issue 6) have no service yet: no provider matches.
+Upstream logins (issue 6): ``upstream_login_url`` names the provider the ``idp_redirect``
+step sends the browser to (a named provider, else home-realm discovery from the login hint),
+and the request-bound ``upstream_start`` makes the URL of ``/federation/<alias>/start`` for
+this login. The login views bind none while the login may not leave (prompt=none, a login
+back from a provider, a local account proven for linking): then no provider matches.
+
+Without the issue 5 and 6 services (tests of the flows alone) the old conservative answers
+apply: no recovery code is valid, no browser is trusted, nothing is counted, no provider
+matches.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import select
 
@@ -35,6 +41,22 @@ from flows.context import EnrolmentOffer, PasswordCheck, UserFacts
 #: Days a browser may be trusted for a user who belongs to no organisation.
 DEFAULT_TRUSTED_BROWSER_DAYS = 30
 
+#: The URL that starts this login at a provider: ``(alias, login_hint) -> URL``.
+UpstreamStart = Callable[[str, str | None], str]
+
+
+class _Provider(Protocol):
+    @property
+    def alias(self) -> str: ...
+
+
+class _Providers(Protocol):
+    def get(self, alias: str) -> _Provider | None: ...
+
+
+class _HomeRealm(Protocol):
+    def provider_for(self, email_or_hint: str) -> _Provider | None: ...
+
 
 @dataclass
 class LoginEvents:
@@ -47,6 +69,7 @@ class LoginEvents:
     recovery_code_used: bool = False
     trusted_browser_used: bool = False
     new_trust: tuple[str, int] | None = None  # (cookie token, days) of a browser trusted now
+    upstream_start: UpstreamStart | None = None  # None: this login may not leave for a provider
 
 
 class BridgeDirectory:
@@ -61,6 +84,8 @@ class BridgeDirectory:
         lockout: Lockout | None = None,
         recovery: RecoveryCodes | None = None,
         trusted_devices: TrustedDevices | None = None,
+        providers: _Providers | None = None,
+        home_realm: _HomeRealm | None = None,
     ) -> None:
         self._users = users
         self._totp = totp
@@ -73,14 +98,27 @@ class BridgeDirectory:
         self._lockout = lockout
         self._recovery = recovery
         self._trusted = trusted_devices
+        self._providers = providers
+        self._home_realm = home_realm
         self.events = LoginEvents()
 
     def bound(
-        self, *, ip: str | None, user_agent: str | None, trust_token: str | None
+        self,
+        *,
+        ip: str | None,
+        user_agent: str | None,
+        trust_token: str | None,
+        upstream_start: UpstreamStart | None = None,
     ) -> BridgeDirectory:
-        """A directory for one request: same services, this request's facts, fresh events."""
+        """A directory for one request: same services, this request's facts, fresh events.
+
+        ``upstream_start`` makes the URL that starts this login at a provider; None while the
+        login may not leave for one (then ``upstream_login_url`` is None).
+        """
         bound = copy.copy(self)
-        bound.events = LoginEvents(ip=ip, user_agent=user_agent, trust_token=trust_token)
+        bound.events = LoginEvents(
+            ip=ip, user_agent=user_agent, trust_token=trust_token, upstream_start=upstream_start
+        )
         return bound
 
     # --- organisation policy --------------------------------------------------------------
@@ -236,7 +274,18 @@ class BridgeDirectory:
         events.new_trust = (token, days)
         return True
 
+    # --- upstream providers ----------------------------------------------------------------
+
     def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:
-        """No upstream identity provider is configured until issue 6: ``idp_redirect`` does
-        not apply."""
-        return None
+        """``/federation/<alias>/start`` for this login: the provider named (an unknown alias
+        matches nothing), else the one home-realm discovery finds for ``login_hint``; None
+        when none matches or this login may not leave for a provider now."""
+        start = self.events.upstream_start
+        if start is None or self._providers is None:
+            return None
+        found: _Provider | None = None
+        if provider is not None:
+            found = self._providers.get(provider)
+        elif login_hint and self._home_realm is not None:
+            found = self._home_realm.provider_for(login_hint)
+        return None if found is None else start(found.alias, login_hint)

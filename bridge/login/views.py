@@ -18,7 +18,7 @@ from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_toke
 from bridge.clock import utc_datetime
 from bridge.context import bridge
 from bridge.federation.login import finish_local_proof
-from bridge.login.directory import BridgeDirectory
+from bridge.login.directory import BridgeDirectory, UpstreamStart
 from bridge.login.pending import PendingLogin, PendingLoginError
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import answer, error_redirect
@@ -73,13 +73,41 @@ def notify_factor_change(s: Services, user_id: str, change: str) -> None:
     )
 
 
-def _directory(s: Services) -> BridgeDirectory:
-    """The directory for this request (it counts lockout slots with this request's IP)."""
+def _directory(
+    s: Services, flow_id: str | None = None, pending: PendingLogin | None = None
+) -> BridgeDirectory:
+    """The directory for this request (it counts lockout slots with this request's IP), and
+    for the login ``flow_id``, when given, the way it leaves for an upstream provider."""
     return s.directory.bound(
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
         trust_token=request.cookies.get(TRUSTED_BROWSER_COOKIE),
+        upstream_start=(
+            _upstream_start(flow_id, pending)
+            if flow_id is not None and pending is not None
+            else None
+        ),
     )
+
+
+def _upstream_start(flow_id: str, pending: PendingLogin) -> UpstreamStart | None:
+    """How this login starts at a provider (``idp_redirect``), or None while it may not leave:
+    for ``prompt=none`` (no page may be shown: the login ends with ``login_required``), once
+    it came back from a provider (never upstream again, so never a loop), and while it proves
+    a local account for linking (that account's username may be an SSO e-mail)."""
+    login = pending.flow.request
+    if (
+        not login.interactive
+        or login.idp is not None
+        or "upstream" in pending.continuation
+        or "link" in pending.continuation
+    ):
+        return None
+
+    def start(alias: str, login_hint: str | None) -> str:
+        return url_for("federation.start", alias=alias, flow=flow_id, login_hint=login_hint)
+
+    return start
 
 
 def _context(s: Services, directory: BridgeDirectory) -> flows.RunContext:
@@ -342,10 +370,11 @@ def _load(s: Services, flow_id: str) -> PendingLogin | tuple[str, int]:
 
 
 def _home_realm(s: Services, flow_id: str, pending: PendingLogin) -> WerkzeugResponse | None:
-    """Home-realm discovery, in this one place: an e-mail typed as the username whose domain
-    belongs to an SSO provider (``services.home_realm``) sends the browser to that provider;
-    no password is judged (a password typed anyway is not looked at). Not while a login proves
-    a local account for linking (that account signs in here)."""
+    """Home-realm discovery on the password page: an e-mail typed as the username whose
+    domain belongs to an SSO provider (``services.home_realm``) sends the browser to that
+    provider; no password is judged (a password typed anyway is not looked at). Not while a
+    login proves a local account for linking (that account signs in here). The flow's
+    ``idp_redirect`` step did the same earlier for the request's ``login_hint``."""
     username = request.form.get("username", "").strip()
     if "@" not in username or "link" in pending.continuation:
         return None
@@ -365,7 +394,7 @@ def step(flow_id: str) -> Any:
     if not isinstance(loaded, PendingLogin):
         return loaded
     flow = s.flows.get(loaded.flow.flow_id)
-    directory = _directory(s)
+    directory = _directory(s, flow_id, loaded)
     outcome = flows.advance(flow, loaded.flow, _context(s, directory))
     return _respond(s, flow_id, loaded, outcome, directory, posted=False)
 
@@ -382,7 +411,7 @@ def answer_step(flow_id: str) -> Any:
         return loaded
     flow = s.flows.get(loaded.flow.flow_id)
     path = request.form.get("path", "")
-    directory = _directory(s)
+    directory = _directory(s, flow_id, loaded)
     ctx = _context(s, directory)
     if "try_another_way" in request.form:
         outcome = flows.try_another_way(flow, loaded.flow, ctx, request.form["try_another_way"])

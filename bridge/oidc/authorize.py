@@ -70,6 +70,9 @@ def login_request_from(
         acr_values=acr_values,
         login_hint=params.get("login_hint") or None,
         required_factors=factors,
+        # The provider the application would like the user sent to (Keycloak-style brokers
+        # send kc_idp_hint): a wish for the flow's idp_redirect step; an unknown one is ignored.
+        idp_hint=params.get("kc_idp_hint") or params.get("idp_hint") or None,
     )
 
 

@@ -18,7 +18,7 @@ from flows.steps.password import INCORRECT, MISSING
 from flows.steps.totp import INVALID_CODE
 from tests.flows.flowkit import GOOD_CODE, NOW, FakeDirectory, FakeUser, Login
 
-PASSWORD, ENROL, TOTP = "1.0", "1.1.0.0", "1.1.1.0"
+PASSWORD, ENROL, TOTP = "2.0", "2.1.0.0", "2.1.1.0"
 
 
 def challenge(outcome: Outcome) -> NeedsInput:
@@ -174,7 +174,7 @@ def test_the_second_factor_decision_is_fixed_once_reached(
     sign_in(login)
     directory.users["u-alice"].mfa_required = False  # an admin turns enforcement off meanwhile
     assert challenge(login.advance()).challenge.step == "totp_enrol"
-    assert login.state.decisions == {"1.1": True, "1.1.0": True}
+    assert login.state.decisions == {"2.1": True, "2.1.0": True}
 
 
 @pytest.mark.parametrize("username", ["alice", "mallory"])

@@ -26,7 +26,7 @@ from flows.conditions import (
     Not,
     UserHasTotp,
 )
-from flows.steps import CookieConfig, CookieStep, NoConfig
+from flows.steps import CookieConfig, CookieStep, IdpRedirectConfig, NoConfig
 from tests.flows.flowkit import write
 
 FILE = "config/flows/test.yaml"
@@ -40,13 +40,20 @@ def errors(text: str) -> list[str]:
 
 def test_the_builtin_browser_flow_loads_into_the_documented_tree() -> None:
     flow = load_flows(builtin_flows_dir()).get("browser")
-    cookie, sign_in = flow.steps
+    cookie, upstream, sign_in = flow.steps
     assert isinstance(cookie, StepExecution)
     assert (cookie.path, cookie.requirement, cookie.step.type) == ("0", "alternative", "cookie")
+    assert isinstance(upstream, StepExecution)
+    assert (upstream.path, upstream.requirement, upstream.step.type) == (
+        "1",
+        "alternative",
+        "idp_redirect",
+    )
+    assert upstream.step.config == IdpRedirectConfig()
     assert isinstance(sign_in, SubFlow)
     password, second_factor = sign_in.children
     assert isinstance(password, StepExecution)
-    assert password.path == "1.0"
+    assert password.path == "2.0"
     assert isinstance(second_factor, SubFlow)
     assert second_factor.requirement is Requirement.CONDITIONAL
     step_up = AcrRequested(AcrValues(min_factors=2))
@@ -54,7 +61,7 @@ def test_the_builtin_browser_flow_loads_into_the_documented_tree() -> None:
     untrusted = Not(DeviceTrusted(NoConfig()))
     assert second_factor.when == (AnyOf((AllOf((needs_mfa, untrusted)), step_up)),)
     enrol_group, codes, trust = second_factor.children
-    assert enrol_group.path == "1.1.0"
+    assert enrol_group.path == "2.1.0"
     assert isinstance(enrol_group.when[0], Not)
     assert isinstance(enrol_group.when[0].condition, UserHasTotp)
     (enrol,) = enrol_group.children  # type: ignore[union-attr]
@@ -63,10 +70,10 @@ def test_the_builtin_browser_flow_loads_into_the_documented_tree() -> None:
     assert isinstance(codes, SubFlow)
     totp, recovery = codes.children
     assert isinstance(totp, StepExecution) and isinstance(recovery, StepExecution)
-    assert (totp.path, totp.requirement, totp.step.type) == ("1.1.1.0", "alternative", "totp")
-    assert (recovery.path, recovery.step.type) == ("1.1.1.1", "recovery_code")
+    assert (totp.path, totp.requirement, totp.step.type) == ("2.1.1.0", "alternative", "totp")
+    assert (recovery.path, recovery.step.type) == ("2.1.1.1", "recovery_code")
     assert isinstance(trust, StepExecution)
-    assert (trust.path, trust.requirement, trust.step.type) == ("1.1.2", "required", "trust_device")
+    assert (trust.path, trust.requirement, trust.step.type) == ("2.1.2", "required", "trust_device")
 
 
 def test_the_config_flows_folder_holds_the_builtin_browser_flow() -> None:

@@ -9,7 +9,7 @@ from flows import Completed, Denied, NeedsInput, builtin_flows_dir, load_flows
 from tests.flows.flowkit import GOOD_CODE, FakeDirectory, FakeUser, Login
 
 BROWSER = load_flows(builtin_flows_dir()).get("browser")
-PATHS = st.sampled_from(["0", "1", "1.0", "1.1", "1.1.0.0", "1.1.1", "9"])
+PATHS = st.sampled_from(["0", "1", "2", "2.0", "2.1", "2.1.0.0", "2.1.1", "9"])
 ANSWERS = st.fixed_dictionaries(
     {},
     optional={

@@ -25,7 +25,7 @@ def mid_flow_state(browser: Flow, directory: FakeDirectory) -> dict[str, Any]:
     directory.users["u-alice"].mfa_required = True
     login = Login(browser, directory, LoginRequest(client_id="app", acr_values=("aal2",)))
     login.advance()
-    login.submit("1.0", username="alice", password="correct horse")
+    login.submit("2.0", username="alice", password="correct horse")
     data: dict[str, Any] = json.loads(login.state_json)
     return data
 
@@ -35,7 +35,7 @@ def test_a_state_round_trips_through_json(browser: Flow, directory: FakeDirector
     state = FlowState.from_json(data)
     assert state.user_id == "u-alice"
     assert state.request.acr_values == ("aal2",)
-    assert state.scratch["1.1.0.0"]["credential_id"] == "cred-1"
+    assert state.scratch["2.1.0.0"]["credential_id"] == "cred-1"
     assert FlowState.from_json(json.loads(json.dumps(state.to_json()))) == state
 
 
