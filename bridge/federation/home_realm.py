@@ -1,7 +1,9 @@
 """Home-realm discovery: which upstream provider an e-mail address (or login hint) belongs to.
 
-Two sources, one answer: a provider's configured ``domains``, then an organisation's single
-sign-on policy set through the admin API (``sso_enabled``, ``sso_idp_alias``, ``sso_domains``).
+Two sources, one answer: a provider's ``domains`` (in the configuration, or given to a provider
+added through the admin API, which only takes domains its organisation verified), then an
+organisation's single sign-on policy set through the admin API (``sso_enabled``,
+``sso_idp_alias``, ``sso_domains``).
 An organisation's policy routes a domain only when that organisation has verified the domain
 (``org_domains``) and the provider it names serves that organisation: an admin cannot send
 another organisation's people, or a public mail domain, to a provider of their choosing.
@@ -26,9 +28,9 @@ class HomeRealm:
         domain = email_domain(email_or_hint)
         if domain is None:
             return None
-        configured = self._providers.for_email(email_or_hint)
-        if configured is not None:
-            return configured
+        by_domain = self._providers.for_email(email_or_hint)
+        if by_domain is not None:
+            return by_domain
         with self._db.session() as session:
             org = session.execute(
                 select(Organisation.slug, Organisation.sso_idp_alias, Organisation.sso_domains)

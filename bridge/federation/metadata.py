@@ -60,28 +60,39 @@ class _Cached:
         self.fetched_at = fetched_at
 
 
+CacheKey = tuple[str, str]
+
+
+def _key(provider: IdentityProvider) -> CacheKey:
+    """By alias and issuer: a provider removed and added again under its alias with another
+    issuer never gets the old one's discovery document or keys."""
+    return (provider.alias, provider.issuer)
+
+
 class MetadataCache:
-    """Discovery documents and JWKS by provider alias, each kept ``metadata_ttl`` seconds."""
+    """Discovery documents and JWKS by provider, each kept ``metadata_ttl`` seconds."""
 
     def __init__(self, clock: Clock, http: Callable[[], requests.Session] = requests.Session):
         self._clock = clock
         self._http = http
         self._lock = threading.Lock()
-        self._discovery: dict[str, _Cached] = {}
-        self._jwks: dict[str, _Cached] = {}
+        self._discovery: dict[CacheKey, _Cached] = {}
+        self._jwks: dict[CacheKey, _Cached] = {}
 
-    def _fresh(self, table: dict[str, _Cached], provider: IdentityProvider) -> JsonObject | None:
+    def _fresh(
+        self, table: dict[CacheKey, _Cached], provider: IdentityProvider
+    ) -> JsonObject | None:
         with self._lock:
-            cached = table.get(provider.alias)
+            cached = table.get(_key(provider))
         if cached is None or self._clock() - cached.fetched_at >= provider.metadata_ttl:
             return None
         return cached.value
 
     def _store(
-        self, table: dict[str, _Cached], provider: IdentityProvider, value: JsonObject
+        self, table: dict[CacheKey, _Cached], provider: IdentityProvider, value: JsonObject
     ) -> None:
         with self._lock:
-            table[provider.alias] = _Cached(value, self._clock())
+            table[_key(provider)] = _Cached(value, self._clock())
 
     def discovery(self, provider: IdentityProvider) -> JsonObject:
         cached = self._fresh(self._discovery, provider)

@@ -1,19 +1,28 @@
 """The upstream providers the bridge may send people to, and the one place to look them up.
 
-Today they come from ``identity_providers`` in the configuration; an admin API may add a
-database-backed source later behind the same ``IdentityProviders`` lookups.
+Two sources behind one ``IdentityProviders``: ``identity_providers`` in the configuration
+(resolved once at start-up) and the providers organisation admins add through the admin API
+(``bridge.federation.registry``), read from the database on every lookup so that a provider
+added through one bridge process is used by all of them at once. Configuration comes first.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, Protocol
 
 from bridge.settings import ClaimMapping, IdentityProviderSettings, SettingsError
 
-__all__ = ["IdentityProvider", "IdentityProviders", "callback_path", "email_domain"]
+__all__ = [
+    "IdentityProvider",
+    "IdentityProviders",
+    "ProviderSource",
+    "callback_path",
+    "email_domain",
+]
 
 
 def callback_path(alias: str) -> str:
@@ -23,7 +32,7 @@ def callback_path(alias: str) -> str:
 
 @dataclass(frozen=True)
 class IdentityProvider:
-    """One provider's configuration with its client secret resolved."""
+    """One provider's configuration with its client secret resolved, whatever its source."""
 
     alias: str
     issuer: str
@@ -40,6 +49,9 @@ class IdentityProvider:
     timeout: int
     metadata_ttl: int
     max_clock_skew: int
+    #: "config": the configuration file; "database": added through the admin API or CLI.
+    source: Literal["config", "database"] = "config"
+    org_id: str | None = None  # the organisation's id, for a database provider
 
     @property
     def is_global(self) -> bool:
@@ -99,42 +111,99 @@ def email_domain(email: str) -> str | None:
     return domain.lower() if at and local and domain else None
 
 
-class IdentityProviders:
-    """Lookups by alias and by e-mail domain (home-realm discovery)."""
+class ProviderSource(Protocol):
+    """Providers stored outside the configuration (the database), looked up on each call."""
 
-    def __init__(self, providers: Iterable[IdentityProvider]) -> None:
+    def get(self, alias: str) -> IdentityProvider | None: ...
+
+    def for_domain(self, domain: str) -> IdentityProvider | None: ...
+
+    def for_organisation(self, slug: str) -> list[IdentityProvider]: ...
+
+    def all(self) -> list[IdentityProvider]: ...
+
+    def count(self) -> int: ...
+
+    def aliases_among(self, aliases: Collection[str]) -> list[str]: ...
+
+
+class IdentityProviders:
+    """Lookups by alias and by e-mail domain (home-realm discovery), configuration first."""
+
+    def __init__(
+        self, providers: Iterable[IdentityProvider], stored: ProviderSource | None = None
+    ) -> None:
         self._by_alias = {provider.alias: provider for provider in providers}
         self._by_domain = {
             domain: provider for provider in self._by_alias.values() for domain in provider.domains
         }
+        self._stored = stored
 
     @classmethod
     def from_settings(
         cls,
         configs: Iterable[IdentityProviderSettings],
         environ: Mapping[str, str] | None = None,
+        stored: ProviderSource | None = None,
     ) -> IdentityProviders:
         """Resolve every secret now: a missing one stops the start, not a user's login."""
         env = os.environ if environ is None else environ
-        return cls(IdentityProvider.from_settings(config, env) for config in configs)
+        return cls((IdentityProvider.from_settings(config, env) for config in configs), stored)
+
+    @property
+    def configured(self) -> list[IdentityProvider]:
+        """The providers of the configuration file only."""
+        return list(self._by_alias.values())
+
+    def configured_alias(self, alias: str) -> IdentityProvider | None:
+        return self._by_alias.get(alias)
+
+    def configured_for_domain(self, domain: str) -> IdentityProvider | None:
+        return self._by_domain.get(domain)
 
     def __iter__(self) -> Iterator[IdentityProvider]:
-        return iter(self._by_alias.values())
+        stored = self._stored.all() if self._stored is not None else []
+        return iter([*self._by_alias.values(), *stored])
 
     def __len__(self) -> int:
-        return len(self._by_alias)
+        return len(self._by_alias) + (self._stored.count() if self._stored is not None else 0)
 
     def get(self, alias: str) -> IdentityProvider | None:
-        return self._by_alias.get(alias)
+        configured = self._by_alias.get(alias)
+        if configured is not None or self._stored is None:
+            return configured
+        return self._stored.get(alias)
 
     def for_email(self, email_or_hint: str) -> IdentityProvider | None:
         """The provider that owns the e-mail's domain, or None."""
         domain = email_domain(email_or_hint)
-        return None if domain is None else self._by_domain.get(domain)
+        if domain is None:
+            return None
+        configured = self._by_domain.get(domain)
+        if configured is not None or self._stored is None:
+            return configured
+        return self._stored.for_domain(domain)
 
     def global_providers(self) -> list[IdentityProvider]:
-        """Providers offered to everyone as "log in with ..." buttons."""
+        """Providers offered to everyone as "log in with ..." buttons (configuration only:
+        a provider added through the admin API always serves one organisation)."""
         return [provider for provider in self._by_alias.values() if provider.is_global]
 
     def for_organisation(self, slug: str) -> list[IdentityProvider]:
-        return [p for p in self._by_alias.values() if p.organisation == slug]
+        configured = [p for p in self._by_alias.values() if p.organisation == slug]
+        stored = self._stored.for_organisation(slug) if self._stored is not None else []
+        return [*configured, *stored]
+
+    def check_aliases(self) -> None:
+        """Stop the start when a stored provider has a configured provider's alias: logins
+        would reach one while links and the SSO policy meant the other."""
+        if self._stored is None or not self._by_alias:
+            return
+        clashes = self._stored.aliases_among(list(self._by_alias))
+        if clashes:
+            raise SettingsError(
+                f"identity_providers[{alias}]: the alias {alias!r} is both in the configuration "
+                f"file and a provider added through the admin API; remove one: delete it from "
+                f"identity_providers in the configuration, or run `bridge idp remove {alias}`"
+                for alias in sorted(clashes)
+            )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +38,9 @@ from bridge.orgs.errors import (
 from bridge.orgs.policy import users_with_totp
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.totp import TotpService
+
+if TYPE_CHECKING:
+    from bridge.federation.providers import IdentityProviders
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
@@ -138,6 +141,26 @@ def parse_policy_changes(raw: Any) -> dict[str, Any]:
     return changes
 
 
+def _check_sso_domains(session: Any, org: Organisation, domains: list[str]) -> None:
+    """SSO routes only domains the organisation verified (``org_domains``)."""
+    if not domains:
+        return
+    verified = set(
+        session.scalars(
+            select(OrgDomain.domain).where(
+                OrgDomain.org_id == org.id, OrgDomain.domain.in_(domains)
+            )
+        )
+    )
+    unverified = [domain for domain in domains if domain not in verified]
+    if unverified:
+        raise InvalidInput(
+            f"'sso_domains': {', '.join(unverified)} not verified by {org.slug!r}; only "
+            "domains the organisation verified (bridge org verify-domain) can use its SSO.",
+            field="sso_domains",
+        )
+
+
 @dataclass(frozen=True)
 class PolicyResult:
     org: Organisation
@@ -146,11 +169,19 @@ class PolicyResult:
 
 
 class OrgService:
-    def __init__(self, db: Database, clock: Clock, audit: AuditLog, totp: TotpService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditLog,
+        totp: TotpService,
+        providers: IdentityProviders,
+    ) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
         self._totp = totp
+        self._providers = providers
 
     # --- organisations (the operator creates them) ------------------------------------------
 
@@ -395,6 +426,24 @@ class OrgService:
         if after["sso_enabled"] and not after["sso_idp_alias"]:
             raise InvalidInput(
                 "Single sign-on needs 'sso_idp_alias' (the identity provider).",
+                field="sso_idp_alias",
+            )
+        turning_on = after["sso_enabled"] and not before["sso_enabled"]
+        if turning_on or (
+            after["sso_enabled"] and after["sso_idp_alias"] != before["sso_idp_alias"]
+        ):
+            self._check_sso_provider(org, after["sso_idp_alias"])
+        if after["sso_domains"] != before["sso_domains"]:
+            _check_sso_domains(session, org, after["sso_domains"])
+
+    def _check_sso_provider(self, org: Organisation, alias: str) -> None:
+        """SSO names a provider that serves this organisation: its own (added through the admin
+        API) or one configured with ``organisation: <slug>``; never another's or a global one."""
+        provider = self._providers.get(alias)
+        if provider is None or provider.organisation != org.slug:
+            raise InvalidInput(
+                f"'sso_idp_alias': there is no identity provider {alias!r} serving {org.slug!r}. "
+                "Add one (POST /orgs/{org}/identity-providers) or name one configured for it.",
                 field="sso_idp_alias",
             )
 

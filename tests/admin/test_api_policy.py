@@ -41,6 +41,11 @@ def test_an_admin_enforces_2fa_for_the_organisation(api: Api, acme: World) -> No
 
 
 def test_2fa_cannot_be_enforced_while_sso_is_on(api: Api, acme: World) -> None:
+    acme.services.provider_admin.add(
+        OPERATOR,
+        "acme",
+        {"alias": "acme-okta", "issuer": "https://acme.okta.example", "client_id": "bridge"},
+    )
     acme.services.orgs.update_policy(
         OPERATOR, "acme", {"sso_enabled": True, "sso_idp_alias": "acme-okta"}
     )

@@ -64,6 +64,11 @@ def test_enforcing_2fa_in_the_console_updates_the_status_column_and_progress(
 
 
 def test_a_refusal_in_the_console_says_why_and_changes_nothing(acme: LiveBridge) -> None:
+    acme.services.provider_admin.add(
+        OPERATOR,
+        "acme",
+        {"alias": "okta", "issuer": "https://acme.okta.example", "client_id": "bridge"},
+    )
     acme.services.orgs.update_policy(
         OPERATOR, "acme", {"sso_enabled": True, "sso_idp_alias": "okta"}
     )

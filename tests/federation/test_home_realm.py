@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from bridge.clock import FrozenClock
 from bridge.db.engine import Database
+from bridge.db.models import Organisation
 from bridge.federation import HomeRealm, IdentityProviders
 from bridge.orgs import Actor
 from bridge.services import Services
@@ -43,9 +45,15 @@ def home_realm(services: Services) -> HomeRealm:
 
 
 def single_sign_on(services: Services, slug: str, alias: str, domain: str) -> None:
-    services.orgs.update_policy(
-        OPERATOR, slug, {"sso_enabled": True, "sso_idp_alias": alias, "sso_domains": [domain]}
-    )
+    """Write the policy to the row itself: the org service now refuses an unverified domain or
+    a provider that does not serve the organisation (tests/federation/test_provider_registry.py),
+    and home-realm discovery must not route such a policy either, should a row hold one."""
+    with services.db.session() as session:
+        session.execute(
+            update(Organisation)
+            .where(Organisation.slug == slug)
+            .values(sso_enabled=True, sso_idp_alias=alias, sso_domains=[domain])
+        )
 
 
 def test_a_configured_domain_goes_to_its_provider(home_realm: HomeRealm) -> None:
