@@ -241,3 +241,8 @@ from bridge.org_cli import member, org  # noqa: E402
 
 main.add_command(org)
 main.add_command(member)
+
+# Identity providers added by the operator (or listed from both sources).
+from bridge.idp_cli import idp  # noqa: E402
+
+main.add_command(idp)

@@ -39,7 +39,12 @@ def test_an_operator_enforces_2fa_and_sees_who_must_set_it_up(run: Invoke) -> No
 
 
 def test_the_cli_refuses_what_the_api_refuses_and_says_why(run: Invoke) -> None:
-    run("org", "policy", "acme", "--sso", "--sso-idp", "acme-okta")
+    added = run(
+        "idp", "add", "--org", "acme", "--alias", "acme-okta", "--public",
+        "--issuer", "https://acme.okta.example", "--client-id", "bridge",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert run("org", "policy", "acme", "--sso", "--sso-idp", "acme-okta").exit_code == 0
     refused = run("org", "policy", "acme", "--enforce-mfa")
     assert refused.exit_code == 1
     assert "2FA cannot be enforced while single sign-on is on" in refused.output
