@@ -53,6 +53,7 @@ def create_app(
     )
     if problem := services.db.schema_problem():
         raise RuntimeError(problem)
+    services.identity_providers.check_aliases()  # SettingsError: one alias in both sources
     services.keys.ensure_active()
     oauth = build_authorization_server(services)
     oauth.register_endpoint(BridgeRevocationEndpoint(services))

@@ -275,3 +275,44 @@ def audit(org: str) -> Response:
         raise InvalidInput(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
     events = services().members.audit(_actor(), org, limit=int(raw))
     return jsonify({"events": [event_json(e) for e in events]})
+
+
+# --- identity providers (issue 6) -------------------------------------------------------------
+
+
+@bp.get("/orgs/<org>/identity-providers")
+def list_identity_providers(org: str) -> Response:
+    """The organisation's providers: configured ones (``"source": "config"``, read-only) and
+    the ones its admins added."""
+    views = services().provider_admin.of_organisation(_actor(), org)
+    return jsonify({"identity_providers": [view.as_json() for view in views]})
+
+
+@bp.post("/orgs/<org>/identity-providers")
+def add_identity_provider(org: str) -> tuple[Response, int]:
+    view = services().provider_admin.add(_actor(), org, _json_body())
+    return jsonify(view.as_json()), 201
+
+
+@bp.get("/orgs/<org>/identity-providers/<alias>")
+def get_identity_provider(org: str, alias: str) -> Response:
+    return jsonify(services().provider_admin.get(_actor(), org, alias).as_json())
+
+
+@bp.patch("/orgs/<org>/identity-providers/<alias>")
+def patch_identity_provider(org: str, alias: str) -> Response:
+    view = services().provider_admin.change(_actor(), org, alias, _json_body())
+    return jsonify(view.as_json())
+
+
+@bp.delete("/orgs/<org>/identity-providers/<alias>")
+def delete_identity_provider(org: str, alias: str) -> Response:
+    """Removes the provider, its domains and every account link to it, in one transaction."""
+    removed = services().provider_admin.remove(_actor(), org, alias)
+    return jsonify(
+        {
+            "removed": removed.alias,
+            "links_removed": removed.links_removed,
+            "domains_removed": removed.domains,
+        }
+    )

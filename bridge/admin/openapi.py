@@ -7,6 +7,7 @@ from typing import Any
 from bridge.orgs.errors import PROBLEMS
 from bridge.orgs.members import ACTIONS, STATUSES
 from bridge.orgs.service import LOCKOUT_LIMITS, TRUSTED_BROWSER_DAYS
+from bridge.settings import UPSTREAM_ALGORITHMS
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
 
@@ -25,6 +26,68 @@ def _errors(*statuses: int) -> dict[str, Any]:
 
 ORG = {"name": "org", "in": "path", "required": True, "schema": {"type": "string"}}
 USER = {"name": "user", "in": "path", "required": True, "schema": {"type": "string"}}
+ALIAS = {"name": "alias", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _provider_schema(*, writable: bool, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A provider's fields mirror ``identity_providers`` in the configuration; the client
+    secret is write-only (responses say ``client_secret_set``)."""
+    strings = {"type": "array", "items": {"type": "string"}}
+    properties: dict[str, Any] = {
+        "alias": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}$"},
+        "issuer": {"type": "string", "format": "uri", "maxLength": 2048},
+        "client_id": {"type": "string", "maxLength": 255},
+        "display_name": {"type": ["string", "null"], "maxLength": 200},
+        "scopes": {**strings, "maxItems": 20},
+        "domains": {**strings, "maxItems": 100},
+        "claims": {
+            "type": "object",
+            "properties": {
+                name: {"type": "string"} for name in ("subject", "email", "email_verified", "name")
+            },
+            "additionalProperties": False,
+        },
+        "link_by_verified_email": {"type": "boolean"},
+        "trusted_amr": {"type": "boolean"},
+        "algorithms": {
+            "type": "array",
+            "items": {"enum": list(UPSTREAM_ALGORITHMS)},
+            "minItems": 1,
+        },
+        "timeout": {"type": "integer", "minimum": 1, "maximum": 60},
+        "metadata_ttl": {"type": "integer", "minimum": 60, "maximum": 86400},
+        "max_clock_skew": {"type": "integer", "minimum": 0, "maximum": 600},
+    }
+    if writable:
+        properties["client_secret"] = {
+            "type": ["string", "null"],
+            "maxLength": 1024,
+            "writeOnly": True,
+            "description": "Never returned; null: a public client (PKCE only).",
+        }
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+        }
+        if required:
+            schema["required"] = list(required)
+        return schema
+    properties.update(
+        {
+            "source": {"enum": ["config", "database"]},
+            "read_only": {"type": "boolean"},
+            "organisation": {"type": ["string", "null"]},
+            "client_secret_set": {"type": "boolean"},
+            "created_at": {"type": ["string", "null"]},
+            "updated_at": {"type": ["string", "null"]},
+        }
+    )
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": ["alias", "source", "issuer", "client_id", "client_secret_set", "domains"],
+    }
 
 
 def _policy_schema(*, writable: bool) -> dict[str, Any]:
@@ -64,7 +127,8 @@ def openapi_document(issuer: str) -> dict[str, Any]:
         "info": {
             "title": "The bridge: admin API",
             "version": "1.0.0",
-            "description": "Organisations, their 2FA policy, members and admin actions. "
+            "description": "Organisations, their 2FA policy, members, admin actions and "
+            "identity providers. "
             "Errors are RFC 9457 problem details; 'type' is urn:bridge:problem:<slug> with "
             f"slug one of: {', '.join(problem_slugs)}.",
         },
@@ -241,6 +305,82 @@ def openapi_document(issuer: str) -> dict[str, Any]:
                     },
                 },
             },
+            "/orgs/{org}/identity-providers": {
+                "parameters": [ORG],
+                "get": {
+                    "summary": "The organisation's identity providers: configured ones "
+                    "(source config, read-only) and the ones its admins added",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "identity_providers": {
+                                        "type": "array",
+                                        "items": _ref("IdentityProvider"),
+                                    }
+                                },
+                            },
+                            "The providers",
+                        ),
+                        **_errors(404),
+                    },
+                },
+                "post": {
+                    "summary": "Add an identity provider for the organisation's single sign-on "
+                    "(domains must be verified by it)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("IdentityProviderCreate")}},
+                    },
+                    "responses": {
+                        "201": _json(_ref("IdentityProvider"), "Added"),
+                        **_errors(404, 409, 422),
+                    },
+                },
+            },
+            "/orgs/{org}/identity-providers/{alias}": {
+                "parameters": [ORG, ALIAS],
+                "get": {
+                    "summary": "One identity provider",
+                    "responses": {
+                        "200": _json(_ref("IdentityProvider"), "The provider"),
+                        **_errors(404),
+                    },
+                },
+                "patch": {
+                    "summary": "Change some fields (never the alias or the issuer)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": _ref("IdentityProviderChange")}},
+                    },
+                    "responses": {
+                        "200": _json(_ref("IdentityProvider"), "Changed"),
+                        **_errors(404, 409, 422),
+                    },
+                },
+                "delete": {
+                    "summary": "Remove the provider, its domains and its account links "
+                    "(refused while the SSO policy names it)",
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "removed": {"type": "string"},
+                                    "links_removed": {"type": "integer"},
+                                    "domains_removed": {
+                                        "type": "array",
+                                        "items": {"type": "string"},
+                                    },
+                                },
+                            },
+                            "Removed",
+                        ),
+                        **_errors(404, 409),
+                    },
+                },
+            },
             "/orgs/{org}/mfa-progress": {
                 "parameters": [ORG],
                 "get": {
@@ -308,6 +448,11 @@ def openapi_document(issuer: str) -> dict[str, Any]:
                         "field": {"type": "string"},
                     },
                 },
+                "IdentityProvider": _provider_schema(writable=False),
+                "IdentityProviderCreate": _provider_schema(
+                    writable=True, required=("alias", "issuer", "client_id")
+                ),
+                "IdentityProviderChange": _provider_schema(writable=True),
                 "Policy": _policy_schema(writable=False),
                 "PolicyChange": _policy_schema(writable=True),
                 "Progress": {
