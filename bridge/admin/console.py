@@ -6,6 +6,7 @@ every form carries a CSRF token, and every change goes through ``bridge.orgs`` l
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from bridge.context import services
 from bridge.orgs import Actor, OrgProblem
 from bridge.orgs.members import ACTIONS
 from bridge.orgs.service import policy_of
+from bridge.reset_requests import ResetRequestError
 from bridge.services import Services
 from flows.context import LoginRequest
 from flows.explain import explain
@@ -30,6 +32,8 @@ NOTICES = {
     "require-mfa": "2FA is now required for this member.",
     "to-service-account": "The member is now a service account (no 2FA).",
     "from-service-account": "The service account is a person again; 2FA rules apply.",
+    "reset-approved": "The request was approved: the member's 2FA was reset and they were "
+    "e-mailed; they set up a new authenticator at their next login.",
 }
 ACTION_LABELS = {
     "unlock": "Unlock",
@@ -45,6 +49,44 @@ STATUS_LABELS = {
     "service_account": "Service account",
     "locked": "Locked",
 }
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal that is not an ``OrgProblem``, shown on the page like one."""
+
+    title: str
+    detail: str
+    status: int
+
+
+@dataclass(frozen=True)
+class PendingReset:
+    """One "lost my device" request as the organisation page lists it."""
+
+    id: str
+    username: str
+    email: str | None
+    requested: str
+    message: str | None
+    own: bool  # the admin's own request: another admin must approve it
+
+
+def _pending_resets(s: Services, org_id: str, actor: Actor) -> list[PendingReset]:
+    listed = []
+    for row in s.reset_requests.pending(org_id):
+        user = s.users.get(row.user_id)
+        listed.append(
+            PendingReset(
+                id=row.id,
+                username=user.username if user else row.user_id,
+                email=user.email if user else None,
+                requested=row.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
+                message=row.message,
+                own=row.user_id == actor.user_id,
+            )
+        )
+    return listed
 
 
 def _actor(s: Services) -> Actor | None:
@@ -80,7 +122,7 @@ def _page(template: str, status: int = 200, **values: Any) -> tuple[str, int]:
 
 
 def _org_page(
-    s: Services, actor: Actor, slug: str, *, error: OrgProblem | None = None
+    s: Services, actor: Actor, slug: str, *, error: OrgProblem | Refusal | None = None
 ) -> tuple[str, int]:
     authority = s.orgs.authority(actor, slug)
     return _page(
@@ -91,6 +133,7 @@ def _org_page(
         policy=policy_of(authority.org),
         progress=s.members.progress(actor, slug),
         members=s.members.members(actor, slug),
+        reset_requests=_pending_resets(s, authority.org.id, actor),
         actions=ACTIONS,
         notice=NOTICES.get(request.args.get("notice", "")),
         error=error,
@@ -180,6 +223,33 @@ def member_action(slug: str, username: str, action: str) -> Any:
         except OrgProblem as other:
             return _refused(other)
     return redirect(url_for("admin_console.org", slug=slug, notice=action), code=303)
+
+
+@bp.post("/orgs/<slug>/reset-requests/<request_id>/approve")
+def approve_reset_request(slug: str, request_id: str) -> Any:
+    """Approve a "lost my device" request, with the API's access check and service (R13)."""
+    s = services()
+    check_csrf(s.secrets.secret_key)
+    actor = _actor(s)
+    if actor is None:
+        return _sign_in(s)
+    try:
+        authority = s.orgs.authority(actor, slug)
+    except OrgProblem as error:
+        return _refused(error)
+    try:
+        s.reset_requests.approve(
+            request_id,
+            str(actor.user_id),
+            org_id=authority.org.id,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+        )
+    except ResetRequestError as refused:
+        status = 404 if "no such" in str(refused) else 409
+        refusal = Refusal("Reset request refused", str(refused).capitalize() + ".", status)
+        return _org_page(s, actor, slug, error=refusal)
+    return redirect(url_for("admin_console.org", slug=slug, notice="reset-approved"), code=303)
 
 
 @bp.get("/orgs/<slug>/audit")

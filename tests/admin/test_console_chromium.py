@@ -1,7 +1,9 @@
-"""An admin in a real Chromium turns 2FA enforcement on and reads the progress bar."""
+"""An admin in a real Chromium turns 2FA enforcement on, reads the progress bar, and approves a
+lost-device request."""
 
 from __future__ import annotations
 
+import pyotp
 import pytest
 from playwright.sync_api import Page
 
@@ -48,3 +50,31 @@ def test_an_admin_toggles_enforcement_and_reads_the_progress_bar(
     assert s.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is False
     bar = page.locator("#mfa-progress")
     assert (bar.get_attribute("value"), bar.get_attribute("max")) == ("0", "0")
+
+
+def test_an_admin_approves_a_lost_device_request_with_one_click(
+    live: LiveBridge, page: Page
+) -> None:
+    s = live.services
+    org = s.orgs.create(OPERATOR, "acme", "Acme")
+    for name, role in (("ada", "admin"), ("bob", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+    bob = s.users.find("bob")
+    assert bob is not None
+    offer = s.totp.start_enrolment(bob.id, "bob")
+    code = pyotp.TOTP(offer.secret).at(live.clock())
+    assert s.totp.confirm_enrolment(bob.id, offer.credential_id, code)
+    request = s.reset_requests.request(bob.id, org.id, message="My phone was stolen")
+
+    page.goto(f"{live.url}/admin/orgs/acme")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    row = page.locator(f'tr[data-request-id="{request.id}"]')
+    assert "My phone was stolen" in row.inner_text()
+    row.get_by_role("button", name="Approve").click()
+
+    page.get_by_text("The request was approved").wait_for()
+    assert page.locator("#no-reset-requests").inner_text() == "No member is waiting for a reset."
+    assert not s.totp.has_totp(bob.id)
