@@ -1,0 +1,220 @@
+"""One lookup for both sources: configured providers first, then the ones added through the
+admin API, read from the database on every lookup (so every bridge process sees a change at
+once); home-realm discovery and the SSO policy use them; a clash of aliases stops the start."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import responses
+
+from bridge.app import create_app
+from bridge.clock import FrozenClock
+from bridge.db.engine import Database
+from bridge.federation.metadata import MetadataCache
+from bridge.orgs.errors import InvalidInput
+from bridge.services import Services
+from bridge.settings import SettingsError
+from tests.admin.conftest import Api
+from tests.federation.conftest import provider_config
+from tests.federation.stored_providers import (
+    OPERATOR,
+    SECRET,
+    build,
+    new_secrets,
+    provider_body,
+)
+
+
+@pytest.fixture
+def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
+    built = build(database, tmp_path, clock)
+    for slug in ("acme", "globex"):
+        built.orgs.create(OPERATOR, slug, slug.title())
+    built.orgs.add_domain(OPERATOR, "acme", "acme.example")
+    built.orgs.add_domain(OPERATOR, "acme", "acme-sso.example")
+    yield built
+    built.close()
+
+
+def add(services: Services, alias: str = "acme-okta", slug: str = "acme", **fields: object) -> None:
+    services.provider_admin.add(OPERATOR, slug, provider_body(alias, **fields))
+
+
+# --- the lookup -----------------------------------------------------------------------------
+
+
+def test_the_lookup_holds_both_sources_configuration_first(services: Services) -> None:
+    add(services, domains=["acme.example"])
+    providers = services.identity_providers
+    assert [p.alias for p in providers] == ["acme-config", "google", "acme-okta"]
+    assert len(providers) == 3
+    assert [(p.alias, p.source) for p in providers.for_organisation("acme")] == [
+        ("acme-config", "config"),
+        ("acme-okta", "database"),
+    ]
+    assert [p.alias for p in providers.global_providers()] == ["google"]
+    by_domain = providers.for_email("Jane@ACME.example")
+    assert by_domain is not None and by_domain.alias == "acme-okta"
+    stored = providers.get("acme-okta")
+    assert stored is not None and stored.client_secret == SECRET and stored.org_id is not None
+
+
+def test_a_provider_added_through_one_bridge_is_used_by_another_at_once(
+    database: Database, tmp_path: Path, clock: FrozenClock, services: Services
+) -> None:
+    """Two processes on one database (with one keyring, as the operator deploys them)."""
+    secrets = new_secrets()
+    first = build(database, tmp_path, clock, secrets=secrets)
+    second = build(database, tmp_path, clock, secrets=secrets)
+    try:
+        record, _ = first.clients.add("Admin", ["http://127.0.0.1:9/callback"])
+        first.orgs.allow_admin_scope(OPERATOR, record.id)
+        first.users.create("ada", email="ada@acme.example", password="a long passphrase")
+        first.members.add(OPERATOR, "acme", "ada", "admin")
+        api = Api(create_app(services=first).test_client(), first, record.id)
+        create_app(services=second)  # the second process has started before the provider
+        assert second.identity_providers.get("acme-okta") is None
+
+        response = api.post(
+            "/orgs/acme/identity-providers", "ada", provider_body(domains=["acme.example"])
+        )
+        assert response.status_code == 201, response.get_data(as_text=True)
+        found = second.identity_providers.get("acme-okta")
+        assert found is not None and found.client_secret == SECRET
+        routed = second.home_realm.provider_for("jane@acme.example")
+        assert routed is not None and routed.alias == "acme-okta"
+
+        api.call("DELETE", "/orgs/acme/identity-providers/acme-okta", "ada")
+        assert second.identity_providers.get("acme-okta") is None
+        assert second.home_realm.provider_for("jane@acme.example") is None
+    finally:
+        first.close()
+        second.close()
+
+
+# --- home-realm discovery -------------------------------------------------------------------
+
+
+def test_home_realm_sends_a_providers_domain_to_the_api_provider(services: Services) -> None:
+    add(services, domains=["acme.example"])
+    provider = services.home_realm.provider_for("jane@acme.example")
+    assert provider is not None and provider.alias == "acme-okta"
+    assert provider.source == "database"
+
+
+def test_home_realm_follows_an_sso_policy_naming_an_api_provider(services: Services) -> None:
+    add(services)
+    services.orgs.update_policy(
+        OPERATOR,
+        "acme",
+        {"sso_enabled": True, "sso_idp_alias": "acme-okta", "sso_domains": ["acme-sso.example"]},
+    )
+    provider = services.home_realm.provider_for("jane@acme-sso.example")
+    assert provider is not None and provider.alias == "acme-okta"
+
+
+def test_a_configured_domain_still_goes_to_its_configured_provider(services: Services) -> None:
+    add(services, domains=["acme.example"])
+    configured = services.home_realm.provider_for("x@config.acme.example")
+    assert configured is not None and configured.alias == "acme-config"
+
+
+# --- the SSO policy -------------------------------------------------------------------------
+
+
+def sso(services: Services, alias: str, domains: list[str] | None = None) -> None:
+    changes: dict[str, object] = {"sso_enabled": True, "sso_idp_alias": alias}
+    if domains is not None:
+        changes["sso_domains"] = domains
+    services.orgs.update_policy(OPERATOR, "acme", changes)
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["no-such-idp", "google", "globex-idp"],
+    ids=["unknown", "a global provider", "another organisation's provider"],
+)
+def test_sso_needs_a_provider_that_serves_the_organisation(services: Services, alias: str) -> None:
+    add(services, "globex-idp", slug="globex")
+    before = services.orgs.policy(OPERATOR, "acme")
+    with pytest.raises(InvalidInput) as refused:
+        sso(services, alias)
+    assert refused.value.extra["field"] == "sso_idp_alias"
+    assert f"no identity provider {alias!r} serving 'acme'" in refused.value.detail
+    assert services.orgs.policy(OPERATOR, "acme") == before
+
+
+@pytest.mark.parametrize("alias", ["acme-config", "acme-okta"])
+def test_sso_accepts_a_configured_or_api_provider_of_the_organisation(
+    services: Services, alias: str
+) -> None:
+    add(services)
+    sso(services, alias)
+    assert services.orgs.policy(OPERATOR, "acme")["sso_idp_alias"] == alias
+
+
+def test_changing_the_provider_while_sso_is_on_is_checked(services: Services) -> None:
+    add(services)
+    sso(services, "acme-okta")
+    with pytest.raises(InvalidInput) as refused:
+        services.orgs.update_policy(OPERATOR, "acme", {"sso_idp_alias": "google"})
+    assert refused.value.extra["field"] == "sso_idp_alias"
+    assert services.orgs.policy(OPERATOR, "acme")["sso_idp_alias"] == "acme-okta"
+
+
+def test_sso_domains_must_be_verified_by_the_organisation(services: Services) -> None:
+    add(services)
+    before = services.orgs.policy(OPERATOR, "acme")
+    with pytest.raises(InvalidInput) as refused:
+        sso(services, "acme-okta", ["acme-sso.example", "gmail.example"])
+    assert refused.value.extra["field"] == "sso_domains"
+    assert "gmail.example not verified by 'acme'" in refused.value.detail
+    assert services.orgs.policy(OPERATOR, "acme") == before
+
+
+# --- start-up and the metadata cache --------------------------------------------------------
+
+
+def test_an_alias_in_the_configuration_and_the_database_stops_the_start(
+    database: Database, tmp_path: Path, clock: FrozenClock, services: Services
+) -> None:
+    add(services)
+    clashing = build(
+        database,
+        tmp_path,
+        clock,
+        providers=[{"alias": "acme-okta", "issuer": "https://okta.example", "client_id": "c"}],
+    )
+    try:
+        with pytest.raises(SettingsError) as stopped:
+            create_app(services=clashing)
+    finally:
+        clashing.close()
+    message = str(stopped.value)
+    assert "'acme-okta' is both in the configuration file and a provider added through" in message
+    assert "bridge idp remove acme-okta" in message
+
+
+def test_a_readded_alias_with_another_issuer_never_gets_the_old_metadata(
+    clock: FrozenClock,
+) -> None:
+    old = provider_config(alias="acme", issuer="https://old.example")
+    new = provider_config(alias="acme", issuer="https://new.example")
+    cache = MetadataCache(clock)
+    with responses.RequestsMock() as mock:
+        for provider in (old, new):
+            document = {
+                "issuer": provider.issuer,
+                "authorization_endpoint": f"{provider.issuer}/authorize",
+                "token_endpoint": f"{provider.issuer}/token",
+                "jwks_uri": f"{provider.issuer}/jwks",
+            }
+            mock.get(
+                f"{provider.issuer}/.well-known/openid-configuration", body=json.dumps(document)
+            )
+        assert cache.discovery(old)["jwks_uri"] == "https://old.example/jwks"
+        assert cache.discovery(new)["jwks_uri"] == "https://new.example/jwks"
