@@ -1,15 +1,16 @@
 """Upstream logins in the browser: ``/federation/<alias>/start``, ``/callback``, ``/logged-out``.
 
 The views are thin: ``start`` asks the federation client for the provider's URL, bound to the
-pending login (``binding``) and to this browser (a short-lived cookie that carries the pending
-login's id to the callback); ``callback`` judges the answer (``finish``), decides who the user
-is (``resolve``) and continues the pending login with the bound ``federated`` flow
-(``bridge.federation.login``). Every refusal is an error page with the error's own message and
-a ``sign_in_failed`` audit event; never a traceback.
+pending login (``binding``) and to this browser (a short-lived cookie, one per upstream login,
+that carries the pending login's id to the callback); ``callback`` judges the answer
+(``finish``), decides who the user is (``resolve``) and continues the pending login with the
+bound ``federated`` flow (``bridge.federation.login``). Every refusal is an error page with the
+error's own message and a ``sign_in_failed`` audit event; never a traceback.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from typing import Any
 
@@ -34,13 +35,19 @@ bp = Blueprint("federation", __name__)
 
 #: Carries the pending login's id from ``start`` to ``callback`` (the provider keeps only the
 #: ``state``); it is also the ``binding`` the state was started with, so a callback opened in
-#: another browser is refused (login CSRF).
+#: another browser is refused (login CSRF). One cookie per upstream login, named after its
+#: state (``transaction_cookie``), so two logins in two tabs of one browser do not collide.
 COOKIE = "bridge_federation"
 COOKIE_PATH = "/federation/"
 COOKIE_MAX_AGE = 600
 LOGOUT_KEY = "federation-logout:"
 LOGOUT_TTL = 600
 UNKNOWN_PROVIDER = "This sign-in provider is not configured here."
+
+
+def transaction_cookie(state: str) -> str:
+    """The name of the cookie of the upstream login with this ``state``."""
+    return f"{COOKIE}_{hashlib.sha256(state.encode()).hexdigest()[:20]}"
 
 
 def _provider(s: Services, alias: str) -> IdentityProvider | None:
@@ -74,7 +81,7 @@ def start(alias: str) -> Any:
         return pending
     hint = request.args.get("login_hint") or pending.flow.request.login_hint
     try:
-        url, _ = s.federation.begin(
+        url, transaction = s.federation.begin(
             provider,
             redirect_uri=provider.redirect_uri(s.settings.issuer),
             login_hint=hint,
@@ -84,7 +91,7 @@ def start(alias: str) -> Any:
         return _failed(s, error, pending)
     response = redirect(url, code=303)
     response.set_cookie(
-        COOKIE,
+        transaction_cookie(transaction.state),
         flow_id,
         max_age=COOKIE_MAX_AGE,
         httponly=True,
@@ -101,25 +108,29 @@ def callback(alias: str) -> Any:
     provider = _provider(s, alias)
     if provider is None:
         return error_page("Unknown provider", UNKNOWN_PROVIDER, 404)
-    flow_id = request.cookies.get(COOKIE) or ""
+    cookie = transaction_cookie(request.args.get("state", ""))
+    flow_id = request.cookies.get(cookie) or ""
     try:
         if browser_id() is None or not flow_id:
             raise InvalidState("the browser has no login in progress", provider=alias)
         identity = s.federation.finish(provider, request.args, binding=flow_id)
     except UpstreamError as error:
-        return _clear_cookie(_failed(s, error, None))
+        return _clear_cookie(_failed(s, error, None), cookie)
     pending = load_pending(s, flow_id)
     if not isinstance(pending, PendingLogin):
-        return _clear_cookie(pending)
+        return _clear_cookie(pending, cookie)
     try:
-        return _clear_cookie(continue_with_identity(s, flow_id, pending, provider, identity))
+        return _clear_cookie(
+            continue_with_identity(s, flow_id, pending, provider, identity), cookie
+        )
     except UpstreamError as error:  # the provider's organisation is missing here, say
-        return _clear_cookie(_failed(s, error, pending))
+        return _clear_cookie(_failed(s, error, pending), cookie)
 
 
-def _clear_cookie(result: Any) -> WerkzeugResponse:
+def _clear_cookie(result: Any, cookie: str) -> WerkzeugResponse:
+    """Only this upstream login's cookie: another tab's login goes on."""
     response = make_response(result)
-    response.delete_cookie(COOKIE, path=COOKIE_PATH)
+    response.delete_cookie(cookie, path=COOKIE_PATH)
     return response
 
 

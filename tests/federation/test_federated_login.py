@@ -8,23 +8,15 @@ and share the test clock.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
-import yaml
 from sqlalchemy import select
 
-from bridge.clock import FrozenClock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
 from bridge.db.models import User
-from bridge.secrets import Secrets
-from bridge.services import Services, build_services
-from bridge.settings import load_settings
-from tests.e2e.conftest import FAST_ARGON2
+from bridge.services import Services
 from tests.e2e.harness import (
     PASSWORD,
     Browser,
@@ -33,12 +25,14 @@ from tests.e2e.harness import (
     RelyingParty,
     callback_params,
     enrolment_secret,
-    serve,
     totp_code,
 )
-
-ALIAS = "upstream"
-SECRET_ENV = "BRIDGE_IDP_UPSTREAM_CLIENT_SECRET"
+from tests.federation.two_bridges import (
+    ALIAS,
+    downstream_bridge,
+    sign_in_upstream,
+    upstream_authorization_url,
+)
 
 
 def _verify_email(services: Services, user_id: str) -> None:
@@ -53,56 +47,14 @@ def downstream(
     live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[LiveBridge]:
     """A second bridge with the upstream bridge as its provider for ``sso.example``."""
-    database = Database(f"sqlite:///{tmp_path / 'downstream.sqlite3'}")
-    database.upgrade()
-
-    def factory(issuer: str) -> tuple[Services, FrozenClock]:
-        client, secret = live.services.clients.add(
-            "The downstream bridge",
-            [f"{issuer}/federation/{ALIAS}/callback"],
-            post_logout_redirect_uris=[f"{issuer}/federation/{ALIAS}/logged-out"],
-        )
-        assert secret is not None
-        monkeypatch.setenv(SECRET_ENV, secret)
-        config = tmp_path / "downstream.yaml"
-        provider = {
-            "alias": ALIAS,
-            "display_name": "Upstream",
-            "issuer": live.url,
-            "client_id": client.id,
-            "client_secret_env": SECRET_ENV,
-            "domains": ["sso.example"],
-            "link_by_verified_email": True,
-        }
-        config.write_text(yaml.safe_dump({"identity_providers": [provider]}))
-        environ = {
-            "BRIDGE_ISSUER": issuer,
-            "BRIDGE_DATA_DIR": str(tmp_path / "downstream-data"),
-            "BRIDGE_DATABASE_URL": database.url.render_as_string(hide_password=False),
-            "BRIDGE_EPHEMERAL__BACKEND": "memory",
-            **FAST_ARGON2,
-        }
-        secrets = Secrets(secret_key=os.urandom(32), encryption_keys=generate_key_spec())
-        return build_services(load_settings(config, environ), secrets, live.clock), live.clock
-
-    with serve(factory) as bridge:
+    with downstream_bridge(live, tmp_path, monkeypatch) as bridge:
         yield bridge
-    database.dispose()
 
 
 @pytest.fixture
 def app(downstream: LiveBridge) -> RelyingParty:
     client_id, secret = downstream.add_client()
     return RelyingParty(downstream.url, client_id, secret, now=downstream.clock)
-
-
-def sign_in_upstream(live: LiveBridge, browser: Browser, page: Page | str) -> Page | str:
-    """Jane's first login at the upstream bridge: password, then TOTP enrolment there."""
-    assert isinstance(page, Page) and page.url.startswith(live.url), page
-    assert page.title == "Sign in"
-    page = browser.submit(username="jane", password=PASSWORD)
-    assert isinstance(page, Page) and page.title == "Set up two-factor authentication"
-    return browser.submit(code=totp_code(enrolment_secret(page), live.clock))
 
 
 def test_an_sso_user_is_sent_upstream_by_domain_and_gets_fed_tokens_without_a_code_here(
@@ -286,3 +238,188 @@ def test_logout_at_the_bridge_ends_the_upstream_session_too(
     page = browser.submit(username="jane@sso.example")
     assert isinstance(page, Page) and page.url.startswith(live.url)
     assert page.title == "Sign in", "the upstream session ended as well"
+
+
+# --- the request points upstream: login_hint, kc_idp_hint / idp_hint, prompt=none -------------
+
+
+def test_an_sso_login_hint_goes_straight_upstream_without_a_page_here(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    request = app.authorization_request(login_hint="jane@sso.example")
+
+    page = browser.open(request.url)
+
+    assert isinstance(page, Page) and page.url.startswith(live.url), "no sign-in page here"
+    assert page.title == "Sign in"
+    assert page.form_fields()["username"] == "jane@sso.example", "the hint is passed upstream"
+    landed = sign_in_upstream(live, browser, page)
+    assert isinstance(landed, str), browser.page
+    params = callback_params(landed)
+    assert params["state"] == request.state
+    tokens = app.exchange(params["code"], request.verifier).json()
+    assert app.id_token_claims(tokens["id_token"], request.nonce)["amr"] == ["fed"]
+    assert not downstream.audit("sign_in_failed")
+
+
+@pytest.mark.parametrize("hint", ["kc_idp_hint", "idp_hint"])
+def test_an_idp_hint_goes_straight_to_that_provider(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser, hint: str
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    request = app.authorization_request(**{hint: ALIAS})
+
+    page = browser.open(request.url)
+
+    assert isinstance(page, Page) and page.url.startswith(live.url), "no sign-in page here"
+    landed = sign_in_upstream(live, browser, page)
+    assert isinstance(landed, str), browser.page
+    params = callback_params(landed)
+    tokens = app.exchange(params["code"], request.verifier).json()
+    assert app.id_token_claims(tokens["id_token"], request.nonce)["amr"] == ["fed"]
+
+
+def test_an_unknown_idp_hint_shows_the_sign_in_page_here(
+    downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    page = browser.open(app.authorization_request(kc_idp_hint="nowhere").url)
+
+    assert isinstance(page, Page) and page.url.startswith(downstream.url)
+    assert page.status == 200 and page.title == "Sign in"
+
+
+def test_prompt_none_with_an_sso_login_hint_and_no_session_is_login_required(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    request = app.authorization_request(login_hint="jane@sso.example", prompt="none")
+
+    landed = browser.open(request.url)
+
+    assert isinstance(landed, str), "answered at once, without any page, here or upstream"
+    params = callback_params(landed)
+    assert params["error"] == "login_required" and params["state"] == request.state
+    assert "code" not in params
+
+
+# --- two logins in one browser, and the browser that started a login ----------------------------
+
+
+def test_two_federated_logins_in_one_browser_each_finish_for_their_own_request(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    first = app.authorization_request(login_hint="jane@sso.example")
+    second = app.authorization_request(kc_idp_hint=ALIAS)
+    # Two tabs: both leave for the provider before either comes back.
+    first_upstream = upstream_authorization_url(browser, first.url, live.url)
+    second_upstream = upstream_authorization_url(browser, second.url, live.url)
+    cookies = [c for c in browser.http.cookies if c.name.startswith("bridge_federation_")]
+    assert len(cookies) == 2, "one cookie per upstream login"
+    assert all(c.path == "/federation/" and c.has_nonstandard_attr("HttpOnly") for c in cookies)
+
+    # The second tab signs in upstream and comes back first ...
+    landed = sign_in_upstream(live, browser, browser.open(second_upstream))
+    assert isinstance(landed, str), browser.page
+    second_params = callback_params(landed)
+    # ... then the first tab's provider answers (the upstream session is there now).
+    landed = browser.open(first_upstream)
+    assert isinstance(landed, str), browser.page
+    first_params = callback_params(landed)
+
+    for request, params in ((first, first_params), (second, second_params)):
+        assert params["state"] == request.state
+        tokens = app.exchange(params["code"], request.verifier).json()
+        claims = app.id_token_claims(tokens["id_token"], request.nonce)
+        assert claims["amr"] == ["fed"]
+    assert not downstream.audit("sign_in_failed")
+    assert not [c for c in browser.http.cookies if c.name.startswith("bridge_federation_")]
+
+
+def test_a_callback_is_refused_in_a_browser_with_its_own_login_in_progress(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    victims = Browser()
+    attacker = _upstream_authorization(browser, app)
+    _upstream_authorization(victims, app)  # the victim's own login, with its own cookie
+    query = {"code": "x", "state": attacker["state"], "iss": live.url}
+
+    page = victims.open(f"{downstream.url}/federation/{ALIAS}/callback?{urlencode(query)}")
+    victims.http.close()
+
+    assert isinstance(page, Page) and page.status == 400
+    assert downstream.audit("sign_in_failed")[-1].reason == "invalid_state"
+    assert not downstream.audit("sign_in_succeeded")
+
+
+# --- how a federated login ends: disabled, misconfigured, the account page, the console ---------
+
+
+def test_a_disabled_account_linked_to_the_upstream_subject_is_stopped_and_audited(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    browser.open(app.authorization_request().url)
+    assert isinstance(
+        sign_in_upstream(live, browser, browser.submit(username="jane@sso.example")), str
+    )
+    with downstream.services.db.session() as session:
+        (jane,) = session.scalars(select(User)).all()
+        jane.disabled = True
+        jane_id = jane.id
+
+    page = browser.open(app.authorization_request(kc_idp_hint=ALIAS, prompt="login").url)
+
+    assert isinstance(page, Page) and page.url.startswith(downstream.url)
+    assert page.status == 403 and page.title == "Sign-in stopped"
+    assert "This account is disabled." in page.html
+    failed = downstream.audit("sign_in_failed", jane_id)[-1]
+    assert failed.reason == "account_disabled" and failed.mfa_factor_type == "federated"
+
+
+def test_a_provider_whose_organisation_is_missing_here_shows_an_error_and_is_audited(
+    live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, browser: Browser
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    with downstream_bridge(live, tmp_path, monkeypatch, organisation="ghost") as downstream:
+        client_id, secret = downstream.add_client()
+        rp = RelyingParty(downstream.url, client_id, secret, now=downstream.clock)
+        request = rp.authorization_request(login_hint="jane@sso.example")
+
+        page = sign_in_upstream(live, browser, browser.open(request.url))
+
+        assert isinstance(page, Page) and page.url.startswith(downstream.url)
+        assert page.status == 400 and page.title == "Sign-in did not work"
+        assert "Signing in through this provider is not possible at the moment." in page.html
+        assert "Traceback" not in page.html
+        failed = downstream.audit("sign_in_failed")[-1]
+        assert failed.reason == "provider_misconfigured"
+        assert failed.mfa_factor_type == "federated"
+        with downstream.services.db.session() as session:
+            assert not session.scalars(select(User)).all(), "no account half made"
+
+
+def test_a_federated_login_from_the_account_page_ends_there_signed_in(
+    live: LiveBridge, downstream: LiveBridge, browser: Browser
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    page = browser.open(f"{downstream.url}/account")
+    assert isinstance(page, Page) and page.title == "Sign in"
+
+    page = sign_in_upstream(live, browser, browser.submit(username="jane@sso.example"))
+
+    assert isinstance(page, Page) and page.url == f"{downstream.url}/account"
+    assert page.title == "Your account"
+
+
+def test_a_federated_login_from_the_admin_console_ends_in_the_console(
+    live: LiveBridge, downstream: LiveBridge, browser: Browser
+) -> None:
+    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    page = browser.open(f"{downstream.url}/admin/")
+    assert isinstance(page, Page) and page.title == "Sign in"
+
+    page = sign_in_upstream(live, browser, browser.submit(username="jane@sso.example"))
+
+    assert isinstance(page, Page) and page.url == f"{downstream.url}/admin/"
+    assert page.title == "Organisations you administer"
