@@ -41,10 +41,15 @@ SECRET_ENV = "BRIDGE_IDP_UPSTREAM_CLIENT_SECRET"
 
 @contextmanager
 def downstream_bridge(
-    live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **provider: Any
+    live: LiveBridge,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    environ: dict[str, str] | None = None,
+    **provider: Any,
 ) -> Iterator[LiveBridge]:
     """A second bridge with ``live`` as its provider ``upstream``, for ``sso.example`` unless
-    ``provider`` says otherwise."""
+    ``provider`` says otherwise; ``environ`` adds ``BRIDGE_*`` settings."""
     database = Database(f"sqlite:///{tmp_path / 'downstream.sqlite3'}")
     database.upgrade()
 
@@ -68,7 +73,7 @@ def downstream_bridge(
             **provider,
         }
         config.write_text(yaml.safe_dump({"identity_providers": [settings]}))
-        environ = {
+        settings_env = {
             "BRIDGE_ISSUER": issuer,
             "BRIDGE_DATA_DIR": str(tmp_path / "downstream-data"),
             "BRIDGE_DATABASE_URL": database.url.render_as_string(hide_password=False),
@@ -77,9 +82,11 @@ def downstream_bridge(
             # they are two hosts, each with its own session cookie.
             "BRIDGE_SESSION__COOKIE_NAME": "downstream_session",
             **FAST_ARGON2,
+            **(environ or {}),
         }
         secrets = Secrets(secret_key=os.urandom(32), encryption_keys=generate_key_spec())
-        return build_services(load_settings(config, environ), secrets, live.clock), live.clock
+        services = build_services(load_settings(config, settings_env), secrets, live.clock)
+        return services, live.clock
 
     with serve(factory) as bridge:
         yield bridge
