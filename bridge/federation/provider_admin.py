@@ -41,7 +41,7 @@ from bridge.federation.provider_input import (
     settings_fields,
 )
 from bridge.federation.providers import IdentityProvider, IdentityProviders
-from bridge.federation.registry import StoredProviders, seal_secret
+from bridge.federation.registry import MAX_ALIAS, StoredProviders, plausible_key, seal_secret
 from bridge.orgs.access import Actor, Authority, authorise
 from bridge.orgs.errors import Conflict, InvalidInput, NotFound
 
@@ -269,10 +269,14 @@ class ProviderAdmin:
     def remove_by_alias(self, actor: Actor, alias: str) -> Removed:
         """The operator's removal by alias alone (``bridge idp remove``), same rules."""
         with self._db.session() as session:
-            slug = session.scalar(
-                select(Organisation.slug)
-                .join(IdentityProviderRecord, IdentityProviderRecord.org_id == Organisation.id)
-                .where(IdentityProviderRecord.alias == alias)
+            slug = (
+                None
+                if not plausible_key(alias, MAX_ALIAS)
+                else session.scalar(
+                    select(Organisation.slug)
+                    .join(IdentityProviderRecord, IdentityProviderRecord.org_id == Organisation.id)
+                    .where(IdentityProviderRecord.alias == alias)
+                )
             )
         if slug is None:
             configured = self._providers.configured_alias(alias) is not None
@@ -297,12 +301,14 @@ class ProviderAdmin:
             )
 
     def _record(self, session: Session, authority: Authority, alias: str) -> IdentityProviderRecord:
-        record = session.scalar(
-            select(IdentityProviderRecord).where(
-                IdentityProviderRecord.alias == alias,
-                IdentityProviderRecord.org_id == authority.org.id,
+        record = None
+        if plausible_key(alias, MAX_ALIAS):
+            record = session.scalar(
+                select(IdentityProviderRecord).where(
+                    IdentityProviderRecord.alias == alias,
+                    IdentityProviderRecord.org_id == authority.org.id,
+                )
             )
-        )
         if record is None:
             raise NotFound(f"{authority.org.slug!r} has no identity provider {alias!r}.")
         return record

@@ -89,7 +89,10 @@ def _check_sizes(data: dict[str, Any]) -> None:
         value = data.get(name)
         if isinstance(value, list | tuple) and len(value) > limit:
             raise InvalidInput(f"'{name}' must hold at most {limit} entries.", field=name)
-    words: list[tuple[str, Any]] = [("scopes", s) for s in data.get("scopes") or ()]
+    scopes = data.get("scopes")
+    words: list[tuple[str, Any]] = (
+        [("scopes", s) for s in scopes] if isinstance(scopes, list | tuple) else []
+    )
     claims = data.get("claims")
     if isinstance(claims, dict):
         words += [(f"claims.{k}", v) for k, v in claims.items()]

@@ -20,7 +20,24 @@ from bridge.db.models import IdentityProviderDomain, IdentityProviderRecord, Org
 from bridge.federation.providers import IdentityProvider
 from bridge.settings import ClaimMapping
 
-__all__ = ["StoredProviders", "open_secret", "seal_secret"]
+__all__ = [
+    "MAX_ALIAS",
+    "MAX_DOMAIN",
+    "StoredProviders",
+    "open_secret",
+    "plausible_key",
+    "seal_secret",
+]
+
+
+MAX_ALIAS = 63
+MAX_DOMAIN = 253
+
+
+def plausible_key(key: str, longest: int) -> bool:
+    """Whether a key from a URL or an e-mail can be in the table at all: PostgreSQL refuses a
+    NUL in a query's text, and nothing longer than the column is stored."""
+    return 0 < len(key) <= longest and "\x00" not in key
 
 
 def _aad(provider_id: str) -> bytes:
@@ -87,11 +104,15 @@ class StoredProviders:
         )
 
     def get(self, alias: str) -> IdentityProvider | None:
+        if not plausible_key(alias, MAX_ALIAS):
+            return None
         found = self._load(self._select().where(IdentityProviderRecord.alias == alias))
         return found[0] if found else None
 
     def for_domain(self, domain: str) -> IdentityProvider | None:
         """The provider of a domain its organisation still has verified (``org_domains``)."""
+        if not plausible_key(domain, MAX_DOMAIN):
+            return None
         statement = (
             self._select()
             .join(

@@ -386,3 +386,9 @@ def test_a_partner_admin_adds_a_provider_for_a_customer_and_the_audit_says_so(
     [event] = world.services.audit.events(event="identity_provider_added")
     assert event.details["impersonation"]["partner_org"] == "parts"
     assert event.details["org"] == "cust"
+
+
+def test_an_alias_no_provider_can_have_is_simply_not_found(api: Api, acme: World) -> None:
+    for alias in ("a%00b", "x" * 64):
+        assert_problem(api.get(f"{BASE}/{alias}", "ada"), 404, "not-found")
+        assert_problem(api.patch(f"{BASE}/{alias}", "ada", {"timeout": 5}), 404, "not-found")

@@ -63,6 +63,12 @@ def test_the_lookup_holds_both_sources_configuration_first(services: Services) -
     assert stored is not None and stored.client_secret == SECRET and stored.org_id is not None
 
 
+def test_a_url_alias_or_an_e_mail_domain_with_a_nul_finds_nothing(services: Services) -> None:
+    """PostgreSQL refuses a NUL in a query: the lookup answers None instead of failing."""
+    assert services.identity_providers.get("acme\x00okta") is None
+    assert services.identity_providers.for_email("jane@acme\x00.example") is None
+
+
 def test_a_provider_added_through_one_bridge_is_used_by_another_at_once(
     database: Database, tmp_path: Path, clock: FrozenClock, services: Services
 ) -> None:
