@@ -270,6 +270,7 @@ def test_unknown_fields_are_refused_by_name(api: Api, acme: World) -> None:
         ({"alias": "Not A Slug"}, "alias", "URL slug"),
         ({"issuer": "http://idp.example"}, "issuer", "https://"),
         ({"scopes": ["email"]}, "scopes", "must include openid"),
+        ({"scopes": 5}, "scopes", "valid tuple"),
         ({"algorithms": ["none"]}, "algorithms", "never 'none'"),
         ({"algorithms": ["HS256"]}, "algorithms", "never HMAC"),
         ({"domains": ["not a domain"]}, "domains", "is not a domain name"),
