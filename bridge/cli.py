@@ -218,7 +218,7 @@ def client_list(ctx: Context) -> None:
 
 @main.group()
 def keys() -> None:
-    """ID token signing keys."""
+    """ID token signing keys, and the encryption keyring that seals secrets at rest."""
 
 
 @keys.command("rotate")
@@ -229,6 +229,46 @@ def keys_rotate(ctx: Context) -> None:
     services.keys.ensure_active()
     kid = services.keys.rotate()
     click.echo(f"new signing key {kid}")
+
+
+@keys.command("reseal")
+@click.option("--dry-run", is_flag=True, help="Count what would be re-encrypted; write nothing.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 10_000),
+    default=500,
+    show_default=True,
+    help="Rows read and written per transaction.",
+)
+@pass_context
+def keys_reseal(ctx: Context, dry_run: bool, batch_size: int) -> None:
+    """Re-encrypt every secret sealed with an older encryption key with the primary one.
+
+    Run it once every process uses the new keyring (new key first in BRIDGE_ENCRYPTION_KEYS,
+    old keys after it). When a run reports nothing left, the old keys can be removed.
+    """
+    from bridge.reseal import reseal
+
+    services = ctx.services()
+    keyring = services.keyring
+    counts = reseal(services.db, keyring, batch_size=batch_size, dry_run=dry_run)
+    verb = "would be resealed" if dry_run else "resealed"
+    click.echo(f"primary encryption key: {keyring.primary_kid}")
+    for count in counts:
+        line = f"{count.name}: {count.resealed} {verb}"
+        if count.changed_meanwhile:
+            line += f", {count.changed_meanwhile} changed meanwhile (run again)"
+        if count.unreadable:
+            line += f", {count.unreadable} cannot be opened with this keyring"
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was written")
+    unreadable = sum(count.unreadable for count in counts)
+    if unreadable:
+        raise click.ClickException(
+            f"{unreadable} sealed values were sealed with a key that is not in the keyring, or "
+            "were tampered with; keep every old key until they are dealt with"
+        )
 
 
 # The flows commands live in their own module.

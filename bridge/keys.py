@@ -24,7 +24,8 @@ RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"
 RSA_KEY_BITS = 2048
 
 
-def _aad(kid: str) -> bytes:
+def private_key_aad(kid: str) -> bytes:
+    """Binds a sealed private key to its row (``bridge.reseal`` seals it again the same way)."""
     return b"signing_key:" + kid.encode("ascii")
 
 
@@ -99,7 +100,7 @@ class SigningKeys:
         with self._cache_lock:
             key = self._private_keys.get(row.kid)
         if key is None:
-            pem = self._keyring.open(row.private_key_ciphertext, _aad(row.kid))
+            pem = self._keyring.open(row.private_key_ciphertext, private_key_aad(row.kid))
             key = RSAKey.import_key(pem, parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
             with self._cache_lock:
                 self._private_keys[row.kid] = key
@@ -131,7 +132,9 @@ class SigningKeys:
         return SigningKey(
             kid=kid,
             alg=self._alg,
-            private_key_ciphertext=self._keyring.seal(key.as_pem(private=True), _aad(kid)),
+            private_key_ciphertext=self._keyring.seal(
+                key.as_pem(private=True), private_key_aad(kid)
+            ),
             public_jwk=dict(key.as_dict(private=False, kid=kid, alg=self._alg, use="sig")),
             active=True,
             created_at=utc_datetime(self._clock),

@@ -31,7 +31,8 @@ SECRET_BASE32_CHARS = 32  # 160 bits, the RFC 4226 recommendation
 _ASCII_DIGITS = re.compile("[0-9]+")
 
 
-def _aad(credential_id: str) -> bytes:
+def secret_aad(credential_id: str) -> bytes:
+    """Binds a sealed secret to its row (``bridge.reseal`` seals it again the same way)."""
     return b"totp:" + credential_id.encode("ascii")
 
 
@@ -79,7 +80,9 @@ class TotpService:
                 TotpCredential(
                     id=credential_id,
                     user_id=user_id,
-                    secret_ciphertext=self._keyring.seal(secret.encode(), _aad(credential_id)),
+                    secret_ciphertext=self._keyring.seal(
+                        secret.encode(), secret_aad(credential_id)
+                    ),
                     algorithm=self._algorithm,
                     digits=self._digits,
                     period=self._period,
@@ -189,7 +192,9 @@ class TotpService:
         # ASCII digits only: str.isdigit() and \d would let "٠١٢٣٤٥" or fullwidth digits through.
         if len(candidate) != credential.digits or not _ASCII_DIGITS.fullmatch(candidate):
             return None
-        secret = self._keyring.open(credential.secret_ciphertext, _aad(credential.id)).decode()
+        secret = self._keyring.open(
+            credential.secret_ciphertext, secret_aad(credential.id)
+        ).decode()
         totp = self._totp(secret, credential.algorithm, credential.digits, credential.period)
         now_step = int(self._clock()) // credential.period
         matched: int | None = None
