@@ -243,3 +243,16 @@ def test_a_value_changed_between_reading_and_resealing_is_left_alone(
     assert ciphertexts(database) == theirs
     clock.advance(30)
     assert bridge_with(NEW_ONLY).totp.verify(user_id, pyotp.TOTP(secret).at(clock()))
+
+
+def test_a_key_id_with_an_underscore_is_not_a_wildcard(
+    database: Database, clock: FrozenClock, bridge_with: Build
+) -> None:
+    """'k_2' in SQL LIKE would match 'kx2': the stale value must still be found."""
+    old = key("kx2")
+    enrolled(bridge_with(old), clock, "ada")
+
+    [totp, _] = reseal(database, parse_keyring(f"{key('k_2')},{old}"))
+
+    assert totp.resealed == 1
+    assert kids(database) == {"k_2"}
