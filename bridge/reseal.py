@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
 from bridge.crypto import VERSION, DecryptionError, Keyring
@@ -60,7 +60,7 @@ class ResealCount:
     unreadable: int = 0  # no key of this keyring opens it: do not remove any key yet
 
 
-def _stale(sealed: SealedColumn, keyring: Keyring) -> Any:
+def _stale(sealed: SealedColumn, keyring: Keyring) -> ColumnElement[bool]:
     """Rows whose value is not sealed by the primary key (NULL means no secret)."""
     primary = f"{VERSION}.{keyring.primary_kid}."
     return sealed.column.is_not(None) & ~sealed.column.startswith(primary, autoescape=True)
