@@ -54,6 +54,8 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/audit",
         "/orgs/{org}/reset-requests",
         "/orgs/{org}/reset-requests/{request_id}/approve",
+        "/orgs/{org}/identity-providers",
+        "/orgs/{org}/identity-providers/{alias}",
     }
 
 
