@@ -209,6 +209,29 @@ def test_the_issuer_cannot_change(api: Api, acme: World) -> None:
     assert snapshot(acme.services) == before
 
 
+def test_the_alias_cannot_change(api: Api, acme: World) -> None:
+    add(api)
+    before = snapshot(acme.services)
+    body = assert_problem(
+        api.patch(f"{BASE}/acme-okta", "ada", {"alias": "acme-okta-2"}), 409, "conflict"
+    )
+    assert body["field"] == "alias"
+    assert snapshot(acme.services) == before
+
+
+def test_a_change_that_breaks_a_rule_changes_nothing(api: Api, acme: World) -> None:
+    add(api)
+    before = snapshot(acme.services)
+    body = assert_problem(
+        api.patch(f"{BASE}/acme-okta", "ada", {"timeout": 30, "algorithms": ["HS256"]}),
+        422,
+        "invalid-input",
+    )
+    assert body["field"] == "algorithms"
+    assert snapshot(acme.services) == before
+    assert not acme.services.audit.events(event="identity_provider_changed")
+
+
 def test_a_configured_provider_cannot_be_changed_or_removed(api: Api, acme: World) -> None:
     for response in (
         api.patch(f"{BASE}/acme-config", "ada", {"timeout": 5}),
