@@ -60,7 +60,7 @@ class FactorChanges:
         with self._s.db.session() as db:
             wipe_second_factors(db, [user.id])
             db.execute(update(User).where(User.id == user.id).values(mfa_reenrol=True))
-        revoked = sign_out_everywhere(self._s, user.id, reason)
+        revoked = sign_out_everywhere(self._s, user.id, f"mfa_reset_{reason}")
         self._audit("mfa_reset", user, origin, reason=reason, details={"grants_revoked": revoked})
         notify_factor_change(self._s, user.id, "reset")
 

@@ -126,7 +126,7 @@ class TokenService:
         self._store.put(f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY)
         if data.client_id != client_id or data.expires_at <= self._clock():
             return None
-        if self._voided(data):
+        if self._voided(data) is not None:
             return None
         return data
 
@@ -154,12 +154,16 @@ class TokenService:
                 )
             )
         # A sign-out everywhere that ran while this code was being redeemed ends it too.
-        if self._voided(code):
-            self.revoke_grant(code.grant_id, "signed_out_everywhere")
+        voided = self._voided(code)
+        if voided is not None:
+            self.revoke_grant(code.grant_id, voided)
 
-    def _voided(self, code: CodeData) -> bool:
+    def _voided(self, code: CodeData) -> str | None:
+        """Why the code was voided by ``revoke_user_grants`` after it was issued, or None."""
         mark = self._store.get(_voided_key(code.user_id))
-        return mark is not None and code.issued_at <= float(mark["at"])
+        if mark is None or code.issued_at > float(mark["at"]):
+            return None
+        return str(mark["reason"])
 
     def store_tokens(
         self,
@@ -299,7 +303,8 @@ class TokenService:
         to them so far; returns how many families were still live."""
         # The mark goes first: a code redeemed from here on either sees it, or recorded its
         # grant before the UPDATE below, which then ends it.
-        self._store.put(_voided_key(user_id), {"at": self._clock()}, self.code_ttl + 60)
+        mark = {"at": self._clock(), "reason": reason}
+        self._store.put(_voided_key(user_id), mark, self.code_ttl + 60)
         now = self._now()
         live = select(Grant.id).where(Grant.user_id == user_id, Grant.revoked_at.is_(None))
         with self._db.session() as s:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bridge.db.models import Grant
 from tests.e2e.factor_life import code_of, enrolled_user
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty, callback_params
 
@@ -66,6 +67,14 @@ def _assert_dead(rp: RelyingParty, tokens: dict[str, Any]) -> None:
     assert rp.userinfo(tokens["access_token"]).status_code == 401
 
 
+def _grant_of(live: LiveBridge, tokens: dict[str, Any]) -> Grant:
+    info = live.services.tokens.refresh_token(tokens["refresh_token"])
+    assert info is not None
+    grant = live.services.tokens.grant(info.grant_id)
+    assert grant is not None
+    return grant
+
+
 def test_signing_out_everywhere_ends_the_apps_refresh_and_access_tokens(
     live: LiveBridge, rp: RelyingParty, browser: Browser, browsers: Any
 ) -> None:
@@ -84,6 +93,7 @@ def test_signing_out_everywhere_ends_the_apps_refresh_and_access_tokens(
     _assert_dead(rp, other)
     [event] = live.audit("signed_out", user_id)
     assert event.reason == "everywhere" and event.details == {"grants_revoked": 2}
+    assert _grant_of(live, tokens).revoked_reason == "signed_out_everywhere"
 
 
 def test_another_users_tokens_stay_valid_when_one_signs_out_everywhere(
@@ -117,6 +127,7 @@ def test_resetting_the_key_or_deactivating_the_device_ends_the_apps_tokens(
     _assert_dead(rp, tokens)
     [event] = live.audit("mfa_reset", user_id)
     assert event.reason == reason and event.details == {"grants_revoked": 1}
+    assert _grant_of(live, tokens).revoked_reason == f"mfa_reset_{reason}"
 
 
 def test_a_code_issued_before_signing_out_everywhere_gets_no_tokens(
@@ -156,8 +167,8 @@ def test_a_code_redeemed_while_the_user_signs_out_everywhere_leaves_no_live_gran
     redeemed = tokens.redeem_code(pending["code"], rp.client_id)
     assert redeemed is not None
 
-    assert tokens.revoke_user_grants(redeemed.user_id, "signed_out_everywhere") == 0
+    assert tokens.revoke_user_grants(redeemed.user_id, "device_deactivated") == 0
     tokens.open_grant(redeemed)
 
     grant = tokens.grant(redeemed.grant_id)
-    assert grant is not None and grant.revoked_reason == "signed_out_everywhere"
+    assert grant is not None and grant.revoked_reason == "device_deactivated"
