@@ -1,7 +1,8 @@
-"""Adding, changing and removing an organisation's providers: every rule in one place.
+"""Adding, changing and removing an organisation's providers: one service for the API and CLI.
 
-The admin API and ``bridge idp`` both call ``ProviderAdmin``. Rules (docs/federation.md,
-"Providers through the admin API"):
+The admin API and ``bridge idp`` both call ``ProviderAdmin``; the checks are in
+``bridge.federation.provider_rules``. Rules (docs/federation.md, "Providers through the admin
+API"):
 
 - only admins of the organisation, or of the partner that manages it, act on its providers;
 - an alias is never a configured provider's, another stored provider's, or one that upstream
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,6 @@ from bridge.db.models import (
     IdentityProviderDomain,
     IdentityProviderRecord,
     Organisation,
-    OrgDomain,
 )
 from bridge.federation.provider_input import (
     ProviderInput,
@@ -40,10 +40,17 @@ from bridge.federation.provider_input import (
     refuse_unknown,
     settings_fields,
 )
+from bridge.federation.provider_rules import (
+    check_alias,
+    check_domains,
+    configured_of,
+    refuse_configured,
+    refuse_while_sso_names,
+)
 from bridge.federation.providers import IdentityProvider, IdentityProviders
 from bridge.federation.registry import MAX_ALIAS, StoredProviders, plausible_key, seal_secret
 from bridge.orgs.access import Actor, Authority, authorise
-from bridge.orgs.errors import Conflict, InvalidInput, NotFound
+from bridge.orgs.errors import Conflict, NotFound
 
 __all__ = ["ProviderAdmin", "ProviderView", "Removed"]
 
@@ -157,7 +164,7 @@ class ProviderAdmin:
     def get(self, actor: Actor, slug: str, alias: str) -> ProviderView:
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
-            configured = self._configured(alias, authority.org.slug)
+            configured = configured_of(self._providers, alias, authority.org.slug)
             if configured is not None:
                 return ProviderView(configured)
             return self._view(session, self._record(session, authority, alias), slug)
@@ -175,8 +182,8 @@ class ProviderAdmin:
             authority = authorise(session, actor, slug)
             given = parse_provider(body, authority.org.slug)
             alias = given.settings.alias
-            self._check_alias(session, alias)
-            self._check_domains(session, authority, given.settings.domains, provider_id=None)
+            check_alias(session, self._providers, alias)
+            check_domains(session, self._providers, authority, given.settings.domains, None)
             now = utc_datetime(self._clock)
             record = IdentityProviderRecord(
                 id=uuid.uuid4().hex,
@@ -211,7 +218,7 @@ class ProviderAdmin:
         body = refuse_unknown(raw)
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
-            self._refuse_configured(alias, authority.org.slug, "changed")
+            refuse_configured(self._providers, alias, authority.org.slug, "changed")
             record = self._record(session, authority, alias)
             domains = self._domains(session, record.id)
             before = _stored_fields(record, domains)
@@ -232,7 +239,9 @@ class ProviderAdmin:
             if given.secret_given:
                 changed.append("client_secret")
             if "domains" in changed:
-                self._check_domains(session, authority, given.settings.domains, record.id)
+                check_domains(
+                    session, self._providers, authority, given.settings.domains, record.id
+                )
             if changed:
                 self._apply(record, given, utc_datetime(self._clock), keep_secret=True)
                 if "domains" in changed:
@@ -254,7 +263,7 @@ class ProviderAdmin:
     def remove(self, actor: Actor, slug: str, alias: str) -> Removed:
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
-            self._refuse_configured(alias, authority.org.slug, "removed")
+            refuse_configured(self._providers, alias, authority.org.slug, "removed")
             record = self._record(session, authority, alias)
             removed = self._delete(session, record)
         self._record_event(
@@ -284,21 +293,7 @@ class ProviderAdmin:
             raise NotFound(f"There is no provider {alias!r} added through the admin API{where}.")
         return self.remove(actor, slug, alias)
 
-    # --- rules --------------------------------------------------------------------------------
-
-    def _configured(self, alias: str, slug: str) -> IdentityProvider | None:
-        return next(
-            (p for p in self._providers.configured if p.alias == alias and p.organisation == slug),
-            None,
-        )
-
-    def _refuse_configured(self, alias: str, slug: str, what: str) -> None:
-        if self._configured(alias, slug) is not None:
-            raise Conflict(
-                f"{alias!r} is in the bridge's configuration file; it can only be {what} there "
-                "(ask the bridge's operator).",
-                field="alias",
-            )
+    # --- rows ---------------------------------------------------------------------------------
 
     def _record(self, session: Session, authority: Authority, alias: str) -> IdentityProviderRecord:
         record = None
@@ -312,78 +307,6 @@ class ProviderAdmin:
         if record is None:
             raise NotFound(f"{authority.org.slug!r} has no identity provider {alias!r}.")
         return record
-
-    def _check_alias(self, session: Session, alias: str) -> None:
-        if self._providers.configured_alias(alias) is not None:
-            raise Conflict(
-                f"The alias {alias!r} belongs to a provider in the bridge's configuration; "
-                "choose another.",
-                field="alias",
-            )
-        if session.scalar(
-            select(IdentityProviderRecord.id).where(IdentityProviderRecord.alias == alias)
-        ):
-            raise Conflict(f"The alias {alias!r} is taken by another provider.", field="alias")
-        links = session.scalar(
-            select(func.count())
-            .select_from(FederatedIdentity)
-            .where(FederatedIdentity.provider == alias)
-        )
-        if links:
-            raise Conflict(
-                f"Accounts are still linked to an earlier provider {alias!r}; a new provider "
-                "must not inherit them. Choose another alias.",
-                field="alias",
-            )
-
-    def _check_domains(
-        self,
-        session: Session,
-        authority: Authority,
-        domains: Iterable[str],
-        provider_id: str | None,
-    ) -> None:
-        wanted = sorted(domains)
-        if not wanted:
-            return
-        verified = set(
-            session.scalars(
-                select(OrgDomain.domain).where(
-                    OrgDomain.org_id == authority.org.id, OrgDomain.domain.in_(wanted)
-                )
-            )
-        )
-        unverified = [d for d in wanted if d not in verified]
-        if unverified:
-            raise InvalidInput(
-                f"{', '.join(unverified)}: not verified by {authority.org.slug!r}. Only domains "
-                "the organisation verified (bridge org verify-domain) can be sent to its "
-                "provider.",
-                field="domains",
-            )
-        for domain in wanted:
-            owner = self._providers.configured_for_domain(domain)
-            if owner is not None:
-                raise Conflict(
-                    f"{domain} already belongs to the configured provider {owner.alias!r}.",
-                    field="domains",
-                )
-        taken = session.execute(
-            select(IdentityProviderDomain.domain, IdentityProviderRecord.alias)
-            .join(
-                IdentityProviderRecord,
-                IdentityProviderRecord.id == IdentityProviderDomain.provider_id,
-            )
-            .where(IdentityProviderDomain.domain.in_(wanted))
-            .where(IdentityProviderDomain.provider_id != (provider_id or ""))
-        ).first()
-        if taken is not None:
-            raise Conflict(
-                f"{taken.domain} already belongs to the provider {taken.alias!r}.",
-                field="domains",
-            )
-
-    # --- rows ---------------------------------------------------------------------------------
 
     def _apply(
         self,
@@ -427,19 +350,7 @@ class ProviderAdmin:
         )
 
     def _delete(self, session: Session, record: IdentityProviderRecord) -> Removed:
-        named_by = sorted(
-            session.scalars(
-                select(Organisation.slug).where(
-                    Organisation.sso_enabled.is_(True), Organisation.sso_idp_alias == record.alias
-                )
-            )
-        )
-        if named_by:
-            raise Conflict(
-                f"The single sign-on policy of {', '.join(named_by)} names {record.alias!r}; "
-                "turn SSO off or name another provider first.",
-                field="alias",
-            )
+        refuse_while_sso_names(session, record.alias)
         domains = self._domains(session, record.id)
         links = session.execute(
             delete(FederatedIdentity).where(FederatedIdentity.provider == record.alias)
