@@ -150,7 +150,10 @@ def home() -> Any:
     actor = _actor(s)
     if actor is None:
         return _sign_in(s)
-    return _page("admin/home.html", orgs=s.orgs.administered(actor))
+    orgs = s.orgs.administered(actor)
+    # The reset-request mail links here: say where someone is waiting.
+    waiting = {org.id: len(s.reset_requests.pending(org.id)) for org in orgs}
+    return _page("admin/home.html", orgs=orgs, waiting=waiting)
 
 
 @bp.get("/orgs/<slug>")

@@ -204,3 +204,13 @@ def test_approving_without_the_csrf_token_changes_nothing(console: Console, acme
     response = sign_in(console, acme, "ada").approve(request_id, csrf=False)
     assert response.status_code == 400
     assert status_of(acme, request_id) == "pending" and acme.has_totp("bob")
+
+
+def test_the_list_of_organisations_says_where_a_request_is_waiting(
+    console: Console, acme: World
+) -> None:
+    ask(acme, "bob")
+    page = sign_in(console, acme, "ada").page("/admin/")
+    assert (
+        text_of(page, "#orgs li") == "Acme (standalone, production) 1 lost-device request waiting"
+    )
