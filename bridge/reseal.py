@@ -20,7 +20,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from bridge.crypto import VERSION, DecryptionError, Keyring
 from bridge.db.engine import Database, affected_rows
-from bridge.db.models import SigningKey, TotpCredential
+from bridge.db.models import IdentityProviderRecord, SigningKey, TotpCredential
+from bridge.federation.registry import secret_aad as provider_secret_aad
 from bridge.keys import private_key_aad
 from bridge.totp import secret_aad
 
@@ -46,6 +47,12 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn("totp_secrets", TotpCredential.id, TotpCredential.secret_ciphertext, secret_aad),
     SealedColumn(
         "signing_keys", SigningKey.kid, SigningKey.private_key_ciphertext, private_key_aad
+    ),
+    SealedColumn(
+        "identity_provider_secrets",
+        IdentityProviderRecord.id,
+        IdentityProviderRecord.client_secret,
+        provider_secret_aad,
     ),
 )
 

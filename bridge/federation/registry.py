@@ -27,6 +27,7 @@ __all__ = [
     "open_secret",
     "plausible_key",
     "seal_secret",
+    "secret_aad",
 ]
 
 
@@ -40,17 +41,18 @@ def plausible_key(key: str, longest: int) -> bool:
     return 0 < len(key) <= longest and "\x00" not in key
 
 
-def _aad(provider_id: str) -> bytes:
+def secret_aad(provider_id: str) -> bytes:
+    """Binds a sealed client secret to its row (``bridge.reseal`` seals it again the same way)."""
     return b"idp:" + provider_id.encode("ascii")
 
 
 def seal_secret(keyring: Keyring, provider_id: str, secret: str | None) -> str | None:
     """The value of the ``client_secret`` column: sealed, or None for a public client."""
-    return None if secret is None else keyring.seal(secret.encode("utf-8"), _aad(provider_id))
+    return None if secret is None else keyring.seal(secret.encode("utf-8"), secret_aad(provider_id))
 
 
 def open_secret(keyring: Keyring, provider_id: str, sealed: str | None) -> str | None:
-    return None if sealed is None else keyring.open(sealed, _aad(provider_id)).decode("utf-8")
+    return None if sealed is None else keyring.open(sealed, secret_aad(provider_id)).decode("utf-8")
 
 
 class StoredProviders:

@@ -119,6 +119,7 @@ def test_after_resealing_the_old_key_can_go_and_totp_and_signing_still_work(
         "primary encryption key: k2",
         "totp_secrets: 1 resealed",
         "signing_keys: 1 resealed",
+        "identity_provider_secrets: 0 resealed",
     ]
     assert kids(database) == {"k2"}
     after = bridge_with(NEW_ONLY)  # the old key removed from the keyring
@@ -156,6 +157,7 @@ def test_a_dry_run_counts_and_writes_nothing(
         "primary encryption key: k2",
         "totp_secrets: 2 would be resealed",
         "signing_keys: 1 would be resealed",
+        "identity_provider_secrets: 0 would be resealed",
         "dry run: nothing was written",
     ]
     assert ciphertexts(database) == stored
@@ -173,7 +175,11 @@ def test_a_second_run_finds_nothing_left_to_do(
     again = bridge_cli_with(ROTATED, "keys", "reseal")
 
     assert again.exit_code == 0, again.output
-    assert again.output.splitlines()[1:] == ["totp_secrets: 0 resealed", "signing_keys: 0 resealed"]
+    assert again.output.splitlines()[1:] == [
+        "totp_secrets: 0 resealed",
+        "signing_keys: 0 resealed",
+        "identity_provider_secrets: 0 resealed",
+    ]
     assert ciphertexts(database) == resealed
 
 
@@ -191,6 +197,7 @@ def test_every_batch_is_resealed(
     assert result.output.splitlines()[1:] == [
         "totp_secrets: 5 resealed",
         "signing_keys: 2 resealed",
+        "identity_provider_secrets: 0 resealed",
     ]
     assert kids(database) == {"k2"}
 
@@ -252,7 +259,7 @@ def test_a_key_id_with_an_underscore_is_not_a_wildcard(
     old = key("kx2")
     enrolled(bridge_with(old), clock, "ada")
 
-    [totp, _] = reseal(database, parse_keyring(f"{key('k_2')},{old}"))
+    [totp, _, _] = reseal(database, parse_keyring(f"{key('k_2')},{old}"))
 
     assert totp.resealed == 1
     assert kids(database) == {"k_2"}

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 import responses
+from sqlalchemy import select
 
 from bridge.app import create_app
 from bridge.clock import FrozenClock
+from bridge.crypto import generate_key_spec, parse_keyring
 from bridge.db.engine import Database
+from bridge.db.models import IdentityProviderRecord
 from bridge.federation.metadata import MetadataCache
+from bridge.federation.registry import open_secret
 from bridge.orgs.errors import InvalidInput
+from bridge.reseal import reseal
 from bridge.services import Services
 from bridge.settings import SettingsError
 from tests.admin.conftest import Api
@@ -224,3 +229,19 @@ def test_a_readded_alias_with_another_issuer_never_gets_the_old_metadata(
             )
         assert cache.discovery(old)["jwks_uri"] == "https://old.example/jwks"
         assert cache.discovery(new)["jwks_uri"] == "https://new.example/jwks"
+
+
+def test_bridge_keys_reseal_reseals_provider_secrets_so_the_old_key_can_go(
+    services: Services,
+) -> None:
+    add(services)
+    new_spec = generate_key_spec("k-new")
+    rotated = parse_keyring(f"{new_spec},{services.secrets.encryption_keys}")
+
+    [count] = [c for c in reseal(services.db, rotated) if c.name == "identity_provider_secrets"]
+
+    assert (count.resealed, count.unreadable) == (1, 0)
+    with services.db.session() as session:
+        record = session.scalars(select(IdentityProviderRecord)).one()
+    assert record.client_secret is not None and record.client_secret.startswith("v1.k-new.")
+    assert open_secret(parse_keyring(new_spec), record.id, record.client_secret) == SECRET
