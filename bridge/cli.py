@@ -72,6 +72,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 
     from bridge.app import create_app
     from bridge.flow_config import FlowReloader
+    from bridge.settings import SettingsError
 
     services = ctx.services(migrate=False)
     settings = services.settings
@@ -84,7 +85,10 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
         issuer = f"http://{shown_host}:{server.port}"
         services.settings = settings.model_copy(update={"issuer": issuer, "server": server})
     services.db.upgrade()
-    app = create_app(services=services)
+    try:
+        app = create_app(services=services)
+    except SettingsError as error:  # a provider alias both configured and added through the API
+        raise click.ClickException(f"configuration error:\n{error}") from error
     # SIGHUP reloads the flow files; invalid new ones are refused and the running ones stay.
     FlowReloader(services).install_sighup()
     click.echo(f"The bridge is serving {services.settings.issuer}")

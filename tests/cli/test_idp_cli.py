@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bridge.flow_config import FlowReloader
 from tests.conftest import Invoke
 
 SECRET = "cli-upstream-client-secret"
@@ -111,3 +112,32 @@ def test_remove_of_an_unknown_or_configured_provider_says_so(run: Invoke, tmp_pa
     configured = run("--config", str(config), "idp", "remove", "google")
     assert configured.exit_code == 1
     assert "(it is in the configuration file: remove it there)" in configured.output
+
+
+def test_serve_refuses_to_start_when_an_added_alias_is_also_configured(
+    run: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[object] = []
+    monkeypatch.setattr("waitress.serve", lambda *args, **kwargs: served.append(args))
+    monkeypatch.setattr(FlowReloader, "install_sighup", lambda self: False)
+    assert run(*ADD, *UPSTREAM, "--public").exit_code == 0
+    config = tmp_path / "bridge.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "identity_providers": [
+                    {"alias": "acme-okta", "issuer": UPSTREAM[1], "client_id": "c"}
+                ]
+            }
+        )
+    )
+    refused = run("--config", str(config), "serve")
+    assert refused.exit_code == 1
+    assert "configuration error:" in refused.output
+    assert "'acme-okta' is both in the configuration file and a provider added" in refused.output
+    assert "bridge idp remove acme-okta" in refused.output
+    assert served == []
+    # The command the message names works while the clash stands, and then the bridge starts.
+    assert run("--config", str(config), "idp", "remove", "acme-okta").exit_code == 0
+    assert run("--config", str(config), "serve").exit_code == 0
+    assert len(served) == 1
