@@ -193,10 +193,10 @@ class ProviderAdmin:
                 created_by=actor.user_id,
             )
             self._apply(record, given, now)
-            session.add(record)
-            session.flush()
-            self._set_domains(session, record.id, given.settings.domains)
             try:
+                session.add(record)
+                session.flush()  # the row first: its domains refer to it
+                self._set_domains(session, record.id, given.settings.domains)
                 session.flush()
             except IntegrityError as error:  # a parallel add took the alias or a domain
                 raise Conflict(

@@ -416,3 +416,21 @@ def test_an_alias_no_provider_can_have_is_simply_not_found(api: Api, acme: World
     for alias in ("a%00b", "x" * 64):
         assert_problem(api.get(f"{BASE}/{alias}", "ada"), 404, "not-found")
         assert_problem(api.patch(f"{BASE}/{alias}", "ada", {"timeout": 5}), 404, "not-found")
+
+
+@pytest.mark.parametrize("rule", ["check_alias", "check_domains"])
+def test_a_parallel_add_that_passed_the_checks_first_is_a_conflict_not_an_error(
+    api: Api, acme: World, monkeypatch: pytest.MonkeyPatch, rule: str
+) -> None:
+    """Two admins add at once: both pass the checks, the database's unique keys decide."""
+    add(api)
+    monkeypatch.setattr(f"bridge.federation.provider_admin.{rule}", lambda *args: None)
+    before = snapshot(acme.services)
+    second = (
+        provider_body("acme-okta")  # the alias taken
+        if rule == "check_alias"
+        else provider_body("acme-azure", domains=["acme.example"])  # the domain taken
+    )
+    body = assert_problem(api.post(BASE, "ada", second), 409, "conflict")
+    assert "was taken meanwhile" in body["detail"]
+    assert snapshot(acme.services) == before
