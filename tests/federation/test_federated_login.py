@@ -32,6 +32,7 @@ from tests.federation.two_bridges import (
     downstream_bridge,
     sign_in_upstream,
     upstream_authorization_url,
+    without_loops,
 )
 
 
@@ -192,6 +193,34 @@ def test_a_verified_email_links_only_after_the_local_password_and_code(
     assert downstream.audit("federated_identity_linked", local.id)
     with downstream.services.db.session() as session:
         assert session.scalars(select(User)).all().__len__() == 1, "no second account"
+
+
+def test_a_local_proof_of_an_sso_username_signs_in_here_instead_of_bouncing_upstream(
+    live: LiveBridge, downstream: LiveBridge, app: RelyingParty, browser: Browser
+) -> None:
+    upstream_jane = live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
+    _verify_email(live.services, upstream_jane.id)
+    local = downstream.services.users.create(
+        "jane@sso.example", email="jane@sso.example", password=PASSWORD
+    )
+    _verify_email(downstream.services, local.id)
+    request = app.authorization_request(login_hint="jane@sso.example")
+    page = without_loops(browser).open(request.url)
+
+    page = sign_in_upstream(live, browser, page)
+
+    # The local account's username is the SSO e-mail: its proof is asked here, not upstream.
+    assert isinstance(page, Page) and page.url.startswith(downstream.url)
+    assert page.title == "Sign in" and page.form_fields()["username"] == "jane@sso.example"
+    page = browser.submit(password=PASSWORD)
+    assert isinstance(page, Page) and page.url.startswith(downstream.url)
+    assert page.title == "Set up two-factor authentication"
+    landed = browser.submit(code=totp_code(enrolment_secret(page), downstream.clock))
+    assert isinstance(landed, str), browser.page
+    tokens = app.exchange(callback_params(landed)["code"], request.verifier).json()
+    claims = app.id_token_claims(tokens["id_token"], request.nonce)
+    assert claims["sub"] == local.id and claims["amr"] == ["fed"]
+    assert downstream.audit("federated_identity_linked", local.id)
 
 
 def test_the_local_proof_as_another_account_links_nothing(

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+import requests
 import yaml
 
 from bridge.clock import FrozenClock
@@ -114,3 +115,25 @@ def upstream_authorization_url(browser: Browser, url: str, upstream: str) -> str
             return location
         response = browser.http.get(location, allow_redirects=False)
     raise AssertionError(f"{url} did not lead to {upstream}: {response.status_code} {response.url}")
+
+
+class _BoundedSession(requests.Session):
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.sent = 0
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        self.sent += 1
+        if self.sent > self.limit:
+            raise AssertionError(f"more than {self.limit} requests: a redirect loop?")
+        return super().send(request, **kwargs)
+
+
+def without_loops(browser: Browser, limit: int = 60) -> Browser:
+    """Make ``browser`` fail, instead of hang, when the bridges send it round in circles."""
+    bounded = _BoundedSession(limit)
+    bounded.cookies = browser.http.cookies
+    browser.http.close()
+    browser.http = bounded
+    return browser
