@@ -2,7 +2,8 @@
 password asks the admins of their organisations to reset their second factor.
 
 The request goes to every organisation the user belongs to (any admin of any of them may
-approve it, through the admin API); ``bridge.reset_requests`` e-mails the admins and records
+approve it, in the admin console or through the admin API); ``bridge.reset_requests``
+e-mails the admins a link to the organisation's console page and records
 ``mfa_reset_requested``. The login ends: the user signs in again once an admin approved, and
 then sets up a new authenticator.
 """
@@ -10,13 +11,14 @@ then sets up a new authenticator.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from flask import render_template, request
 from sqlalchemy import select
 
 from bridge.browser import check_csrf, csrf_token
 from bridge.context import bridge
-from bridge.db.models import Membership
+from bridge.db.models import Membership, Organisation
 from bridge.login.pending import PendingLogin
 from bridge.login.views import _load, bp
 from bridge.pages import error_page
@@ -35,9 +37,15 @@ def _asking_user(s: Services, flow_id: str) -> tuple[PendingLogin, str] | Any:
     return loaded, user_id
 
 
-def _org_ids(s: Services, user_id: str) -> list[str]:
+def _orgs(s: Services, user_id: str) -> list[tuple[str, str]]:
+    """(id, slug) of each organisation the user belongs to."""
     with s.db.session() as session:
-        return list(session.scalars(select(Membership.org_id).where(Membership.user_id == user_id)))
+        rows = session.execute(
+            select(Organisation.id, Organisation.slug)
+            .join(Membership, Membership.org_id == Organisation.id)
+            .where(Membership.user_id == user_id)
+        )
+        return [(row.id, row.slug) for row in rows]
 
 
 @bp.get("/login/<flow_id>/lost-device")
@@ -50,7 +58,7 @@ def lost_device(flow_id: str) -> Any:
     return render_template(
         "login/lost_device.html",
         flow_id=flow_id,
-        has_admins=bool(_org_ids(s, user_id)),
+        has_admins=bool(_orgs(s, user_id)),
         csrf_token=csrf_token(s.secrets.secret_key),
     )
 
@@ -63,7 +71,7 @@ def request_reset(flow_id: str) -> Any:
     if not isinstance(asking, tuple) or not isinstance(asking[0], PendingLogin):
         return asking
     _, user_id = asking
-    orgs = _org_ids(s, user_id)
+    orgs = _orgs(s, user_id)
     if not orgs:
         return error_page(
             "Ask your administrator",
@@ -72,14 +80,16 @@ def request_reset(flow_id: str) -> Any:
             409,
         )
     message = request.form.get("message", "")[:MAX_MESSAGE]
-    for org_id in orgs:
+    console = s.settings.issuer.rstrip("/") + "/admin/orgs/"
+    for org_id, slug in orgs:
         s.reset_requests.request(
             user_id,
             org_id,
             message=message,
             ip=request.remote_addr,
             user_agent=request.user_agent.string,
-            approve_url=s.settings.issuer.rstrip("/") + "/admin",
+            # The organisation's console page lists the request with its Approve button.
+            approve_url=console + quote(slug),
         )
     s.pending.finish(flow_id)
     return render_template("login/reset_requested.html")

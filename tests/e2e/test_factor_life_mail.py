@@ -119,6 +119,10 @@ def test_lost_device_request_mails_the_admins_and_an_approval_resets_and_mails_t
     assert isinstance(page, Page) and page.title == "Your administrators were asked"
     [(to, _)] = _delivered(live, inbox)
     assert to == ["boss@example.com"]
+    body = inbox.messages[0].message.get_body(("plain",))
+    assert body is not None
+    # The link goes to acme's console page, where the request waits with its Approve button.
+    assert f"{live.url}/admin/orgs/acme" in body.get_content()
 
     client_id, _ = live.add_client()
     live.services.orgs.allow_admin_scope(OPERATOR, client_id)
