@@ -58,6 +58,9 @@ from flows.results import (
 from flows.state import STATE_VERSION, FlowState, Status
 from flows.steps.base import StepContext
 
+#: The amr value of a login an upstream identity provider vouched for (RFC 8176 has none).
+FEDERATED = "fed"
+
 
 @dataclass(frozen=True)
 class RunContext:
@@ -124,13 +127,19 @@ Outcome = NeedsInput | Completed | Denied | RedirectTo
 
 
 def start(
-    flow: Flow, request: LoginRequest, now: int, *, federated_user: str | None = None
+    flow: Flow,
+    request: LoginRequest,
+    now: int,
+    *,
+    federated_user: str | None = None,
+    federated_auth_time: int | None = None,
 ) -> FlowState:
     """A fresh state for running ``flow`` for ``request``.
 
     A federated (post-broker) flow starts with the user the upstream provider identified,
-    ``federated_user``, and ``fed`` in the amr; ``request.idp`` names the provider. A browser
-    flow takes neither.
+    ``federated_user``, and ``fed`` in the amr; ``request.idp`` names the provider, and
+    ``federated_auth_time`` says when the user authenticated there (the ``auth_time`` of the
+    result, unless the flow proves a factor of its own; None: now). A browser flow takes none.
     """
     state = FlowState(flow_id=flow.id, flow_digest=flow.digest, request=request, created_at=now)
     if flow.kind is FlowKind.FEDERATED:
@@ -140,9 +149,10 @@ def start(
                 "provider (request.idp) of an upstream login"
             )
         state.user_id = federated_user
-        state.amr.append("fed")
-        state.proven.append("fed")
-    elif federated_user is not None or request.idp is not None:
+        state.amr.append(FEDERATED)
+        state.proven.append(FEDERATED)
+        state.federated_auth_time = federated_auth_time
+    elif federated_user is not None or request.idp is not None or federated_auth_time is not None:
         raise FlowRuntimeError(f"flow {flow.id!r} is a browser flow, not a federated one")
     return state
 
@@ -468,11 +478,21 @@ class _Run:
         amr = _dedupe(state.amr)
         if len(set(state.proven) - NOT_FACTORS) >= 2 and "mfa" not in amr:
             amr = (*amr, "mfa")
-        fresh = any(f not in NOT_FACTORS for f in state.proven)
-        auth_time = state.session_auth_time
-        if fresh or auth_time is None:
-            auth_time = self.ctx.now
-        return FlowResult(user_id=user_id, amr=amr, auth_time=auth_time, acr=state.acr)
+        return FlowResult(user_id=user_id, amr=amr, auth_time=self.auth_time(), acr=state.acr)
+
+    def auth_time(self) -> int:
+        """When the user authenticated: the latest proof of this login (a factor proven now;
+        ``fed`` at the upstream's time, never later than now), else the reused session's."""
+        state, now = self.state, self.ctx.now
+        upstream = state.federated_auth_time
+        proofs = [
+            min(upstream, now) if factor == FEDERATED and upstream is not None else now
+            for factor in state.proven
+            if factor not in NOT_FACTORS
+        ]
+        if proofs:
+            return max(proofs)
+        return now if state.session_auth_time is None else state.session_auth_time
 
 
 def _dedupe(items: Iterable[str]) -> tuple[str, ...]:

@@ -36,6 +36,10 @@ class FlowState:
     amr: list[str] = field(default_factory=list)  # everything accepted, session's included
     proven: list[str] = field(default_factory=list)  # factors proven in this login
     session_auth_time: int | None = None  # set when an existing session was reused
+    # A federated login: when the user authenticated at the upstream provider (its ID token's
+    # auth_time, else the callback's time). Optional in the JSON: a state written before it
+    # existed reads as None: the login then authenticated when its flow completes.
+    federated_auth_time: int | None = None
     acr: str | None = None
     status: dict[str, Status] = field(default_factory=dict)  # by step path
     fail_reasons: dict[str, str] = field(default_factory=dict)  # by step path
@@ -67,6 +71,7 @@ class FlowState:
             "amr": list(self.amr),
             "proven": list(self.proven),
             "session_auth_time": self.session_auth_time,
+            "federated_auth_time": self.federated_auth_time,
             "acr": self.acr,
             "status": {path: status.value for path, status in self.status.items()},
             "fail_reasons": dict(self.fail_reasons),
@@ -116,6 +121,7 @@ class FlowState:
             amr=doc.strings("amr"),
             proven=doc.strings("proven"),
             session_auth_time=doc.opt("session_auth_time", int),
+            federated_auth_time=doc.opt("federated_auth_time", int),
             acr=doc.opt("acr", str),
             status=status,
             fail_reasons=doc.str_map("fail_reasons", str),
