@@ -1,11 +1,13 @@
 """The bridge as a relying party upstream: send the user to a provider, verify what comes back.
 
-``begin`` makes the authorization URL (code flow with PKCE S256, ``state`` and ``nonce``) and
-keeps the login's secrets in the ephemeral store under its ``state`` for ten minutes.
+``begin`` makes the authorization URL (code flow with PKCE S256, ``state`` and ``nonce``;
+``prompt=login`` and ``max_age`` when the downstream request asked for them) and keeps the
+login's secrets in the ephemeral store under its ``state`` for ten minutes.
 ``finish`` takes the query of the provider's redirect to ``/federation/<alias>/callback``,
 spends the state (single use), checks RFC 9207 ``iss``, exchanges the code with Authlib's
-client and verifies the ID token; it returns an ``UpstreamIdentity`` or raises an
-``UpstreamError`` whose ``message`` is for the user and ``reason`` for the audit log.
+client and verifies the ID token (with its ``auth_time`` when a fresh authentication was
+asked); it returns an ``UpstreamIdentity`` or raises an ``UpstreamError`` whose ``message`` is
+for the user and ``reason`` for the audit log.
 """
 
 from __future__ import annotations
@@ -35,11 +37,18 @@ from bridge.federation.errors import (
     UpstreamError,
     UpstreamRefused,
 )
-from bridge.federation.id_tokens import check_claims, verify_signature
+from bridge.federation.id_tokens import (
+    authentication_time,
+    check_claims,
+    check_fresh_authentication,
+    verify_signature,
+)
 from bridge.federation.metadata import MetadataCache
 from bridge.federation.providers import IdentityProvider
 
 TRANSACTION_TTL = 600
+#: The stored shape of an ``UpstreamTransaction``: 2 added ``force_login`` and ``max_age``.
+TRANSACTION_VERSION = 2
 _STATE_KEY = "federation:state:"
 _NONCE_KEY = "federation:nonce:"
 _SUBJECT_LIMIT = 255
@@ -56,10 +65,13 @@ class UpstreamTransaction:
     redirect_uri: str
     started_at: float
     binding: str | None = field(default=None, repr=False)  # SHA-256 of the browser's binding
+    # What was asked of the provider about the authentication (checked against auth_time).
+    force_login: bool = False  # prompt=login was sent
+    max_age: int | None = None  # max_age was sent
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "v": 1,
+            "v": TRANSACTION_VERSION,
             "state": self.state,
             "provider": self.provider,
             "nonce": self.nonce,
@@ -67,10 +79,15 @@ class UpstreamTransaction:
             "redirect_uri": self.redirect_uri,
             "started_at": self.started_at,
             "binding": self.binding,
+            "force_login": self.force_login,
+            "max_age": self.max_age,
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> UpstreamTransaction:
+        """Version 1 (before ``force_login`` and ``max_age``) still loads: such a login sent
+        neither to the provider, so there is nothing about its authentication to check."""
+        max_age = data.get("max_age")
         return cls(
             state=str(data["state"]),
             provider=str(data["provider"]),
@@ -79,6 +96,8 @@ class UpstreamTransaction:
             redirect_uri=str(data["redirect_uri"]),
             started_at=float(data["started_at"]),
             binding=data.get("binding"),
+            force_login=data.get("force_login") is True,
+            max_age=None if max_age is None else int(max_age),
         )
 
 
@@ -118,7 +137,6 @@ def identity_from_claims(
         )
     verified = claims.get(mapping.email_verified)
     amr = claims.get("amr")
-    auth_time = claims.get("auth_time")
     return UpstreamIdentity(
         provider=provider.alias,
         subject=subject,
@@ -127,9 +145,7 @@ def identity_from_claims(
         name=_text(claims.get(mapping.name)),
         amr=tuple(v for v in amr if isinstance(v, str)) if isinstance(amr, list) else (),
         acr=_text(claims.get("acr")),
-        auth_time=auth_time
-        if isinstance(auth_time, int) and not isinstance(auth_time, bool)
-        else None,
+        auth_time=authentication_time(claims, provider),
         raw_claims=dict(claims),
         id_token=id_token,
     )
@@ -172,11 +188,16 @@ class FederationClient:
         redirect_uri: str,
         login_hint: str | None = None,
         binding: str | None = None,
+        force_login: bool = False,
+        max_age: int | None = None,
     ) -> tuple[str, UpstreamTransaction]:
         """The URL to send the browser to, and the transaction kept for ``finish``.
 
         ``binding`` ties the callback to the browser that started it (the caller's pending
         login id, say): a callback carried to another browser is refused (login CSRF).
+        ``force_login`` sends ``prompt=login`` and ``max_age`` sends ``max_age`` (what the
+        downstream request asked for); ``finish`` then requires an ``auth_time`` that shows
+        the authentication happened during this login, or at most ``max_age`` seconds ago.
         """
         metadata = self._metadata.discovery(provider)
         transaction = UpstreamTransaction(
@@ -187,10 +208,16 @@ class FederationClient:
             redirect_uri=redirect_uri,
             started_at=self._clock(),
             binding=None if binding is None else _digest(binding),
+            force_login=force_login,
+            max_age=max_age,
         )
         extra = {"nonce": transaction.nonce}
         if login_hint:
             extra["login_hint"] = login_hint
+        if force_login:
+            extra["prompt"] = "login"
+        if max_age is not None:
+            extra["max_age"] = str(max_age)
         with self._session(provider, redirect_uri) as session:
             url, _ = session.create_authorization_url(
                 metadata["authorization_endpoint"],
@@ -258,6 +285,13 @@ class FederationClient:
         )
         now = self._clock()
         check_claims(claims, provider=provider, nonce=transaction.nonce, now=now)
+        check_fresh_authentication(
+            claims,
+            provider=provider,
+            now=now,
+            max_age=transaction.max_age,
+            not_before=transaction.started_at if transaction.force_login else None,
+        )
         identity = identity_from_claims(provider, claims, id_token)
         self._spend_nonce(provider, transaction.nonce)
         return identity

@@ -74,6 +74,14 @@ class TokenExchangeFailed(UpstreamError):
     reason = "token_exchange_failed"
 
 
+class StaleAuthentication(UpstreamError):
+    """A fresh authentication was asked upstream (``prompt=login``, ``max_age``) and the ID
+    token's ``auth_time`` does not show one: missing, too old, or from before this login."""
+
+    reason = "stale_authentication"
+    message = "Your organisation's sign-in did not confirm a fresh sign-in. Please try again."
+
+
 class InvalidIdToken(UpstreamError):
     """The ID token failed verification; subclasses say how."""
 
@@ -114,6 +122,12 @@ class BadIssuedAt(InvalidIdToken):
     """``iat`` missing or further in the future than the allowed clock skew."""
 
     reason = "bad_iat"
+
+
+class BadAuthTime(InvalidIdToken):
+    """``auth_time`` that is not a number, or further in the future than the allowed skew."""
+
+    reason = "bad_auth_time"
 
 
 class NonceMismatch(InvalidIdToken):

@@ -2,25 +2,29 @@
 
 The order matters: the algorithm is judged from the header against an explicit allow-list before
 any key is touched, so ``alg: none`` and an HMAC "signature" made with the provider's public key
-never reach a verifier; the signature is checked before any claim is believed.
+never reach a verifier; the signature is checked before any claim is believed. When the login
+asked for a fresh authentication (``prompt=login``, ``max_age``), ``check_fresh_authentication``
+judges the token's ``auth_time`` (section 3.1.3.7, item 13).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jose import jwk, jws
 from jose.exceptions import JOSEError
 
 from bridge.federation.errors import (
+    BadAuthTime,
     BadIssuedAt,
     BadSignature,
     DisallowedAlgorithm,
     InvalidIdToken,
     MissingClaim,
     NonceMismatch,
+    StaleAuthentication,
     TokenExpired,
     UnknownKey,
     WrongAudience,
@@ -144,3 +148,57 @@ def check_claims(claims: JsonObject, *, provider: IdentityProvider, nonce: str, 
         raise BadIssuedAt(f"ID token issued {int(issued - now)} s in the future", provider=alias)
     if claims.get("nonce") != nonce:
         raise NonceMismatch("ID token nonce is not this login's", provider=alias)
+    authenticated = authentication_time(claims, provider)
+    if authenticated is not None and authenticated > now + skew:
+        raise BadAuthTime(
+            f"ID token auth_time {int(authenticated - now)} s in the future", provider=alias
+        )
+
+
+def authentication_time(claims: Mapping[str, Any], provider: IdentityProvider) -> int | None:
+    """The ``auth_time`` claim in whole seconds; None when absent, ``BadAuthTime`` when it is
+    not a JSON number."""
+    value = claims.get("auth_time")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadAuthTime("ID token auth_time is not a number", provider=provider.alias)
+    return int(value)
+
+
+def check_fresh_authentication(
+    claims: JsonObject,
+    *,
+    provider: IdentityProvider,
+    now: float,
+    max_age: int | None,
+    not_before: float | None,
+) -> None:
+    """The authentication the login asked for happened (Core 1.0, sections 2 and 3.1.3.7).
+
+    ``max_age`` was sent: ``auth_time`` is required and at most ``max_age`` seconds old.
+    ``prompt=login`` was sent: ``auth_time`` is required and not earlier than ``not_before``
+    (when the upstream login began). Both with ``max_clock_skew`` of leeway.
+    """
+    if max_age is None and not_before is None:
+        return
+    alias, skew = provider.alias, provider.max_clock_skew
+    authenticated = authentication_time(claims, provider)
+    asked = " and ".join(
+        ([f"max_age={max_age}"] if max_age is not None else [])
+        + (["prompt=login"] if not_before is not None else [])
+    )
+    if authenticated is None:
+        raise StaleAuthentication(f"ID token without auth_time, asked {asked}", provider=alias)
+    age = int(now - authenticated)
+    if max_age is not None and age > max_age + skew:
+        raise StaleAuthentication(
+            f"the user authenticated {age} s ago, asked {asked}", provider=alias, age=age
+        )
+    if not_before is not None and authenticated < not_before - skew:
+        raise StaleAuthentication(
+            f"the user authenticated {int(not_before - authenticated)} s before this login "
+            f"began, asked {asked}",
+            provider=alias,
+            age=age,
+        )
