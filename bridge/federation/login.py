@@ -3,11 +3,12 @@
 After ``finish`` and ``resolve``, the pending login (the one the browser started at
 ``/authorize``, the account page or the console) goes on with the ``federated`` flow bound for
 its client and organisation (``flows.federated`` in the settings), started with the user
-identified and ``amr = federated_amr(...)``: no TOTP is asked (R7). A ``NeedsLocalProof``
-first runs the bound browser flow for that local account (its password, and its second factor
-when it has one); only when that login ends as the same user is the identity linked, and then
-the federated flow runs. The upstream ID token rides with the login into the bridge session,
-for the logout at the provider.
+identified, ``amr = federated_amr(...)`` and the upstream's ``auth_time`` (when the user
+really authenticated there, not when the bridge heard of it): no TOTP is asked (R7). A
+``NeedsLocalProof`` first runs the bound browser flow for that local account (its password,
+and its second factor when it has one); only when that login ends as the same user is the
+identity linked, and then the federated flow runs. The upstream ID token rides with the login
+into the bridge session, for the logout at the provider.
 """
 
 from __future__ import annotations
@@ -95,7 +96,14 @@ def start_federated_flow(
         pending.flow.request, idp=provider.alias, idp_hint=None, login_hint=None
     )
     flow = s.flows.get(s.settings.flows.flow_for("federated", login.client_id, login.org_id))
-    state = flows.start(flow, login, int(s.clock()), federated_user=user_id)
+    now = int(s.clock())
+    state = flows.start(
+        flow,
+        login,
+        now,
+        federated_user=user_id,
+        federated_auth_time=upstream_auth_time(identity, now),
+    )
     state.amr = federated_amr(provider, identity)
     pending.flow = state
     pending.errors = {}
@@ -103,6 +111,14 @@ def start_federated_flow(
     pending.continuation["upstream"] = {"provider": provider.alias, "id_token": identity.id_token}
     s.pending.save(flow_id, pending)
     return redirect(url_for("login.step", flow_id=flow_id), code=303)
+
+
+def upstream_auth_time(identity: UpstreamIdentity, now: int) -> int:
+    """When the user authenticated, for the downstream login: the upstream's ``auth_time``
+    (never later than now), else now, the time of the callback."""
+    if identity.auth_time is None:
+        return now
+    return min(identity.auth_time, now)
 
 
 def _prove_local_account(

@@ -79,13 +79,17 @@ def start(alias: str) -> Any:
     pending = load_pending(s, flow_id)
     if not isinstance(pending, PendingLogin):
         return pending
-    hint = request.args.get("login_hint") or pending.flow.request.login_hint
+    login = pending.flow.request
+    hint = request.args.get("login_hint") or login.login_hint
     try:
         url, transaction = s.federation.begin(
             provider,
             redirect_uri=provider.redirect_uri(s.settings.issuer),
             login_hint=hint,
             binding=flow_id,
+            # What the relying party asked of the authentication goes upstream with it.
+            force_login=login.force_login,
+            max_age=login.max_age,
         )
     except UpstreamError as error:
         return _failed(s, error, pending)
