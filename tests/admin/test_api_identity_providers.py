@@ -233,12 +233,15 @@ def test_a_change_that_breaks_a_rule_changes_nothing(api: Api, acme: World) -> N
 
 
 def test_a_configured_provider_cannot_be_changed_or_removed(api: Api, acme: World) -> None:
-    for response in (
-        api.patch(f"{BASE}/acme-config", "ada", {"timeout": 5}),
-        api.call("DELETE", f"{BASE}/acme-config", "ada"),
+    for response, what in (
+        (api.patch(f"{BASE}/acme-config", "ada", {"timeout": 5}), "changed"),
+        (api.call("DELETE", f"{BASE}/acme-config", "ada"), "removed"),
     ):
         body = assert_problem(response, 409, "conflict")
-        assert "configuration file" in body["detail"]
+        assert body["field"] == "alias"
+        assert f"configuration file; it can only be {what} there" in body["detail"]
+    assert acme.services.identity_providers.get("acme-config") is not None
+    assert not acme.services.audit.events(event="identity_provider_changed")
 
 
 # --- removing -------------------------------------------------------------------------------
@@ -340,7 +343,11 @@ def test_a_domain_of_a_configured_provider_is_refused(api: Api, acme: World) -> 
     body = assert_problem(
         api.post(BASE, "ada", provider_body(domains=["config.acme.example"])), 409, "conflict"
     )
-    assert "configured provider 'acme-config'" in body["detail"]
+    assert body["field"] == "domains"
+    assert (
+        "config.acme.example already belongs to the configured provider 'acme-config'"
+        in (body["detail"])
+    )
     assert snapshot(acme.services)["providers"] == []
 
 
