@@ -4,6 +4,12 @@ A link is keyed by (provider alias, subject), never by e-mail alone. A first log
 to a local account, which needs the user to prove that account's password (and second factor)
 first, or creates a new account without a password; the provider's organisation, if any, gets
 the user as a member.
+
+Whose word on an e-mail counts (``vouches_for_email``): a provider the operator configured is
+believed when it says an address is verified; a provider an organisation's admin added through
+the admin API only for addresses in a domain that organisation has verified. Otherwise an admin
+could mint accounts with a "verified" ``ceo@another-company.example`` that relying parties
+would trust.
 """
 
 from __future__ import annotations
@@ -19,10 +25,10 @@ from sqlalchemy.orm import Session
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
-from bridge.db.models import FederatedIdentity, Membership, Organisation, User
+from bridge.db.models import FederatedIdentity, Membership, Organisation, OrgDomain, User
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.errors import ProviderMisconfigured
-from bridge.federation.providers import IdentityProvider, IdentityProviders
+from bridge.federation.providers import IdentityProvider, IdentityProviders, email_domain
 from bridge.users import USERNAME_PATTERN, normalise_username
 
 FEDERATED_AMR = "fed"
@@ -105,11 +111,12 @@ class FederatedAccounts:
         existing = self._touch(identity)
         if existing is not None:
             return existing
-        candidate = self._verified_email_owner(provider, identity)
+        vouched = self.vouches_for_email(provider, identity)
+        candidate = self._verified_email_owner(provider, identity) if vouched else None
         if candidate is not None:
             return NeedsLocalProof(candidate)
         try:
-            return self._create(provider, identity)
+            return self._create(provider, identity, email_verified=vouched)
         except IntegrityError:
             # A parallel first login of the same subject won: use its link.
             linked = self._touch(identity)
@@ -175,6 +182,23 @@ class FederatedAccounts:
             )
         return Linked(user_id)
 
+    def vouches_for_email(self, provider: IdentityProvider, identity: UpstreamIdentity) -> bool:
+        """Whether the provider's "this e-mail is verified" counts here (see the module)."""
+        if not (identity.email and identity.email_verified):
+            return False
+        if provider.source == "config":
+            return True
+        domain = email_domain(identity.email)
+        if domain is None or provider.org_id is None:
+            return False
+        with self._db.session() as session:
+            owned = session.scalar(
+                select(OrgDomain.domain).where(
+                    OrgDomain.domain == domain, OrgDomain.org_id == provider.org_id
+                )
+            )
+        return owned is not None
+
     def _verified_email_owner(
         self, provider: IdentityProvider, identity: UpstreamIdentity
     ) -> str | None:
@@ -195,14 +219,16 @@ class FederatedAccounts:
             )
         return owners[0] if len(owners) == 1 else None
 
-    def _create(self, provider: IdentityProvider, identity: UpstreamIdentity) -> Linked:
+    def _create(
+        self, provider: IdentityProvider, identity: UpstreamIdentity, *, email_verified: bool
+    ) -> Linked:
         now = utc_datetime(self._clock)
         with self._db.session() as session:
             user = User(
                 id=uuid.uuid4().hex,
-                username=self._username(session, identity),
+                username=self._username(session, identity, email_verified=email_verified),
                 email=identity.email,
-                email_verified=bool(identity.email and identity.email_verified),
+                email_verified=email_verified,
                 name=identity.name[:200] if identity.name else None,
                 password_hash=None,  # signs in only through the provider
                 disabled=False,
@@ -223,9 +249,11 @@ class FederatedAccounts:
             self._record_join(provider, user.id, org_id)
         return Linked(user.id, created=True)
 
-    def _username(self, session: Session, identity: UpstreamIdentity) -> str:
-        """The verified e-mail when it is free and fits, else ``<alias>.<hash of subject>``."""
-        if identity.email and identity.email_verified:
+    def _username(
+        self, session: Session, identity: UpstreamIdentity, *, email_verified: bool
+    ) -> str:
+        """The vouched-for e-mail when it is free and fits, else ``<alias>.<hash of subject>``."""
+        if identity.email and email_verified:
             wanted = normalise_username(identity.email)
             taken = session.scalar(select(User.id).where(User.username == wanted))
             if USERNAME_PATTERN.fullmatch(wanted) and taken is None:

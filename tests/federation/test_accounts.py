@@ -3,6 +3,7 @@ alone; linking to a local account only after the login proves it; membership fro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 
 from bridge.clock import FrozenClock
 from bridge.db.engine import Database
-from bridge.db.models import Membership, User
+from bridge.db.models import Membership, Organisation, User
 from bridge.federation import (
     FederatedAccounts,
     IdentityProviders,
@@ -246,3 +247,64 @@ def test_a_refused_upstream_answer_is_recorded_as_a_failed_sign_in(services: Ser
         "detail": "ID token issuer 'https://evil.example'",
         "provider": "acme",
     }
+
+
+# --- whose word on an e-mail counts ---------------------------------------------------------
+
+
+@pytest.fixture
+def admin_added(services: Services, clock: FrozenClock) -> FederatedAccounts:
+    """Acme's own provider, added by acme's admin through the admin API (not the operator)."""
+    services.orgs.add_domain(Actor.operator(), "acme", "acme.example")
+    with services.db.session() as session:
+        acme_id = session.scalar(select(Organisation.id).where(Organisation.slug == "acme"))
+    stored = dataclasses.replace(
+        provider_config(link_by_verified_email=True), source="database", org_id=acme_id
+    )
+    return FederatedAccounts(services.db, clock, services.audit, IdentityProviders([stored]))
+
+
+def test_an_admin_added_provider_vouches_for_addresses_in_its_organisations_domains(
+    admin_added: FederatedAccounts, services: Services
+) -> None:
+    decision = admin_added.resolve(identity(email="jane@acme.example"))
+
+    assert isinstance(decision, Linked)
+    user = services.users.get(decision.user_id)
+    assert user is not None
+    assert (user.username, user.email_verified) == ("jane@acme.example", True)
+
+
+def test_an_admin_added_provider_cannot_vouch_for_another_companys_address(
+    admin_added: FederatedAccounts, services: Services
+) -> None:
+    decision = admin_added.resolve(identity(email="ceo@globex.example"))
+
+    assert isinstance(decision, Linked) and decision.created
+    user = services.users.get(decision.user_id)
+    assert user is not None
+    # Kept as the address the provider sent, but not verified, and not the username.
+    assert (user.email, user.email_verified) == ("ceo@globex.example", False)
+    assert user.username.startswith("acme.")
+
+
+def test_an_admin_added_provider_cannot_lead_to_another_companys_account(
+    admin_added: FederatedAccounts, services: Services
+) -> None:
+    local_user(services, "ceo", "ceo@globex.example")
+
+    decision = admin_added.resolve(identity(email="ceo@globex.example"))
+
+    assert isinstance(decision, Linked) and decision.created  # a new account, no local proof
+    assert services.users.find("ceo") is not None
+    assert decision.user_id != services.users.find("ceo").id  # type: ignore[union-attr]
+
+
+def test_an_operator_configured_provider_is_believed_for_any_domain(
+    accounts: FederatedAccounts, services: Services
+) -> None:
+    decision = accounts.resolve(identity(email="jane@elsewhere.example"))
+
+    assert isinstance(decision, Linked)
+    user = services.users.get(decision.user_id)
+    assert user is not None and user.email_verified
