@@ -29,7 +29,16 @@ MAX_MESSAGE = 500
 
 
 class ResetRequestError(ValueError):
-    """The request cannot be made or decided; the message says why."""
+    """The request cannot be made or decided; the message says why. ``status`` is the HTTP
+    status the admin API and console answer with."""
+
+    status = 409
+
+
+class UnknownResetRequestError(ResetRequestError):
+    """No such request in this organisation."""
+
+    status = 404
 
 
 def _readable(clock: Clock) -> str:
@@ -153,7 +162,7 @@ class ResetRequests:
         with self._db.session() as session:
             row = session.get(ResetRequest, request_id)
             if row is None or (org_id is not None and row.org_id != org_id):
-                raise ResetRequestError("no such reset request")
+                raise UnknownResetRequestError("no such reset request")
             if row.user_id == approved_by:
                 raise ResetRequestError("another admin must approve your own reset request")
             result = session.execute(

@@ -246,9 +246,11 @@ def approve_reset_request(org: str, request_id: str) -> Response:
             user_agent=actor.user_agent,
         )
     except ResetRequestError as refused:
-        status = 404 if "no such" in str(refused) else 409
         return problem(
-            status, "reset-request", "Reset request refused", str(refused).capitalize() + "."
+            refused.status,
+            "reset-request",
+            "Reset request refused",
+            str(refused).capitalize() + ".",
         )
     return jsonify(reset_request_json(row))
 

@@ -249,8 +249,7 @@ def approve_reset_request(slug: str, request_id: str) -> Any:
             user_agent=actor.user_agent,
         )
     except ResetRequestError as refused:
-        status = 404 if "no such" in str(refused) else 409
-        refusal = Refusal("Reset request refused", str(refused).capitalize() + ".", status)
+        refusal = Refusal("Reset request refused", str(refused).capitalize() + ".", refused.status)
         return _org_page(s, actor, slug, error=refusal)
     return redirect(url_for("admin_console.org", slug=slug, notice="reset-approved"), code=303)
 
