@@ -157,3 +157,25 @@ def test_a_provider_that_ignores_max_age_is_refused_with_an_error_page_and_audit
     failed = downstream.audit("sign_in_failed")[-1]
     assert failed.reason == "stale_authentication" and failed.mfa_factor_type == "federated"
     assert not downstream.audit("sign_in_succeeded")
+
+
+def test_the_account_page_does_not_take_an_hour_old_upstream_session_as_a_fresh_login(
+    live: LiveBridge, downstream: LiveBridge, browser: Browser, secret: str
+) -> None:
+    page = browser.open(f"{downstream.url}/account")
+    assert isinstance(page, Page) and page.title == "Sign in"
+
+    # Her upstream session is reused, but it is an hour old: the account page, which needs a
+    # login of the last ten minutes, asks for a fresh one, and prompt=login goes upstream.
+    page = browser.submit(username=JANE)
+    assert isinstance(page, Page) and page.url.startswith(downstream.url)
+    assert page.title == "Sign in"
+    page = browser.submit(username=JANE)
+    assert isinstance(page, Page) and page.url.startswith(live.url)
+    assert page.title == "Sign in", "her upstream session does not count either"
+    page = browser.submit(username="jane", password=PASSWORD)
+    assert isinstance(page, Page) and page.title == "Two-factor authentication"
+    page = browser.submit(code=totp_code(secret, live.clock))
+
+    assert isinstance(page, Page) and page.url == f"{downstream.url}/account"
+    assert page.title == "Your account"
