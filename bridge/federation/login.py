@@ -115,7 +115,7 @@ def start_federated_flow(
 
 def upstream_auth_time(identity: UpstreamIdentity, now: int) -> int:
     """When the user authenticated, for the downstream login: the upstream's ``auth_time``
-    (never later than now), else now, the time of the callback."""
+    (never later than now), else now: the callback, or the end of the local proof that links."""
     if identity.auth_time is None:
         return now
     return min(identity.auth_time, now)
