@@ -52,7 +52,10 @@ def _signed_in(s: Services) -> tuple[BrowserSession, User] | None:
 
 def _sign_in_again(s: Services, *, force: bool) -> WerkzeugResponse:
     flow = s.flows.get(s.settings.flows.browser)
-    state = flows.start(flow, LoginRequest(force_login=force), int(s.clock()))
+    # max_age: the login itself must be fresh enough for these pages, also when it goes to an
+    # upstream provider (which is then asked for an authentication of the last FRESH_LOGIN s).
+    login = LoginRequest(force_login=force, max_age=FRESH_LOGIN)
+    state = flows.start(flow, login, int(s.clock()))
     continuation = {"kind": "redirect", "next": url_for("account.account")}
     flow_id = s.pending.create(state, ensure_browser_id(), continuation)
     return redirect(url_for("login.step", flow_id=flow_id), code=303 if force else 302)

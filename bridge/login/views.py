@@ -238,10 +238,14 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
         # this login proved (``pwd``); the audit log says why no code was asked.
         factor_type = "trusted_device"
     current = s.sessions.get(_session_token(s))
+    # The session this login was satisfied by goes on. Never for a login that came back from a
+    # provider: it may carry the same upstream auth_time as the current session (two tabs, a
+    # step-up), but it is a sign-in of its own, with its own upstream ID token for the logout.
     reuse = (
         current is not None
         and current.user_id == result.user_id
         and current.auth_time == result.auth_time
+        and "upstream" not in pending.continuation
     )
     new_token = None
     if not reuse:

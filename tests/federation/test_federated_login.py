@@ -362,6 +362,9 @@ def test_two_federated_logins_in_one_browser_each_finish_for_their_own_request(
         claims = app.id_token_claims(tokens["id_token"], request.nonce)
         assert claims["amr"] == ["fed"]
     assert not downstream.audit("sign_in_failed")
+    # Each came back from the provider: each is a sign-in of its own, even with one upstream
+    # session (and so one upstream auth_time) behind both.
+    assert len(downstream.audit("sign_in_succeeded")) == 2
     assert not [c for c in browser.http.cookies if c.name.startswith("bridge_federation_")]
 
 
