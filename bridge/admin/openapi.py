@@ -79,6 +79,10 @@ def _provider_schema(*, writable: bool, required: tuple[str, ...] = ()) -> dict[
             "read_only": {"type": "boolean"},
             "organisation": {"type": ["string", "null"]},
             "client_secret_set": {"type": "boolean"},
+            "unusable": {
+                "type": ["string", "null"],
+                "description": "Why no login can go through the provider now; null: usable.",
+            },
             "created_at": {"type": ["string", "null"]},
             "updated_at": {"type": ["string", "null"]},
         }

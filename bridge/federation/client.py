@@ -31,6 +31,7 @@ from bridge.federation.errors import (
     IssuerMismatch,
     MissingClaim,
     NonceMismatch,
+    ProviderMisconfigured,
     ProviderTimeout,
     ProviderUnavailable,
     TokenExchangeFailed,
@@ -151,6 +152,11 @@ def identity_from_claims(
     )
 
 
+def _usable(provider: IdentityProvider) -> None:
+    if provider.unusable is not None:
+        raise ProviderMisconfigured(provider.unusable, provider=provider.alias)
+
+
 class FederationClient:
     def __init__(
         self,
@@ -199,6 +205,7 @@ class FederationClient:
         downstream request asked for); ``finish`` then requires an ``auth_time`` that shows
         the authentication happened during this login, or at most ``max_age`` seconds ago.
         """
+        _usable(provider)
         metadata = self._metadata.discovery(provider)
         transaction = UpstreamTransaction(
             state=secrets.token_urlsafe(32),
@@ -261,6 +268,7 @@ class FederationClient:
         binding: str | None = None,
     ) -> UpstreamIdentity:
         """Judge the provider's redirect back to ``/federation/<alias>/callback``."""
+        _usable(provider)
         transaction = self._take_transaction(provider, query, binding)
         metadata = self._metadata.discovery(provider)
         self._check_issuer_parameter(provider, metadata, query)

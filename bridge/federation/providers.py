@@ -52,6 +52,9 @@ class IdentityProvider:
     #: "config": the configuration file; "database": added through the admin API or CLI.
     source: Literal["config", "database"] = "config"
     org_id: str | None = None  # the organisation's id, for a database provider
+    #: Why no login can go through this provider now (its sealed client secret opens with no
+    #: key of the keyring, say), for the operator; None: usable.
+    unusable: str | None = None
 
     @property
     def is_global(self) -> bool:

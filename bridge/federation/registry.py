@@ -9,12 +9,13 @@ another provider's row, it no longer opens.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bridge.crypto import Keyring
+from bridge.crypto import DecryptionError, Keyring
 from bridge.db.engine import Database
 from bridge.db.models import IdentityProviderDomain, IdentityProviderRecord, Organisation, OrgDomain
 from bridge.federation.providers import IdentityProvider
@@ -30,6 +31,8 @@ __all__ = [
     "secret_aad",
 ]
 
+
+log = logging.getLogger(__name__)
 
 MAX_ALIAS = 63
 MAX_DOMAIN = 253
@@ -85,11 +88,23 @@ class StoredProviders:
         self, record: IdentityProviderRecord, slug: str, domains: Collection[str]
     ) -> IdentityProvider:
         """The lookup's value for a row: the same type the configuration produces."""
+        unusable = None
+        try:
+            secret = open_secret(self._keyring, record.id, record.client_secret)
+        except DecryptionError:
+            # Logins through it fail with a clear page (``FederationClient``); listing it,
+            # fixing it and removing it keep working.
+            secret = None
+            unusable = (
+                "its client secret opens with no key of BRIDGE_ENCRYPTION_KEYS (was the key "
+                "it was sealed with removed before 'bridge keys reseal'?); set the secret again"
+            )
+            log.error("identity provider %r: %s", record.alias, unusable)
         return IdentityProvider(
             alias=record.alias,
             issuer=record.issuer,
             client_id=record.client_id,
-            client_secret=open_secret(self._keyring, record.id, record.client_secret),
+            client_secret=secret,
             display_name=record.display_name or record.alias,
             scopes=tuple(record.scopes),
             organisation=slug,
@@ -103,6 +118,7 @@ class StoredProviders:
             max_clock_skew=record.max_clock_skew,
             source="database",
             org_id=record.org_id,
+            unusable=unusable,
         )
 
     def get(self, alias: str) -> IdentityProvider | None:

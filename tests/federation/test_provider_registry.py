@@ -17,6 +17,7 @@ from bridge.clock import FrozenClock
 from bridge.crypto import generate_key_spec, parse_keyring
 from bridge.db.engine import Database
 from bridge.db.models import IdentityProviderRecord
+from bridge.federation.errors import ProviderMisconfigured
 from bridge.federation.metadata import MetadataCache
 from bridge.federation.registry import open_secret
 from bridge.orgs.errors import InvalidInput
@@ -245,3 +246,29 @@ def test_bridge_keys_reseal_reseals_provider_secrets_so_the_old_key_can_go(
         record = session.scalars(select(IdentityProviderRecord)).one()
     assert record.client_secret is not None and record.client_secret.startswith("v1.k-new.")
     assert open_secret(parse_keyring(new_spec), record.id, record.client_secret) == SECRET
+
+
+def test_a_secret_no_key_opens_makes_the_provider_unusable_not_the_bridge_broken(
+    database: Database, tmp_path: Path, clock: FrozenClock, services: Services
+) -> None:
+    """The operator dropped the key the secret was sealed with, without resealing first."""
+    add(services, domains=["acme.example"])
+    other_keys = build(database, tmp_path, clock, secrets=new_secrets())
+    try:
+        provider = other_keys.identity_providers.get("acme-okta")
+        assert provider is not None and provider.client_secret is None
+        assert provider.unusable is not None and "BRIDGE_ENCRYPTION_KEYS" in provider.unusable
+        # Home-realm discovery and the admin's view still work ...
+        routed = other_keys.home_realm.provider_for("jane@acme.example")
+        assert routed is not None and routed.alias == "acme-okta"
+        view = other_keys.provider_admin.get(OPERATOR, "acme", "acme-okta").as_json()
+        assert view["unusable"] == provider.unusable and view["client_secret_set"]
+        # ... and a login through it is a clear refusal, not a traceback.
+        with pytest.raises(ProviderMisconfigured) as refused:
+            other_keys.federation.begin(provider, redirect_uri="http://127.0.0.1:8000/cb")
+        assert refused.value.reason == "provider_misconfigured"
+        assert refused.value.message == ProviderMisconfigured.message
+    finally:
+        other_keys.close()
+    usable = services.provider_admin.get(OPERATOR, "acme", "acme-okta").as_json()
+    assert usable["unusable"] is None
