@@ -440,27 +440,19 @@ def test_a_provider_whose_organisation_is_missing_here_shows_an_error_and_is_aud
             assert not session.scalars(select(User)).all(), "no account half made"
 
 
-def test_a_federated_login_from_the_account_page_ends_there_signed_in(
-    live: LiveBridge, downstream: LiveBridge, browser: Browser
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [("/account", "Your account"), ("/admin/", "Organisations you administer")],
+    ids=["account page", "admin console"],
+)
+def test_a_federated_login_started_by_a_bridge_page_ends_there_signed_in(
+    live: LiveBridge, downstream: LiveBridge, browser: Browser, path: str, title: str
 ) -> None:
     live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
-    page = browser.open(f"{downstream.url}/account")
+    page = browser.open(downstream.url + path)
     assert isinstance(page, Page) and page.title == "Sign in"
 
     page = sign_in_upstream(live, browser, browser.submit(username="jane@sso.example"))
 
-    assert isinstance(page, Page) and page.url == f"{downstream.url}/account"
-    assert page.title == "Your account"
-
-
-def test_a_federated_login_from_the_admin_console_ends_in_the_console(
-    live: LiveBridge, downstream: LiveBridge, browser: Browser
-) -> None:
-    live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
-    page = browser.open(f"{downstream.url}/admin/")
-    assert isinstance(page, Page) and page.title == "Sign in"
-
-    page = sign_in_upstream(live, browser, browser.submit(username="jane@sso.example"))
-
-    assert isinstance(page, Page) and page.url == f"{downstream.url}/admin/"
-    assert page.title == "Organisations you administer"
+    assert isinstance(page, Page) and page.url == downstream.url + path
+    assert page.title == title
