@@ -152,6 +152,22 @@ def identity_from_claims(
     )
 
 
+def client_auth_method(provider: IdentityProvider, metadata: Mapping[str, Any]) -> str:
+    """How the bridge authenticates at the token endpoint: ``none`` for a public client;
+    ``client_secret_basic`` (Discovery's default when the provider lists nothing) unless the
+    provider lists only ``client_secret_post``."""
+    if not provider.client_secret:
+        return "none"
+    supported = metadata.get("token_endpoint_auth_methods_supported")
+    if (
+        isinstance(supported, list)
+        and "client_secret_basic" not in supported
+        and "client_secret_post" in supported
+    ):
+        return "client_secret_post"
+    return "client_secret_basic"
+
+
 def _usable(provider: IdentityProvider) -> None:
     if provider.unusable is not None:
         raise ProviderMisconfigured(provider.unusable, provider=provider.alias)
@@ -173,16 +189,19 @@ class FederationClient:
     def metadata(self) -> MetadataCache:
         return self._metadata
 
-    def _session(self, provider: IdentityProvider, redirect_uri: str) -> OAuth2Session:
+    def _session(
+        self,
+        provider: IdentityProvider,
+        redirect_uri: str,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> OAuth2Session:
         return OAuth2Session(
             client_id=provider.client_id,
             client_secret=provider.client_secret,
             scope=" ".join(provider.scopes),
             redirect_uri=redirect_uri,
             code_challenge_method="S256",
-            token_endpoint_auth_method=(
-                "client_secret_basic" if provider.client_secret else "none"
-            ),
+            token_endpoint_auth_method=client_auth_method(provider, metadata or {}),
         )
 
     # --- begin ----------------------------------------------------------------------------
@@ -349,7 +368,7 @@ class FederationClient:
         code: str,
     ) -> dict[str, Any]:
         alias = provider.alias
-        with self._session(provider, transaction.redirect_uri) as session:
+        with self._session(provider, transaction.redirect_uri, metadata) as session:
             try:
                 token = session.fetch_token(
                     metadata["token_endpoint"],

@@ -587,3 +587,42 @@ def test_a_jwks_endpoint_answering_5xx_is_provider_unavailable(
     upstream.mock.replace(responses.GET, JWKS_URI, status=502, body="bad gateway")
     with pytest.raises(errors.ProviderUnavailable, match="jwks: HTTP 502"):
         federation.finish(provider, callback_query(url))
+
+
+def _token_request(upstream: FakeProvider) -> tuple[str | None, dict[str, list[str]]]:
+    """The Authorization header and the form of the (one) token request the provider saw."""
+    (call,) = [c for c in upstream.mock.calls if c.request.url == TOKEN_ENDPOINT]
+    body = call.request.body
+    text = body.decode() if isinstance(body, bytes) else str(body)
+    return call.request.headers.get("Authorization"), parse_qs(text)
+
+
+@pytest.mark.parametrize(
+    ("advertised", "method"),
+    [
+        (None, "client_secret_basic"),  # Discovery's default when nothing is listed
+        (["client_secret_basic", "client_secret_post"], "client_secret_basic"),
+        (["client_secret_post", "private_key_jwt"], "client_secret_post"),
+    ],
+)
+def test_the_client_authenticates_the_way_the_provider_supports(
+    federation: FederationClient,
+    provider: IdentityProvider,
+    upstream: FakeProvider,
+    advertised: list[str] | None,
+    method: str,
+) -> None:
+    if advertised is not None:
+        upstream.metadata["token_endpoint_auth_methods_supported"] = advertised
+    url, transaction = federation.begin(provider, redirect_uri=REDIRECT_URI)
+    upstream.issue(transaction)
+
+    federation.finish(provider, callback_query(url))
+
+    authorization, form = _token_request(upstream)
+    if method == "client_secret_basic":
+        assert authorization is not None and authorization.startswith("Basic ")
+        assert "client_secret" not in form
+    else:
+        assert authorization is None
+        assert form["client_id"] == [CLIENT_ID] and form["client_secret"] == [CLIENT_SECRET]
