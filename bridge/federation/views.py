@@ -119,7 +119,11 @@ def callback(alias: str) -> Any:
             raise InvalidState("the browser has no login in progress", provider=alias)
         identity = s.federation.finish(provider, request.args, binding=flow_id)
     except UpstreamError as error:
-        return _clear_cookie(_failed(s, error, None), cookie)
+        # The audit event names the application the login was for, when this browser's
+        # login is still there to say (never for a state of another browser).
+        known = load_pending(s, flow_id) if flow_id else None
+        pending_login = known if isinstance(known, PendingLogin) else None
+        return _clear_cookie(_failed(s, error, pending_login), cookie)
     pending = load_pending(s, flow_id)
     if not isinstance(pending, PendingLogin):
         return _clear_cookie(pending, cookie)

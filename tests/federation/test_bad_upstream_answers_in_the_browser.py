@@ -439,6 +439,7 @@ def assert_refused_in_the_browser(
     assert failed.reason == error.reason
     assert failed.details["error"] == error.__name__
     assert failed.details["provider"] == ALIAS
+    assert failed.client_id == bridge.client_id, "the application the login was for"
 
 
 @pytest.mark.parametrize("case", BAD_ANSWERS)
