@@ -78,3 +78,32 @@ def test_an_admin_approves_a_lost_device_request_with_one_click(
     page.get_by_text("The request was approved").wait_for()
     assert page.locator("#no-reset-requests").inner_text() == "No member is waiting for a reset."
     assert not s.totp.has_totp(bob.id)
+
+
+def test_an_admin_adds_a_single_sign_on_provider_through_the_form(
+    live: LiveBridge, page: Page
+) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme")
+    s.orgs.add_domain(OPERATOR, "acme", "acme.example")
+    live.add_user("ada")
+    s.members.add(OPERATOR, "acme", "ada", "admin")
+
+    page.goto(f"{live.url}/admin/orgs/acme")
+    page.get_by_label("Username").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="single sign-on providers").click()
+    page.get_by_label("Alias").fill("acme-okta")
+    page.get_by_label("Display name").fill("Acme Okta")
+    page.get_by_label("Issuer").fill("https://acme-okta.idp.example")
+    page.get_by_label("Client id").fill("the-bridge")
+    page.get_by_label("Client secret").fill("a-secret-never-shown")
+    page.get_by_label("acme.example (verified)").check()
+    page.get_by_role("button", name="Add provider").click()
+
+    page.get_by_text("The provider was added.").wait_for()
+    assert "Acme Okta" in page.locator('tr[data-alias="acme-okta"]').inner_text()
+    assert "a-secret-never-shown" not in page.content()
+    found = s.home_realm.provider_for("x@acme.example")
+    assert found is not None and found.alias == "acme-okta"
