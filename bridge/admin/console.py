@@ -1,7 +1,8 @@
 """The admin console: server-rendered pages over the org services; no JavaScript needed.
 
 An admin signs in through the bridge's own login flow (the session cookie of ``bridge.login``);
-every form carries a CSRF token, and every change goes through ``bridge.orgs`` like the API's.
+every form carries a CSRF token, and every change goes through ``bridge.orgs`` (and the
+providers through ``services.provider_admin``) like the API's.
 """
 
 from __future__ import annotations

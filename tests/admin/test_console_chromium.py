@@ -1,5 +1,5 @@
-"""An admin in a real Chromium turns 2FA enforcement on, reads the progress bar, and approves a
-lost-device request."""
+"""An admin in a real Chromium turns 2FA enforcement on, reads the progress bar, approves a
+lost-device request and adds a single sign-on provider."""
 
 from __future__ import annotations
 
