@@ -19,7 +19,14 @@ from bridge.clock import FrozenClock
 from bridge.db.engine import Database
 from bridge.services import Services
 from tests.admin.test_api_identity_providers import link
-from tests.federation.stored_providers import OPERATOR, SECRET, build, provider_body, snapshot
+from tests.federation.stored_providers import (
+    OPERATOR,
+    SECRET,
+    build,
+    new_secrets,
+    provider_body,
+    snapshot,
+)
 from tests.orgs.conftest import World
 
 PAGE = "/admin/orgs/acme/identity-providers"
@@ -149,6 +156,21 @@ def test_the_page_lists_configured_providers_read_only_and_stored_ones(
     assert "google" not in page.get_text()  # a global provider serves no one organisation
     assert "names no provider" in page.select_one("#sso-policy").get_text()  # type: ignore[union-attr]
     assert SECRET not in str(page)
+
+
+def test_an_unusable_provider_is_shown_with_the_reason_in_a_warning(
+    database: Database, tmp_path: Path, clock: FrozenClock, services: Services, acme: World
+) -> None:
+    """The operator dropped the key the secret was sealed with, without resealing first."""
+    services.provider_admin.add(OPERATOR, "acme", provider_body(domains=["acme.example"]))
+    other_keys = build(database, tmp_path, clock, secrets=new_secrets())
+    try:
+        page = sign_in(other_keys, acme, "ada").page()
+        warning = page.select_one("tr[data-alias=acme-okta] .unusable")
+        assert warning is not None and "BRIDGE_ENCRYPTION_KEYS" in warning.get_text()
+        assert "a secret is set" in row(page, "acme-okta")
+    finally:
+        other_keys.close()
 
 
 def test_the_page_says_which_provider_the_sso_policy_names(ada: Console, acme: World) -> None:
