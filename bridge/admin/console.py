@@ -7,6 +7,7 @@ providers through ``services.provider_admin``) like the API's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,6 +149,17 @@ def _refused(error: OrgProblem) -> tuple[str, int]:
     return _page("admin/refused.html", status=error.status, error=error)
 
 
+def _page_or_refusal(
+    render: Callable[..., tuple[str, int]], *args: Any, **values: Any
+) -> tuple[str, int]:
+    """The page ``render`` makes (an organisation's page, with a refused change's message), or
+    the refusal that stops the page itself (not an admin of it, no such organisation)."""
+    try:
+        return render(*args, **values)
+    except OrgProblem as error:
+        return _refused(error)
+
+
 @bp.get("/")
 def home() -> Any:
     s = services()
@@ -166,10 +178,7 @@ def org(slug: str) -> Any:
     actor = _actor(s)
     if actor is None:
         return _sign_in(s)
-    try:
-        return _org_page(s, actor, slug)
-    except OrgProblem as error:
-        return _refused(error)
+    return _page_or_refusal(_org_page, s, actor, slug)
 
 
 def _checkbox(name: str) -> bool:
@@ -208,10 +217,7 @@ def update_policy(slug: str) -> Any:
     try:
         s.orgs.update_policy(actor, slug, changes, admin_code=form.get("admin_code") or None)
     except OrgProblem as error:
-        try:
-            return _org_page(s, actor, slug, error=error)
-        except OrgProblem as other:
-            return _refused(other)
+        return _page_or_refusal(_org_page, s, actor, slug, error=error)
     return redirect(url_for("admin_console.org", slug=slug, notice="policy"), code=303)
 
 
@@ -225,10 +231,7 @@ def member_action(slug: str, username: str, action: str) -> Any:
     try:
         s.members.act(actor, slug, username, action)
     except OrgProblem as error:
-        try:
-            return _org_page(s, actor, slug, error=error)
-        except OrgProblem as other:
-            return _refused(other)
+        return _page_or_refusal(_org_page, s, actor, slug, error=error)
     return redirect(url_for("admin_console.org", slug=slug, notice=action), code=303)
 
 

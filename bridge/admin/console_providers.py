@@ -9,7 +9,15 @@ from typing import Any
 from flask import redirect, request, url_for
 from sqlalchemy import func, select
 
-from bridge.admin.console import NOTICES, _actor, _checkbox, _page, _refused, _sign_in, bp
+from bridge.admin.console import (
+    NOTICES,
+    _actor,
+    _checkbox,
+    _page,
+    _page_or_refusal,
+    _sign_in,
+    bp,
+)
 from bridge.browser import check_csrf
 from bridge.context import services
 from bridge.db.models import FederatedIdentity
@@ -66,25 +74,13 @@ def _providers_page(
     )
 
 
-def _provider_refused(
-    s: Services, actor: Actor, slug: str, error: OrgProblem, **values: Any
-) -> tuple[str, int]:
-    try:
-        return _providers_page(s, actor, slug, error=error, **values)
-    except OrgProblem as other:
-        return _refused(other)
-
-
 @bp.get("/orgs/<slug>/identity-providers")
 def identity_providers(slug: str) -> Any:
     s = services()
     actor = _actor(s)
     if actor is None:
         return _sign_in(s)
-    try:
-        return _providers_page(s, actor, slug)
-    except OrgProblem as error:
-        return _refused(error)
+    return _page_or_refusal(_providers_page, s, actor, slug)
 
 
 @bp.post("/orgs/<slug>/identity-providers")
@@ -109,7 +105,9 @@ def add_identity_provider(slug: str) -> Any:
         s.provider_admin.add(actor, slug, body)
     except OrgProblem as error:
         kept = {k: v for k, v in body.items() if k != "client_secret"}
-        return _provider_refused(s, actor, slug, error, form=kept, failed="add")
+        return _page_or_refusal(
+            _providers_page, s, actor, slug, error=error, form=kept, failed="add"
+        )
     return redirect(
         url_for("admin_console.identity_providers", slug=slug, notice="provider-added"), code=303
     )
@@ -126,7 +124,9 @@ def change_provider_secret(slug: str, alias: str) -> Any:
     try:
         s.provider_admin.change(actor, slug, alias, {"client_secret": secret})
     except OrgProblem as error:
-        return _provider_refused(s, actor, slug, error, failed=f"secret:{alias}")
+        return _page_or_refusal(
+            _providers_page, s, actor, slug, error=error, failed=f"secret:{alias}"
+        )
     return redirect(
         url_for("admin_console.identity_providers", slug=slug, notice="provider-secret"), code=303
     )
@@ -153,10 +153,7 @@ def confirm_remove_provider(slug: str, alias: str) -> Any:
     actor = _actor(s)
     if actor is None:
         return _sign_in(s)
-    try:
-        return _remove_page(s, actor, slug, alias)
-    except OrgProblem as error:
-        return _refused(error)
+    return _page_or_refusal(_remove_page, s, actor, slug, alias)
 
 
 @bp.post("/orgs/<slug>/identity-providers/<alias>/remove")
@@ -174,10 +171,7 @@ def remove_provider(slug: str, alias: str) -> Any:
             )
         s.provider_admin.remove(actor, slug, alias)
     except OrgProblem as error:
-        try:
-            return _remove_page(s, actor, slug, alias, error)
-        except OrgProblem as other:
-            return _refused(other)
+        return _page_or_refusal(_remove_page, s, actor, slug, alias, error)
     return redirect(
         url_for("admin_console.identity_providers", slug=slug, notice="provider-removed"), code=303
     )
