@@ -1,10 +1,15 @@
-"""Verifying an upstream ID token (OpenID Connect Core 1.0, section 3.1.3.7) with python-jose.
+"""Verifying an upstream ID token (OpenID Connect Core 1.0, section 3.1.3.7) with joserfc.
 
 The order matters: the algorithm is judged from the header against an explicit allow-list before
 any key is touched, so ``alg: none`` and an HMAC "signature" made with the provider's public key
 never reach a verifier; the signature is checked before any claim is believed. When the login
 asked for a fresh authentication (``prompt=login``, ``max_age``), ``check_fresh_authentication``
 judges the token's ``auth_time`` (section 3.1.3.7, item 13).
+
+The claims are judged here, not by Authlib's ``IDToken``: its ``validate`` walks the payload in
+the provider's key order (a token with two faults would be audited with whichever comes first);
+it requires ``sub``, which the bridge reads through the provider's claim mapping, and refuses on
+``nbf`` and a non-list ``amr``, which the bridge does not judge.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jose import jwk, jws
-from jose.exceptions import JOSEError
+from joserfc import jwk, jws
+from joserfc.errors import JoseError, MissingAlgorithmError
 
 from bridge.federation.errors import (
     BadAuthTime,
@@ -39,14 +44,31 @@ KeySource = Callable[[bool], list[JsonObject]]
 _KEY_TYPES = {"RS": "RSA", "PS": "RSA", "ES": "EC"}
 
 
-def _header(token: str, provider: IdentityProvider) -> JsonObject:
+class _Registry(jws.JWSRegistry):
+    """joserfc's rules for one upstream token. Header parameters beyond the registered ones are
+    let through (providers add their own); a ``crit`` one is refused (RFC 7515, 4.1.11). The
+    size bounds leave room for an ``x5c`` chain in the header and many group claims."""
+
+    max_header_length = 16_384
+    max_payload_length = 1_048_576
+    max_signature_length = 4_096
+
+    def __init__(self, alg: str | None = None) -> None:
+        super().__init__(algorithms=[alg] if alg else None, strict_check_header=False)
+
+
+def _extract(token: str, provider: IdentityProvider) -> tuple[jws.CompactSignature, JsonObject]:
+    """The token's parts and its header, nothing verified yet."""
     try:
-        header = jws.get_unverified_header(token)
-    except JOSEError as exc:
+        signed = jws.extract_compact(token.encode(), registry=_Registry())
+    except MissingAlgorithmError as exc:
+        raise InvalidIdToken("ID token header without 'alg'", provider=provider.alias) from exc
+    except (JoseError, ValueError) as exc:
         raise InvalidIdToken(f"malformed ID token: {exc}", provider=provider.alias) from exc
+    header = signed.headers()
     if not isinstance(header, dict) or not isinstance(header.get("alg"), str):
         raise InvalidIdToken("ID token header without 'alg'", provider=provider.alias)
-    return header
+    return signed, header
 
 
 def check_algorithm(alg: str, allowed: tuple[str, ...], provider: IdentityProvider) -> None:
@@ -99,18 +121,29 @@ def verify_signature(
     token: str, keys: KeySource, allowed: tuple[str, ...], provider: IdentityProvider
 ) -> JsonObject:
     """Check the header's algorithm and the signature; return the (unchecked) claims."""
-    header = _header(token, provider)
+    signed, header = _extract(token, provider)
     alg = str(header["alg"])
     check_algorithm(alg, allowed, provider)
+    registry = _Registry(alg)  # exactly the allowed algorithm of the header, nothing else
+    try:
+        registry.check_header(header)
+    except JoseError as exc:
+        raise InvalidIdToken(f"malformed ID token header: {exc}", provider=provider.alias) from exc
     kid = header.get("kid")
     key_data = select_key(keys, kid if isinstance(kid, str) else None, alg, provider)
     try:
-        key = jwk.construct(key_data, algorithm=alg)
-        payload = jws.verify(token, key, [alg])
-    except JOSEError as exc:
-        raise BadSignature(f"ID token signature: {exc}", provider=provider.alias) from exc
+        key = jwk.import_key(key_data)
+        verified = jws.validate_compact(signed, key, registry=registry)
+    except (JoseError, ValueError) as exc:
+        reason = str(exc) or type(exc).__name__
+        raise BadSignature(f"ID token signature: {reason}", provider=provider.alias) from exc
+    if not verified:
+        raise BadSignature(
+            "ID token signature: it does not verify with the provider's key",
+            provider=provider.alias,
+        )
     try:
-        claims = json.loads(payload)
+        claims = json.loads(signed.payload)
     except ValueError:
         claims = None
     if not isinstance(claims, dict):
