@@ -15,8 +15,9 @@ it requires ``sub``, which the bridge reads through the provider's claim mapping
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from joserfc import jwk, jws
 from joserfc.errors import JoseError, MissingAlgorithmError
@@ -151,9 +152,16 @@ def verify_signature(
     return claims
 
 
+def _is_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number: Python's parser also reads ``NaN`` and ``Infinity``, which are not."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _int_claim(claims: JsonObject, name: str, provider: IdentityProvider) -> int:
     value = claims.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_number(value):
         error = BadIssuedAt if name == "iat" else MissingClaim
         raise error(f"ID token without a numeric '{name}'", provider=provider.alias)
     return int(value)
@@ -194,7 +202,7 @@ def authentication_time(claims: Mapping[str, Any], provider: IdentityProvider) -
     value = claims.get("auth_time")
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not _is_number(value):
         raise BadAuthTime("ID token auth_time is not a number", provider=provider.alias)
     return int(value)
 

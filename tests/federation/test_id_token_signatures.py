@@ -3,11 +3,13 @@ allowed asymmetric algorithm by the one JWKS key its header names.
 
 ``test_upstream_login.py`` covers the main refusals (``alg: none``, HS256 with the public key,
 an algorithm outside the list, a stranger's key, a tampered payload, an unknown kid); these are
-the rest, each through ``FederationClient.finish`` against the provider ``responses`` plays.
+the rest, each through ``FederationClient.finish`` against the provider ``responses`` plays,
+and the time claims that a signed payload could carry as ``NaN`` or ``Infinity``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -268,3 +270,35 @@ def test_the_hand_signed_control_token_is_accepted(
     )
 
     assert federation.finish(provider, callback_query(url)).subject == "upstream-248289761001"
+
+
+# --- numbers that are not ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("claim", "error"),
+    [
+        pytest.param({"exp": float("nan")}, errors.MissingClaim, id="exp-nan"),
+        pytest.param({"exp": float("inf")}, errors.MissingClaim, id="exp-infinity"),
+        pytest.param({"iat": float("-inf")}, errors.BadIssuedAt, id="iat-minus-infinity"),
+        pytest.param({"auth_time": float("nan")}, errors.BadAuthTime, id="auth_time-nan"),
+    ],
+)
+def test_a_time_claim_of_nan_or_infinity_is_refused_not_a_crash(
+    federation: FederationClient,
+    provider: IdentityProvider,
+    upstream: FakeProvider,
+    claim: dict[str, float],
+    error: type[errors.UpstreamError],
+) -> None:
+    """JSON has no such numbers, but Python's parser reads them; ``int()`` of one raises."""
+    url, nonce = begin(federation, provider)
+    token = upstream.sign(upstream.claims(nonce, **claim))
+    assert "NaN" in token_payload(token) or "Infinity" in token_payload(token)
+
+    assert type(refusal(federation, provider, upstream, url, token)) is error
+
+
+def token_payload(token: str) -> str:
+    segment = token.split(".")[1]
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)).decode()
