@@ -48,6 +48,10 @@ KINDS: tuple[Kind, ...] = ("password", "code")
 MAX_THRESHOLD = 100
 
 
+#: The store key prefix of an address blocked by the per-IP throttle.
+THROTTLE_BLOCK = "throttle:block:"
+
+
 @dataclass(frozen=True)
 class LockoutPolicy:
     """What the caller's organisation chose; the defaults are seed 001's."""
@@ -327,3 +331,20 @@ class Lockout:
         if self._store.incr(key, self.ip_window) <= self.ip_limit:
             return None
         return max(1, self._store.ttl(key) or self.ip_window)
+
+    def ip_blocked(self, ip: str | None) -> int | None:
+        """Seconds ``ip`` must wait before its next login submission, or None.
+
+        Only *failed* submissions count (``count_ip_failure``), so busy offices behind one
+        address are not stopped by their successful logins."""
+        key = THROTTLE_BLOCK + (ip or "unknown")
+        if self._store.get(key) is None:
+            return None
+        return max(1, self._store.ttl(key) or 1)
+
+    def count_ip_failure(self, ip: str | None) -> None:
+        """One failed login submission from ``ip``; over the limit, block it for a while."""
+        address = ip or "unknown"
+        retry_after = self.throttle(address)
+        if retry_after is not None:
+            self._store.put(THROTTLE_BLOCK + address, {"retry_after": retry_after}, retry_after)

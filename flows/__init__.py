@@ -17,12 +17,14 @@ from flows.conditions import (
     UserHasTotp,
 )
 from flows.context import (
+    DeviceTrust,
     Directory,
     EnrolmentOffer,
     ExistingSession,
     LoginRequest,
     PasswordCheck,
     UserFacts,
+    Verdict,
 )
 from flows.errors import (
     ConfigIssue,
@@ -56,6 +58,7 @@ from flows.results import (
     Done,
     Fail,
     Failure,
+    Mark,
     NotApplicable,
     Possible,
     Redirect,
@@ -86,6 +89,7 @@ __all__ = [
     "ConfigIssue",
     "Denied",
     "Deny",
+    "DeviceTrust",
     "Directory",
     "Done",
     "EnrolmentOffer",
@@ -103,6 +107,7 @@ __all__ = [
     "FlowState",
     "FlowStateError",
     "LoginRequest",
+    "Mark",
     "MfaRequired",
     "NeedsInput",
     "Not",
@@ -127,6 +132,7 @@ __all__ = [
     "UnknownFlow",
     "UserFacts",
     "UserHasTotp",
+    "Verdict",
     "advance",
     "builtin_flows_dir",
     "load_entry_points",

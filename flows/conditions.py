@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import Field
 
 from flows.context import Directory, LoginRequest, UserFacts
 from flows.errors import FlowRuntimeError
+from flows.results import Mark
 from flows.steps.base import NoConfig, StepConfig
 
 
@@ -30,6 +31,7 @@ class ConditionContext:
     user_id: str | None
     now: int
     device: str | None = None
+    marks: set[Mark] = field(default_factory=set)  # what a condition that held stood in for
 
     def facts(self) -> UserFacts:
         """The identified user's facts, read now (never cached)."""
@@ -145,7 +147,10 @@ class DeviceTrusted(Condition[NoConfig]):
 
     def holds(self, ctx: ConditionContext) -> bool:
         user_id = ctx.facts().id
-        return ctx.directory.device_is_trusted(user_id, ctx.device)
+        trusted = ctx.directory.device_is_trusted(user_id, ctx.device)
+        if trusted:
+            ctx.marks.add(Mark.TRUSTED_DEVICE)
+        return trusted
 
 
 class Names(StepConfig):

@@ -7,6 +7,7 @@ values and an implementation of ``Directory``; tests hand it fakes of the same s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 
@@ -75,6 +76,27 @@ class EnrolmentOffer:
     otpauth_uri: str
 
 
+class Verdict(StrEnum):
+    """The directory's judgement of a code: the step maps it to its result.
+
+    ``locked`` and ``restart`` end the login through the flow (the step denies it): the
+    account is locked now, or the ``restart`` lockout policy sends the user back to the start.
+    """
+
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True)
+class DeviceTrust:
+    """A browser trusted just now: the opaque token it keeps (a cookie), for ``days``."""
+
+    token: str
+    days: int
+
+
 class Directory(Protocol):
     """The domain services a step may call. The bridge implements it over its stores."""
 
@@ -82,7 +104,7 @@ class Directory(Protocol):
 
     def user_facts(self, user_id: str) -> UserFacts | None: ...
 
-    def verify_totp(self, user_id: str, code: str) -> bool: ...
+    def verify_totp(self, user_id: str, code: str) -> Verdict: ...
 
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer: ...
 
@@ -92,8 +114,8 @@ class Directory(Protocol):
         """Whether the user holds at least one unused recovery code (R11)."""
         ...
 
-    def verify_recovery_code(self, user_id: str, code: str) -> bool:
-        """Consume one of the user's recovery codes, durably; True only if it was unused."""
+    def verify_recovery_code(self, user_id: str, code: str) -> Verdict:
+        """Consume one of the user's recovery codes, durably; ``ok`` only if it was unused."""
         ...
 
     def device_is_trusted(self, user_id: str, device: str | None) -> bool:
@@ -104,8 +126,8 @@ class Directory(Protocol):
         """How long a browser may be trusted for the user, or None when it may not be."""
         ...
 
-    def trust_device(self, user_id: str, device: str | None) -> bool:
-        """Trust this browser for the user; False when it could not be done."""
+    def trust_device(self, user_id: str, device: str | None) -> DeviceTrust | None:
+        """Trust this browser for the user: the token it keeps; None when it may not be."""
         ...
 
     def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:

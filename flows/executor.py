@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from flows.conditions import ConditionContext, evaluate
-from flows.context import Directory, ExistingSession, LoginRequest
+from flows.context import DeviceTrust, Directory, ExistingSession, LoginRequest
 from flows.errors import FlowRuntimeError, FlowStateError
 from flows.model import (
     Execution,
@@ -50,6 +50,7 @@ from flows.results import (
     Done,
     Fail,
     Failure,
+    Mark,
     NotApplicable,
     Redirect,
     Retry,
@@ -80,6 +81,15 @@ class FlowResult:
     amr: tuple[str, ...]
     auth_time: int
     acr: str | None = None
+    marks: frozenset[Mark] = frozenset()  # a recovery code or a trusted browser stood in
+
+    @property
+    def used_recovery_code(self) -> bool:
+        return Mark.RECOVERY_CODE in self.marks
+
+    @property
+    def used_trusted_device(self) -> bool:
+        return Mark.TRUSTED_DEVICE in self.marks
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,7 @@ class StepDone:
 class _Report:
     failure: Failure | None = None  # the failed attempt of this call's submit, for the audit log
     done: tuple[StepDone, ...] = ()  # the steps that succeeded during this call
+    trust: DeviceTrust | None = None  # a browser trusted during this call (its cookie to set)
 
     @property
     def proven(self) -> tuple[str, ...]:
@@ -247,6 +258,7 @@ class _Run:
         self.state = state
         self.ctx = ctx
         self.failure: Failure | None = None
+        self.trust: DeviceTrust | None = None
         self.done: list[StepDone] = []
         self.errors: dict[str, tuple[str, ...]] = {}
 
@@ -333,6 +345,7 @@ class _Run:
             )
             decided = all(evaluate(condition, cond_ctx) for condition in execution.when)
             self.state.decisions[execution.path] = decided
+            self.mark(*cond_ctx.marks)
         return decided
 
     def node(self, execution: Execution) -> _Eval:
@@ -404,6 +417,9 @@ class _Run:
                 state.proven.extend(f for f in result.amr if f not in state.proven)
             if result.acr is not None:
                 state.acr = result.acr
+            if result.mark is not None:
+                self.mark(result.mark)
+            self.trust = result.trust or self.trust
             state.status[path] = Status.DONE
             proven = () if reused else result.amr
             self.done.append(StepDone(path, execution.step.type, proven))
@@ -420,10 +436,14 @@ class _Run:
             return _Redirect(result.url)
         if isinstance(result, Deny):
             # Not recorded: a walk that reaches the step again is denied again.
-            return _Stop("denied", result.message)
+            self.failure = result.failure or self.failure
+            return _Stop(result.reason, result.message)
         raise FlowRuntimeError(
             f"step {execution.step.type!r} at {path} returned {result!r} where it may not"
         )
+
+    def mark(self, *marks: Mark) -> None:
+        self.state.marks.extend(m for m in marks if m not in self.state.marks)
 
     def failed(self, execution: StepExecution, reason: str) -> _Eval:
         message = f"{execution.step.type} at {execution.path} failed: {reason}"
@@ -439,6 +459,10 @@ class _Run:
     # -- the answer ------------------------------------------------------------------------
 
     def outcome(self, result: _Eval) -> Outcome:
+        outcome = self.judge(result)
+        return outcome if self.trust is None else replace(outcome, trust=self.trust)
+
+    def judge(self, result: _Eval) -> Outcome:
         failure, done = self.failure, tuple(self.done)
         if isinstance(result, _Pending):
             if not self.state.request.interactive:
@@ -478,7 +502,13 @@ class _Run:
         amr = _dedupe(state.amr)
         if len(set(state.proven) - NOT_FACTORS) >= 2 and "mfa" not in amr:
             amr = (*amr, "mfa")
-        return FlowResult(user_id=user_id, amr=amr, auth_time=self.auth_time(), acr=state.acr)
+        return FlowResult(
+            user_id=user_id,
+            amr=amr,
+            auth_time=self.auth_time(),
+            acr=state.acr,
+            marks=frozenset(state.marks),
+        )
 
     def auth_time(self) -> int:
         """When the user authenticated: the latest proof of this login (a factor proven now;

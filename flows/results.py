@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+from flows.context import DeviceTrust
 
 # RFC 8176 values that are not factor kinds of their own when factors are counted.
 NOT_FACTORS = frozenset({"mfa", "mca"})
@@ -22,6 +25,13 @@ class Failure:
     user_id: str | None = None  # the account concerned, when known
 
 
+class Mark(StrEnum):
+    """How a login got past a level, beyond its factors: kept in the state, put in the result."""
+
+    RECOVERY_CODE = "recovery_code"  # a recovery code stood in for the authenticator's code
+    TRUSTED_DEVICE = "trusted_device"  # a trusted browser stood in for the second factor
+
+
 @dataclass(frozen=True)
 class Done:
     """The execution succeeded. ``user_id`` identifies the user (first identifying step)."""
@@ -30,6 +40,8 @@ class Done:
     amr: tuple[str, ...] = ()  # factors proven by this step (or carried by an existing session)
     auth_time: int | None = None  # set only when reusing an earlier authentication (a session)
     acr: str | None = None
+    mark: Mark | None = None  # how the step succeeded, when that matters after the login
+    trust: DeviceTrust | None = None  # a browser trusted now (its token lives in no state)
 
 
 @dataclass(frozen=True)
@@ -62,9 +74,15 @@ class Redirect:
 
 @dataclass(frozen=True)
 class Deny:
-    """End the login now, whatever the enclosing levels say; ``message`` is shown to the user."""
+    """End the login now, whatever the enclosing levels say; ``message`` is shown to the user.
+
+    ``reason`` says why (``denied`` for the ``deny`` step; ``locked`` or ``restart`` when the
+    lockout ends the login); ``failure`` is the attempt that ended it, for the audit log.
+    """
 
     message: str
+    reason: str = "denied"
+    failure: Failure | None = None
 
 
 StepResult = Done | Retry | Fail | NotApplicable | Redirect | Deny

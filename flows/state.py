@@ -13,6 +13,7 @@ from typing import Any
 
 from flows.context import LoginRequest
 from flows.errors import FlowStateError
+from flows.results import Mark
 
 STATE_VERSION = 1
 
@@ -47,6 +48,9 @@ class FlowState:
     chosen: dict[str, str] = field(default_factory=dict)  # level path -> alternative the user chose
     scratch: dict[str, dict[str, str]] = field(default_factory=dict)  # by step path
     username: str | None = None  # the last username typed
+    # How levels were passed beyond factors (a recovery code, a trusted browser). Optional in
+    # the JSON: a state written before it existed reads as none.
+    marks: list[Mark] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         request = self.request
@@ -79,6 +83,7 @@ class FlowState:
             "chosen": dict(self.chosen),
             "scratch": {path: dict(data) for path, data in self.scratch.items()},
             "username": self.username,
+            "marks": [mark.value for mark in self.marks],
         }
 
     @classmethod
@@ -108,6 +113,10 @@ class FlowState:
             status = {path: Status(value) for path, value in statuses.items()}
         except ValueError as exc:
             raise FlowStateError(f"malformed flow state: status: {exc}") from None
+        try:
+            marks = [Mark(value) for value in doc.strings("marks")] if "marks" in data else []
+        except ValueError as exc:
+            raise FlowStateError(f"malformed flow state: marks: {exc}") from None
         scratch: dict[str, dict[str, str]] = {}
         for path, value in doc.str_map("scratch", dict).items():
             scratch[path] = _Doc(value, f"scratch.{path}").as_str_map(str)
@@ -129,6 +138,7 @@ class FlowState:
             chosen=doc.str_map("chosen", str),
             scratch=scratch,
             username=doc.opt("username", str),
+            marks=marks,
         )
 
 

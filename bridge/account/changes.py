@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bridge.account.sign_out import sign_out_everywhere
 from bridge.db.models import User
-from bridge.login.views import notify_factor_change
+from bridge.login.hooks import notify_factor_change
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.services import Services
 

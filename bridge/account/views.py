@@ -17,19 +17,21 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-import flows
 from bridge.account.changes import FactorChanges, MfaStillRequiredError, Origin
 from bridge.account.sign_out import sign_out_everywhere as end_everything
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
 from bridge.db.models import User
+from bridge.login.continuation import ReturnTo
+from bridge.login.hooks import notify_factor_change
 from bridge.login.recovery_codes import codes_text
 from bridge.login.sessions import BrowserSession
-from bridge.login.views import LOCKED, _directory, _session_token, notify_factor_change
+from bridge.login.views import LOCKED, logins
+from bridge.login.visit import session_token
 from bridge.pages import error_page
 from bridge.services import Services
 from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
-from flows.context import LoginRequest
+from flows.context import LoginRequest, Verdict
 
 bp = Blueprint("account", __name__)
 
@@ -43,7 +45,7 @@ MISSING_CODE = "Enter the current 6-digit code from your authenticator app to co
 
 
 def _signed_in(s: Services) -> tuple[BrowserSession, User] | None:
-    session = s.sessions.get(_session_token(s))
+    session = s.sessions.get(session_token())
     user = s.users.get(session.user_id) if session else None
     if session is None or user is None:
         return None
@@ -51,13 +53,11 @@ def _signed_in(s: Services) -> tuple[BrowserSession, User] | None:
 
 
 def _sign_in_again(s: Services, *, force: bool) -> WerkzeugResponse:
-    flow = s.flows.get(s.settings.flows.browser)
     # max_age: the login itself must be fresh enough for these pages, also when it goes to an
     # upstream provider (which is then asked for an authentication of the last FRESH_LOGIN s).
     login = LoginRequest(force_login=force, max_age=FRESH_LOGIN)
-    state = flows.start(flow, login, int(s.clock()))
-    continuation = {"kind": "redirect", "next": url_for("account.account")}
-    flow_id = s.pending.create(state, ensure_browser_id(), continuation)
+    back = ReturnTo(url_for("account.account"))
+    flow_id = logins().start(login, back, ensure_browser_id())
     return redirect(url_for("login.step", flow_id=flow_id), code=303 if force else 302)
 
 
@@ -71,7 +71,7 @@ def _fresh(s: Services) -> tuple[BrowserSession, User] | WerkzeugResponse:
 
 
 def _codes_key(s: Services) -> str:
-    token = _session_token(s) or ""
+    token = session_token() or ""
     return "account-codes:" + hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -127,10 +127,13 @@ def _check_code(s: Services, user: User) -> WerkzeugResponse | tuple[str, int] |
     code = "".join(request.form.get("code", "").split())
     if not code:
         return redirect(url_for("account.account", error=MISSING_CODE), code=303)
-    directory = _directory(s)
-    if directory.verify_totp(user.id, code):
+    directory = s.directory.bound(
+        ip=request.remote_addr, user_agent=request.user_agent.string, trust_token=None
+    )
+    verdict = directory.verify_totp(user.id, code)
+    if verdict is Verdict.OK:
         return None
-    if directory.events.ended == "locked":
+    if verdict is Verdict.LOCKED:
         s.sessions.end_all(user.id)
         return error_page("Account locked", LOCKED, 403)
     return redirect(url_for("account.account", error=WRONG_CODE), code=303)
@@ -192,11 +195,9 @@ def enable() -> Any:
     s = bridge().services
     if _signed_in(s) is None:
         return _sign_in_again(s, force=False)
-    flow = s.flows.get(s.settings.flows.browser)
     request_two = LoginRequest(force_login=True, acr_values=(TWO_FACTORS,), required_factors=2)
-    state = flows.start(flow, request_two, int(s.clock()))
-    continuation = {"kind": "redirect", "next": url_for("account.account")}
-    flow_id = s.pending.create(state, ensure_browser_id(), continuation)
+    back = ReturnTo(url_for("account.account"))
+    flow_id = logins().start(request_two, back, ensure_browser_id())
     return redirect(url_for("login.step", flow_id=flow_id), code=302)
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-import flows
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import services
+from bridge.login.continuation import ReturnTo
+from bridge.login.views import logins
 from bridge.orgs import Actor, OrgProblem
 from bridge.orgs.members import ACTIONS
 from bridge.orgs.service import policy_of
@@ -108,10 +109,8 @@ def _actor(s: Services) -> Actor | None:
 
 def _sign_in(s: Services) -> WerkzeugResponse:
     """Send the browser through the login flow; it comes back to the page it asked for."""
-    flow = s.flows.get(s.settings.flows.browser)
-    state = flows.start(flow, LoginRequest(), int(s.clock()))
     next_path = request.path if request.method == "GET" else url_for("admin_console.home")
-    flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "redirect", "next": next_path})
+    flow_id = logins().start(LoginRequest(), ReturnTo(next_path), ensure_browser_id())
     return redirect(url_for("login.step", flow_id=flow_id), code=302)
 
 

@@ -14,19 +14,20 @@ into the bridge session, for the logout at the provider.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING
 
-from flask import redirect, request, url_for
-
-import flows
-from bridge.browser import browser_id
 from bridge.federation.accounts import NeedsLocalProof, Refused, federated_amr
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.events import FACTOR_TYPE
 from bridge.federation.providers import IdentityProvider
-from bridge.login.pending import PendingLogin, PendingLoginError
-from bridge.pages import error_page
-from bridge.services import Services
+from bridge.login.continuation import PendingLink, Upstream
+from bridge.login.errors import LoginStopped
+from bridge.login.pending import PendingLogin
+
+if TYPE_CHECKING:
+    from bridge.login.screens import GoTo, Visit
+    from bridge.login.service import LoginService
+    from bridge.services import Services
 
 DISABLED = "This account is disabled. Contact an administrator of your organisation."
 NOT_THE_ACCOUNT = (
@@ -35,36 +36,16 @@ NOT_THE_ACCOUNT = (
 )
 
 
-def load_pending(s: Services, flow_id: str) -> PendingLogin | tuple[str, int]:
-    try:
-        return s.pending.load(flow_id, browser_id())
-    except PendingLoginError as problem:
-        return error_page("Please sign in again", str(problem))
-    except flows.FlowStateError:
-        return error_page(
-            "Please sign in again", "This login was started by an older version of the bridge."
-        )
-
-
-def identity_to_json(identity: UpstreamIdentity) -> dict[str, Any]:
-    data = dataclasses.asdict(identity)
-    data["raw_claims"] = dict(identity.raw_claims)
-    data["amr"] = list(identity.amr)
-    return data
-
-
-def identity_from_json(data: dict[str, Any]) -> UpstreamIdentity:
-    return UpstreamIdentity(**{**data, "amr": tuple(data["amr"])})
-
-
 def continue_with_identity(
-    s: Services,
+    logins: LoginService,
     flow_id: str,
     pending: PendingLogin,
     provider: IdentityProvider,
     identity: UpstreamIdentity,
-) -> Any:
+    visit: Visit,
+) -> GoTo:
     """The pending login goes on as the user the identity belongs to (or proves it first)."""
+    s = logins.services
     decision = s.federated_accounts.resolve(identity)
     if isinstance(decision, Refused):
         s.pending.finish(flow_id)
@@ -72,45 +53,42 @@ def continue_with_identity(
             "sign_in_failed",
             user_id=decision.user_id,
             client_id=pending.flow.request.client_id,
-            ip=request.remote_addr,
-            user_agent=request.user_agent.string,
+            ip=visit.ip,
+            user_agent=visit.user_agent,
             mfa_factor_type=FACTOR_TYPE,
             reason=decision.reason,
             details={"provider": provider.alias},
         )
-        return error_page("Sign-in stopped", DISABLED, 403)
+        raise LoginStopped("Sign-in stopped", DISABLED, 403)
     if isinstance(decision, NeedsLocalProof):
-        return _prove_local_account(s, flow_id, pending, provider, identity, decision.user_id)
-    return start_federated_flow(s, flow_id, pending, provider, identity, decision.user_id)
+        return _prove_local_account(logins, flow_id, pending, provider, identity, decision.user_id)
+    return start_federated_flow(logins, flow_id, pending, provider, identity, decision.user_id)
 
 
 def start_federated_flow(
-    s: Services,
+    logins: LoginService,
     flow_id: str,
     pending: PendingLogin,
     provider: IdentityProvider,
     identity: UpstreamIdentity,
     user_id: str,
-) -> Any:
+) -> GoTo:
     login = dataclasses.replace(
         pending.flow.request, idp=provider.alias, idp_hint=None, login_hint=None
     )
-    flow = s.flows.get(s.settings.flows.flow_for("federated", login.client_id, login.org_id))
-    now = int(s.clock())
-    state = flows.start(
-        flow,
+    now = int(logins.services.clock())
+    continuation = pending.continuation.with_(
+        link=None, upstream=Upstream(provider=provider.alias, id_token=identity.id_token)
+    )
+    return logins.restart_as(
+        flow_id,
+        pending,
         login,
-        now,
+        continuation,
         federated_user=user_id,
         federated_auth_time=upstream_auth_time(identity, now),
+        amr=tuple(federated_amr(provider, identity)),
     )
-    state.amr = federated_amr(provider, identity)
-    pending.flow = state
-    pending.errors = {}
-    pending.continuation.pop("link", None)
-    pending.continuation["upstream"] = {"provider": provider.alias, "id_token": identity.id_token}
-    s.pending.save(flow_id, pending)
-    return redirect(url_for("login.step", flow_id=flow_id), code=303)
 
 
 def upstream_auth_time(identity: UpstreamIdentity, now: int) -> int:
@@ -122,42 +100,38 @@ def upstream_auth_time(identity: UpstreamIdentity, now: int) -> int:
 
 
 def _prove_local_account(
-    s: Services,
+    logins: LoginService,
     flow_id: str,
     pending: PendingLogin,
     provider: IdentityProvider,
     identity: UpstreamIdentity,
     user_id: str,
-) -> Any:
+) -> GoTo:
+    s = logins.services
     user = s.users.get(user_id)
     if user is None:  # deleted in between
         s.pending.finish(flow_id)
-        return error_page("Please sign in again", NOT_THE_ACCOUNT)
+        raise LoginStopped("Please sign in again", NOT_THE_ACCOUNT)
     login = dataclasses.replace(
         pending.flow.request, force_login=True, login_hint=user.username, idp=None, idp_hint=None
     )
-    flow = s.flows.get(s.settings.flows.flow_for("browser", login.client_id, login.org_id))
-    pending.flow = flows.start(flow, login, int(s.clock()))
-    pending.errors = {}
-    pending.continuation["link"] = {
-        "provider": provider.alias,
-        "user_id": user_id,
-        "identity": identity_to_json(identity),
-    }
-    s.pending.save(flow_id, pending)
-    return redirect(url_for("login.step", flow_id=flow_id), code=303)
+    link = PendingLink(provider=provider.alias, user_id=user_id, identity=identity)
+    return logins.restart_as(flow_id, pending, login, pending.continuation.with_(link=link))
 
 
-def finish_local_proof(s: Services, flow_id: str, pending: PendingLogin, user_id: str) -> Any:
+def finish_local_proof(
+    logins: LoginService, flow_id: str, pending: PendingLogin, user_id: str
+) -> GoTo:
     """The local account's login ended: link when it was the account the e-mail named."""
-    link = pending.continuation["link"]
-    provider = s.identity_providers.get(str(link["provider"]))
-    if provider is None or user_id != link["user_id"]:
+    s = logins.services
+    link = pending.continuation.link
+    assert link is not None  # the login service calls this only for a login that links
+    provider = s.identity_providers.get(link.provider)
+    if provider is None or user_id != link.user_id:
         s.pending.finish(flow_id)
-        return error_page("Nothing was linked", NOT_THE_ACCOUNT, 403)
-    identity = identity_from_json(link["identity"])
-    s.federated_accounts.link(identity, user_id)
-    return start_federated_flow(s, flow_id, pending, provider, identity, user_id)
+        raise LoginStopped("Nothing was linked", NOT_THE_ACCOUNT, 403)
+    s.federated_accounts.link(link.identity, user_id)
+    return start_federated_flow(logins, flow_id, pending, provider, link.identity, user_id)
 
 
 def upstream_logout_target(

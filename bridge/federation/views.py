@@ -21,13 +21,12 @@ from bridge.browser import browser_id, cookies_are_secure
 from bridge.context import bridge
 from bridge.federation.errors import InvalidState, UpstreamError
 from bridge.federation.events import record_upstream_failure
-from bridge.federation.login import (
-    continue_with_identity,
-    load_pending,
-    upstream_logout_target,
-)
+from bridge.federation.login import continue_with_identity, upstream_logout_target
 from bridge.federation.providers import IdentityProvider
-from bridge.login.pending import PendingLogin
+from bridge.login.errors import LoginError
+from bridge.login.pending import PendingLogin, PendingLoginError
+from bridge.login.views import logins, render, render_error, render_expired
+from bridge.login.visit import visit
 from bridge.pages import error_page
 from bridge.services import Services
 
@@ -65,6 +64,22 @@ def _failed(s: Services, error: UpstreamError, pending: PendingLogin | None) -> 
     return error_page("Sign-in did not work", error.message, 502 if _upstream_down(error) else 400)
 
 
+def _pending(flow_id: str) -> PendingLogin:
+    """This browser's login ``flow_id``; ``PendingLoginError`` when it has none such."""
+    return logins().load(flow_id, visit())
+
+
+def _known_pending(flow_id: str) -> PendingLogin | None:
+    try:
+        return _pending(flow_id) if flow_id else None
+    except PendingLoginError:
+        return None
+
+
+bp.register_error_handler(LoginError, render_error)
+bp.register_error_handler(PendingLoginError, render_expired)
+
+
 def _upstream_down(error: UpstreamError) -> bool:
     return error.reason in ("provider_unavailable", "provider_timeout")
 
@@ -76,9 +91,7 @@ def start(alias: str) -> Any:
     if provider is None:
         return error_page("Unknown provider", UNKNOWN_PROVIDER, 404)
     flow_id = request.args.get("flow", "")
-    pending = load_pending(s, flow_id)
-    if not isinstance(pending, PendingLogin):
-        return pending
+    pending = _pending(flow_id)
     login = pending.flow.request
     hint = request.args.get("login_hint") or login.login_hint
     try:
@@ -121,18 +134,17 @@ def callback(alias: str) -> Any:
     except UpstreamError as error:
         # The audit event names the application the login was for, when this browser's
         # login is still there to say (never for a state of another browser).
-        known = load_pending(s, flow_id) if flow_id else None
-        pending_login = known if isinstance(known, PendingLogin) else None
-        return _clear_cookie(_failed(s, error, pending_login), cookie)
-    pending = load_pending(s, flow_id)
-    if not isinstance(pending, PendingLogin):
-        return _clear_cookie(pending, cookie)
+        return _clear_cookie(_failed(s, error, _known_pending(flow_id)), cookie)
     try:
-        return _clear_cookie(
-            continue_with_identity(s, flow_id, pending, provider, identity), cookie
-        )
+        pending = _pending(flow_id)
+        screen = continue_with_identity(logins(), flow_id, pending, provider, identity, visit())
+        return _clear_cookie(render(screen), cookie)
     except UpstreamError as error:  # the provider's organisation is missing here, say
         return _clear_cookie(_failed(s, error, pending), cookie)
+    except LoginError as error:
+        return _clear_cookie(render_error(error), cookie)
+    except PendingLoginError as error:
+        return _clear_cookie(render_expired(error), cookie)
 
 
 def _clear_cookie(result: Any, cookie: str) -> WerkzeugResponse:

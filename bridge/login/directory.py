@@ -3,10 +3,10 @@
 **Lockout lives here, and only here** (R8): every password and every code (TOTP or recovery)
 that a login flow judges goes through this class, which takes a lockout slot *before* judging
 (``bridge.lockout``) with the user's effective policy (the strictest of their organisations).
-The login views build one directory per request with ``bound(...)`` so that it knows the
-request's IP, User-Agent and trusted-browser cookie, and read back what happened in
-``events``: whether the login must end (the account locked, or the ``restart`` policy), a
-recovery code or a trusted browser was used, or a browser was trusted now (its cookie to set).
+The login service binds one directory per request with ``bound(...)`` so that it knows the
+request's IP, User-Agent and trusted-browser cookie (``RequestFacts``: inputs only). What a
+check decides comes back through the port: a ``Verdict`` for every code (``locked`` and
+``restart`` end the login through the flow), a ``DeviceTrust`` for a browser trusted now.
 
 Upstream logins (issue 6): ``upstream_login_url`` names the provider the ``idp_redirect``
 step sends the browser to (a named provider, else home-realm discovery from the login hint),
@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -36,7 +36,7 @@ from bridge.recovery import RecoveryCodes
 from bridge.totp import TotpService
 from bridge.trusted_devices import TrustedDevices, describe_user_agent
 from bridge.users import UserService
-from flows.context import EnrolmentOffer, PasswordCheck, UserFacts
+from flows.context import DeviceTrust, EnrolmentOffer, PasswordCheck, UserFacts, Verdict
 
 #: Days a browser may be trusted for a user who belongs to no organisation.
 DEFAULT_TRUSTED_BROWSER_DAYS = 30
@@ -58,17 +58,13 @@ class _HomeRealm(Protocol):
     def provider_for(self, email_or_hint: str) -> _Provider | None: ...
 
 
-@dataclass
-class LoginEvents:
-    """What one request of a login did, for the views to act on (request-scoped)."""
+@dataclass(frozen=True)
+class RequestFacts:
+    """What the directory knows of the request it serves (inputs only; nothing comes back)."""
 
     ip: str | None = None
     user_agent: str | None = None
     trust_token: str | None = None  # the trusted-browser cookie the browser sent
-    ended: Literal["locked", "restart"] | None = None
-    recovery_code_used: bool = False
-    trusted_browser_used: bool = False
-    new_trust: tuple[str, int] | None = None  # (cookie token, days) of a browser trusted now
     upstream_start: UpstreamStart | None = None  # None: this login may not leave for a provider
 
 
@@ -100,7 +96,7 @@ class BridgeDirectory:
         self._trusted = trusted_devices
         self._providers = providers
         self._home_realm = home_realm
-        self.events = LoginEvents()
+        self.request = RequestFacts()
 
     def bound(
         self,
@@ -110,13 +106,13 @@ class BridgeDirectory:
         trust_token: str | None,
         upstream_start: UpstreamStart | None = None,
     ) -> BridgeDirectory:
-        """A directory for one request: same services, this request's facts, fresh events.
+        """A directory for one request: same services, this request's facts.
 
         ``upstream_start`` makes the URL that starts this login at a provider; None while the
         login may not leave for one (then ``upstream_login_url`` is None).
         """
         bound = copy.copy(self)
-        bound.events = LoginEvents(
+        bound.request = RequestFacts(
             ip=ip, user_agent=user_agent, trust_token=trust_token, upstream_start=upstream_start
         )
         return bound
@@ -153,7 +149,7 @@ class BridgeDirectory:
         check = self._check_password(username, password)
         if check.user_id is None and check.reason in ("wrong_password", "no_password"):
             self._lockout.failed(
-                attempt, policy, ip=self.events.ip, user_agent=self.events.user_agent
+                attempt, policy, ip=self.request.ip, user_agent=self.request.user_agent
             )
             return check
         if check.user_id is None and check.reason != "locked" and not attempt.locked:
@@ -172,27 +168,26 @@ class BridgeDirectory:
                 return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
         return check
 
-    def _judge_code(self, user_id: str, judge: Callable[[], bool]) -> bool:
+    def _judge_code(self, user_id: str, judge: Callable[[], bool]) -> Verdict:
         """Judge one code (TOTP or recovery: both are "codes" to the lockout) within a slot."""
         if self._lockout is None:
-            return judge()
+            return Verdict.OK if judge() else Verdict.WRONG
         policy = self.lockout_policy(user_id)
         attempt = self._lockout.attempt(user_id, "code", policy)
         if not attempt.allowed:
             restart = not attempt.locked and policy.action == "restart"
-            self.events.ended = "restart" if restart else "locked"
-            return False
+            return Verdict.RESTART if restart else Verdict.LOCKED
         if judge():
             self._lockout.succeeded(attempt)
-            return True
+            return Verdict.OK
         outcome = self._lockout.failed(
-            attempt, policy, ip=self.events.ip, user_agent=self.events.user_agent
+            attempt, policy, ip=self.request.ip, user_agent=self.request.user_agent
         )
         if outcome is Outcome.LOCKED:
-            self.events.ended = "locked"
-        elif outcome is Outcome.RESTART:
-            self.events.ended = "restart"
-        return False
+            return Verdict.LOCKED
+        if outcome is Outcome.RESTART:
+            return Verdict.RESTART
+        return Verdict.WRONG
 
     def user_facts(self, user_id: str) -> UserFacts | None:
         user = self._users.get(user_id)
@@ -209,7 +204,7 @@ class BridgeDirectory:
             roles=self._policy.roles(user.id) if self._policy else frozenset(),
         )
 
-    def verify_totp(self, user_id: str, code: str) -> bool:
+    def verify_totp(self, user_id: str, code: str) -> Verdict:
         return self._judge_code(user_id, lambda: self._totp.verify(user_id, code))
 
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer:
@@ -223,31 +218,25 @@ class BridgeDirectory:
     def has_recovery_codes(self, user_id: str) -> bool:
         return self._recovery is not None and self._recovery.has_codes(user_id)
 
-    def verify_recovery_code(self, user_id: str, code: str) -> bool:
+    def verify_recovery_code(self, user_id: str, code: str) -> Verdict:
         recovery = self._recovery
         if recovery is None:
-            return False
-        events = self.events
-        used = self._judge_code(
+            return Verdict.WRONG
+        facts = self.request
+        return self._judge_code(
             user_id,
-            lambda: recovery.use(user_id, code, ip=events.ip, user_agent=events.user_agent),
+            lambda: recovery.use(user_id, code, ip=facts.ip, user_agent=facts.user_agent),
         )
-        if used:
-            events.recovery_code_used = True
-        return used
 
     def device_is_trusted(self, user_id: str, device: str | None) -> bool:
         """This browser's trusted-browser cookie (bound per request; ``device`` is the browser
         id, which is not secret enough to trust on its own) belongs to the user, is unexpired,
         and the user's organisations still allow trusted browsers."""
-        if self._trusted is None or self.events.trust_token is None:
+        if self._trusted is None or self.request.trust_token is None:
             return False
         if self.trusted_device_days(user_id) is None:
             return False
-        trusted = self._trusted.is_trusted(user_id, self.events.trust_token)
-        if trusted:
-            self.events.trusted_browser_used = True
-        return trusted
+        return self._trusted.is_trusted(user_id, self.request.trust_token)
 
     def trusted_device_days(self, user_id: str) -> int | None:
         """The shortest ``trusted_browser_days`` of the user's organisations; None when any of
@@ -259,20 +248,19 @@ class BridgeDirectory:
             return None
         return min((org.trusted_browser_days for org in orgs), default=DEFAULT_TRUSTED_BROWSER_DAYS)
 
-    def trust_device(self, user_id: str, device: str | None) -> bool:
+    def trust_device(self, user_id: str, device: str | None) -> DeviceTrust | None:
         days = self.trusted_device_days(user_id)
         if self._trusted is None or days is None:
-            return False
-        events = self.events
+            return None
+        facts = self.request
         token = self._trusted.trust(
             user_id,
-            describe_user_agent(events.user_agent),
+            describe_user_agent(facts.user_agent),
             days,
-            ip=events.ip,
-            user_agent=events.user_agent,
+            ip=facts.ip,
+            user_agent=facts.user_agent,
         )
-        events.new_trust = (token, days)
-        return True
+        return DeviceTrust(token, days)
 
     # --- upstream providers ----------------------------------------------------------------
 
@@ -280,7 +268,7 @@ class BridgeDirectory:
         """``/federation/<alias>/start`` for this login: the provider named (an unknown alias
         matches nothing), else the one home-realm discovery finds for ``login_hint``; None
         when none matches or this login may not leave for a provider now."""
-        start = self.events.upstream_start
+        start = self.request.upstream_start
         if start is None or self._providers is None:
             return None
         found: _Provider | None = None

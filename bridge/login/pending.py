@@ -1,26 +1,35 @@
 """Logins in progress: flow state, bound to one browser, with what to do when the flow ends.
 
-The browser holds only the opaque flow id (in the URL) and its own browser cookie; the
-state itself is versioned JSON in the ephemeral store.
+The browser holds only the opaque flow id (in the URL) and its own browser cookie; the state
+itself is versioned JSON in the ephemeral store, read strictly: a record of an unknown version
+or shape is refused with ``PendingLoginError`` (and logged), never a ``TypeError``. Version 1
+records (an untyped continuation dict) still load.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.ephemeral.base import EphemeralStore
-from flows import FlowState
+from bridge.login.continuation import Continuation, ContinuationError
+from flows import FlowState, FlowStateError
 
-PENDING_VERSION = 1
+PENDING_VERSION = 2
 PENDING_TTL = 30 * 60
+EXPIRED = "This login has expired or does not exist. Please start again."
+OTHER_BROWSER = "This login was started in another browser. Please start again here."
+OLDER_VERSION = "This login was started by an older version of the bridge."
+
+log = logging.getLogger(__name__)
 
 
 class PendingLoginError(Exception):
-    """The flow id is unknown, expired, or belongs to another browser."""
+    """The flow id is unknown, expired, unreadable, or belongs to another browser."""
 
 
 def _browser_digest(browser_id: str) -> str:
@@ -30,7 +39,7 @@ def _browser_digest(browser_id: str) -> str:
 @dataclass
 class PendingLogin:
     flow: FlowState
-    continuation: dict[str, Any]  # {"kind": "authorize", "params": {...}} or {"kind": "account"}
+    continuation: Continuation
     browser: str
     errors: dict[str, list[str]] = field(default_factory=dict)  # shown once, per path
 
@@ -38,17 +47,46 @@ class PendingLogin:
         return {
             "v": PENDING_VERSION,
             "flow": self.flow.to_json(),
-            "continuation": self.continuation,
+            "continuation": self.continuation.to_json(),
             "browser": self.browser,
             "errors": self.errors,
         }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> PendingLogin:
+        """Read a stored login; ``ContinuationError``/``FlowStateError`` when malformed."""
+        if not isinstance(raw, dict) or raw.get("v") not in (1, PENDING_VERSION):
+            raise ContinuationError(f"pending login version {_version(raw)!r} is not supported")
+        browser, errors = raw.get("browser"), raw.get("errors", {})
+        if not isinstance(browser, str) or not _errors_shape(errors):
+            raise ContinuationError("pending login: browser or errors malformed")
+        read = Continuation.from_v1 if raw["v"] == 1 else Continuation.from_json
+        return cls(
+            flow=FlowState.from_json(raw.get("flow")),
+            continuation=read(raw.get("continuation")),
+            browser=browser,
+            errors={path: list(messages) for path, messages in errors.items()},
+        )
+
+
+def _version(raw: Any) -> Any:
+    return raw.get("v") if isinstance(raw, dict) else None
+
+
+def _errors_shape(errors: Any) -> bool:
+    return isinstance(errors, dict) and all(
+        isinstance(path, str)
+        and isinstance(messages, list)
+        and all(isinstance(m, str) for m in messages)
+        for path, messages in errors.items()
+    )
 
 
 class PendingLogins:
     def __init__(self, store: EphemeralStore) -> None:
         self._store = store
 
-    def create(self, flow: FlowState, browser_id: str, continuation: dict[str, Any]) -> str:
+    def create(self, flow: FlowState, browser_id: str, continuation: Continuation) -> str:
         flow_id = secrets.token_urlsafe(24)
         pending = PendingLogin(flow, continuation, _browser_digest(browser_id))
         self._store.put(f"flow:{flow_id}", pending.to_json(), PENDING_TTL)
@@ -56,20 +94,18 @@ class PendingLogins:
 
     def load(self, flow_id: str, browser_id: str | None) -> PendingLogin:
         raw = self._store.get(f"flow:{flow_id}")
-        if raw is None or raw.get("v") != PENDING_VERSION:
-            raise PendingLoginError("This login has expired or does not exist. Please start again.")
+        if raw is None:
+            raise PendingLoginError(EXPIRED)
+        try:
+            pending = PendingLogin.from_json(raw)
+        except (ContinuationError, FlowStateError) as problem:
+            log.warning("refused a stored login that cannot be read: %s", problem)
+            raise PendingLoginError(OLDER_VERSION) from None
         if browser_id is None or not hmac.compare_digest(
-            raw["browser"], _browser_digest(browser_id)
+            pending.browser, _browser_digest(browser_id)
         ):
-            raise PendingLoginError(
-                "This login was started in another browser. Please start again here."
-            )
-        return PendingLogin(
-            flow=FlowState.from_json(raw["flow"]),
-            continuation=raw["continuation"],
-            browser=raw["browser"],
-            errors=raw.get("errors", {}),
-        )
+            raise PendingLoginError(OTHER_BROWSER)
+        return pending
 
     def save(self, flow_id: str, pending: PendingLogin) -> None:
         self._store.put(f"flow:{flow_id}", pending.to_json(), PENDING_TTL)

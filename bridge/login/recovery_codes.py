@@ -1,28 +1,19 @@
 """New recovery codes, shown once during the login that activated 2FA (R11).
 
-The codes wait in the login's pending state (the ephemeral store, at most the login's 30
-minutes) until the user confirms they saved them; then they are dropped and the login goes on.
 They can be printed, downloaded as text/plain and copied; they cannot be shown again later
-(the account page regenerates a new set instead).
+(the account page regenerates a new set instead). ``bridge.login.side_pages`` keeps them;
+``bridge.login.views`` registers these views on the login blueprint.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import make_response, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.browser import check_csrf, csrf_token
 from bridge.context import bridge
-from bridge.login.pending import PendingLogin
-from bridge.login.views import _load, bp
-
-NOT_SAVED = "Confirm that you saved your recovery codes before you continue."
-
-
-def _codes(pending: PendingLogin) -> list[str] | None:
-    codes = pending.continuation.get("recovery_codes")
-    return list(codes) if isinstance(codes, list) else None
+from bridge.login.side_pages import LoginSidePages
+from bridge.login.visit import visit
 
 
 def codes_text(codes: list[str]) -> str:
@@ -38,18 +29,15 @@ def codes_text(codes: list[str]) -> str:
     return "\n".join(lines)
 
 
-@bp.get("/login/<flow_id>/recovery-codes")
-def recovery_codes(flow_id: str) -> Any:
-    s = bridge().services
-    loaded = _load(s, flow_id)
-    if not isinstance(loaded, PendingLogin):
-        return loaded
-    codes = _codes(loaded)
-    if codes is None:
+def _pages() -> LoginSidePages:
+    return LoginSidePages(bridge().services)
+
+
+def recovery_codes(flow_id: str) -> WerkzeugResponse | str:
+    shown = _pages().recovery_codes(flow_id, visit())
+    if shown is None:
         return redirect(url_for("login.step", flow_id=flow_id), code=303)
-    errors = loaded.errors.pop("recovery_codes", [])
-    if errors:
-        s.pending.save(flow_id, loaded)
+    codes, errors = shown
     return render_template(
         "login/recovery_codes.html",
         download_url=url_for("login.recovery_codes_text", flow_id=flow_id),
@@ -57,38 +45,24 @@ def recovery_codes(flow_id: str) -> Any:
         codes=codes,
         text=codes_text(codes),
         errors=errors,
-        csrf_token=csrf_token(s.secrets.secret_key),
+        csrf_token=csrf_token(bridge().services.secrets.secret_key),
     )
 
 
-@bp.get("/login/<flow_id>/recovery-codes.txt")
-def recovery_codes_text(flow_id: str) -> Any:
-    s = bridge().services
-    loaded = _load(s, flow_id)
-    if not isinstance(loaded, PendingLogin):
-        return loaded
-    codes = _codes(loaded)
-    if codes is None:
+def recovery_codes_text(flow_id: str) -> WerkzeugResponse:
+    shown = _pages().recovery_codes(flow_id, visit())
+    if shown is None:
         return redirect(url_for("login.step", flow_id=flow_id), code=303)
-    response = make_response(codes_text(codes))
+    response = make_response(codes_text(shown[0]))
     response.mimetype = "text/plain"
     response.headers["Content-Disposition"] = 'attachment; filename="recovery-codes.txt"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-@bp.post("/login/<flow_id>/recovery-codes")
-def recovery_codes_saved(flow_id: str) -> Any:
-    s = bridge().services
-    check_csrf(s.secrets.secret_key)
-    loaded = _load(s, flow_id)
-    if not isinstance(loaded, PendingLogin):
-        return loaded
-    if _codes(loaded) is not None:
-        if request.form.get("saved") != "yes":
-            loaded.errors["recovery_codes"] = [NOT_SAVED]
-            s.pending.save(flow_id, loaded)
-            return redirect(url_for("login.recovery_codes", flow_id=flow_id), code=303)
-        loaded.continuation.pop("recovery_codes")
-        s.pending.save(flow_id, loaded)
+def recovery_codes_saved(flow_id: str) -> WerkzeugResponse:
+    check_csrf(bridge().services.secrets.secret_key)
+    saved = _pages().codes_saved(flow_id, visit(), saved=request.form.get("saved") == "yes")
+    if not saved:
+        return redirect(url_for("login.recovery_codes", flow_id=flow_id), code=303)
     return redirect(url_for("login.step", flow_id=flow_id), code=303)

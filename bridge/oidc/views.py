@@ -8,10 +8,11 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-import flows
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
 from bridge.federation.views import start_upstream_logout
+from bridge.login.continuation import AnswerAuthorization
+from bridge.login.views import logins
 from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
@@ -126,9 +127,7 @@ def authorize() -> Any:
     except ValueError as problem:
         code = problem.error if isinstance(problem, UnmetAcr) else "invalid_request"
         return error_redirect(s.settings.issuer, params, code, str(problem))
-    flow = s.flows.get(s.settings.flows.flow_for("browser", client_id, login.org_id))
-    state = flows.start(flow, login, int(s.clock()))
-    flow_id = s.pending.create(state, ensure_browser_id(), {"kind": "authorize", "params": params})
+    flow_id = logins().start(login, AnswerAuthorization(params), ensure_browser_id())
     return redirect(url_for("login.step", flow_id=flow_id), code=302)
 
 

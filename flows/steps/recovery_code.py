@@ -9,6 +9,7 @@ from flows.results import (
     Challenge,
     Done,
     Failure,
+    Mark,
     NotApplicable,
     Possible,
     Resolution,
@@ -16,7 +17,7 @@ from flows.results import (
     StepResult,
 )
 from flows.steps.base import NoConfig, Step, StepContext
-from flows.steps.totp import normalise_code
+from flows.steps.totp import CODE_ENDS, judged, normalise_code
 
 INVALID_RECOVERY_CODE = "That recovery code is not valid or was already used."
 MISSING_RECOVERY_CODE = "Enter one of your recovery codes."
@@ -49,12 +50,12 @@ class RecoveryCodeStep(Step[NoConfig]):
         code = normalise_code(answer.get("code", ""))
         if not code:
             return Retry(errors=(MISSING_RECOVERY_CODE,))
-        if ctx.directory.verify_recovery_code(user_id, code):
-            return Done(amr=("otp",))
-        return Retry(
-            errors=(INVALID_RECOVERY_CODE,),
-            failure=Failure("invalid_recovery_code", "otp", user_id),
+        return judged(
+            ctx.directory.verify_recovery_code(user_id, code),
+            Failure("invalid_recovery_code", "otp", user_id),
+            INVALID_RECOVERY_CODE,
+            mark=Mark.RECOVERY_CODE,
         )
 
     def possible(self) -> tuple[Possible, ...]:
-        return (Possible("done", ("otp",)), NOT_APPLICABLE)
+        return (Possible("done", ("otp",)), NOT_APPLICABLE, *CODE_ENDS)

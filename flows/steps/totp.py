@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from flows.context import Verdict
 from flows.results import (
     NOT_APPLICABLE,
     Challenge,
+    Deny,
     Done,
     Failure,
+    Mark,
     NotApplicable,
     Possible,
     Resolution,
@@ -19,11 +22,35 @@ from flows.steps.base import NoConfig, Step, StepContext
 
 INVALID_CODE = "Invalid code. Enter the current 6-digit code from your authenticator app."
 MISSING_CODE = "Enter the 6-digit code from your authenticator app."
+LOCKED = (
+    "Your account is locked after too many failed attempts. "
+    "Contact an administrator of your organisation to unlock it."
+)
+RESTARTED = "Too many wrong codes. For your security this sign-in has ended: start again."
+#: What a step that judges a code may end in: the lockout may end the login (R8).
+CODE_ENDS = (Possible("deny"),)
 
 
 def normalise_code(raw: str) -> str:
     """Remove the spaces people type or paste ("123 456"); the directory judges the rest."""
     return "".join(raw.split())
+
+
+def judged(
+    verdict: Verdict,
+    failure: Failure,
+    wrong: str,
+    *,
+    mark: Mark | None = None,
+) -> StepResult:
+    """A code's verdict as a step result: a factor proven, asked again, or the login ended."""
+    if verdict is Verdict.OK:
+        return Done(amr=("otp",), mark=mark)
+    if verdict is Verdict.LOCKED:
+        return Deny(LOCKED, reason="locked", failure=failure)
+    if verdict is Verdict.RESTART:
+        return Deny(RESTARTED, reason="restart", failure=failure)
+    return Retry(errors=(wrong,), failure=failure)
 
 
 class TotpStep(Step[NoConfig]):
@@ -59,9 +86,8 @@ class TotpStep(Step[NoConfig]):
         code = normalise_code(answer.get("code", ""))
         if not code:
             return Retry(errors=(MISSING_CODE,))
-        if ctx.directory.verify_totp(user_id, code):
-            return Done(amr=("otp",))
-        return Retry(errors=(INVALID_CODE,), failure=Failure("invalid_code", "otp", user_id))
+        verdict = ctx.directory.verify_totp(user_id, code)
+        return judged(verdict, Failure("invalid_code", "otp", user_id), INVALID_CODE)
 
     def possible(self) -> tuple[Possible, ...]:
-        return (Possible("done", ("otp",)), NOT_APPLICABLE)
+        return (Possible("done", ("otp",)), NOT_APPLICABLE, *CODE_ENDS)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from flows.results import Challenge, Done, Failure, Possible, Resolution, Retry, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
-from flows.steps.totp import INVALID_CODE, MISSING_CODE, normalise_code
+from flows.steps.totp import CODE_ENDS, INVALID_CODE, MISSING_CODE, judged, normalise_code
 
 ENROL_INVALID = (
     "That code did not match. Add the key to your authenticator app, "
@@ -63,9 +63,8 @@ class TotpEnrolStep(Step[NoConfig]):
             return Retry(errors=(MISSING_CODE,))
         credential_id = ctx.scratch.get("credential_id")
         if credential_id is None:
-            if ctx.directory.verify_totp(user_id, code):
-                return Done(amr=("otp",))
-            return Retry(errors=(INVALID_CODE,), failure=Failure("invalid_code", "otp", user_id))
+            verdict = ctx.directory.verify_totp(user_id, code)
+            return judged(verdict, Failure("invalid_code", "otp", user_id), INVALID_CODE)
         if ctx.directory.confirm_totp_enrolment(user_id, credential_id, code):
             # The secret has no business in the flow state any longer.
             ctx.scratch.pop("secret", None)
@@ -84,4 +83,4 @@ class TotpEnrolStep(Step[NoConfig]):
         )
 
     def possible(self) -> tuple[Possible, ...]:
-        return (Possible("done", ("otp",)),)
+        return (Possible("done", ("otp",)), *CODE_ENDS)

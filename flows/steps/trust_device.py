@@ -38,7 +38,7 @@ class TrustDeviceStep(Step[NoConfig]):
     def submit(self, ctx: StepContext, answer: Mapping[str, str]) -> StepResult:
         user_id = ctx.require_user()
         if answer.get("trust", "").strip().lower() in YES:
-            ctx.directory.trust_device(user_id, ctx.device)
+            return Done(trust=ctx.directory.trust_device(user_id, ctx.device))
         return Done()
 
     def offered(self, ctx: StepContext) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from flows import (
+    DeviceTrust,
     Directory,
     EnrolmentOffer,
     ExistingSession,
@@ -19,6 +20,7 @@ from flows import (
     PasswordCheck,
     RunContext,
     UserFacts,
+    Verdict,
     advance,
     start,
     submit,
@@ -98,9 +100,10 @@ class FakeDirectory:
             user.roles,
         )
 
-    def verify_totp(self, user_id: str, code: str) -> bool:
+    def verify_totp(self, user_id: str, code: str) -> Verdict:
         self.calls.append(("verify_totp", user_id, code))
-        return self.users[user_id].has_totp and code == GOOD_CODE
+        right = self.users[user_id].has_totp and code == GOOD_CODE
+        return Verdict.OK if right else Verdict.WRONG
 
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer:
         self.calls.append(("start_totp_enrolment", user_id))
@@ -119,13 +122,13 @@ class FakeDirectory:
     def has_recovery_codes(self, user_id: str) -> bool:
         return bool(self.users[user_id].recovery_codes)
 
-    def verify_recovery_code(self, user_id: str, code: str) -> bool:
+    def verify_recovery_code(self, user_id: str, code: str) -> Verdict:
         self.calls.append(("verify_recovery_code", user_id, code))
         codes = self.users[user_id].recovery_codes
         if code in codes:
             codes.remove(code)
-            return True
-        return False
+            return Verdict.OK
+        return Verdict.WRONG
 
     def device_is_trusted(self, user_id: str, device: str | None) -> bool:
         return device is not None and device in self.users[user_id].trusted_devices
@@ -133,12 +136,12 @@ class FakeDirectory:
     def trusted_device_days(self, user_id: str) -> int | None:
         return self.trust_days
 
-    def trust_device(self, user_id: str, device: str | None) -> bool:
+    def trust_device(self, user_id: str, device: str | None) -> DeviceTrust | None:
         self.calls.append(("trust_device", user_id, device or ""))
         if device is None:
-            return False
+            return None
         self.users[user_id].trusted_devices.add(device)
-        return True
+        return DeviceTrust(f"token-{device}", self.trust_days or 30)
 
     def upstream_login_url(self, provider: str | None, login_hint: str | None) -> str | None:
         if provider is not None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.login.views import _local_path
+from bridge.login.continuation import is_local_path
 
 
 @pytest.mark.parametrize("path", ["/admin", "/admin/orgs/acme?tab=members", "/"])
 def test_a_path_on_this_server_is_allowed(path: str) -> None:
-    assert _local_path(path)
+    assert is_local_path(path)
 
 
 @pytest.mark.parametrize(
@@ -27,4 +27,4 @@ def test_a_path_on_this_server_is_allowed(path: str) -> None:
     ],
 )
 def test_anything_that_could_leave_the_server_is_refused(target: object) -> None:
-    assert not _local_path(target)
+    assert not is_local_path(target)

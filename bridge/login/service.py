@@ -1,0 +1,370 @@
+"""The login as an application service: every entry point starts and continues logins here.
+
+``/authorize``, the account pages, the admin console and the federation callback all call
+``start`` (or ``restart_as``); the login pages call ``advance`` (GET), ``submit`` (POST) and
+``choose`` ("try another way"). Each returns a typed screen for the web layer to render
+(``ShowStep``, ``GoTo``, ``SignedIn``, ``DeniedToClient``) or raises a ``LoginError``. No Flask
+here: what the web layer knows of the request comes in as a ``Visit``, and the URLs it serves
+as ``Links``. What happens once the flow completes is ``bridge.login.hooks``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
+
+import flows
+from bridge.federation.login import finish_local_proof
+from bridge.login.continuation import AnswerAuthorization, Continuation, Then
+from bridge.login.directory import BridgeDirectory
+from bridge.login.errors import LoginEnded, LoginStopped, Throttled
+from bridge.login.hooks import Finishing, after_login, earned, notify_factor_change
+from bridge.login.pending import PendingLogin
+from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
+from bridge.login.vault import RecoveryCodeVault
+from flows.steps.totp import LOCKED
+
+if TYPE_CHECKING:
+    from bridge.services import Services
+
+log = logging.getLogger(__name__)
+
+FlowKind = Literal["browser", "federated"]
+
+#: Steps whose page carries the "trust this browser for N days" checkbox.
+CODE_STEPS = ("totp", "totp_enrol", "recovery_code")
+#: The audit log's ``mfa_factor_type`` of a failed factor (RFC 8176 value -> name).
+FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
+#: How a lockout that ended the login (a ``Deny`` of a code step) is shown.
+ENDED_TITLES = {"locked": "Account locked", "restart": "Sign-in ended"}
+
+
+class LoginService:
+    def __init__(self, services: Services, links: Links) -> None:
+        self._s = self.services = services
+        self._links = links
+        self.vault = RecoveryCodeVault(services.keyring)
+
+    # --- starting --------------------------------------------------------------------------
+
+    def start(self, request: flows.LoginRequest, then: Then, browser_id: str) -> str:
+        """A new login with the browser flow bound for its client and organisation."""
+        flow = self._flow("browser", request)
+        state = flows.start(flow, request, int(self._s.clock()))
+        return self._s.pending.create(state, browser_id, Continuation(then))
+
+    def restart_as(
+        self,
+        flow_id: str,
+        pending: PendingLogin,
+        request: flows.LoginRequest,
+        continuation: Continuation,
+        *,
+        federated_user: str | None = None,
+        federated_auth_time: int | None = None,
+        amr: tuple[str, ...] = (),
+    ) -> GoTo:
+        """The same pending login goes on with another flow (federated, or a local proof)."""
+        kind: FlowKind = "federated" if federated_user is not None else "browser"
+        flow = self._flow(kind, request)
+        state = flows.start(
+            flow,
+            request,
+            int(self._s.clock()),
+            federated_user=federated_user,
+            federated_auth_time=federated_auth_time,
+        )
+        if amr:
+            state.amr = list(amr)
+        self._s.pending.save(flow_id, PendingLogin(state, continuation, pending.browser))
+        return GoTo(self._links.step(flow_id))
+
+    def _flow(self, kind: FlowKind, request: flows.LoginRequest) -> flows.Flow:
+        """The flow of ``kind`` bound for the request's client, else organisation, else global."""
+        flow_id = self._s.settings.flows.flow_for(kind, request.client_id, request.org_id)
+        return self._s.flows.get(flow_id)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def load(self, flow_id: str, visit: Visit) -> PendingLogin:
+        """This browser's pending login; ``PendingLoginError`` otherwise."""
+        return self._s.pending.load(flow_id, visit.browser_id)
+
+    def advance(self, flow_id: str, visit: Visit) -> Screen:
+        pending = self.load(flow_id, visit)
+        directory = self._directory(flow_id, pending, visit)
+        outcome = flows.advance(self._flow_of(pending), pending.flow, self._run(directory, visit))
+        return self._respond(flow_id, pending, outcome, directory, visit, posted=False)
+
+    def choose(self, flow_id: str, visit: Visit, path: str) -> Screen:
+        """Try another way: switch to the alternative at ``path``."""
+        self._throttle(visit)
+        pending = self.load(flow_id, visit)
+        directory = self._directory(flow_id, pending, visit)
+        ctx = self._run(directory, visit)
+        outcome = flows.try_another_way(self._flow_of(pending), pending.flow, ctx, path)
+        return self._after_answer(flow_id, pending, outcome, directory, visit)
+
+    def submit(
+        self,
+        flow_id: str,
+        visit: Visit,
+        path: str,
+        answer: Mapping[str, str],
+        *,
+        trust: bool | None = None,
+    ) -> Screen:
+        """Answer the challenge at ``path``. ``trust`` is the code page's checkbox (None when
+        the page had none): it answers the flow's "trust this browser?" question that follows."""
+        self._throttle(visit)
+        pending = self.load(flow_id, visit)
+        if (upstream := self._home_realm(flow_id, pending, answer)) is not None:
+            return upstream
+        flow = self._flow_of(pending)
+        directory = self._directory(flow_id, pending, visit)
+        ctx = self._run(directory, visit)
+        outcome = flows.submit(flow, pending.flow, ctx, path, answer)
+        enrolled = any(done.step == "totp_enrol" for done in outcome.done)
+        if (
+            trust is not None
+            and isinstance(outcome, flows.NeedsInput)
+            and outcome.challenge.step == "trust_device"
+        ):
+            # The code page's checkbox answers the flow's "trust this browser?" question.
+            answer_trust = {"trust": "yes" if trust else "no"}
+            outcome = flows.submit(flow, pending.flow, ctx, outcome.challenge.path, answer_trust)
+        user_id = pending.flow.user_id
+        if enrolled and user_id is not None:
+            pending.continuation = self._enrolled(pending, user_id, visit)
+        return self._after_answer(flow_id, pending, outcome, directory, visit)
+
+    def _after_answer(
+        self,
+        flow_id: str,
+        pending: PendingLogin,
+        outcome: flows.Outcome,
+        directory: BridgeDirectory,
+        visit: Visit,
+    ) -> Screen:
+        if outcome.failure is not None:
+            self._s.lockout.count_ip_failure(visit.ip)
+        screen = self._respond(flow_id, pending, outcome, directory, visit, posted=True)
+        if outcome.trust is not None and pending.flow.user_id is not None:
+            notify_factor_change(self._s, pending.flow.user_id, "device_trusted")
+            if not isinstance(screen, ShowStep):
+                screen = replace(screen, trust=outcome.trust)
+        return screen
+
+    def _respond(
+        self,
+        flow_id: str,
+        pending: PendingLogin,
+        outcome: flows.Outcome,
+        directory: BridgeDirectory,
+        visit: Visit,
+        *,
+        posted: bool,
+    ) -> Screen:
+        self._audit_failure(pending, outcome.failure, visit)
+        if pending.continuation.sealed_recovery_codes is not None and isinstance(
+            outcome, flows.NeedsInput | flows.Completed
+        ):
+            # New recovery codes are shown, once, before the login goes on.
+            self._s.pending.save(flow_id, pending)
+            return GoTo(self._links.recovery_codes(flow_id))
+        if isinstance(outcome, flows.NeedsInput):
+            challenge = outcome.challenge
+            if posted:
+                if outcome.failure is not None and outcome.failure.reason == "locked":
+                    # The right password of a locked account (R8): now, and only now, say so.
+                    pending.errors[challenge.path] = [LOCKED]
+                elif challenge.errors:
+                    pending.errors[challenge.path] = list(challenge.errors)
+                self._s.pending.save(flow_id, pending)
+                return GoTo(self._links.step(flow_id))
+            screen = self._show(flow_id, pending, challenge, directory)
+            self._s.pending.save(flow_id, pending)
+            return screen
+        if isinstance(outcome, flows.Completed):
+            return self._finish(flow_id, pending, outcome.result, visit)
+        if isinstance(outcome, flows.Denied):
+            return self._deny(flow_id, pending, outcome)
+        self._s.pending.save(flow_id, pending)
+        return GoTo(outcome.url)
+
+    def _show(
+        self,
+        flow_id: str,
+        pending: PendingLogin,
+        challenge: flows.Challenge,
+        directory: BridgeDirectory,
+    ) -> ShowStep:
+        then = pending.continuation.then
+        linking = pending.continuation.link is not None
+        return ShowStep(
+            flow_id=flow_id,
+            challenge=challenge,
+            errors=(*challenge.errors, *pending.errors.pop(challenge.path, [])),
+            client_id=then.params.get("client_id")
+            if isinstance(then, AnswerAuthorization)
+            else None,
+            trust_days=self._trust_days(directory, pending, challenge),
+            linking=linking,
+            providers=(
+                tuple(self._s.identity_providers.global_providers())
+                if challenge.step == "password" and not linking
+                else ()
+            ),
+        )
+
+    def _trust_days(
+        self, directory: BridgeDirectory, pending: PendingLogin, challenge: flows.Challenge
+    ) -> int | None:
+        """N for the code page's "trust this browser for N days" checkbox: shown only when the
+        flow has an enabled ``trust_device`` step and the user's organisations allow it."""
+        user_id = pending.flow.user_id
+        if challenge.step not in CODE_STEPS or user_id is None:
+            return None
+        if not any(
+            isinstance(e, flows.StepExecution)
+            and e.step.type == "trust_device"
+            and e.requirement is not flows.Requirement.DISABLED
+            for e in self._flow_of(pending).walk()
+        ):
+            return None
+        return directory.trusted_device_days(user_id)
+
+    # --- the end ---------------------------------------------------------------------------
+
+    def _finish(
+        self, flow_id: str, pending: PendingLogin, result: flows.FlowResult, visit: Visit
+    ) -> Screen:
+        link = pending.continuation.link
+        if link is not None and flows.executor.FEDERATED not in result.amr:
+            # The local account's password (and code) proven: link the upstream identity,
+            # then the federated flow finishes the login (bridge.federation.login).
+            return finish_local_proof(self, flow_id, pending, result.user_id)
+        if not self._s.pending.finish(flow_id):
+            raise LoginStopped("This login has already finished", "Please start again.", 400)
+        amr, factor_type = earned(result)
+        finishing = Finishing(
+            pending=pending,
+            result=replace(result, amr=amr),
+            factor_type=factor_type,
+            visit=visit,
+        )
+        return after_login(self._s, finishing)
+
+    def _deny(self, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Screen:
+        """End a login the flow refused. The flow's own message is for operators, not users."""
+        self._s.pending.finish(flow_id)
+        if outcome.reason in ENDED_TITLES:
+            # The lockout ended this login: the account locked now, or the ``restart`` policy.
+            raise LoginEnded(ENDED_TITLES[outcome.reason], outcome.message, 403)
+        log.info("login flow denied: %s (%s)", outcome.reason, outcome.message)
+        then = pending.continuation.then
+        if isinstance(then, AnswerAuthorization):
+            if outcome.reason == "login_required":
+                error, description = "login_required", "The user must sign in interactively."
+            else:
+                error, description = "access_denied", "The sign-in was not completed."
+            return DeniedToClient(then.params, error, description)
+        raise LoginStopped(
+            "Sign-in stopped",
+            "Your sign-in could not be completed. Start again, or ask your administrator.",
+            403,
+        )
+
+    # --- per request -----------------------------------------------------------------------
+
+    def _flow_of(self, pending: PendingLogin) -> flows.Flow:
+        return self._s.flows.get(pending.flow.flow_id)
+
+    def _run(self, directory: BridgeDirectory, visit: Visit) -> flows.RunContext:
+        session = self._s.sessions.get(visit.session_token)
+        existing = (
+            None
+            if session is None
+            else flows.ExistingSession(session.user_id, session.amr, session.auth_time, session.acr)
+        )
+        return flows.RunContext(
+            directory=directory, session=existing, now=int(self._s.clock()), device=visit.browser_id
+        )
+
+    def _directory(self, flow_id: str, pending: PendingLogin, visit: Visit) -> BridgeDirectory:
+        """The directory for this request, and the way this login leaves for a provider: none
+        for ``prompt=none`` (no page may be shown: the login ends with ``login_required``),
+        once it came back from a provider (never upstream again, so never a loop), and while it
+        proves a local account for linking (that account's username may be an SSO e-mail)."""
+        login = pending.flow.request
+        leaves = (
+            login.interactive
+            and login.idp is None
+            and pending.continuation.upstream is None
+            and pending.continuation.link is None
+        )
+
+        def start(alias: str, login_hint: str | None) -> str:
+            return self._links.upstream_start(alias, flow_id, login_hint)
+
+        return self._s.directory.bound(
+            ip=visit.ip,
+            user_agent=visit.user_agent,
+            trust_token=visit.trust_token,
+            upstream_start=start if leaves else None,
+        )
+
+    def _throttle(self, visit: Visit) -> None:
+        retry_after = self._s.lockout.ip_blocked(visit.ip)
+        if retry_after is not None:
+            raise Throttled(retry_after)
+
+    def _home_realm(
+        self, flow_id: str, pending: PendingLogin, answer: Mapping[str, str]
+    ) -> GoTo | None:
+        """Home-realm discovery on the password page: an e-mail typed as the username whose
+        domain belongs to an SSO provider sends the browser to that provider; no password is
+        judged. Not while a login proves a local account for linking (that account signs in
+        here). The flow's ``idp_redirect`` step did the same earlier for ``login_hint``."""
+        username = answer.get("username", "").strip()
+        if "@" not in username or pending.continuation.link is not None:
+            return None
+        provider = self._s.home_realm.provider_for(username)
+        if provider is None:
+            return None
+        return GoTo(self._links.upstream_start(provider.alias, flow_id, username))
+
+    def _enrolled(self, pending: PendingLogin, user_id: str, visit: Visit) -> Continuation:
+        """2FA was activated in this login: audited, mailed, and recovery codes issued (R11),
+        kept sealed until the user confirms they saved them."""
+        s = self._s
+        s.audit.record(
+            "mfa_setup_succeeded",
+            user_id=user_id,
+            client_id=pending.flow.request.client_id,
+            ip=visit.ip,
+            user_agent=visit.user_agent,
+            mfa_factor_type="totp",
+        )
+        notify_factor_change(s, user_id, "enabled")
+        codes = s.recovery.generate(user_id, ip=visit.ip, user_agent=visit.user_agent)
+        return pending.continuation.with_(
+            sealed_recovery_codes=self.vault.seal(codes, pending.browser)
+        )
+
+    def _audit_failure(
+        self, pending: PendingLogin, failure: flows.Failure | None, visit: Visit
+    ) -> None:
+        if failure is None:
+            return
+        self._s.audit.record(
+            "sign_in_failed",
+            user_id=failure.user_id,
+            client_id=pending.flow.request.client_id,
+            ip=visit.ip,
+            user_agent=visit.user_agent,
+            mfa_factor_type=FACTOR_TYPES.get(failure.factor or "", failure.factor),
+            reason=failure.reason,
+        )
