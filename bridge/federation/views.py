@@ -28,6 +28,7 @@ from bridge.federation.login import (
 )
 from bridge.federation.providers import IdentityProvider
 from bridge.login.pending import PendingLogin
+from bridge.login.sessions import UpstreamSession
 from bridge.pages import error_page
 from bridge.services import Services
 
@@ -143,18 +144,18 @@ def _clear_cookie(result: Any, cookie: str) -> WerkzeugResponse:
 
 
 def start_upstream_logout(
-    s: Services, upstream: dict[str, str], final: WerkzeugResponse
+    s: Services, upstream: UpstreamSession, final: WerkzeugResponse
 ) -> WerkzeugResponse:
     """After the local logout: the provider's logout URL when it publishes one, coming back to
     ``/federation/<alias>/logged-out``, which sends the browser on to ``final``'s target.
     ``final`` itself when the provider has no end_session_endpoint (or cannot be reached)."""
-    provider = _provider(s, upstream.get("provider", ""))
+    provider = _provider(s, upstream.provider_alias)
     if provider is None:
         return final
     state = secrets.token_urlsafe(24)
     back = s.settings.issuer.rstrip("/") + url_for("federation.logged_out", alias=provider.alias)
     try:
-        url = upstream_logout_target(s, provider, upstream.get("id_token", ""), back, state)
+        url = upstream_logout_target(s, provider, upstream.id_token, back, state)
     except UpstreamError:
         return final
     if url is None:
