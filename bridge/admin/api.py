@@ -234,17 +234,8 @@ def list_reset_requests(org: str) -> Response:
 def approve_reset_request(org: str, request_id: str) -> Response:
     """Any admin of the organisation (other than the requester) approves: the member's TOTP,
     recovery codes and trusted browsers are removed and the member is e-mailed (R13, R18)."""
-    s = services()
-    actor = _actor()
-    authority = s.orgs.authority(actor, org)  # the access check: an admin of ``org``
     try:
-        row = s.reset_requests.approve(
-            request_id,
-            str(actor.user_id),
-            org_id=authority.org.id,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-        )
+        row = services().reset_requests.approve(_actor(), org, request_id)
     except ResetRequestError as refused:
         return problem(
             refused.status,
