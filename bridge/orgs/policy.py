@@ -35,7 +35,7 @@ class MfaRequirement:
 
 def enforces_mfa(org: Organisation) -> bool:
     """Whether ``org`` enforces 2FA for its members: by its policy, or as a production partner."""
-    return bool(org.mfa_enforced) or (org.kind == "partner" and org.mode == "production")
+    return bool(org.mfa_enforced) or org.production_partner
 
 
 def requirement_for(
@@ -50,7 +50,7 @@ def requirement_for(
         reasons.append("reenrol_after_reset")
     orgs = list(orgs)
     for org in sorted(orgs, key=lambda o: o.slug):
-        if org.kind == "partner" and org.mode == "production":
+        if org.production_partner:
             reasons.append(f"production_partner:{org.slug}")
         elif org.mfa_enforced:
             reasons.append(f"org_enforces:{org.slug}")

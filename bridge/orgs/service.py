@@ -22,7 +22,14 @@ from sqlalchemy.exc import IntegrityError
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
-from bridge.db.models import Client, Membership, Organisation, OrgDomain, User
+from bridge.db.models import (
+    Client,
+    Membership,
+    Organisation,
+    OrgDomain,
+    User,
+    is_production_partner,
+)
 from bridge.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.orgs.errors import (
     AdminCodeInvalid,
@@ -67,7 +74,7 @@ POLICY_FIELDS = (
 def policy_of(org: Organisation) -> dict[str, Any]:
     return {
         "mfa_enforced": bool(org.mfa_enforced),
-        "mfa_always_enforced": org.kind == "partner" and org.mode == "production",
+        "mfa_always_enforced": org.production_partner,
         "on_disable": org.on_disable,
         "trusted_browsers_enabled": bool(org.trusted_browsers_enabled),
         "trusted_browser_days": org.trusted_browser_days,
@@ -229,7 +236,7 @@ class OrgService:
                 mode=mode,
                 created_at=utc_datetime(self._clock),
                 # Partners in production always enforce 2FA (R15).
-                mfa_enforced=kind == "partner" and mode == "production",
+                mfa_enforced=is_production_partner(kind, mode),
                 on_disable="keep",
                 trusted_browsers_enabled=True,
                 trusted_browser_days=30,
@@ -256,7 +263,7 @@ class OrgService:
             org = find_org(session, slug)
             old = org.mode
             org.mode = mode
-            if org.kind == "partner" and mode == "production":
+            if org.production_partner:
                 if org.sso_enabled:
                     raise SsoEnabled(
                         f"{slug!r} uses single sign-on; a production partner must enforce 2FA. "
@@ -402,8 +409,7 @@ class OrgService:
         after: dict[str, Any],
         with_totp: set[str],
     ) -> None:
-        production_partner = org.kind == "partner" and org.mode == "production"
-        if production_partner and not after["mfa_enforced"]:
+        if org.production_partner and not after["mfa_enforced"]:
             raise ProductionPartner(
                 f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
             )
