@@ -42,7 +42,7 @@ from bridge.orgs.errors import (
     ProductionPartner,
     SsoEnabled,
 )
-from bridge.orgs.policy import users_with_totp
+from bridge.orgs.policy import users_with_totp, wipes_second_factors
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.totp import TotpService
 
@@ -342,6 +342,12 @@ class OrgService:
     def policy(self, actor: Actor, slug: str) -> dict[str, Any]:
         return policy_of(self.get(actor, slug))
 
+    def policy_wipes(self, actor: Actor, slug: str, raw_changes: Any) -> bool:
+        """Whether ``update_policy`` with these changes would delete every member's 2FA, so a
+        face can ask for a confirmation first."""
+        before = self.policy(actor, slug)
+        return wipes_second_factors(before, {**before, **parse_policy_changes(raw_changes)})
+
     def update_policy(
         self, actor: Actor, slug: str, raw_changes: Any, *, admin_code: str | None = None
     ) -> PolicyResult:
@@ -357,8 +363,7 @@ class OrgService:
             )
             with_totp = users_with_totp(session, member_ids)
             self._check_rules(session, org, before, after, with_totp)
-            turning_off = before["mfa_enforced"] and not after["mfa_enforced"]
-            wipe = turning_off and after["on_disable"] == "wipe"
+            wipe = wipes_second_factors(before, after)
         code_checked = False
         if wipe and with_totp:
             self._check_admin_code(actor, admin_code)
