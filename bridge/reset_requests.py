@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
@@ -44,6 +45,16 @@ class UnknownResetRequestError(ResetRequestError):
 
 def _readable(clock: Clock) -> str:
     return utc_datetime(clock).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _pending(session: Session, org_id: str) -> list[ResetRequest]:
+    return list(
+        session.scalars(
+            select(ResetRequest)
+            .where(ResetRequest.org_id == org_id, ResetRequest.status == "pending")
+            .order_by(ResetRequest.requested_at, ResetRequest.id)
+        )
+    )
 
 
 class ResetRequests:
@@ -130,13 +141,13 @@ class ResetRequests:
     def pending(self, org_id: str) -> list[ResetRequest]:
         """The organisation's open requests, oldest first."""
         with self._db.session() as session:
-            return list(
-                session.scalars(
-                    select(ResetRequest)
-                    .where(ResetRequest.org_id == org_id, ResetRequest.status == "pending")
-                    .order_by(ResetRequest.requested_at, ResetRequest.id)
-                )
-            )
+            return _pending(session, org_id)
+
+    def awaiting(self, actor: Actor, org: str) -> list[ResetRequest]:
+        """The open requests of the organisation ``org`` (a slug), for an admin of it
+        (``OrgProblem`` otherwise): what the admin API and the console list."""
+        with self._db.session() as session:
+            return _pending(session, authorise(session, actor, org).org.id)
 
     def pending_for_user(self, user_id: str) -> list[ResetRequest]:
         with self._db.session() as session:

@@ -223,11 +223,8 @@ def member_action(org: str, user: str, action: str) -> Response:
 @bp.get("/orgs/<org>/reset-requests")
 def list_reset_requests(org: str) -> Response:
     """Pending "lost my device" requests of the organisation's members (R13)."""
-    s = services()
-    authority = s.orgs.authority(_actor(), org)
-    return jsonify(
-        {"requests": [reset_request_json(r) for r in s.reset_requests.pending(authority.org.id)]}
-    )
+    rows = services().reset_requests.awaiting(_actor(), org)
+    return jsonify({"requests": [reset_request_json(r) for r in rows]})
 
 
 @bp.post("/orgs/<org>/reset-requests/<request_id>/approve")

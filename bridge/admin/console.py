@@ -77,9 +77,9 @@ class PendingReset:
     own: bool  # the admin's own request: another admin must approve it
 
 
-def _pending_resets(s: Services, org_id: str, actor: Actor) -> list[PendingReset]:
+def _pending_resets(s: Services, actor: Actor, slug: str) -> list[PendingReset]:
     listed = []
-    for row in s.reset_requests.pending(org_id):
+    for row in s.reset_requests.awaiting(actor, slug):
         user = s.users.get(row.user_id)
         listed.append(
             PendingReset(
@@ -138,7 +138,7 @@ def _org_page(
         policy=policy_of(authority.org),
         progress=s.members.progress(actor, slug),
         members=s.members.members(actor, slug),
-        reset_requests=_pending_resets(s, authority.org.id, actor),
+        reset_requests=_pending_resets(s, actor, slug),
         actions=ACTIONS,
         notice=NOTICES.get(request.args.get("notice", "")),
         error=error,

@@ -192,6 +192,16 @@ def test_only_an_admin_of_the_organisation_may_approve(
     assert [r.id for r in requests_.pending(acme)] == [request.id]
 
 
+def test_only_an_admin_of_the_organisation_sees_its_open_requests(
+    requests_: ResetRequests, alice: User, bob: User, acme: str
+) -> None:
+    request = requests_.request(alice.id, acme)
+
+    assert [r.id for r in requests_.awaiting(Actor(bob.id), acme)] == [request.id]
+    with pytest.raises(NotAnAdmin):
+        requests_.awaiting(Actor(alice.id), acme)
+
+
 def test_the_user_may_withdraw(requests_: ResetRequests, alice: User, bob: User, acme: str) -> None:
     request = requests_.request(alice.id, acme)
     assert not requests_.cancel(request.id, bob.id)
