@@ -201,11 +201,6 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-def is_production_partner(kind: str, mode: str) -> bool:
-    """A partner in production mode: it always enforces 2FA (R15)."""
-    return kind == "partner" and mode == "production"
-
-
 class Organisation(Base):
     """A tenant: a partner, a customer of a partner, or a standalone organisation.
 
@@ -245,8 +240,8 @@ class Organisation(Base):
 
     @hybrid_property
     def production_partner(self) -> bool:
-        """``is_production_partner`` of this row; in a query, the same rule as a clause."""
-        return is_production_partner(self.kind, self.mode)
+        """A partner in production mode, which always enforces 2FA (R15); usable in queries."""
+        return self.kind == "partner" and self.mode == "production"
 
     @production_partner.inplace.expression
     @classmethod

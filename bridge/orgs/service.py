@@ -22,14 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
-from bridge.db.models import (
-    Client,
-    Membership,
-    Organisation,
-    OrgDomain,
-    User,
-    is_production_partner,
-)
+from bridge.db.models import Client, Membership, Organisation, OrgDomain, User
 from bridge.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.orgs.errors import (
     AdminCodeInvalid,
@@ -235,8 +228,6 @@ class OrgService:
                 parent_id=parent_id,
                 mode=mode,
                 created_at=utc_datetime(self._clock),
-                # Partners in production always enforce 2FA (R15).
-                mfa_enforced=is_production_partner(kind, mode),
                 on_disable="keep",
                 trusted_browsers_enabled=True,
                 trusted_browser_days=30,
@@ -247,6 +238,7 @@ class OrgService:
                 sso_idp_alias=None,
                 sso_domains=[],
             )
+            org.mfa_enforced = org.production_partner  # always enforced by those (R15)
             session.add(org)
         self._audit.record(
             "org_created",
