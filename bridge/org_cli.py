@@ -155,9 +155,7 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
         raise click.UsageError("name at least one policy option (see --help)")
     services = _services()
     actor = _actor(as_user)
-    current = _run(lambda: services.orgs.policy(actor, slug))
-    after = {**current, **changes}
-    wipes = current["mfa_enforced"] and not after["mfa_enforced"] and after["on_disable"] == "wipe"
+    wipes = _run(lambda: services.orgs.policy_wipes(actor, slug, changes))
     if wipes and actor.is_operator and not yes:
         raise click.ClickException(
             f"turning 2FA off for {slug} wipes every member's 2FA; add --yes to confirm"

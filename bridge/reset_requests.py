@@ -6,10 +6,10 @@ request into a reset in one transaction: the TOTP credential, the recovery codes
 browsers go, and the user enrols again at the next login; it records ``mfa_reset_approved`` and
 ``mfa_reset`` and e-mails the user.
 
-Authorization is the caller's: ``approve`` trusts that ``approved_by`` is an admin of the
-request's organisation (or of its partner, R15), as decided by ``bridge.orgs`` access rules; pass
-``org_id`` so that a request of another organisation is refused. It refuses only what no caller
-may do: approving one's own request, and deciding a request twice.
+``approve`` authorises its acting user itself, with the ``bridge.orgs`` access rule: an admin of
+the request's organisation (or of the partner that manages it, R15; ``NotAnAdmin`` otherwise), so
+the admin API and the console cannot disagree about who may approve. It also refuses approving
+one's own request, a request of another organisation, and deciding a request twice.
 """
 
 from __future__ import annotations
@@ -17,12 +17,14 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Membership, Organisation, ResetRequest, User
 from bridge.mail import Mailer
+from bridge.orgs.access import Actor, authorise
 from bridge.orgs.second_factors import wipe_second_factors
 
 MAX_MESSAGE = 500
@@ -43,6 +45,16 @@ class UnknownResetRequestError(ResetRequestError):
 
 def _readable(clock: Clock) -> str:
     return utc_datetime(clock).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _pending(session: Session, org_id: str) -> list[ResetRequest]:
+    return list(
+        session.scalars(
+            select(ResetRequest)
+            .where(ResetRequest.org_id == org_id, ResetRequest.status == "pending")
+            .order_by(ResetRequest.requested_at, ResetRequest.id)
+        )
+    )
 
 
 class ResetRequests:
@@ -129,13 +141,13 @@ class ResetRequests:
     def pending(self, org_id: str) -> list[ResetRequest]:
         """The organisation's open requests, oldest first."""
         with self._db.session() as session:
-            return list(
-                session.scalars(
-                    select(ResetRequest)
-                    .where(ResetRequest.org_id == org_id, ResetRequest.status == "pending")
-                    .order_by(ResetRequest.requested_at, ResetRequest.id)
-                )
-            )
+            return _pending(session, org_id)
+
+    def awaiting(self, actor: Actor, org: str) -> list[ResetRequest]:
+        """The open requests of the organisation ``org`` (a slug), for an admin of it
+        (``OrgProblem`` otherwise): what the admin API and the console list."""
+        with self._db.session() as session:
+            return _pending(session, authorise(session, actor, org).org.id)
 
     def pending_for_user(self, user_id: str) -> list[ResetRequest]:
         with self._db.session() as session:
@@ -147,21 +159,15 @@ class ResetRequests:
                 )
             )
 
-    def approve(
-        self,
-        request_id: str,
-        approved_by: str,
-        *,
-        org_id: str | None = None,
-        ip: str | None = None,
-        user_agent: str | None = None,
-    ) -> ResetRequest:
-        """Approve and reset the factor. The caller has checked that ``approved_by`` is an
-        admin of the request's organisation; ``org_id`` pins which organisation that is."""
+    def approve(self, actor: Actor, org: str, request_id: str) -> ResetRequest:
+        """Approve a request of the organisation ``org`` (a slug) and reset the factor, if the
+        actor is an admin of it (``OrgProblem`` otherwise)."""
         now = utc_datetime(self._clock)
+        approved_by = actor.user_id
         with self._db.session() as session:
+            org_id = authorise(session, actor, org).org.id
             row = session.get(ResetRequest, request_id)
-            if row is None or (org_id is not None and row.org_id != org_id):
+            if row is None or row.org_id != org_id:
                 raise UnknownResetRequestError("no such reset request")
             if row.user_id == approved_by:
                 raise ResetRequestError("another admin must approve your own reset request")
@@ -190,8 +196,8 @@ class ResetRequests:
                 user_id=row.user_id,
                 actor_id=approved_by,
                 org_id=row.org_id,
-                ip=ip,
-                user_agent=user_agent,
+                ip=actor.ip,
+                user_agent=actor.user_agent,
                 reason="reset_request",
                 details={"request_id": row.id, "removed": removed},
             )

@@ -5,6 +5,10 @@ the user, a short description of the browser (from its User-Agent), creation, la
 expiry. ``is_trusted`` is False for anything but an unexpired token of this very user: a copied
 cookie of another user, a tampered, expired, revoked or unknown token, or none at all.
 
+How many days a browser may be trusted is ``days_for``: the shortest ``trusted_browser_days`` of
+the user's organisations, none at all when any of them turned trusted browsers off (R12, R14),
+``DEFAULT_DAYS`` for a user of no organisation.
+
 The cookie itself (HttpOnly, Secure, SameSite=Lax, Max-Age = the same days) is set by the login
 views. Audit: ``trust`` records ``device_trusted`` and ``revoke``/``revoke_all`` record
 ``device_revoked`` here.
@@ -16,7 +20,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -25,9 +29,10 @@ from sqlalchemy.orm import Session
 from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
-from bridge.db.models import TrustedDevice
+from bridge.db.models import Membership, Organisation, TrustedDevice
 
 MIN_DAYS, MAX_DAYS = 1, 90
+DEFAULT_DAYS = 30  # for a user of no organisation
 COOKIE_NAME = "bridge_trusted_browser"
 TOKEN_BYTES = 32
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # token_urlsafe(32)
@@ -78,11 +83,30 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+def trust_days(orgs: Iterable[Organisation]) -> int | None:
+    """The days a browser may be trusted for a member of ``orgs``: the shortest limit of them,
+    None when any of them turned trusted browsers off, ``DEFAULT_DAYS`` for no organisation."""
+    orgs = list(orgs)
+    if any(not org.trusted_browsers_enabled for org in orgs):
+        return None
+    return min((org.trusted_browser_days for org in orgs), default=DEFAULT_DAYS)
+
+
 class TrustedDevices:
     def __init__(self, db: Database, clock: Clock, audit: AuditLog) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
+
+    def days_for(self, user_id: str) -> int | None:
+        """How many days this user may trust a browser now (``trust_days``); None: not at all."""
+        with self._db.session() as session:
+            orgs = session.scalars(
+                select(Organisation)
+                .join(Membership, Membership.org_id == Organisation.id)
+                .where(Membership.user_id == user_id)
+            )
+            return trust_days(orgs)
 
     def trust(
         self,

@@ -223,28 +223,16 @@ def member_action(org: str, user: str, action: str) -> Response:
 @bp.get("/orgs/<org>/reset-requests")
 def list_reset_requests(org: str) -> Response:
     """Pending "lost my device" requests of the organisation's members (R13)."""
-    s = services()
-    authority = s.orgs.authority(_actor(), org)
-    return jsonify(
-        {"requests": [reset_request_json(r) for r in s.reset_requests.pending(authority.org.id)]}
-    )
+    rows = services().reset_requests.awaiting(_actor(), org)
+    return jsonify({"requests": [reset_request_json(r) for r in rows]})
 
 
 @bp.post("/orgs/<org>/reset-requests/<request_id>/approve")
 def approve_reset_request(org: str, request_id: str) -> Response:
     """Any admin of the organisation (other than the requester) approves: the member's TOTP,
     recovery codes and trusted browsers are removed and the member is e-mailed (R13, R18)."""
-    s = services()
-    actor = _actor()
-    authority = s.orgs.authority(actor, org)  # the access check: an admin of ``org``
     try:
-        row = s.reset_requests.approve(
-            request_id,
-            str(actor.user_id),
-            org_id=authority.org.id,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-        )
+        row = services().reset_requests.approve(_actor(), org, request_id)
     except ResetRequestError as refused:
         return problem(
             refused.status,

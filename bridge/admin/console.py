@@ -78,9 +78,9 @@ class PendingReset:
     own: bool  # the admin's own request: another admin must approve it
 
 
-def _pending_resets(s: Services, org_id: str, actor: Actor) -> list[PendingReset]:
+def _pending_resets(s: Services, actor: Actor, slug: str) -> list[PendingReset]:
     listed = []
-    for row in s.reset_requests.pending(org_id):
+    for row in s.reset_requests.awaiting(actor, slug):
         user = s.users.get(row.user_id)
         listed.append(
             PendingReset(
@@ -137,7 +137,7 @@ def _org_page(
         policy=policy_of(authority.org),
         progress=s.members.progress(actor, slug),
         members=s.members.members(actor, slug),
-        reset_requests=_pending_resets(s, authority.org.id, actor),
+        reset_requests=_pending_resets(s, actor, slug),
         actions=ACTIONS,
         notice=NOTICES.get(request.args.get("notice", "")),
         error=error,
@@ -236,24 +236,16 @@ def member_action(slug: str, username: str, action: str) -> Any:
 
 @bp.post("/orgs/<slug>/reset-requests/<request_id>/approve")
 def approve_reset_request(slug: str, request_id: str) -> Any:
-    """Approve a "lost my device" request, with the API's access check and service (R13)."""
+    """Approve a "lost my device" request through the service the API calls too (R13)."""
     s = services()
     check_csrf(s.secrets.secret_key)
     actor = _actor(s)
     if actor is None:
         return _sign_in(s)
     try:
-        authority = s.orgs.authority(actor, slug)
+        s.reset_requests.approve(actor, slug, request_id)
     except OrgProblem as error:
         return _refused(error)
-    try:
-        s.reset_requests.approve(
-            request_id,
-            str(actor.user_id),
-            org_id=authority.org.id,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-        )
     except ResetRequestError as refused:
         refusal = Refusal("Reset request refused", str(refused).capitalize() + ".", refused.status)
         return _org_page(s, actor, slug, error=refusal)

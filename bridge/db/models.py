@@ -22,10 +22,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
     false,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import ColumnElement
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -234,6 +237,16 @@ class Organisation(Base):
     sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    @hybrid_property
+    def production_partner(self) -> bool:
+        """A partner in production mode, which always enforces 2FA (R15); usable in queries."""
+        return self.kind == "partner" and self.mode == "production"
+
+    @production_partner.inplace.expression
+    @classmethod
+    def _production_partner_clause(cls) -> ColumnElement[bool]:
+        return and_(cls.kind == "partner", cls.mode == "production")
 
 
 class Membership(Base):

@@ -20,9 +20,10 @@ from bridge.federation.accounts import NeedsLocalProof, Refused, federated_amr
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.events import FACTOR_TYPE
 from bridge.federation.providers import IdentityProvider
-from bridge.login.continuation import PendingLink, Upstream
+from bridge.login.continuation import PendingLink
 from bridge.login.errors import LoginStopped
 from bridge.login.pending import PendingLogin
+from bridge.login.sessions import UpstreamSession
 
 if TYPE_CHECKING:
     from bridge.login.screens import GoTo, Visit
@@ -78,7 +79,8 @@ def start_federated_flow(
     )
     now = int(logins.services.clock())
     continuation = pending.continuation.with_(
-        link=None, upstream=Upstream(provider=provider.alias, id_token=identity.id_token)
+        link=None,
+        upstream=UpstreamSession(provider_alias=provider.alias, id_token=identity.id_token),
     )
     return logins.restart_as(
         flow_id,

@@ -25,6 +25,7 @@ from bridge.federation.login import continue_with_identity, upstream_logout_targ
 from bridge.federation.providers import IdentityProvider
 from bridge.login.errors import LoginError
 from bridge.login.pending import PendingLogin, PendingLoginError
+from bridge.login.sessions import UpstreamSession
 from bridge.login.views import logins, render, render_error, render_expired
 from bridge.login.visit import visit
 from bridge.pages import error_page
@@ -155,18 +156,18 @@ def _clear_cookie(result: Any, cookie: str) -> WerkzeugResponse:
 
 
 def start_upstream_logout(
-    s: Services, upstream: dict[str, str], final: WerkzeugResponse
+    s: Services, upstream: UpstreamSession, final: WerkzeugResponse
 ) -> WerkzeugResponse:
     """After the local logout: the provider's logout URL when it publishes one, coming back to
     ``/federation/<alias>/logged-out``, which sends the browser on to ``final``'s target.
     ``final`` itself when the provider has no end_session_endpoint (or cannot be reached)."""
-    provider = _provider(s, upstream.get("provider", ""))
+    provider = _provider(s, upstream.provider_alias)
     if provider is None:
         return final
     state = secrets.token_urlsafe(24)
     back = s.settings.issuer.rstrip("/") + url_for("federation.logged_out", alias=provider.alias)
     try:
-        url = upstream_logout_target(s, provider, upstream.get("id_token", ""), back, state)
+        url = upstream_logout_target(s, provider, upstream.id_token, back, state)
     except UpstreamError:
         return final
     if url is None:

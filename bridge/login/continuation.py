@@ -2,11 +2,13 @@
 
 Frozen values with named fields (never a bag of string keys), written to JSON by ``to_json`` and
 read strictly by ``from_json``: a field of the wrong type or an unknown kind is a
-``ContinuationError``, which the pending-login store turns into a clear refusal.
+``RecordError`` (``bridge.ephemeral.records``), which the pending-login store turns into a
+clear refusal.
 
 - ``then``: answer an OIDC authorization request (``AnswerAuthorization``), or go back to a
   page of the bridge (``ReturnTo``: the account page, the admin console).
-- ``upstream``: the provider and upstream ID token of a federated login (for the logout there).
+- ``upstream``: the provider and upstream ID token of a federated login (for the logout
+  there), the same ``UpstreamSession`` the bridge session keeps.
 - ``link``: an upstream identity waiting for its local account's proof before it is linked.
 - ``sealed_recovery_codes``: the recovery codes issued at enrolment, sealed with the keyring
   (never plaintext in the ephemeral store) until the user confirms they saved them.
@@ -18,7 +20,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from bridge.ephemeral.records import Fields, RecordError
 from bridge.federation.client import UpstreamIdentity
+from bridge.login.sessions import UpstreamSession
 
 ACCOUNT_PAGE = "/account"
 
@@ -32,10 +36,6 @@ def is_local_path(value: object) -> bool:
         and not value.startswith("//")
         and "\\" not in value
     )
-
-
-class ContinuationError(ValueError):
-    """A stored continuation that cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,6 @@ Then = AnswerAuthorization | ReturnTo
 
 
 @dataclass(frozen=True)
-class Upstream:
-    """The provider a federated login came through, and its ID token (for the logout)."""
-
-    provider: str
-    id_token: str
-
-
-@dataclass(frozen=True)
 class PendingLink:
     """An upstream identity to link to ``user_id`` once that account proved itself here."""
 
@@ -74,8 +66,10 @@ class PendingLink:
 
 @dataclass(frozen=True)
 class Continuation:
+    """What a pending login carries beside its flow state (see the module's docstring)."""
+
     then: Then
-    upstream: Upstream | None = None
+    upstream: UpstreamSession | None = None
     link: PendingLink | None = None
     sealed_recovery_codes: str | None = None
 
@@ -90,20 +84,20 @@ class Continuation:
                 if isinstance(then, AnswerAuthorization)
                 else {"kind": "redirect", "next": then.path}
             ),
-            "upstream": None if self.upstream is None else asdict(self.upstream),
+            "upstream": None if self.upstream is None else self.upstream.to_json(),
             "link": None if self.link is None else _link_json(self.link),
             "sealed_recovery_codes": self.sealed_recovery_codes,
         }
 
     @classmethod
     def from_json(cls, data: Any) -> Continuation:
-        doc = _fields(data, "continuation")
-        upstream, link = doc.get("upstream"), doc.get("link")
+        doc = Fields(data, "continuation", known=KNOWN)
+        upstream, link = doc.optional("upstream"), doc.optional("link")
         return cls(
-            then=_then(doc.get("then")),
-            upstream=None if upstream is None else _upstream(upstream),
+            then=_then(doc.optional("then")),
+            upstream=None if upstream is None else UpstreamSession.from_json(upstream),
             link=None if link is None else _link(link),
-            sealed_recovery_codes=_optional_str(doc, "sealed_recovery_codes"),
+            sealed_recovery_codes=doc.optional_text("sealed_recovery_codes"),
         )
 
     @classmethod
@@ -114,9 +108,12 @@ class Continuation:
         upstream, link = doc.get("upstream"), doc.get("link")
         return cls(
             then=_then(doc),
-            upstream=None if upstream is None else _upstream(upstream),
+            upstream=None if upstream is None else UpstreamSession.from_json(upstream),
             link=None if link is None else _link(link),
         )
+
+
+KNOWN = frozenset({"then", "upstream", "link", "sealed_recovery_codes"})
 
 
 def _then(data: Any) -> Then:
@@ -125,19 +122,14 @@ def _then(data: Any) -> Then:
     if kind == "authorize":
         params = _fields(doc.get("params"), "then.params")
         if not all(isinstance(value, str) for value in params.values()):
-            raise ContinuationError("then.params must map strings to strings")
+            raise RecordError("then.params must map strings to strings")
         return AnswerAuthorization(params)
     if kind in ("redirect", "account"):
         path = doc.get("next", ACCOUNT_PAGE)
         if not isinstance(path, str):
-            raise ContinuationError("then.next must be a string")
+            raise RecordError("then.next must be a string")
         return ReturnTo(path)
-    raise ContinuationError(f"then.kind {kind!r} is not known")
-
-
-def _upstream(data: Any) -> Upstream:
-    doc = _fields(data, "upstream")
-    return Upstream(provider=_str(doc, "provider"), id_token=_str(doc, "id_token"))
+    raise RecordError(f"then.kind {kind!r} is not known")
 
 
 def _link_json(link: PendingLink) -> dict[str, Any]:
@@ -152,12 +144,12 @@ def _link(data: Any) -> PendingLink:
     raw = _fields(doc.get("identity"), "link.identity")
     amr = raw.get("amr")
     if not isinstance(amr, list) or not all(isinstance(item, str) for item in amr):
-        raise ContinuationError("link.identity.amr must be a list of strings")
+        raise RecordError("link.identity.amr must be a list of strings")
     auth_time = raw.get("auth_time")
     if auth_time is not None and (not isinstance(auth_time, int) or isinstance(auth_time, bool)):
-        raise ContinuationError("link.identity.auth_time must be a whole number")
+        raise RecordError("link.identity.auth_time must be a whole number")
     if not isinstance(raw.get("email_verified"), bool):
-        raise ContinuationError("link.identity.email_verified must be true or false")
+        raise RecordError("link.identity.email_verified must be true or false")
     identity = UpstreamIdentity(
         provider=_str(raw, "provider"),
         subject=_str(raw, "subject"),
@@ -177,14 +169,14 @@ def _link(data: Any) -> PendingLink:
 
 def _fields(data: Any, where: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
-        raise ContinuationError(f"{where} must be an object")
+        raise RecordError(f"{where} must be an object")
     return data
 
 
 def _str(doc: dict[str, Any], key: str) -> str:
     value = doc.get(key)
     if not isinstance(value, str):
-        raise ContinuationError(f"{key} must be a string")
+        raise RecordError(f"{key} must be a string")
     return value
 
 

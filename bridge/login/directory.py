@@ -38,9 +38,6 @@ from bridge.trusted_devices import TrustedDevices, describe_user_agent
 from bridge.users import UserService
 from flows.context import DeviceTrust, EnrolmentOffer, PasswordCheck, UserFacts, Verdict
 
-#: Days a browser may be trusted for a user who belongs to no organisation.
-DEFAULT_TRUSTED_BROWSER_DAYS = 30
-
 #: The URL that starts this login at a provider: ``(alias, login_hint) -> URL``.
 UpstreamStart = Callable[[str, str | None], str]
 
@@ -239,14 +236,8 @@ class BridgeDirectory:
         return self._trusted.is_trusted(user_id, self.request.trust_token)
 
     def trusted_device_days(self, user_id: str) -> int | None:
-        """The shortest ``trusted_browser_days`` of the user's organisations; None when any of
-        them turned trusted browsers off (R12, R14); 30 for a user of none."""
-        if self._trusted is None:
-            return None
-        orgs = self._organisations(user_id)
-        if any(not org.trusted_browsers_enabled for org in orgs):
-            return None
-        return min((org.trusted_browser_days for org in orgs), default=DEFAULT_TRUSTED_BROWSER_DAYS)
+        """The days the user may trust this browser (``TrustedDevices.days_for``); None: not."""
+        return None if self._trusted is None else self._trusted.days_for(user_id)
 
     def trust_device(self, user_id: str, device: str | None) -> DeviceTrust | None:
         days = self.trusted_device_days(user_id)

@@ -103,9 +103,7 @@ def start_session(s: Services, finishing: Finishing) -> None:
         result.amr,
         result.auth_time,
         result.acr,
-        upstream=None
-        if upstream is None
-        else {"provider": upstream.provider, "id_token": upstream.id_token},
+        upstream=upstream,
     )
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.ephemeral.base import EphemeralStore
-from bridge.login.continuation import Continuation, ContinuationError
+from bridge.ephemeral.records import RecordError
+from bridge.login.continuation import Continuation
 from flows import FlowState, FlowStateError
 
 PENDING_VERSION = 2
@@ -54,12 +55,12 @@ class PendingLogin:
 
     @classmethod
     def from_json(cls, raw: Any) -> PendingLogin:
-        """Read a stored login; ``ContinuationError``/``FlowStateError`` when malformed."""
+        """Read a stored login; ``RecordError``/``FlowStateError`` when malformed."""
         if not isinstance(raw, dict) or raw.get("v") not in (1, PENDING_VERSION):
-            raise ContinuationError(f"pending login version {_version(raw)!r} is not supported")
+            raise RecordError(f"pending login version {_version(raw)!r} is not supported")
         browser, errors = raw.get("browser"), raw.get("errors", {})
         if not isinstance(browser, str) or not _errors_shape(errors):
-            raise ContinuationError("pending login: browser or errors malformed")
+            raise RecordError("pending login: browser or errors malformed")
         read = Continuation.from_v1 if raw["v"] == 1 else Continuation.from_json
         return cls(
             flow=FlowState.from_json(raw.get("flow")),
@@ -98,7 +99,7 @@ class PendingLogins:
             raise PendingLoginError(EXPIRED)
         try:
             pending = PendingLogin.from_json(raw)
-        except (ContinuationError, FlowStateError) as problem:
+        except (RecordError, FlowStateError) as problem:
             log.warning("refused a stored login that cannot be read: %s", problem)
             raise PendingLoginError(OLDER_VERSION) from None
         if browser_id is None or not hmac.compare_digest(

@@ -5,16 +5,27 @@ session of the user that started at or before that moment is over. This per-user
 key written with a plain ``put`` (the last writer wins, and both writers want "now"), so no
 read-modify-write of a list of sessions can lose a session started in parallel. It lives as
 long as a session may, after which every session it ended has expired anyway.
+
+A session is versioned JSON read strictly (``bridge.ephemeral.records``): one this code cannot
+read is logged and counts as no session, so the user signs in again instead of meeting a 500.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Any
 
 from bridge.clock import Clock
 from bridge.ephemeral.base import EphemeralStore
+from bridge.ephemeral.records import Fields, RecordError, check_version, stored_fields
+
+log = logging.getLogger(__name__)
+
+#: The version of the stored session; today's shape without a ``version`` reads as 1.
+SESSION_VERSION = 1
 
 
 def _key(token: str) -> str:
@@ -26,6 +37,23 @@ def _ended_key(user_id: str) -> str:
 
 
 @dataclass(frozen=True)
+class UpstreamSession:
+    """The provider a federated login went through and the ID token it returned: the logout at
+    the bridge also ends the session at that provider (``bridge.federation.views``)."""
+
+    provider_alias: str
+    id_token: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"provider": self.provider_alias, "id_token": self.id_token}
+
+    @classmethod
+    def from_json(cls, data: Any) -> UpstreamSession:
+        fields = Fields(data, "browser session upstream", known=frozenset({"provider", "id_token"}))
+        return cls(provider_alias=fields.text("provider"), id_token=fields.text("id_token"))
+
+
+@dataclass(frozen=True)
 class BrowserSession:
     user_id: str
     amr: tuple[str, ...]
@@ -34,9 +62,37 @@ class BrowserSession:
     created_at: int
     expires_at: int
     started: float = 0.0  # the clock's exact time at creation, compared with ``end_all``
-    # A federated login's provider and upstream ID token ({"provider", "id_token"}): the
-    # logout at the bridge also ends the session at that provider (bridge.federation.views).
-    upstream: dict[str, str] | None = None
+    upstream: UpstreamSession | None = None  # set by a federated login
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": SESSION_VERSION,
+            "user_id": self.user_id,
+            "amr": list(self.amr),
+            "auth_time": self.auth_time,
+            "acr": self.acr,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "started": self.started,
+            "upstream": None if self.upstream is None else self.upstream.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> BrowserSession:
+        """Rebuild a stored session; ``RecordError`` if it is of another version or malformed."""
+        check_version(data, "browser session", SESSION_VERSION)
+        fields = Fields(data, "browser session", known=stored_fields(cls))
+        upstream = fields.optional("upstream")
+        return cls(
+            user_id=fields.text("user_id"),
+            amr=fields.texts("amr"),
+            auth_time=fields.integer("auth_time"),
+            acr=fields.optional_text("acr"),
+            created_at=fields.integer("created_at"),
+            expires_at=fields.integer("expires_at"),
+            started=fields.number("started"),
+            upstream=None if upstream is None else UpstreamSession.from_json(upstream),
+        )
 
 
 class BrowserSessions:
@@ -52,7 +108,7 @@ class BrowserSessions:
         auth_time: int,
         acr: str | None,
         *,
-        upstream: dict[str, str] | None = None,
+        upstream: UpstreamSession | None = None,
     ) -> str:
         """Start a session and return the opaque token the browser keeps in its cookie."""
         token = secrets.token_urlsafe(32)
@@ -67,7 +123,7 @@ class BrowserSessions:
             float(self._clock()),
             upstream,
         )
-        self._store.put(_key(token), asdict(session), self.lifetime)
+        self._store.put(_key(token), session.to_json(), self.lifetime)
         return token
 
     def get(self, token: str | None) -> BrowserSession | None:
@@ -76,7 +132,11 @@ class BrowserSessions:
         raw = self._store.get(_key(token))
         if raw is None:
             return None
-        session = BrowserSession(**{**raw, "amr": tuple(raw["amr"])})
+        try:
+            session = BrowserSession.from_json(raw)
+        except RecordError as error:
+            log.warning("browser session refused, treated as signed out: %s", error)
+            return None
         if session.expires_at <= self._clock():
             return None
         ended = self._store.get(_ended_key(session.user_id))

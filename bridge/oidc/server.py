@@ -114,7 +114,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
                 scope=request.scope,
                 user_id=user.id,
                 auth_time=user.auth_time,
-                amr=list(user.amr),
+                amr=tuple(user.amr),
                 acr=user.acr,
                 nonce=nonce,
                 code_challenge=data.get("code_challenge"),

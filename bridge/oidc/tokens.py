@@ -7,11 +7,15 @@ leak usable tokens.
 Ending a user's grants (``revoke_user_grants``, when they sign out everywhere) also voids the
 codes issued to them until then: a per-user mark in the ephemeral store, checked when a code is
 redeemed and again once its grant is recorded, so a code in flight cannot start a new family.
+
+A code's data is versioned JSON read strictly (``bridge.ephemeral.records``): data this code
+cannot read is logged and the code is refused like an unknown one (``invalid_grant``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -23,7 +27,12 @@ from bridge.clock import Clock
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Grant, RefreshToken
 from bridge.ephemeral.base import EphemeralStore
+from bridge.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
+log = logging.getLogger(__name__)
+
+#: The version of a stored code's data; today's shape without a ``version`` reads as 1.
+CODE_VERSION = 1
 # How long a consumed code is remembered, so that a replay can revoke what it issued.
 USED_CODE_MEMORY = 24 * 3600
 
@@ -49,7 +58,7 @@ class CodeData:
     scope: str
     user_id: str
     auth_time: int
-    amr: list[str]
+    amr: tuple[str, ...]
     acr: str | None
     nonce: str | None
     code_challenge: str | None
@@ -58,9 +67,44 @@ class CodeData:
     grant_id: str = field(default_factory=new_id)
     issued_at: float = 0.0  # the clock's exact time, compared with ``revoke_user_grants``
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": CODE_VERSION,
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "scope": self.scope,
+            "user_id": self.user_id,
+            "auth_time": self.auth_time,
+            "amr": list(self.amr),
+            "acr": self.acr,
+            "nonce": self.nonce,
+            "code_challenge": self.code_challenge,
+            "code_challenge_method": self.code_challenge_method,
+            "expires_at": self.expires_at,
+            "grant_id": self.grant_id,
+            "issued_at": self.issued_at,
+        }
+
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> CodeData:
-        return cls(**data)
+    def from_json(cls, data: Any) -> CodeData:
+        """Rebuild a stored code; ``RecordError`` if it is of another version or malformed."""
+        check_version(data, "authorization code", CODE_VERSION)
+        fields = Fields(data, "authorization code", known=stored_fields(cls))
+        return cls(
+            client_id=fields.text("client_id"),
+            redirect_uri=fields.text("redirect_uri"),
+            scope=fields.text("scope"),
+            user_id=fields.text("user_id"),
+            auth_time=fields.integer("auth_time"),
+            amr=fields.texts("amr"),
+            acr=fields.optional_text("acr"),
+            nonce=fields.optional_text("nonce"),
+            code_challenge=fields.optional_text("code_challenge"),
+            code_challenge_method=fields.optional_text("code_challenge_method"),
+            expires_at=fields.number("expires_at"),
+            grant_id=fields.text("grant_id"),
+            issued_at=fields.number("issued_at"),
+        )
 
 
 @dataclass(frozen=True)
@@ -111,7 +155,7 @@ class TokenService:
     def save_code(self, code: str, data: CodeData) -> None:
         now = self._clock()
         data = replace(data, issued_at=now, expires_at=now + self.code_ttl)
-        self._store.put(f"code:{token_hash(code)}", asdict(data), self.code_ttl)
+        self._store.put(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)
 
     def redeem_code(self, code: str, client_id: str) -> CodeData | None:
         """Take a code exactly once. A second presentation revokes what the first one issued."""
@@ -122,7 +166,11 @@ class TokenService:
             if used is not None:
                 self.revoke_grant(used["grant_id"], "authorization_code_reused")
             return None
-        data = CodeData.from_json(raw)
+        try:
+            data = CodeData.from_json(raw)
+        except RecordError as error:
+            log.warning("authorization code refused as invalid: %s", error)
+            return None
         self._store.put(f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY)
         if data.client_id != client_id or data.expires_at <= self._clock():
             return None

@@ -15,8 +15,9 @@ not decided here: the login flow skips the bridge's TOTP for them (R7).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +36,14 @@ class MfaRequirement:
 
 def enforces_mfa(org: Organisation) -> bool:
     """Whether ``org`` enforces 2FA for its members: by its policy, or as a production partner."""
-    return bool(org.mfa_enforced) or (org.kind == "partner" and org.mode == "production")
+    return bool(org.mfa_enforced) or org.production_partner
+
+
+def wipes_second_factors(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+    """Whether a policy change deletes every member's 2FA: enforcement turned off while the
+    policy says ``on_disable: wipe`` (R5). Every face that warns or confirms asks this."""
+    turning_off = bool(before["mfa_enforced"]) and not after["mfa_enforced"]
+    return turning_off and after["on_disable"] == "wipe"
 
 
 def requirement_for(
@@ -50,7 +58,7 @@ def requirement_for(
         reasons.append("reenrol_after_reset")
     orgs = list(orgs)
     for org in sorted(orgs, key=lambda o: o.slug):
-        if org.kind == "partner" and org.mode == "production":
+        if org.production_partner:
             reasons.append(f"production_partner:{org.slug}")
         elif org.mfa_enforced:
             reasons.append(f"org_enforces:{org.slug}")

@@ -35,7 +35,7 @@ from bridge.orgs.errors import (
     ProductionPartner,
     SsoEnabled,
 )
-from bridge.orgs.policy import users_with_totp
+from bridge.orgs.policy import users_with_totp, wipes_second_factors
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.totp import TotpService
 
@@ -67,7 +67,7 @@ POLICY_FIELDS = (
 def policy_of(org: Organisation) -> dict[str, Any]:
     return {
         "mfa_enforced": bool(org.mfa_enforced),
-        "mfa_always_enforced": org.kind == "partner" and org.mode == "production",
+        "mfa_always_enforced": org.production_partner,
         "on_disable": org.on_disable,
         "trusted_browsers_enabled": bool(org.trusted_browsers_enabled),
         "trusted_browser_days": org.trusted_browser_days,
@@ -228,8 +228,6 @@ class OrgService:
                 parent_id=parent_id,
                 mode=mode,
                 created_at=utc_datetime(self._clock),
-                # Partners in production always enforce 2FA (R15).
-                mfa_enforced=kind == "partner" and mode == "production",
                 on_disable="keep",
                 trusted_browsers_enabled=True,
                 trusted_browser_days=30,
@@ -240,6 +238,7 @@ class OrgService:
                 sso_idp_alias=None,
                 sso_domains=[],
             )
+            org.mfa_enforced = org.production_partner  # always enforced by those (R15)
             session.add(org)
         self._audit.record(
             "org_created",
@@ -256,7 +255,7 @@ class OrgService:
             org = find_org(session, slug)
             old = org.mode
             org.mode = mode
-            if org.kind == "partner" and mode == "production":
+            if org.production_partner:
                 if org.sso_enabled:
                     raise SsoEnabled(
                         f"{slug!r} uses single sign-on; a production partner must enforce 2FA. "
@@ -335,6 +334,12 @@ class OrgService:
     def policy(self, actor: Actor, slug: str) -> dict[str, Any]:
         return policy_of(self.get(actor, slug))
 
+    def policy_wipes(self, actor: Actor, slug: str, raw_changes: Any) -> bool:
+        """Whether ``update_policy`` with these changes would delete every member's 2FA, so a
+        face can ask for a confirmation first."""
+        before = self.policy(actor, slug)
+        return wipes_second_factors(before, {**before, **parse_policy_changes(raw_changes)})
+
     def update_policy(
         self, actor: Actor, slug: str, raw_changes: Any, *, admin_code: str | None = None
     ) -> PolicyResult:
@@ -350,8 +355,7 @@ class OrgService:
             )
             with_totp = users_with_totp(session, member_ids)
             self._check_rules(session, org, before, after, with_totp)
-            turning_off = before["mfa_enforced"] and not after["mfa_enforced"]
-            wipe = turning_off and after["on_disable"] == "wipe"
+            wipe = wipes_second_factors(before, after)
         code_checked = False
         if wipe and with_totp:
             self._check_admin_code(actor, admin_code)
@@ -402,8 +406,7 @@ class OrgService:
         after: dict[str, Any],
         with_totp: set[str],
     ) -> None:
-        production_partner = org.kind == "partner" and org.mode == "production"
-        if production_partner and not after["mfa_enforced"]:
+        if org.production_partner and not after["mfa_enforced"]:
             raise ProductionPartner(
                 f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
             )

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bridge.app import create_app
+from bridge.orgs import Actor
 from bridge.services import Services
 from tests.orgs.conftest import World
 
@@ -145,7 +146,7 @@ def test_the_requester_cannot_approve_their_own_request(console: Console, acme: 
 
 def test_a_request_already_decided_is_refused(console: Console, acme: World) -> None:
     request_id = ask(acme, "bob")
-    acme.services.reset_requests.approve(request_id, acme.row("carol").id)
+    acme.services.reset_requests.approve(Actor(acme.row("carol").id), "acme", request_id)
     acme.enrol("bob")  # bob set up a new phone since
 
     response = sign_in(console, acme, "ada").approve(request_id)

@@ -11,6 +11,8 @@ from bridge.crypto import Keyring
 from bridge.db.engine import Database
 from bridge.db.models import Membership, Organisation, User
 from bridge.mail import Mailer
+from bridge.orgs import Actor
+from bridge.orgs.errors import NotAnAdmin
 from bridge.recovery import RecoveryCodes
 from bridge.reset_requests import ResetRequestError, ResetRequests
 from bridge.totp import TotpService
@@ -123,7 +125,7 @@ def test_approval_resets_the_factor(
     mailer.outbox.wait_idle(10)
     sent.messages.clear()
 
-    approved = requests_.approve(request.id, bob.id, org_id=acme, ip="192.0.2.8")
+    approved = requests_.approve(Actor(bob.id, ip="192.0.2.8"), acme, request.id)
 
     assert approved.status == "approved" and approved.decided_by == bob.id
     assert not totp.has_totp(alice.id)
@@ -143,15 +145,15 @@ def test_a_request_is_decided_once(
     requests_: ResetRequests, alice: User, bob: User, carol: User, acme: str
 ) -> None:
     request = requests_.request(alice.id, acme)
-    requests_.approve(request.id, bob.id, org_id=acme)
+    requests_.approve(Actor(bob.id), acme, request.id)
     with pytest.raises(ResetRequestError, match="already decided"):
-        requests_.approve(request.id, carol.id, org_id=acme)
+        requests_.approve(Actor(carol.id), acme, request.id)
 
 
 def test_no_one_approves_their_own_request(requests_: ResetRequests, bob: User, acme: str) -> None:
     request = requests_.request(bob.id, acme)
     with pytest.raises(ResetRequestError, match="another admin"):
-        requests_.approve(request.id, bob.id, org_id=acme)
+        requests_.approve(Actor(bob.id), acme, request.id)
 
 
 def test_a_request_of_another_org_is_refused(
@@ -163,11 +165,41 @@ def test_a_request_of_another_org_is_refused(
     acme: str,
 ) -> None:
     add_org(database, clock, "other", "Other")
+    join(database, clock, "other", bob, "admin")
     request = requests_.request(alice.id, acme)
     with pytest.raises(ResetRequestError, match="no such"):
-        requests_.approve(request.id, bob.id, org_id="other")
+        requests_.approve(Actor(bob.id), "other", request.id)
     with pytest.raises(ResetRequestError, match="no such"):
-        requests_.approve("nope", bob.id)
+        requests_.approve(Actor(bob.id), acme, "nope")
+
+
+def test_only_an_admin_of_the_organisation_may_approve(
+    requests_: ResetRequests,
+    database: Database,
+    clock: FrozenClock,
+    users: UserService,
+    alice: User,
+    acme: str,
+) -> None:
+    request = requests_.request(alice.id, acme)
+    add_org(database, clock, "other", "Other")
+    dave = users.create("dave", email="dave@example.org", password=None)
+    join(database, clock, "acme", dave, "member")
+    join(database, clock, "other", dave, "admin")
+
+    with pytest.raises(NotAnAdmin):
+        requests_.approve(Actor(dave.id), acme, request.id)
+    assert [r.id for r in requests_.pending(acme)] == [request.id]
+
+
+def test_only_an_admin_of_the_organisation_sees_its_open_requests(
+    requests_: ResetRequests, alice: User, bob: User, acme: str
+) -> None:
+    request = requests_.request(alice.id, acme)
+
+    assert [r.id for r in requests_.awaiting(Actor(bob.id), acme)] == [request.id]
+    with pytest.raises(NotAnAdmin):
+        requests_.awaiting(Actor(alice.id), acme)
 
 
 def test_the_user_may_withdraw(requests_: ResetRequests, alice: User, bob: User, acme: str) -> None:
@@ -176,4 +208,4 @@ def test_the_user_may_withdraw(requests_: ResetRequests, alice: User, bob: User,
     assert requests_.cancel(request.id, alice.id)
     assert requests_.pending(acme) == []
     with pytest.raises(ResetRequestError):
-        requests_.approve(request.id, bob.id)
+        requests_.approve(Actor(bob.id), acme, request.id)

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bridge.audit import AuditLog
-from bridge.clock import FrozenClock
+from bridge.clock import FrozenClock, utc_datetime
 from bridge.db.engine import Database
-from bridge.db.models import TrustedDevice, User
-from bridge.trusted_devices import TrustedDevices, describe_user_agent
+from bridge.db.models import Membership, Organisation, TrustedDevice, User
+from bridge.trusted_devices import DEFAULT_DAYS, TrustedDevices, describe_user_agent, trust_days
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_MAC = (
@@ -165,3 +165,41 @@ def test_the_cookie_is_httponly_lax_and_lives_as_long_as_the_trust() -> None:
         "samesite": "Lax",
         "path": "/",
     }
+
+
+def _org(slug: str, *, enabled: bool = True, days: int = 30) -> Organisation:
+    return Organisation(
+        id=slug,
+        slug=slug,
+        name=slug.title(),
+        kind="standalone",
+        mode="production",
+        trusted_browsers_enabled=enabled,
+        trusted_browser_days=days,
+    )
+
+
+def test_a_user_of_no_organisation_may_trust_a_browser_for_the_default_days() -> None:
+    assert trust_days([]) == DEFAULT_DAYS == 30
+
+
+def test_the_shortest_limit_of_the_users_organisations_wins() -> None:
+    assert trust_days([_org("acme", days=60), _org("globex", days=7)]) == 7
+
+
+def test_one_organisation_without_trusted_browsers_turns_them_off() -> None:
+    assert trust_days([_org("acme", days=60), _org("globex", enabled=False)]) is None
+
+
+def test_days_for_reads_the_users_organisations(
+    devices: TrustedDevices, database: Database, clock: FrozenClock, alice: User, bob: User
+) -> None:
+    now = utc_datetime(clock)
+    with database.session() as session:
+        org = _org("acme", days=14)
+        org.created_at = now
+        session.add(org)
+        session.flush()
+        session.add(Membership(org_id="acme", user_id=alice.id, role="member", created_at=now))
+    assert devices.days_for(alice.id) == 14
+    assert devices.days_for(bob.id) == DEFAULT_DAYS

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 import pytest
 
-from flows import Completed, Denied, DeviceTrust, LoginRequest, Mark, NeedsInput, Verdict
-from flows import load_flow_text
+from flows import (
+    Completed,
+    Denied,
+    DeviceTrust,
+    LoginRequest,
+    Mark,
+    NeedsInput,
+    Verdict,
+    load_flow_text,
+)
 from flows.steps.totp import LOCKED, RESTARTED
 from tests.flows.flowkit import GOOD_CODE, FakeDirectory, Login
 

@@ -18,9 +18,9 @@ from bridge.login.continuation import (
     Continuation,
     PendingLink,
     ReturnTo,
-    Upstream,
 )
 from bridge.login.pending import OLDER_VERSION, PendingLoginError, PendingLogins
+from bridge.login.sessions import UpstreamSession
 from bridge.login.vault import RecoveryCodeVault
 from flows import FlowState, LoginRequest
 
@@ -60,7 +60,7 @@ def logins(store: MemoryStore) -> PendingLogins:
         Continuation(ReturnTo("/admin/orgs/acme")),
         Continuation(
             ReturnTo(),
-            upstream=Upstream("corp", "id.token.here"),
+            upstream=UpstreamSession("corp", "id.token.here"),
             link=PendingLink("corp", "u-1", IDENTITY),
             sealed_recovery_codes="v1.k1.sealed",
         ),
@@ -95,7 +95,7 @@ def test_a_version_1_login_still_loads(logins: PendingLogins, store: MemoryStore
     assert pending.continuation.then == AnswerAuthorization(
         {"client_id": "app", "redirect_uri": "https://app.example/cb"}
     )
-    assert pending.continuation.upstream == Upstream("corp", "id.token")
+    assert pending.continuation.upstream == UpstreamSession("corp", "id.token")
     assert pending.continuation.sealed_recovery_codes is None  # plaintext codes are not kept
     assert pending.errors == {"0": ["Enter your username and password."]}
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bridge.db.models import Organisation
 from tests.orgs.conftest import OPERATOR, World
 
 
@@ -115,3 +118,19 @@ def test_a_locked_account_cannot_sign_in_even_with_the_right_password(world: Wor
     check = world.services.directory.check_password("alice", "correct horse battery staple")
     assert check.user_id is None
     assert check.reason == "locked"
+
+
+def test_production_partner_reads_the_same_on_a_row_and_in_a_query(world: World) -> None:
+    for slug, kind, mode in [
+        ("live", "partner", "production"),
+        ("trying", "partner", "trial"),
+        ("solo", "standalone", "production"),
+    ]:
+        world.org(slug, kind=kind, mode=mode)
+    with world.services.db.session() as session:
+        queried = session.scalars(
+            select(Organisation.slug).where(Organisation.production_partner)
+        ).all()
+        rows = session.scalars(select(Organisation).order_by(Organisation.slug)).all()
+        on_rows = [org.slug for org in rows if org.production_partner]
+    assert queried == on_rows == ["live"]
