@@ -6,7 +6,7 @@ from typing import Any
 
 from bridge.orgs.errors import PROBLEMS
 from bridge.orgs.members import ACTIONS, STATUSES
-from bridge.orgs.service import LOCKOUT_LIMITS, TRUSTED_BROWSER_DAYS
+from bridge.orgs.policy_input import LOCKOUT_LIMITS, TRUSTED_BROWSER_DAYS
 from bridge.settings import UPSTREAM_ALGORITHMS
 
 PROBLEM = {"$ref": "#/components/responses/Problem"}
