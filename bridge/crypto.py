@@ -16,11 +16,12 @@ from collections.abc import Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bridge.domain.validators import KEY_ID
+
 VERSION = "v1"
 KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
-KID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 class KeyringError(ValueError):
@@ -49,7 +50,7 @@ class Keyring:
             raise KeyringError("the keyring needs at least one key")
         self._keys: dict[str, AESGCM] = {}
         for kid, key in keys:
-            if not KID_PATTERN.fullmatch(kid):
+            if not KEY_ID.fullmatch(kid):
                 raise KeyringError(f"key id {kid!r} must be 1-32 characters of [A-Za-z0-9_-]")
             if kid in self._keys:
                 raise KeyringError(f"key id {kid!r} appears twice in the keyring")

@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_bytes, token_hex, token_urlsafe
 
+from bridge.domain.validators import KEY_ID
 from bridge.settings import Settings, SettingsError
 
 __all__ = ["MIN_SECRET_KEY_BYTES", "Secrets", "check_keyring_shape", "load_secrets"]
 
 MIN_SECRET_KEY_BYTES = 32
 SECRETS_DIR = "secrets"
-_KID = re.compile(r"[A-Za-z0-9_-]{1,32}")  # as bridge.crypto.parse_keyring reads them
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def check_keyring_shape(spec: str) -> str | None:
     kids: set[str] = set()
     for position, entry in enumerate(spec.split(","), start=1):
         kid, colon, material = (part.strip() for part in entry.partition(":"))
-        if not colon or not _KID.fullmatch(kid):
+        if not colon or not KEY_ID.fullmatch(kid):
             return (
                 f"entry {position}: expected kid:base64url-32-bytes (kid: 1-32 of A-Z a-z 0-9 _ -)"
             )

@@ -22,6 +22,8 @@ import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict, ValidationError, field_validator
 from pydantic import model_validator as _model_validator
 
+from bridge.domain.validators import DOMAIN, PROVIDER_ALIAS
+
 __all__ = [
     "EphemeralSettings",
     "FlowSettings",
@@ -319,9 +321,7 @@ class FlowSettings(_Section):
 UPSTREAM_ALGORITHMS = (
     "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
 )  # fmt: skip
-_ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
 class ClaimMapping(_Section):
@@ -358,7 +358,7 @@ class IdentityProviderSettings(_Section):
     @field_validator("alias")
     @classmethod
     def _alias(cls, value: str) -> str:
-        if not _ALIAS.fullmatch(value):
+        if not PROVIDER_ALIAS.fullmatch(value):
             raise ValueError("must be 1-63 characters of a-z, 0-9, '_' and '-' (a URL slug)")
         return value
 
@@ -389,7 +389,7 @@ class IdentityProviderSettings(_Section):
     def _domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         normal = tuple(domain.strip().lower() for domain in value)
         for domain in normal:
-            if not _DOMAIN.fullmatch(domain):
+            if not DOMAIN.fullmatch(domain):
                 raise ValueError(f"{domain!r} is not a domain name")
         if len(set(normal)) != len(normal):
             raise ValueError("must not repeat a domain")

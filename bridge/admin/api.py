@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
+from bridge.admin import schemas
 from bridge.admin.openapi import openapi_document
 from bridge.admin.problems import (
     from_org_problem,
@@ -24,12 +26,11 @@ from bridge.db.models import AuditEvent, Organisation, ResetRequest
 from bridge.orgs import Actor, OrgProblem
 from bridge.orgs.errors import InvalidInput
 from bridge.orgs.service import policy_of
+from bridge.orgs.validation import parse
 from bridge.reset_requests import ResetRequestError
 
 PREFIX = "/admin/api/v1"
 bp = Blueprint("admin_api", __name__, url_prefix=PREFIX)
-
-MAX_AUDIT_LIMIT = 500
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -105,6 +106,13 @@ def _json_body(*, required: bool = True) -> dict[str, Any]:
     return body
 
 
+def _answer(model: type[BaseModel], body: dict[str, Any], status: int = 200) -> Response:
+    """``body`` checked against the model the OpenAPI document shows for it, as JSON."""
+    response = jsonify(model.model_validate(body).model_dump(mode="json", exclude_unset=True))
+    response.status_code = status
+    return response
+
+
 def org_json(org: Organisation) -> dict[str, Any]:
     return {
         "slug": org.slug,
@@ -139,7 +147,7 @@ def openapi() -> Response:
 @bp.get("/orgs")
 def list_orgs() -> Response:
     orgs = services().orgs.administered(_actor())
-    return jsonify({"orgs": [org_json(org) for org in orgs]})
+    return _answer(schemas.OrgList, {"orgs": [org_json(org) for org in orgs]})
 
 
 @bp.get("/orgs/<org>")
@@ -150,55 +158,48 @@ def get_org(org: str) -> Response:
     body["domains"] = s.orgs.domains(_actor(), org)
     body["mfa_progress"] = s.members.progress(_actor(), org).as_json()
     body["acting_via_partner"] = authority.via_partner.slug if authority.via_partner else None
-    return jsonify(body)
+    return _answer(schemas.OrgDetail, body)
 
 
 @bp.get("/orgs/<org>/policy")
 def get_policy(org: str) -> Response:
-    return jsonify(services().orgs.policy(_actor(), org))
+    return _answer(schemas.Policy, services().orgs.policy(_actor(), org))
 
 
 @bp.patch("/orgs/<org>/policy")
 def patch_policy(org: str) -> Response:
-    body = _json_body()
-    admin_code = body.pop("admin_code", None)
-    if admin_code is not None and not isinstance(admin_code, str):
-        raise InvalidInput("'admin_code' must be a string of digits.", field="admin_code")
-    result = services().orgs.update_policy(_actor(), org, body, admin_code=admin_code)
-    response = policy_of(result.org)
-    return jsonify({**response, "wiped_users": result.wiped_users})
+    change = parse(schemas.PolicyChange, _json_body())
+    result = services().orgs.update_policy(
+        _actor(), org, change.changes(), admin_code=change.admin_code
+    )
+    return _answer(
+        schemas.PolicyAfterChange, {**policy_of(result.org), "wiped_users": result.wiped_users}
+    )
 
 
 @bp.get("/orgs/<org>/members")
 def list_members(org: str) -> Response:
     members = services().members.members(_actor(), org)
-    return jsonify({"members": [m.as_json() for m in members]})
+    return _answer(schemas.MemberList, {"members": [m.as_json() for m in members]})
 
 
 @bp.post("/orgs/<org>/members")
-def add_member(org: str) -> tuple[Response, int]:
-    body = _json_body()
-    username = body.get("username")
-    role = body.get("role", "member")
-    if not isinstance(username, str) or not username.strip():
-        raise InvalidInput("'username' must name an existing user.", field="username")
-    if not isinstance(role, str):
-        raise InvalidInput("'role' must be 'member' or 'admin'.", field="role")
-    member = services().members.add(_actor(), org, username, role)
-    return jsonify(member.as_json()), 201
+def add_member(org: str) -> Response:
+    new = parse(schemas.MemberCreate, _json_body())
+    member = services().members.add(_actor(), org, new.username, new.role)
+    return _answer(schemas.Member, member.as_json(), 201)
 
 
 @bp.get("/orgs/<org>/members/<user>")
 def get_member(org: str, user: str) -> Response:
-    return jsonify(services().members.get(_actor(), org, user).as_json())
+    return _answer(schemas.Member, services().members.get(_actor(), org, user).as_json())
 
 
 @bp.patch("/orgs/<org>/members/<user>")
 def patch_member(org: str, user: str) -> Response:
-    body = _json_body()
-    if set(body) != {"role"} or not isinstance(body["role"], str):
-        raise InvalidInput('Send {"role": "member"} or {"role": "admin"}.', field="role")
-    return jsonify(services().members.set_role(_actor(), org, user, body["role"]).as_json())
+    change = parse(schemas.MemberRoleChange, _json_body())
+    member = services().members.set_role(_actor(), org, user, change.role)
+    return _answer(schemas.Member, member.as_json())
 
 
 @bp.delete("/orgs/<org>/members/<user>")
@@ -209,22 +210,19 @@ def delete_member(org: str, user: str) -> tuple[str, int]:
 
 @bp.post("/orgs/<org>/members/<user>/actions/<action>")
 def member_action(org: str, user: str, action: str) -> Response:
-    body = _json_body(required=False)
-    options: dict[str, Any] = {}
-    if action == "require-mfa" and "required" in body:
-        options["required"] = body.pop("required")
-    if body:
-        raise InvalidInput(f"Unexpected field(s): {', '.join(sorted(map(str, body)))}.")
+    options = parse(
+        schemas.MemberActionOptions, _json_body(required=False), context={"action": action}
+    )
     s = services()
-    s.members.act(_actor(), org, user, action, **options)
-    return jsonify(s.members.get(_actor(), org, user).as_json())
+    s.members.act(_actor(), org, user, action, **options.model_dump(exclude_unset=True))
+    return _answer(schemas.Member, s.members.get(_actor(), org, user).as_json())
 
 
 @bp.get("/orgs/<org>/reset-requests")
 def list_reset_requests(org: str) -> Response:
     """Pending "lost my device" requests of the organisation's members (R13)."""
     rows = services().reset_requests.awaiting(_actor(), org)
-    return jsonify({"requests": [reset_request_json(r) for r in rows]})
+    return _answer(schemas.ResetRequestList, {"requests": [reset_request_json(r) for r in rows]})
 
 
 @bp.post("/orgs/<org>/reset-requests/<request_id>/approve")
@@ -240,7 +238,7 @@ def approve_reset_request(org: str, request_id: str) -> Response:
             "Reset request refused",
             str(refused).capitalize() + ".",
         )
-    return jsonify(reset_request_json(row))
+    return _answer(schemas.ResetRequest, reset_request_json(row))
 
 
 def reset_request_json(row: ResetRequest) -> dict[str, Any]:
@@ -255,16 +253,14 @@ def reset_request_json(row: ResetRequest) -> dict[str, Any]:
 
 @bp.get("/orgs/<org>/mfa-progress")
 def mfa_progress(org: str) -> Response:
-    return jsonify(services().members.progress(_actor(), org).as_json())
+    return _answer(schemas.Progress, services().members.progress(_actor(), org).as_json())
 
 
 @bp.get("/orgs/<org>/audit")
 def audit(org: str) -> Response:
-    raw = request.args.get("limit", "100")
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= MAX_AUDIT_LIMIT:
-        raise InvalidInput(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
-    events = services().members.audit(_actor(), org, limit=int(raw))
-    return jsonify({"events": [event_json(e) for e in events]})
+    query = parse(schemas.AuditQuery, request.args.to_dict())
+    events = services().members.audit(_actor(), org, limit=query.limit)
+    return _answer(schemas.AuditEventList, {"events": [event_json(e) for e in events]})
 
 
 # --- identity providers (issue 6) -------------------------------------------------------------
@@ -275,34 +271,40 @@ def list_identity_providers(org: str) -> Response:
     """The organisation's providers: configured ones (``"source": "config"``, read-only) and
     the ones its admins added."""
     views = services().provider_admin.of_organisation(_actor(), org)
-    return jsonify({"identity_providers": [view.as_json() for view in views]})
+    return _answer(
+        schemas.IdentityProviderList, {"identity_providers": [view.as_json() for view in views]}
+    )
 
 
 @bp.post("/orgs/<org>/identity-providers")
-def add_identity_provider(org: str) -> tuple[Response, int]:
+def add_identity_provider(org: str) -> Response:
+    # The body is checked by the service, after the caller's authority (bridge.federation.
+    # provider_input); schemas.IdentityProviderCreate describes it in the document.
     view = services().provider_admin.add(_actor(), org, _json_body())
-    return jsonify(view.as_json()), 201
+    return _answer(schemas.IdentityProvider, view.as_json(), 201)
 
 
 @bp.get("/orgs/<org>/identity-providers/<alias>")
 def get_identity_provider(org: str, alias: str) -> Response:
-    return jsonify(services().provider_admin.get(_actor(), org, alias).as_json())
+    view = services().provider_admin.get(_actor(), org, alias)
+    return _answer(schemas.IdentityProvider, view.as_json())
 
 
 @bp.patch("/orgs/<org>/identity-providers/<alias>")
 def patch_identity_provider(org: str, alias: str) -> Response:
     view = services().provider_admin.change(_actor(), org, alias, _json_body())
-    return jsonify(view.as_json())
+    return _answer(schemas.IdentityProvider, view.as_json())
 
 
 @bp.delete("/orgs/<org>/identity-providers/<alias>")
 def delete_identity_provider(org: str, alias: str) -> Response:
     """Removes the provider, its domains and every account link to it, in one transaction."""
     removed = services().provider_admin.remove(_actor(), org, alias)
-    return jsonify(
+    return _answer(
+        schemas.ProviderRemoved,
         {
             "removed": removed.alias,
             "links_removed": removed.links_removed,
             "domains_removed": removed.domains,
-        }
+        },
     )

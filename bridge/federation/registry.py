@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bridge.crypto import DecryptionError, Keyring
 from bridge.db.engine import Database
 from bridge.db.models import IdentityProviderDomain, IdentityProviderRecord, Organisation, OrgDomain
+from bridge.domain.validators import MAX_DOMAIN, MAX_PROVIDER_ALIAS
 from bridge.federation.providers import IdentityProvider
 from bridge.settings import ClaimMapping
 
@@ -34,8 +35,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-MAX_ALIAS = 63
-MAX_DOMAIN = 253
+MAX_ALIAS = MAX_PROVIDER_ALIAS
 
 
 def plausible_key(key: str, longest: int) -> bool:

@@ -11,7 +11,6 @@ sessions are not touched (R3).
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +22,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import Client, Membership, Organisation, OrgDomain, User
+from bridge.domain.validators import SLUG, normal_domain
 from bridge.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.orgs.errors import (
     AdminCodeInvalid,
@@ -36,32 +36,15 @@ from bridge.orgs.errors import (
     SsoEnabled,
 )
 from bridge.orgs.policy import users_with_totp, wipes_second_factors
+from bridge.orgs.policy_input import parse_policy_changes
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.totp import TotpService
 
 if TYPE_CHECKING:
     from bridge.federation.providers import IdentityProviders
 
-SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-DOMAIN = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-IDP_ALIAS = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 KINDS = ("partner", "customer", "standalone")
 MODES = ("trial", "production")
-TRUSTED_BROWSER_DAYS = (7, 90)
-LOCKOUT_LIMITS = (1, 100)
-
-POLICY_FIELDS = (
-    "mfa_enforced",
-    "on_disable",
-    "trusted_browsers_enabled",
-    "trusted_browser_days",
-    "lockout_password_failures",
-    "lockout_code_failures",
-    "lockout_action",
-    "sso_enabled",
-    "sso_idp_alias",
-    "sso_domains",
-)
 
 
 def policy_of(org: Organisation) -> dict[str, Any]:
@@ -80,18 +63,6 @@ def policy_of(org: Organisation) -> dict[str, Any]:
     }
 
 
-def _bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(f"'{name}' must be true or false.", field=name)
-    return value
-
-
-def _int(name: str, value: Any, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"'{name}' must be a whole number from {low} to {high}.", field=name)
-    return value
-
-
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidInput(f"'{name}' must be one of {', '.join(choices)}.", field=name)
@@ -99,46 +70,10 @@ def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
 
 
 def _domain(name: str, value: Any) -> str:
-    if not isinstance(value, str) or not DOMAIN.fullmatch(value.strip().lower()):
+    domain = normal_domain(value)
+    if domain is None:
         raise InvalidInput(f"'{name}' must be a domain name such as example.com.", field=name)
-    return value.strip().lower()
-
-
-def parse_policy_changes(raw: Any) -> dict[str, Any]:
-    """Validate a partial policy; every problem is an ``InvalidInput`` naming the field."""
-    if not isinstance(raw, dict) or not raw:
-        raise InvalidInput("Send a JSON object with at least one policy field.")
-    unknown = sorted(set(raw) - set(POLICY_FIELDS))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown policy field(s): {', '.join(map(str, unknown))}. "
-            f"Known: {', '.join(POLICY_FIELDS)}.",
-            field=str(unknown[0]),
-        )
-    changes: dict[str, Any] = {}
-    for name, value in raw.items():
-        if name in ("mfa_enforced", "trusted_browsers_enabled", "sso_enabled"):
-            changes[name] = _bool(name, value)
-        elif name == "on_disable":
-            changes[name] = _choice(name, value, ("keep", "wipe"))
-        elif name == "lockout_action":
-            changes[name] = _choice(name, value, ("lock", "restart"))
-        elif name == "trusted_browser_days":
-            changes[name] = _int(name, value, *TRUSTED_BROWSER_DAYS)
-        elif name in ("lockout_password_failures", "lockout_code_failures"):
-            changes[name] = _int(name, value, *LOCKOUT_LIMITS)
-        elif name == "sso_idp_alias":
-            if value is not None and (not isinstance(value, str) or not IDP_ALIAS.fullmatch(value)):
-                raise InvalidInput(
-                    "'sso_idp_alias' must be null or 1-100 characters of a-z, 0-9, '.', '_', '-'.",
-                    field=name,
-                )
-            changes[name] = value
-        elif name == "sso_domains":
-            if not isinstance(value, list) or len(value) > 100:
-                raise InvalidInput("'sso_domains' must be a list of up to 100 domains.", field=name)
-            changes[name] = sorted({_domain(name, d) for d in value})
-    return changes
+    return domain
 
 
 def _check_sso_domains(session: Any, org: Organisation, domains: list[str]) -> None:
