@@ -26,6 +26,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import TrustedDevice
+from bridge.domain.events import AuditEventName
 
 MIN_DAYS, MAX_DAYS = 1, 90
 COOKIE_NAME = "bridge_trusted_browser"
@@ -110,7 +111,7 @@ class TrustedDevices:
         with self._db.session() as session:
             session.add(device)
         self._audit.record(
-            "device_trusted",
+            AuditEventName.DEVICE_TRUSTED,
             user_id=user_id,
             actor_id=user_id,
             ip=ip,
@@ -168,7 +169,7 @@ class TrustedDevices:
             if affected_rows(result) != 1:
                 return False
         self._audit.record(
-            "device_revoked",
+            AuditEventName.DEVICE_REVOKED,
             user_id=user_id,
             actor_id=actor_id or user_id,
             ip=ip,
@@ -191,7 +192,7 @@ class TrustedDevices:
             count = delete_trusted_devices(session, [user_id])
         if count:
             self._audit.record(
-                "device_revoked",
+                AuditEventName.DEVICE_REVOKED,
                 user_id=user_id,
                 actor_id=actor_id or user_id,
                 ip=ip,

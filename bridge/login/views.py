@@ -17,6 +17,7 @@ import flows
 from bridge.browser import browser_id, check_csrf, cookies_are_secure, csrf_token
 from bridge.clock import utc_datetime
 from bridge.context import bridge
+from bridge.domain.events import AuditEventName
 from bridge.federation.login import finish_local_proof
 from bridge.login.directory import BridgeDirectory, UpstreamStart
 from bridge.login.pending import PendingLogin, PendingLoginError
@@ -158,7 +159,7 @@ def _audit_failure(s: Services, pending: PendingLogin, failure: flows.Failure | 
     if failure is None:
         return
     s.audit.record(
-        "sign_in_failed",
+        AuditEventName.SIGN_IN_FAILED,
         user_id=failure.user_id,
         client_id=pending.flow.request.client_id,
         ip=request.remote_addr,
@@ -259,7 +260,7 @@ def _finish(s: Services, flow_id: str, pending: PendingLogin, result: flows.Flow
             upstream=pending.continuation.get("upstream"),
         )
         s.audit.record(
-            "sign_in_succeeded",
+            AuditEventName.SIGN_IN_SUCCEEDED,
             user_id=result.user_id,
             client_id=pending.flow.request.client_id,
             ip=request.remote_addr,
@@ -436,7 +437,7 @@ def answer_step(flow_id: str) -> Any:
         user_id = loaded.flow.user_id
         if enrolled and user_id is not None:
             s.audit.record(
-                "mfa_setup_succeeded",
+                AuditEventName.MFA_SETUP_SUCCEEDED,
                 user_id=user_id,
                 client_id=loaded.flow.request.client_id,
                 ip=request.remote_addr,

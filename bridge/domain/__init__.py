@@ -1,0 +1,1 @@
+"""Pure domain rules, errors and events: no Flask, no database."""
