@@ -23,18 +23,33 @@ transaction control in ``bridge.db.sqlite`` for savepoints to be part of the tra
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
 from sqlalchemy import Connection, Engine
 
+log = logging.getLogger(__name__)
+
 _current: ContextVar[UnitOfWork | None] = ContextVar("bridge_unit_of_work", default=None)
 
 
 def current_unit() -> UnitOfWork | None:
-    """The unit of work of this context, or None outside one."""
-    return _current.get()
+    """The unit of work of this context, or None outside one (or once it has ended)."""
+    unit = _current.get()
+    return None if unit is None or unit.finished else unit
+
+
+def when_committed(action: Callable[[], object]) -> None:
+    """Run ``action`` once the current unit of work has committed (never if it rolls back);
+    at once outside a unit. For effects outside the database that announce a change, such as
+    a notice e-mail: nobody hears of a change that was rolled back."""
+    unit = current_unit()
+    if unit is None:
+        action()
+    else:
+        unit.after_commit(action)
 
 
 class UnitOfWork:
@@ -47,6 +62,7 @@ class UnitOfWork:
 
     def __init__(self) -> None:
         self._connections: dict[Engine, Connection] = {}
+        self._after_commit: list[Callable[[], object]] = []
         self._token: Token[UnitOfWork | None] | None = None
         self._finished = False
 
@@ -88,17 +104,29 @@ class UnitOfWork:
             connection.commit()
             connection.begin()
 
+    def after_commit(self, action: Callable[[], object]) -> None:
+        self._after_commit.append(action)
+
     def commit(self) -> None:
-        """Commit every connection and end the unit; on a failure the rest is rolled back."""
+        """Commit every connection and end the unit; on a failure the rest is rolled back.
+        Then run what waited for the commit (outside the unit: its errors are logged)."""
         try:
             for connection in self._connections.values():
                 if connection.in_transaction():
                     connection.commit()
         finally:
             self._close()
+        actions, self._after_commit = self._after_commit, []
+        for action in actions:
+            try:
+                action()
+            except Exception:
+                log.exception("an action waiting for the commit failed")
 
     def rollback(self) -> None:
-        """Roll every connection back and end the unit (nothing to do once it has ended)."""
+        """Roll every connection back and end the unit (nothing to do once it has ended);
+        what waited for the commit is dropped."""
+        self._after_commit = []
         self._close()
 
     def _close(self) -> None:
