@@ -7,13 +7,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, g, got_request_exception, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from bridge import browser
 from bridge.clock import Clock
 from bridge.context import Bridge
+from bridge.db.unit import UnitOfWork
 from bridge.ephemeral.base import EphemeralStoreUnavailable
 from bridge.oidc.endpoints import (
     BridgeEndSessionEndpoint,
@@ -55,6 +56,7 @@ def create_app(
         raise RuntimeError(problem)
     services.identity_providers.check_aliases()  # SettingsError: one alias in both sources
     services.keys.ensure_active()
+    _install_unit_of_work(app)  # first: its commit must be the last thing a response waits for
     oauth = build_authorization_server(services)
     oauth.register_endpoint(BridgeRevocationEndpoint(services))
     oauth.register_endpoint(BridgeIntrospectionEndpoint(services))
@@ -88,6 +90,47 @@ def create_app(
         return jsonify({"status": "ok"})
 
     return app
+
+
+def _install_unit_of_work(app: Flask) -> None:
+    """One database transaction per request, committed before the response leaves.
+
+    Committed too when an error handler answered (a refused code, a wrong password: what the
+    request recorded, such as a failed sign-in or a lockout counter, stays); rolled back when
+    an exception went unhandled (the 500 page). A failed commit is answered like any other
+    database error (the 503 page), never with the response the lost writes promised.
+    """
+
+    @app.before_request
+    def _open_unit() -> None:
+        unit = UnitOfWork()
+        unit.enter()
+        g.unit_of_work = unit
+
+    def _unhandled(_sender: Flask, **_extra: Any) -> None:
+        unit: UnitOfWork | None = g.get("unit_of_work")
+        if unit is not None:
+            unit.rollback()
+
+    got_request_exception.connect(_unhandled, app, weak=False)
+
+    @app.after_request
+    def _commit_unit(response: Response) -> Response:
+        unit: UnitOfWork | None = g.get("unit_of_work")
+        if unit is None or unit.finished:
+            return response
+        try:
+            unit.commit()
+        except Exception as error:
+            log.exception("the request's changes could not be committed")
+            return app.make_response(app.handle_user_exception(error))
+        return response
+
+    @app.teardown_request
+    def _close_unit(_error: BaseException | None) -> None:
+        unit: UnitOfWork | None = g.pop("unit_of_work", None)
+        if unit is not None:
+            unit.leave()
 
 
 def _wants_json() -> bool:

@@ -1,4 +1,8 @@
-"""The audit log (R17): an append-only record of sign-ins, enrolments and admin actions."""
+"""The audit log (R17): an append-only record of sign-ins, enrolments and admin actions.
+
+Event names are ``bridge.domain.events.AuditEventName`` members; the stored strings are their
+values.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy import select
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import AuditEvent
+from bridge.domain.events import AuditEventName
 
 
 def _clip(value: str | None, length: int) -> str | None:
@@ -22,7 +27,7 @@ class AuditLog:
 
     def record(
         self,
-        event: str,
+        event: AuditEventName,
         *,
         user_id: str | None = None,
         actor_id: str | None = None,
@@ -34,10 +39,15 @@ class AuditLog:
         reason: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Append one event; request-supplied strings are clipped to their column's length."""
+        """Append one event; request-supplied strings are clipped to their column's length.
+
+        Inside a unit of work (a request, a CLI command) the event is written in its
+        transaction: it commits, or rolls back, with the change it records. Outside one (the
+        mail outbox's thread) it is a transaction of its own.
+        """
         row = AuditEvent(
             occurred_at=utc_datetime(self._clock),
-            event=event,
+            event=AuditEventName(event).value,
             user_id=user_id,
             actor_id=actor_id,
             org_id=org_id,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from bridge.cli_unit import UnitOfWorkGroup
 from bridge.services import Services, build_services
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
@@ -49,7 +50,7 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
-@click.group()
+@click.group(cls=UnitOfWorkGroup)
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -62,7 +63,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
     ctx.obj = Context(config)
 
 
-@main.command()
+@main.command(cls=click.Command)  # each request is a unit of work of its own
 @click.option("--host", help="Interface to listen on (default from config: 127.0.0.1).")
 @click.option("--port", type=int, help="Port to listen on (default from config: 8000).")
 @pass_context
@@ -235,7 +236,7 @@ def keys_rotate(ctx: Context) -> None:
     click.echo(f"new signing key {kid}")
 
 
-@keys.command("reseal")
+@keys.command("reseal", cls=click.Command)  # a transaction per batch, by design
 @click.option("--dry-run", is_flag=True, help="Count what would be re-encrypted; write nothing.")
 @click.option(
     "--batch-size",

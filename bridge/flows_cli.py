@@ -9,6 +9,7 @@ from typing import Protocol
 
 import click
 
+from bridge.cli_unit import UnitOfWorkGroup
 from bridge.flow_config import load_bound_flows
 from bridge.services import Services
 from bridge.settings import Settings, SettingsError, load_settings
@@ -48,7 +49,7 @@ def _verdict(flow: Flow) -> str:
     return "proven: no path lets a user who must use 2FA in with fewer than two factors"
 
 
-@click.group("flows")
+@click.group("flows", cls=UnitOfWorkGroup)
 def flows_group() -> None:
     """Login flows: check, explain, render, reload."""
 

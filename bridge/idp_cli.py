@@ -14,10 +14,11 @@ from typing import Any
 
 import click
 
+from bridge.cli_unit import UnitOfWorkGroup
 from bridge.org_cli import _actor, _run, _services, as_option
 
 
-@click.group("idp")
+@click.group("idp", cls=UnitOfWorkGroup)
 def idp() -> None:
     """Upstream identity providers (single sign-on)."""
 

@@ -38,6 +38,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import AccountLock, Organisation, User
+from bridge.domain.events import AuditEventName
 from bridge.ephemeral.base import EphemeralStore
 from bridge.mail import Mailer
 
@@ -226,7 +227,7 @@ class Lockout:
             user = session.get(User, user_id)
             email, username = (user.email, user.username) if user else (None, user_id)
         self._audit.record(
-            "account_locked",
+            AuditEventName.ACCOUNT_LOCKED,
             user_id=user_id,
             actor_id=actor_id,
             ip=ip,
@@ -305,7 +306,7 @@ class Lockout:
             email, username = (user.email, user.username) if user else (None, user_id)
         self.reset(user_id)
         self._audit.record(
-            "account_unlocked",
+            AuditEventName.ACCOUNT_UNLOCKED,
             user_id=user_id,
             actor_id=actor_id,
             ip=ip,

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import click
 
+from bridge.cli_unit import UnitOfWorkGroup
 from bridge.orgs import Actor, OrgProblem
 from bridge.orgs.members import ACTIONS
 from bridge.orgs.service import policy_of
@@ -55,7 +56,7 @@ as_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=UnitOfWorkGroup)
 def org() -> None:
     """Organisations and their security policy."""
 
@@ -221,7 +222,7 @@ def org_audit(slug: str, limit: int, as_user: str | None) -> None:
         click.echo(json.dumps(event_json(event), sort_keys=True))
 
 
-@click.group()
+@click.group(cls=UnitOfWorkGroup)
 def member() -> None:
     """Members of organisations and an admin's actions on them."""
 

@@ -33,6 +33,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import RecoveryCode, User
+from bridge.domain.events import AuditEventName
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"  # Crockford's base32, lower case
 CODE_LENGTH = 10  # 50 bits: margin over NIST's 20-bit floor and the 40
@@ -117,7 +118,7 @@ class RecoveryCodes:
                 for code_hash in hashes
             )
         self._audit.record(
-            "recovery_codes_regenerated",
+            AuditEventName.RECOVERY_CODES_REGENERATED,
             user_id=user_id,
             actor_id=actor_id or user_id,
             ip=ip,
@@ -159,7 +160,7 @@ class RecoveryCodes:
             if affected_rows(result) != 1:
                 return False
         self._audit.record(
-            "recovery_code_used",
+            AuditEventName.RECOVERY_CODE_USED,
             user_id=user_id,
             ip=ip,
             user_agent=user_agent,

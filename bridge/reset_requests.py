@@ -23,6 +23,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Membership, Organisation, ResetRequest, User
+from bridge.domain.events import AuditEventName
 from bridge.mail import Mailer
 from bridge.orgs.access import Actor, authorise
 from bridge.orgs.second_factors import wipe_second_factors
@@ -111,7 +112,7 @@ class ResetRequests:
                 )
             )
         self._audit.record(
-            "mfa_reset_requested",
+            AuditEventName.MFA_RESET_REQUESTED,
             user_id=user_id,
             actor_id=user_id,
             org_id=org_id,
@@ -190,7 +191,7 @@ class ResetRequests:
             removed = wipe_second_factors(session, [row.user_id]).as_json()
             user = session.get(User, row.user_id)
             session.refresh(row)
-        for event in ("mfa_reset_approved", "mfa_reset"):
+        for event in (AuditEventName.MFA_RESET_APPROVED, AuditEventName.MFA_RESET):
             self._audit.record(
                 event,
                 user_id=row.user_id,

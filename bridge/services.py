@@ -10,6 +10,7 @@ from bridge.clients import ClientService
 from bridge.clock import Clock, SystemClock
 from bridge.crypto import Keyring, parse_keyring
 from bridge.db.engine import Database
+from bridge.domain.events import AuditEventName
 from bridge.ephemeral import open_store
 from bridge.ephemeral.base import EphemeralStore
 from bridge.federation import FederatedAccounts, FederationClient, HomeRealm, IdentityProviders
@@ -80,7 +81,7 @@ def _record_mail_failure(audit: AuditLog) -> Callable[[MailMessage, str], None]:
 
     def record(message: MailMessage, reason: str) -> None:
         audit.record(
-            "mail_failed",
+            AuditEventName.MAIL_FAILED,
             user_id=message.user_id,
             reason=reason,
             details={"kind": message.kind, "to": message.to},

@@ -30,6 +30,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Membership, Organisation, TrustedDevice
+from bridge.domain.events import AuditEventName
 
 MIN_DAYS, MAX_DAYS = 1, 90
 DEFAULT_DAYS = 30  # for a user of no organisation
@@ -134,7 +135,7 @@ class TrustedDevices:
         with self._db.session() as session:
             session.add(device)
         self._audit.record(
-            "device_trusted",
+            AuditEventName.DEVICE_TRUSTED,
             user_id=user_id,
             actor_id=user_id,
             ip=ip,
@@ -192,7 +193,7 @@ class TrustedDevices:
             if affected_rows(result) != 1:
                 return False
         self._audit.record(
-            "device_revoked",
+            AuditEventName.DEVICE_REVOKED,
             user_id=user_id,
             actor_id=actor_id or user_id,
             ip=ip,
@@ -215,7 +216,7 @@ class TrustedDevices:
             count = delete_trusted_devices(session, [user_id])
         if count:
             self._audit.record(
-                "device_revoked",
+                AuditEventName.DEVICE_REVOKED,
                 user_id=user_id,
                 actor_id=actor_id or user_id,
                 ip=ip,

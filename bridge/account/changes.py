@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from bridge.account.sign_out import sign_out_everywhere
 from bridge.db.models import User
+from bridge.domain.events import AuditEventName
 from bridge.login.hooks import notify_factor_change
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.services import Services
@@ -61,7 +62,13 @@ class FactorChanges:
             wipe_second_factors(db, [user.id])
             db.execute(update(User).where(User.id == user.id).values(mfa_reenrol=True))
         revoked = sign_out_everywhere(self._s, user.id, f"mfa_reset_{reason}")
-        self._audit("mfa_reset", user, origin, reason=reason, details={"grants_revoked": revoked})
+        self._audit(
+            AuditEventName.MFA_RESET,
+            user,
+            origin,
+            reason=reason,
+            details={"grants_revoked": revoked},
+        )
         notify_factor_change(self._s, user.id, "reset")
 
     def disable(self, user: User, origin: Origin) -> None:
@@ -72,7 +79,7 @@ class FactorChanges:
                 "You cannot turn it off: " + why_required(requirement.reasons) + "."
             )
         self._wipe(user)
-        self._audit("mfa_disabled", user, origin, reason="self_service")
+        self._audit(AuditEventName.MFA_DISABLED, user, origin, reason="self_service")
         notify_factor_change(self._s, user.id, "disabled")
 
     def _wipe(self, user: User) -> None:
@@ -81,7 +88,7 @@ class FactorChanges:
 
     def _audit(
         self,
-        event: str,
+        event: AuditEventName,
         user: User,
         origin: Origin,
         *,

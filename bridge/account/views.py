@@ -22,6 +22,7 @@ from bridge.account.sign_out import sign_out_everywhere as end_everything
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
 from bridge.db.models import User
+from bridge.domain.events import AuditEventName
 from bridge.login.continuation import ReturnTo
 from bridge.login.hooks import notify_factor_change
 from bridge.login.recovery_codes import codes_text
@@ -79,7 +80,7 @@ def _notify(s: Services, user: User, change: str) -> None:
     notify_factor_change(s, user.id, change)
 
 
-def _audit(s: Services, event: str, user: User, **extra: Any) -> None:
+def _audit(s: Services, event: AuditEventName, user: User, **extra: Any) -> None:
     s.audit.record(
         event,
         user_id=user.id,
@@ -317,6 +318,8 @@ def revoke_all_browsers(s: Services, user: User) -> Any:
 def sign_out_everywhere(s: Services, user: User) -> Any:
     """Every session of the user ends, and every application loses its refresh tokens."""
     revoked = end_everything(s, user.id, "signed_out_everywhere")
-    _audit(s, "signed_out", user, reason="everywhere", details={"grants_revoked": revoked})
+    _audit(
+        s, AuditEventName.SIGNED_OUT, user, reason="everywhere", details={"grants_revoked": revoked}
+    )
     _notify(s, user, "signed_out_everywhere")
     return _signed_out(s, forget_trust=False)

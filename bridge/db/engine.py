@@ -1,4 +1,8 @@
-"""The durable store's connection: one ``Database`` per process, shared by every service."""
+"""The durable store's connection: one ``Database`` per process, shared by every service.
+
+Services open ``Database.session()`` blocks; inside a unit of work (``bridge.db.unit``: one per
+HTTP request and per CLI command) those blocks share the unit's one transaction.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+from bridge.db import sqlite
+from bridge.db.unit import current_unit
+
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -32,16 +38,6 @@ def affected_rows(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    finally:
-        cursor.close()
-
-
 class Database:
     """An engine, a session factory and the schema migrations for one database URL."""
 
@@ -52,7 +48,7 @@ class Database:
             if database and database != ":memory:" and not database.startswith("file:"):
                 Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(self.url)
-            event.listen(self.engine, "connect", _configure_sqlite)
+            sqlite.install(self.engine)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -64,9 +60,34 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in a transaction: committed when the block ends, rolled back on error."""
-        with self._sessions.begin() as session:
+        """A session whose changes are kept when the block ends and undone when it raises.
+
+        Outside a unit of work the block is a transaction of its own. Inside one it is a
+        savepoint in the unit's transaction, in a session of its own (objects it returns are
+        detached, as before): see ``bridge.db.unit`` for why.
+        """
+        unit = current_unit()
+        if unit is None:
+            with self._sessions.begin() as session:
+                yield session
+            return
+        connection = unit.connection(self.engine)
+        with (
+            Session(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            ) as session,
+            session.begin(),
+        ):
             yield session
+
+    def commit_now(self) -> None:
+        """Inside a unit of work, commit what it did so far and go on in a new transaction;
+        outside one, every block has committed already and this does nothing."""
+        unit = current_unit()
+        if unit is not None:
+            unit.commit_now(self.engine)
 
     def alembic_config(self) -> Config:
         """An Alembic configuration built in code: no ``alembic.ini`` on disk."""

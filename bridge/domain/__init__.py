@@ -1,1 +1,1 @@
-"""Pure rules of the bridge, free of Flask and storage: shared validators first."""
+"""Pure domain rules, validators, errors and events: no Flask, no database."""

@@ -26,6 +26,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import FederatedIdentity, Membership, Organisation, OrgDomain, User
+from bridge.domain.events import AuditEventName
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.errors import ProviderMisconfigured
 from bridge.federation.providers import IdentityProvider, IdentityProviders, email_domain
@@ -138,7 +139,7 @@ class FederatedAccounts:
                 raise
             return linked
         self._audit.record(
-            "federated_identity_linked",
+            AuditEventName.FEDERATED_IDENTITY_LINKED,
             user_id=user_id,
             org_id=org_id,
             details={"provider": provider.alias, "by": "verified_email"},
@@ -240,7 +241,7 @@ class FederatedAccounts:
             session.add(self._row(identity, user.id))
             org_id, joined = self._join(session, provider, user.id)
         self._audit.record(
-            "federated_user_created",
+            AuditEventName.FEDERATED_USER_CREATED,
             user_id=user.id,
             org_id=org_id,
             details={"provider": provider.alias, "username": user.username},
@@ -291,7 +292,7 @@ class FederatedAccounts:
     def _record_join(self, provider: IdentityProvider, user_id: str, org_id: str | None) -> None:
         if org_id is not None:
             self._audit.record(
-                "member_added",
+                AuditEventName.MEMBER_ADDED,
                 user_id=user_id,
                 org_id=org_id,
                 details={

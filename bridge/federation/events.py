@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bridge.audit import AuditLog
+from bridge.domain.events import AuditEventName
 from bridge.federation.errors import UpstreamError
 
 #: ``mfa_factor_type`` of a sign-in through an upstream provider.
@@ -19,7 +20,7 @@ def record_upstream_failure(
 ) -> None:
     """``sign_in_failed`` with the error's reason and its details (never a token or a secret)."""
     audit.record(
-        "sign_in_failed",
+        AuditEventName.SIGN_IN_FAILED,
         client_id=client_id,
         ip=ip,
         user_agent=user_agent,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
+from bridge.domain.events import AuditEventName
 from bridge.federation.accounts import NeedsLocalProof, Refused, federated_amr
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.events import FACTOR_TYPE
@@ -51,7 +52,7 @@ def continue_with_identity(
     if isinstance(decision, Refused):
         s.pending.finish(flow_id)
         s.audit.record(
-            "sign_in_failed",
+            AuditEventName.SIGN_IN_FAILED,
             user_id=decision.user_id,
             client_id=pending.flow.request.client_id,
             ip=visit.ip,

@@ -34,6 +34,7 @@ from bridge.db.models import (
     IdentityProviderRecord,
     Organisation,
 )
+from bridge.domain.events import AuditEventName
 from bridge.federation.provider_input import (
     ProviderInput,
     parse_provider,
@@ -206,7 +207,7 @@ class ProviderAdmin:
                 ) from error
             view = self._view(session, record, slug)
         self._record_event(
-            "identity_provider_added",
+            AuditEventName.IDENTITY_PROVIDER_ADDED,
             authority,
             provider=alias,
             issuer=given.settings.issuer,
@@ -257,7 +258,10 @@ class ProviderAdmin:
             view = self._view(session, record, slug)
         if changed:
             self._record_event(
-                "identity_provider_changed", authority, provider=alias, changed=sorted(changed)
+                AuditEventName.IDENTITY_PROVIDER_CHANGED,
+                authority,
+                provider=alias,
+                changed=sorted(changed),
             )
         return view
 
@@ -268,7 +272,7 @@ class ProviderAdmin:
             record = self._record(session, authority, alias)
             removed = self._delete(session, record)
         self._record_event(
-            "identity_provider_removed",
+            AuditEventName.IDENTITY_PROVIDER_REMOVED,
             authority,
             provider=alias,
             links_removed=removed.links_removed,
@@ -367,7 +371,7 @@ class ProviderAdmin:
         provider = self._stored.provider(record, slug, self._domains(session, record.id))
         return ProviderView(provider, created, updated)
 
-    def _record_event(self, event: str, authority: Authority, **details: Any) -> None:
+    def _record_event(self, event: AuditEventName, authority: Authority, **details: Any) -> None:
         actor = authority.actor
         self._audit.record(
             event,

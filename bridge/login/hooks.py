@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import flows
 from bridge.clock import utc_datetime
+from bridge.domain.events import AuditEventName
 from bridge.login.continuation import Then
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ def audit_sign_in(s: Services, finishing: Finishing) -> None:
         return
     result, visit = finishing.result, finishing.visit
     s.audit.record(
-        "sign_in_succeeded",
+        AuditEventName.SIGN_IN_SUCCEEDED,
         user_id=result.user_id,
         client_id=finishing.pending.flow.request.client_id,
         ip=visit.ip,

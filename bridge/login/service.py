@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import flows
+from bridge.domain.events import AuditEventName
 from bridge.federation.login import finish_local_proof
 from bridge.login.continuation import AnswerAuthorization, Continuation, Then
 from bridge.login.directory import BridgeDirectory
@@ -341,7 +342,7 @@ class LoginService:
         kept sealed until the user confirms they saved them."""
         s = self._s
         s.audit.record(
-            "mfa_setup_succeeded",
+            AuditEventName.MFA_SETUP_SUCCEEDED,
             user_id=user_id,
             client_id=pending.flow.request.client_id,
             ip=visit.ip,
@@ -360,7 +361,7 @@ class LoginService:
         if failure is None:
             return
         self._s.audit.record(
-            "sign_in_failed",
+            AuditEventName.SIGN_IN_FAILED,
             user_id=failure.user_id,
             client_id=pending.flow.request.client_id,
             ip=visit.ip,

@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from bridge.db.unit import when_committed
 from bridge.mail.message import MailMessage, MailTemplates
 from bridge.mail.outbox import FailureHandler, Outbox
 from bridge.mail.smtp import LogTransport, SmtpTransport, Transport
@@ -31,7 +32,9 @@ class Mailer:
     ) -> MailMessage | None:
         """Render and queue; returns at once and never raises for a template problem, so a
         notice cannot break the login or admin action that sends it. ``to=None`` (no address on
-        file) and a template that does not render are logged, not sent."""
+        file) and a template that does not render are logged, not sent. Inside a unit of work
+        the message is queued once the unit commits: a change that is rolled back is not
+        announced."""
         if not to:
             log.warning("%s mail for user %s not sent: no e-mail address", kind, user_id)
             return None
@@ -42,7 +45,7 @@ class Mailer:
         except (TemplateError, ValueError):
             log.exception("%s mail to %s NOT sent: its template does not render", kind, to)
             return None
-        self.outbox.send(message)
+        when_committed(lambda: self.outbox.send(message))
         return message
 
     def close(self, timeout: float = 5.0) -> None:

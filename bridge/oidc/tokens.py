@@ -201,7 +201,11 @@ class TokenService:
                     created_at=self._now(),
                 )
             )
-        # A sign-out everywhere that ran while this code was being redeemed ends it too.
+        # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
+        # UPDATE can only end a grant it sees, so the grant is committed before the mark is
+        # read, and a replayed code can revoke it from now on (the one exception to the
+        # request's single transaction; see docs/storage.md).
+        self._db.commit_now()
         voided = self._voided(code)
         if voided is not None:
             self.revoke_grant(code.grant_id, voided)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
+from bridge.domain.events import AuditEventName
 from bridge.federation.views import start_upstream_logout
 from bridge.login.continuation import AnswerAuthorization
 from bridge.login.views import logins
@@ -177,7 +178,7 @@ def logout() -> Any:
     s.sessions.end(request.cookies.get(cookie_name))
     if session is not None:
         s.audit.record(
-            "signed_out",
+            AuditEventName.SIGNED_OUT,
             user_id=session.user_id,
             client_id=end_request.client.get_client_id() if end_request.client else None,
             ip=request.remote_addr,

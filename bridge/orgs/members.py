@@ -19,6 +19,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import AuditEvent, Membership, OrgDomain, User
+from bridge.domain.events import AuditEventName
 from bridge.lockout import Lockout
 from bridge.orgs.access import Actor, Authority, authorise
 from bridge.orgs.errors import (
@@ -193,7 +194,7 @@ class MemberService:
                     created_at=utc_datetime(self._clock),
                 )
             )
-        self._record("member_added", authority, user.id, role=role)
+        self._record(AuditEventName.MEMBER_ADDED, authority, user.id, role=role)
         return self.get(actor, slug, user.username)
 
     def set_role(self, actor: Actor, slug: str, username: str, role: str) -> MemberStatus:
@@ -203,14 +204,14 @@ class MemberService:
             authority, user, membership = self._target(session, actor, slug, username)
             old = membership.role
             membership.role = role
-        self._record("member_role_changed", authority, user.id, role=[old, role])
+        self._record(AuditEventName.MEMBER_ROLE_CHANGED, authority, user.id, role=[old, role])
         return self.get(actor, slug, user.username)
 
     def remove(self, actor: Actor, slug: str, username: str) -> None:
         with self._db.session() as session:
             authority, user, membership = self._target(session, actor, slug, username)
             session.delete(membership)
-        self._record("member_removed", authority, user.id)
+        self._record(AuditEventName.MEMBER_REMOVED, authority, user.id)
 
     # --- actions (R9) -----------------------------------------------------------------------
 
@@ -236,7 +237,7 @@ class MemberService:
             self._lockout.unlock(
                 user.id, actor_id=actor.user_id, ip=actor.ip, user_agent=actor.user_agent
             )
-        self._record("user_unlocked", authority, user.id, was_locked=was_locked)
+        self._record(AuditEventName.USER_UNLOCKED, authority, user.id, was_locked=was_locked)
 
     def reset_mfa(self, actor: Actor, slug: str, username: str) -> None:
         """Delete the user's second factor; they enrol again at the next login if required."""
@@ -244,7 +245,9 @@ class MemberService:
             authority, user, _ = self._target(session, actor, slug, username)
             self._require_verified_domain(session, authority, user, "reset-mfa")
             removed = wipe_second_factors(session, [user.id])
-        self._record("mfa_reset_by_admin", authority, user.id, removed=removed.as_json())
+        self._record(
+            AuditEventName.MFA_RESET_BY_ADMIN, authority, user.id, removed=removed.as_json()
+        )
 
     def require_mfa(self, actor: Actor, slug: str, username: str, *, required: bool = True) -> None:
         if not isinstance(required, bool):
@@ -253,7 +256,7 @@ class MemberService:
             authority, user, _ = self._target(session, actor, slug, username)
             user.mfa_required = required
             user.updated_at = utc_datetime(self._clock)
-        self._record("mfa_required_by_admin", authority, user.id, required=required)
+        self._record(AuditEventName.MFA_REQUIRED_BY_ADMIN, authority, user.id, required=required)
 
     def to_service_account(self, actor: Actor, slug: str, username: str) -> None:
         """No 2FA from now on (for integrations using basic auth); the user's 2FA is deleted."""
@@ -263,7 +266,12 @@ class MemberService:
             user.service_account = True
             user.updated_at = utc_datetime(self._clock)
             removed = wipe_second_factors(session, [user.id])
-        self._record("converted_to_service_account", authority, user.id, removed=removed.as_json())
+        self._record(
+            AuditEventName.CONVERTED_TO_SERVICE_ACCOUNT,
+            authority,
+            user.id,
+            removed=removed.as_json(),
+        )
 
     def from_service_account(self, actor: Actor, slug: str, username: str) -> None:
         """A person again: 2FA applies as for any member from the next login."""
@@ -271,7 +279,7 @@ class MemberService:
             authority, user, _ = self._target(session, actor, slug, username)
             user.service_account = False
             user.updated_at = utc_datetime(self._clock)
-        self._record("converted_from_service_account", authority, user.id)
+        self._record(AuditEventName.CONVERTED_FROM_SERVICE_ACCOUNT, authority, user.id)
 
     # --- internals --------------------------------------------------------------------------
 
@@ -326,7 +334,9 @@ class MemberService:
                 )
             )
 
-    def _record(self, event: str, authority: Authority, user_id: str, **details: Any) -> None:
+    def _record(
+        self, event: AuditEventName, authority: Authority, user_id: str, **details: Any
+    ) -> None:
         actor = authority.actor
         self._audit.record(
             event,

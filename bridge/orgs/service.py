@@ -22,6 +22,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import Client, Membership, Organisation, OrgDomain, User
+from bridge.domain.events import AuditEventName
 from bridge.domain.validators import SLUG, normal_domain
 from bridge.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.orgs.errors import (
@@ -176,7 +177,7 @@ class OrgService:
             org.mfa_enforced = org.production_partner  # always enforced by those (R15)
             session.add(org)
         self._audit.record(
-            "org_created",
+            AuditEventName.ORG_CREATED,
             org_id=org.id,
             details={"org": slug, "kind": kind, "mode": mode, "parent": parent, "operator": True},
         )
@@ -198,7 +199,7 @@ class OrgService:
                     )
                 org.mfa_enforced = True
         self._audit.record(
-            "org_mode_changed",
+            AuditEventName.ORG_MODE_CHANGED,
             org_id=org.id,
             details={"org": slug, "from": old, "to": mode, "operator": True},
         )
@@ -243,7 +244,7 @@ class OrgService:
         except IntegrityError as error:
             raise Conflict(f"{domain} is already verified by an organisation.") from error
         self._audit.record(
-            "org_domain_verified",
+            AuditEventName.ORG_DOMAIN_VERIFIED,
             org_id=org.id,
             details={"org": slug, "domain": domain, "operator": True},
         )
@@ -258,7 +259,7 @@ class OrgService:
                 raise NotFound(f"There is no client {client_id!r}.")
             client.org_id = org.id
         self._audit.record(
-            "org_client_assigned",
+            AuditEventName.ORG_CLIENT_ASSIGNED,
             org_id=org.id,
             client_id=client_id,
             details={"org": slug, "operator": True},
@@ -313,9 +314,13 @@ class OrgService:
                 removed = wipe_second_factors(session, member_ids).as_json()
         diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
         if diff:
-            event = "org_policy_changed"
+            event = AuditEventName.ORG_POLICY_CHANGED
             if "mfa_enforced" in diff:
-                event = "org_mfa_enforced" if after["mfa_enforced"] else "org_mfa_disabled"
+                event = (
+                    AuditEventName.ORG_MFA_ENFORCED
+                    if after["mfa_enforced"]
+                    else AuditEventName.ORG_MFA_DISABLED
+                )
             self._audit.record(
                 event,
                 actor_id=actor.user_id,
@@ -435,5 +440,7 @@ class OrgService:
                     .values(scope=" ".join([*scopes, "admin"]))
                 )
         self._audit.record(
-            "client_admin_scope_allowed", client_id=client_id, details={"operator": True}
+            AuditEventName.CLIENT_ADMIN_SCOPE_ALLOWED,
+            client_id=client_id,
+            details={"operator": True},
         )

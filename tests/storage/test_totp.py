@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bridge.clock import FrozenClock
 from bridge.db.engine import Database
 from bridge.db.models import TotpCredential, User
+from bridge.db.unit import unit_of_work
 from bridge.totp import TotpService
 from bridge.users import UserService
 
@@ -239,6 +240,22 @@ def test_of_parallel_requests_with_one_code_exactly_one_wins(
 ) -> None:
     code = code_at(secret, clock)
     assert _race(lambda: totp.verify(alice.id, code)).count(True) == 1
+
+
+def test_of_parallel_requests_each_one_transaction_with_one_code_exactly_one_wins(
+    totp: TotpService, users: UserService, alice: User, secret: str, clock: FrozenClock
+) -> None:
+    code = code_at(secret, clock)
+
+    def request() -> bool:
+        # As a login request: reads before the guard, more work after it, one commit at the end.
+        with unit_of_work():
+            assert users.find("alice") is not None
+            won = totp.verify(alice.id, code)
+            assert totp.has_totp(alice.id)
+            return won
+
+    assert _race(request).count(True) == 1
 
 
 def test_of_parallel_confirmations_with_one_code_exactly_one_wins(

@@ -1,0 +1,52 @@
+"""The names of audit events (R17), exactly as they are stored and shown by the API and console.
+
+Every ``AuditLog.record`` names its event with a member of ``AuditEventName``: a new event is
+added here, and a stored name never changes (old rows keep it, API clients filter on it).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditEventName(StrEnum):
+    # Sign-in and sign-out
+    SIGN_IN_SUCCEEDED = "sign_in_succeeded"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGNED_OUT = "signed_out"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    # The second factor's life
+    MFA_SETUP_SUCCEEDED = "mfa_setup_succeeded"
+    MFA_DISABLED = "mfa_disabled"
+    MFA_RESET = "mfa_reset"
+    MFA_RESET_REQUESTED = "mfa_reset_requested"
+    MFA_RESET_APPROVED = "mfa_reset_approved"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    RECOVERY_CODES_REGENERATED = "recovery_codes_regenerated"
+    DEVICE_TRUSTED = "device_trusted"
+    DEVICE_REVOKED = "device_revoked"
+    MAIL_FAILED = "mail_failed"
+    # Organisations and their members
+    ORG_CREATED = "org_created"
+    ORG_MODE_CHANGED = "org_mode_changed"
+    ORG_DOMAIN_VERIFIED = "org_domain_verified"
+    ORG_CLIENT_ASSIGNED = "org_client_assigned"
+    ORG_POLICY_CHANGED = "org_policy_changed"
+    ORG_MFA_ENFORCED = "org_mfa_enforced"
+    ORG_MFA_DISABLED = "org_mfa_disabled"
+    CLIENT_ADMIN_SCOPE_ALLOWED = "client_admin_scope_allowed"
+    MEMBER_ADDED = "member_added"
+    MEMBER_REMOVED = "member_removed"
+    MEMBER_ROLE_CHANGED = "member_role_changed"
+    USER_UNLOCKED = "user_unlocked"
+    MFA_RESET_BY_ADMIN = "mfa_reset_by_admin"
+    MFA_REQUIRED_BY_ADMIN = "mfa_required_by_admin"
+    CONVERTED_TO_SERVICE_ACCOUNT = "converted_to_service_account"
+    CONVERTED_FROM_SERVICE_ACCOUNT = "converted_from_service_account"
+    # Federation
+    FEDERATED_USER_CREATED = "federated_user_created"
+    FEDERATED_IDENTITY_LINKED = "federated_identity_linked"
+    IDENTITY_PROVIDER_ADDED = "identity_provider_added"
+    IDENTITY_PROVIDER_CHANGED = "identity_provider_changed"
+    IDENTITY_PROVIDER_REMOVED = "identity_provider_removed"
