@@ -13,21 +13,19 @@ from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bridge.admin.openapi import openapi_document
-from bridge.admin.problems import (
-    from_org_problem,
-    insufficient_scope,
-    problem,
-    unauthorised,
-)
+from bridge.admin.problems import insufficient_scope, unauthorised
 from bridge.context import services
 from bridge.db.models import AuditEvent, Organisation, ResetRequest
-from bridge.orgs import Actor, OrgProblem
-from bridge.orgs.errors import InvalidInput
+from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.orgs import Actor
 from bridge.orgs.service import policy_of
-from bridge.reset_requests import ResetRequestError
+from bridge.web.errors import http_problem, problem_response
 
 PREFIX = "/admin/api/v1"
 bp = Blueprint("admin_api", __name__, url_prefix=PREFIX)
+# Views raise; refusals and HTTP errors answer as RFC 9457 problem documents.
+bp.register_error_handler(BridgeError, problem_response)
+bp.register_error_handler(HTTPException, http_problem)
 
 MAX_AUDIT_LIMIT = 500
 
@@ -64,28 +62,6 @@ def _authenticate() -> Response | None:
 @bp.after_request
 def _no_store(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-@bp.errorhandler(OrgProblem)
-def _org_problem(error: OrgProblem) -> Response:
-    return from_org_problem(error)
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException) -> Response:
-    return http_problem(error)
-
-
-def http_problem(error: HTTPException) -> Response:
-    """Any HTTP error under the API's prefix, as a problem document."""
-    status = error.code or 500
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(status, "http-error")
-    response = problem(status, slug, error.name, error.description or error.name)
-    if status == 405 and error.get_headers():
-        for name, value in error.get_headers():
-            if name.lower() == "allow":
-                response.headers["Allow"] = value
     return response
 
 
@@ -237,21 +213,13 @@ def approve_reset_request(org: str, request_id: str) -> Response:
     s = services()
     actor = _actor()
     authority = s.orgs.authority(actor, org)  # the access check: an admin of ``org``
-    try:
-        row = s.reset_requests.approve(
-            request_id,
-            str(actor.user_id),
-            org_id=authority.org.id,
-            ip=actor.ip,
-            user_agent=actor.user_agent,
-        )
-    except ResetRequestError as refused:
-        return problem(
-            refused.status,
-            "reset-request",
-            "Reset request refused",
-            str(refused).capitalize() + ".",
-        )
+    row = s.reset_requests.approve(
+        request_id,
+        str(actor.user_id),
+        org_id=authority.org.id,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+    )
     return jsonify(reset_request_json(row))
 
 

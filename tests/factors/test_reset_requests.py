@@ -150,7 +150,7 @@ def test_a_request_is_decided_once(
 
 def test_no_one_approves_their_own_request(requests_: ResetRequests, bob: User, acme: str) -> None:
     request = requests_.request(bob.id, acme)
-    with pytest.raises(ResetRequestError, match="another admin"):
+    with pytest.raises(ResetRequestError, match="Another admin"):
         requests_.approve(request.id, bob.id, org_id=acme)
 
 
@@ -164,9 +164,9 @@ def test_a_request_of_another_org_is_refused(
 ) -> None:
     add_org(database, clock, "other", "Other")
     request = requests_.request(alice.id, acme)
-    with pytest.raises(ResetRequestError, match="no such"):
+    with pytest.raises(ResetRequestError, match="No such"):
         requests_.approve(request.id, bob.id, org_id="other")
-    with pytest.raises(ResetRequestError, match="no such"):
+    with pytest.raises(ResetRequestError, match="No such"):
         requests_.approve("nope", bob.id)
 
 
