@@ -7,15 +7,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, got_request_exception, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, g, got_request_exception, jsonify
 
 from bridge import browser
+from bridge.account.views import bp as account_bp
+from bridge.admin.api import bp as admin_api_bp
+from bridge.admin.console import bp as admin_console_bp
 from bridge.clock import Clock
 from bridge.context import Bridge
 from bridge.db.unit import UnitOfWork
-from bridge.ephemeral.base import EphemeralStoreUnavailable
+from bridge.federation.views import bp as federation_bp
+from bridge.login.views import bp as login_bp
 from bridge.oidc.endpoints import (
     BridgeEndSessionEndpoint,
     BridgeIntrospectionEndpoint,
@@ -23,13 +25,13 @@ from bridge.oidc.endpoints import (
     build_resource_protector,
 )
 from bridge.oidc.server import build_authorization_server
+from bridge.oidc.views import bp as oidc_bp
 from bridge.secrets import load_secrets
 from bridge.services import Services, build_services
 from bridge.settings import Settings, load_settings
+from bridge.web import errors
 
 log = logging.getLogger(__name__)
-
-JSON_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
 
 
 def create_app(
@@ -64,24 +66,14 @@ def create_app(
     app.extensions["bridge"] = Bridge(
         services=services, oauth=oauth, protector=build_resource_protector(services)
     )
-
-    from bridge.account import bp as account_bp
-    from bridge.federation.views import bp as federation_bp
-    from bridge.login.views import bp as login_bp
-    from bridge.oidc.views import bp as oidc_bp
-
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(federation_bp)
-    from bridge.admin.api import bp as admin_api_bp
-
     app.register_blueprint(admin_api_bp)
-    from bridge.admin.console import bp as admin_console_bp
-
     app.register_blueprint(admin_console_bp)
     browser.install(app, settings.issuer)
-    _install_error_handlers(app)
+    errors.install(app)
 
     @app.get("/health")
     def health() -> Any:
@@ -131,47 +123,3 @@ def _install_unit_of_work(app: Flask) -> None:
         unit: UnitOfWork | None = g.pop("unit_of_work", None)
         if unit is not None:
             unit.leave()
-
-
-def _wants_json() -> bool:
-    return request.path.startswith(JSON_PATHS)
-
-
-def _install_error_handlers(app: Flask) -> None:
-    @app.errorhandler(EphemeralStoreUnavailable)
-    @app.errorhandler(OperationalError)
-    def unavailable(error: Exception) -> Any:
-        # Fail closed: nobody gets in while a store that holds the rules is unreachable.
-        log.error("store unavailable: %s", error)
-        if _wants_json():
-            return jsonify(
-                {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
-            ), 503
-        return render_template(
-            "error.html",
-            title="Sign-in is temporarily unavailable",
-            message="The bridge cannot reach its storage right now. Please try again shortly.",
-        ), 503
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Any:
-        if request.path.startswith("/admin/api/"):
-            from bridge.admin.api import http_problem
-
-            return http_problem(error)
-        if error.description is None and error.get_headers():
-            # Authlib's resource protector: a complete OAuth error (WWW-Authenticate and all).
-            return error.get_response()
-        status = error.code or 500
-        if error.description == "csrf":
-            title = "This form has expired"
-            message = (
-                "The form was sent without a valid security token (it may be old, or it was "
-                "sent from another site). Go back, reload the page and try again."
-            )
-        else:
-            title = error.name
-            message = error.description or ""
-        if _wants_json():
-            return jsonify({"error": "invalid_request", "error_description": message}), status
-        return render_template("error.html", title=title, message=message), status

@@ -3,54 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from bridge.cli_unit import UnitOfWorkGroup
-from bridge.services import Services, build_services
+from bridge.cli_context import Context, pass_context
+from bridge.cli_errors import BridgeGroup
+from bridge.flows_cli import flows_group
+from bridge.idp_cli import idp
+from bridge.org_cli import member, org
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
 
 
-class Context:
-    """Loads settings and services on first use, so ``--help`` needs neither."""
-
-    def __init__(self, config: Path | None) -> None:
-        self.config = config
-        self._services: Services | None = None
-
-    def services(self, *, migrate: bool = True) -> Services:
-        """The services; the embedded database is created and migrated on first use, any
-        other must already be migrated (``bridge db upgrade``)."""
-        if self._services is None:
-            from bridge.secrets import load_secrets
-            from bridge.settings import SettingsError, load_settings
-            from flows import FlowConfigError
-
-            try:
-                settings = load_settings(self.config, os.environ)
-                secrets = load_secrets(settings, os.environ)
-                self._services = build_services(settings, secrets)
-            except SettingsError as error:
-                raise click.ClickException(f"configuration error:\n{error}") from error
-            except FlowConfigError as error:
-                raise click.ClickException(f"flow error:\n{error}") from error
-            if migrate:
-                db = self._services.db
-                if self._services.settings.database_is_embedded:
-                    db.upgrade()
-                elif problem := db.schema_problem():
-                    raise click.ClickException(problem)
-        return self._services
-
-
-pass_context = click.make_pass_decorator(Context)
-
-
-@click.group(cls=UnitOfWorkGroup)
+@click.group(cls=BridgeGroup)
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -73,7 +40,6 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 
     from bridge.app import create_app
     from bridge.flow_config import FlowReloader
-    from bridge.settings import SettingsError
 
     services = ctx.services(migrate=False)
     settings = services.settings
@@ -86,10 +52,8 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
         issuer = f"http://{shown_host}:{server.port}"
         services.settings = settings.model_copy(update={"issuer": issuer, "server": server})
     services.db.upgrade()
-    try:
-        app = create_app(services=services)
-    except SettingsError as error:  # a provider alias both configured and added through the API
-        raise click.ClickException(f"configuration error:\n{error}") from error
+    # SettingsError (a provider alias both configured and added through the API): the message.
+    app = create_app(services=services)
     # SIGHUP reloads the flow files; invalid new ones are refused and the running ones stay.
     FlowReloader(services).install_sighup()
     click.echo(f"The bridge is serving {services.settings.issuer}")
@@ -135,14 +99,9 @@ def user_add(
     ctx: Context, username: str, email: str, name: str | None, password_stdin: bool
 ) -> None:
     """Create a user."""
-    from bridge.users import UserExists, WeakPassword
-
     services = ctx.services()
     password = _read_password(password_stdin)
-    try:
-        created = services.users.create(username, email=email, password=password, name=name)
-    except (UserExists, WeakPassword, ValueError) as error:
-        raise click.ClickException(str(error)) from error
+    created = services.users.create(username, email=email, password=password, name=name)
     click.echo(f"created user {created.username} ({created.id})")
 
 
@@ -162,14 +121,9 @@ def user_list(ctx: Context) -> None:
 @pass_context
 def user_set_password(ctx: Context, username: str, password_stdin: bool) -> None:
     """Set a user's password."""
-    from bridge.users import UnknownUser, WeakPassword
-
     services = ctx.services()
     password = _read_password(password_stdin)
-    try:
-        services.users.set_password(username, password)
-    except (UnknownUser, WeakPassword, ValueError) as error:
-        raise click.ClickException(str(error)) from error
+    services.users.set_password(username, password)
     click.echo(f"password set for {username}")
 
 
@@ -194,15 +148,10 @@ def client_add(
     as_json: bool,
 ) -> None:
     """Register a client; its secret is shown once."""
-    from bridge.clients import InvalidClient
-
     services = ctx.services()
-    try:
-        record, secret = services.clients.add(
-            name, list(redirect_uris), public=public, post_logout_redirect_uris=list(logout_uris)
-        )
-    except InvalidClient as error:
-        raise click.ClickException(str(error)) from error
+    record, secret = services.clients.add(
+        name, list(redirect_uris), public=public, post_logout_redirect_uris=list(logout_uris)
+    )
     if as_json:
         click.echo(json.dumps({"client_id": record.id, "client_secret": secret}))
         return
@@ -276,18 +225,7 @@ def keys_reseal(ctx: Context, dry_run: bool, batch_size: int) -> None:
         )
 
 
-# The flows commands live in their own module.
-from bridge.flows_cli import flows_group  # noqa: E402
-
 main.add_command(flows_group)
-
-# Organisations and their members live in their own module.
-from bridge.org_cli import member, org  # noqa: E402
-
 main.add_command(org)
 main.add_command(member)
-
-# Identity providers added by the operator (or listed from both sources).
-from bridge.idp_cli import idp  # noqa: E402
-
 main.add_command(idp)

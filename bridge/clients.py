@@ -13,14 +13,18 @@ from sqlalchemy import select
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database
 from bridge.db.models import Client
+from bridge.domain.errors import InvalidInput
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 CLIENT_ID_BYTES = 16  # 22 URL-safe characters
 CLIENT_SECRET_BYTES = 32  # 43 URL-safe characters, 256 bits
 
 
-class InvalidClient(ValueError):  # noqa: N818 (reads as a state)
+class InvalidClient(InvalidInput):
     """A client registration the bridge refuses; the message says what to fix."""
+
+    code = "invalid-client"
+    title = "The client registration is not valid"
 
 
 def hash_secret(secret: str) -> str:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import signal
 from pathlib import Path
-from typing import Protocol
 
 import click
 
+from bridge.cli_context import Context
 from bridge.cli_unit import UnitOfWorkGroup
 from bridge.flow_config import load_bound_flows
-from bridge.services import Services
-from bridge.settings import Settings, SettingsError, load_settings
+from bridge.settings import Settings, load_settings
 from flows import Flow, FlowConfigError, FlowSet, LoginRequest, load_flow_text
 from flows.checks import safety_issues
 from flows.explain import explain
@@ -20,26 +19,14 @@ from flows.model import FlowKind
 from flows.render import mermaid, svg
 
 
-class _Context(Protocol):
-    config: Path | None
-
-    def services(self) -> Services: ...
-
-
-def _settings(obj: _Context) -> Settings:
-    try:
-        return load_settings(obj.config, os.environ)
-    except SettingsError as error:
-        raise click.ClickException(f"configuration error:\n{error}") from error
+def _settings(obj: Context) -> Settings:
+    """The settings (a ``SettingsError`` is printed by ``bridge.cli_errors``)."""
+    return load_settings(obj.config, os.environ)
 
 
 def _flows(settings: Settings) -> FlowSet:
-    try:
-        return load_bound_flows(settings.flows)
-    except FlowConfigError as error:
-        raise click.ClickException(f"flow error:\n{error}") from error
-    except SettingsError as error:
-        raise click.ClickException(f"configuration error:\n{error}") from error
+    """The configured flows (a ``FlowConfigError`` is printed by ``bridge.cli_errors``)."""
+    return load_bound_flows(settings.flows)
 
 
 def _verdict(flow: Flow) -> str:
@@ -57,7 +44,7 @@ def flows_group() -> None:
 @flows_group.command("check")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
-def flows_check(obj: _Context, files: tuple[Path, ...]) -> None:
+def flows_check(obj: Context, files: tuple[Path, ...]) -> None:
     """Validate and prove the configured flows and their bindings, or the FILES given.
 
     Exits non-zero with every problem: file, line, execution path and, for an unsafe flow,
@@ -99,7 +86,7 @@ def _parse_as(text: str) -> dict[str, str]:
 @click.option("--as", "as_", default="", help="Who and from where: user=alice,org=acme,client=crm")
 @click.option("--acr", multiple=True, help="An acr value the request asks for (repeatable).")
 @click.pass_obj
-def flows_explain(obj: _Context, flow_id: str | None, as_: str, acr: tuple[str, ...]) -> None:
+def flows_explain(obj: Context, flow_id: str | None, as_: str, acr: tuple[str, ...]) -> None:
     """Print the plan the engine would run for that user right now, with condition values."""
     who = _parse_as(as_)
     services = obj.services()
@@ -129,7 +116,7 @@ def flows_explain(obj: _Context, flow_id: str | None, as_: str, acr: tuple[str, 
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
 @click.pass_obj
-def flows_render(obj: _Context, flow_id: str, fmt: str, output: Path | None) -> None:
+def flows_render(obj: Context, flow_id: str, fmt: str, output: Path | None) -> None:
     """Draw a flow as a Mermaid flowchart or an SVG picture."""
     flow_set = _flows(_settings(obj))
     if flow_id not in flow_set:
@@ -146,7 +133,7 @@ def flows_render(obj: _Context, flow_id: str, fmt: str, output: Path | None) -> 
 @flows_group.command("reload")
 @click.option("--pid", type=int, required=True, help="Process id of the running bridge.")
 @click.pass_obj
-def flows_reload(obj: _Context, pid: int) -> None:
+def flows_reload(obj: Context, pid: int) -> None:
     """Check the flows, then ask the running bridge to reload them (SIGHUP).
 
     Nothing is sent when the check fails; the bridge itself checks again and keeps its

@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
+from bridge.cli_context import acting, as_option, current_services
 from bridge.cli_unit import UnitOfWorkGroup
-from bridge.org_cli import _actor, _run, _services, as_option
 
 
 @click.group("idp", cls=UnitOfWorkGroup)
@@ -26,7 +26,7 @@ def idp() -> None:
 @idp.command("list")
 def idp_list() -> None:
     """Every provider: alias, source (config or database), organisation, issuer, domains."""
-    for view in _services().provider_admin.all():
+    for view in current_services().provider_admin.all():
         p = view.provider
         domains = ",".join(sorted(p.domains)) or "-"
         click.echo(f"{p.alias}\t{p.source}\t{p.organisation or '(global)'}\t{p.issuer}\t{domains}")
@@ -90,9 +90,9 @@ def idp_add(
     }
     if display_name is not None:
         body["display_name"] = display_name
-    services = _services()
-    actor = _actor(as_user)
-    view = _run(lambda: services.provider_admin.add(actor, slug, body))
+    services = current_services()
+    actor = acting(as_user)
+    view = services.provider_admin.add(actor, slug, body)
     secret = "with a client secret" if view.provider.client_secret else "public client"
     click.echo(f"added provider {view.provider.alias} for {slug} ({secret})")
     click.echo(
@@ -104,8 +104,8 @@ def idp_add(
 @click.argument("alias")
 def idp_remove(alias: str) -> None:
     """Remove a provider added through the API or CLI, its domains and its account links."""
-    services = _services()
-    removed = _run(lambda: services.provider_admin.remove_by_alias(_actor(None), alias))
+    services = current_services()
+    removed = services.provider_admin.remove_by_alias(acting(None), alias)
     click.echo(
         f"removed provider {removed.alias}: {removed.links_removed} account link(s), "
         f"domains: {', '.join(removed.domains) or '-'}"

@@ -9,51 +9,15 @@ admin's rights only.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import click
 
+from bridge.cli_context import acting, as_option, current_services, echo_json
 from bridge.cli_unit import UnitOfWorkGroup
-from bridge.orgs import Actor, OrgProblem
+from bridge.orgs import Actor
 from bridge.orgs.members import ACTIONS
 from bridge.orgs.service import policy_of
-from bridge.services import Services
-
-
-class _Context(Protocol):
-    def services(self) -> Services: ...
-
-
-def _services() -> Services:
-    """The services of the running ``bridge`` command (built on first use)."""
-    context: _Context = click.get_current_context().find_root().obj
-    return context.services()
-
-
-def _actor(as_user: str | None) -> Actor:
-    if as_user is None:
-        return Actor.operator()
-    user = _services().users.find(as_user)
-    if user is None:
-        raise click.ClickException(f"--as: there is no user {as_user!r}")
-    return Actor(user_id=user.id, via="cli")
-
-
-def _run(call: Callable[[], Any]) -> Any:
-    try:
-        return call()
-    except OrgProblem as problem:
-        raise click.ClickException(f"{problem.title}: {problem.detail}") from problem
-
-
-def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=True))
-
-
-as_option = click.option(
-    "--as", "as_user", metavar="USERNAME", help="Act as this admin (default: the operator)."
-)
 
 
 @click.group(cls=UnitOfWorkGroup)
@@ -76,11 +40,9 @@ def org() -> None:
 @click.option("--parent", metavar="SLUG", help="The partner that manages this customer.")
 def org_create(slug: str, name: str, kind: str, mode: str, parent: str | None) -> None:
     """Create an organisation (partners in production enforce 2FA from the start)."""
-    services = _services()
-    created = _run(
-        lambda: services.orgs.create(
-            Actor.operator(), slug, name, kind=kind, mode=mode, parent=parent
-        )
+    services = current_services()
+    created = services.orgs.create(
+        Actor.operator(), slug, name, kind=kind, mode=mode, parent=parent
     )
     click.echo(f"created organisation {created.slug} ({created.kind}, {created.mode})")
 
@@ -89,8 +51,8 @@ def org_create(slug: str, name: str, kind: str, mode: str, parent: str | None) -
 @as_option
 def org_list(as_user: str | None) -> None:
     """List organisations: slug, kind, mode, 2FA enforced, SSO."""
-    services = _services()
-    for record in _run(lambda: services.orgs.administered(_actor(as_user))):
+    services = current_services()
+    for record in services.orgs.administered(acting(as_user)):
         policy = policy_of(record)
         enforced = "2fa-enforced" if policy["mfa_enforced"] else "2fa-optional"
         sso = f"sso:{policy['sso_idp_alias']}" if policy["sso_enabled"] else "-"
@@ -102,18 +64,18 @@ def org_list(as_user: str | None) -> None:
 @as_option
 def org_show(slug: str, as_user: str | None) -> None:
     """Print an organisation's policy, domains and 2FA progress as JSON."""
-    services = _services()
-    actor = _actor(as_user)
-    record = _run(lambda: services.orgs.get(actor, slug))
-    _echo_json(
+    services = current_services()
+    actor = acting(as_user)
+    record = services.orgs.get(actor, slug)
+    echo_json(
         {
             "slug": record.slug,
             "name": record.name,
             "kind": record.kind,
             "mode": record.mode,
             "policy": policy_of(record),
-            "domains": _run(lambda: services.orgs.domains(actor, slug)),
-            "mfa_progress": _run(lambda: services.members.progress(actor, slug)).as_json(),
+            "domains": services.orgs.domains(actor, slug),
+            "mfa_progress": services.members.progress(actor, slug).as_json(),
         }
     )
 
@@ -154,14 +116,14 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
     }
     if not changes:
         raise click.UsageError("name at least one policy option (see --help)")
-    services = _services()
-    actor = _actor(as_user)
-    wipes = _run(lambda: services.orgs.policy_wipes(actor, slug, changes))
+    services = current_services()
+    actor = acting(as_user)
+    wipes = services.orgs.policy_wipes(actor, slug, changes)
     if wipes and actor.is_operator and not yes:
         raise click.ClickException(
             f"turning 2FA off for {slug} wipes every member's 2FA; add --yes to confirm"
         )
-    result = _run(lambda: services.orgs.update_policy(actor, slug, changes, admin_code=code))
+    result = services.orgs.update_policy(actor, slug, changes, admin_code=code)
     for name, (old, new) in result.changes.items():
         click.echo(f"{name}: {old} -> {new}")
     if result.wiped_users:
@@ -175,8 +137,8 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
 @click.argument("mode", type=click.Choice(["trial", "production"]))
 def org_mode(slug: str, mode: str) -> None:
     """Switch trial/production; a partner switched to production enforces 2FA."""
-    services = _services()
-    _run(lambda: services.orgs.set_mode(Actor.operator(), slug, mode))
+    services = current_services()
+    services.orgs.set_mode(Actor.operator(), slug, mode)
     click.echo(f"{slug} is in {mode} mode")
 
 
@@ -185,8 +147,8 @@ def org_mode(slug: str, mode: str) -> None:
 @click.argument("domain")
 def org_verify_domain(slug: str, domain: str) -> None:
     """Record an e-mail domain as verified by the organisation."""
-    services = _services()
-    _run(lambda: services.orgs.add_domain(Actor.operator(), slug, domain))
+    services = current_services()
+    services.orgs.add_domain(Actor.operator(), slug, domain)
     click.echo(f"{domain.strip().lower()} is verified for {slug}")
 
 
@@ -195,8 +157,8 @@ def org_verify_domain(slug: str, domain: str) -> None:
 @click.argument("client_id")
 def org_add_client(slug: str, client_id: str) -> None:
     """Logins through this client belong to the organisation."""
-    services = _services()
-    _run(lambda: services.orgs.assign_client(Actor.operator(), slug, client_id))
+    services = current_services()
+    services.orgs.assign_client(Actor.operator(), slug, client_id)
     click.echo(f"client {client_id} belongs to {slug}")
 
 
@@ -204,8 +166,8 @@ def org_add_client(slug: str, client_id: str) -> None:
 @click.argument("client_id")
 def org_allow_admin_scope(client_id: str) -> None:
     """Let a client ask for the 'admin' scope (tokens for the admin API)."""
-    services = _services()
-    _run(lambda: services.orgs.allow_admin_scope(Actor.operator(), client_id))
+    services = current_services()
+    services.orgs.allow_admin_scope(Actor.operator(), client_id)
     click.echo(f"client {client_id} may request the admin scope")
 
 
@@ -217,8 +179,8 @@ def org_audit(slug: str, limit: int, as_user: str | None) -> None:
     """The organisation's audit events, newest first (one JSON object per line)."""
     from bridge.admin.api import event_json
 
-    services = _services()
-    for event in _run(lambda: services.members.audit(_actor(as_user), slug, limit=limit)):
+    services = current_services()
+    for event in services.members.audit(acting(as_user), slug, limit=limit):
         click.echo(json.dumps(event_json(event), sort_keys=True))
 
 
@@ -233,15 +195,15 @@ def member() -> None:
 @as_option
 def member_list(slug: str, as_json: bool, as_user: str | None) -> None:
     """Members with their role and 2FA status, and the progress figure."""
-    services = _services()
-    actor = _actor(as_user)
-    members = _run(lambda: services.members.members(actor, slug))
+    services = current_services()
+    actor = acting(as_user)
+    members = services.members.members(actor, slug)
     if as_json:
-        _echo_json([m.as_json() for m in members])
+        echo_json([m.as_json() for m in members])
         return
     for m in members:
         click.echo(f"{m.username}\t{m.role}\t{m.status}")
-    progress = _run(lambda: services.members.progress(actor, slug))
+    progress = services.members.progress(actor, slug)
     click.echo(f"2FA configured: {progress.configured}/{progress.needing}")
 
 
@@ -252,8 +214,8 @@ def member_list(slug: str, as_json: bool, as_user: str | None) -> None:
 @as_option
 def member_add(slug: str, username: str, role: str, as_user: str | None) -> None:
     """Add an existing user to an organisation."""
-    services = _services()
-    added = _run(lambda: services.members.add(_actor(as_user), slug, username, role))
+    services = current_services()
+    added = services.members.add(acting(as_user), slug, username, role)
     click.echo(f"{added.username} is a {added.role} of {slug}")
 
 
@@ -263,8 +225,8 @@ def member_add(slug: str, username: str, role: str, as_user: str | None) -> None
 @as_option
 def member_remove(slug: str, username: str, as_user: str | None) -> None:
     """Remove a user from an organisation."""
-    services = _services()
-    _run(lambda: services.members.remove(_actor(as_user), slug, username))
+    services = current_services()
+    services.members.remove(acting(as_user), slug, username)
     click.echo(f"{username} left {slug}")
 
 
@@ -275,17 +237,17 @@ def member_remove(slug: str, username: str, as_user: str | None) -> None:
 @as_option
 def member_role(slug: str, username: str, role: str, as_user: str | None) -> None:
     """Make a member an admin, or an admin a member."""
-    services = _services()
-    _run(lambda: services.members.set_role(_actor(as_user), slug, username, role))
+    services = current_services()
+    services.members.set_role(acting(as_user), slug, username, role)
     click.echo(f"{username} is a {role} of {slug}")
 
 
 def _action_command(action: str, help_text: str) -> None:
     def run(slug: str, username: str, as_user: str | None, **options: Any) -> None:
-        services = _services()
-        actor = _actor(as_user)
-        _run(lambda: services.members.act(actor, slug, username, action, **options))
-        status = _run(lambda: services.members.get(actor, slug, username)).status
+        services = current_services()
+        actor = acting(as_user)
+        services.members.act(actor, slug, username, action, **options)
+        status = services.members.get(actor, slug, username).status
         click.echo(f"{action}: done; {username} is now {status}")
 
     command: Any = as_option(run)

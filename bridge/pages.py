@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import render_template
 
 
-def error_page(title: str, message: str, status: int = 400) -> tuple[str, int]:
-    """A plain error page: what happened and what to do, never a redirect."""
-    return render_template("error.html", title=title, message=message), status
+def error_page(
+    title: str, message: str, status: int = 400, *, template: str = "error.html"
+) -> tuple[str, int]:
+    """A plain error page: what happened and what to do, never a redirect. Views raise a
+    ``bridge.domain.errors`` error instead; ``bridge.web.errors`` renders it with this."""
+    return render_template(template, title=title, message=message), status

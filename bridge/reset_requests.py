@@ -23,6 +23,7 @@ from bridge.audit import AuditLog
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import Membership, Organisation, ResetRequest, User
+from bridge.domain.errors import Conflict, NotFound
 from bridge.domain.events import AuditEventName
 from bridge.mail import Mailer
 from bridge.orgs.access import Actor, authorise
@@ -31,17 +32,18 @@ from bridge.orgs.second_factors import wipe_second_factors
 MAX_MESSAGE = 500
 
 
-class ResetRequestError(ValueError):
-    """The request cannot be made or decided; the message says why. ``status`` is the HTTP
-    status the admin API and console answer with."""
+class ResetRequestError(Conflict):
+    """The request cannot be made or decided; the message says why."""
 
-    status = 409
+    code = "reset-request"
+    title = "Reset request refused"
 
 
-class UnknownResetRequestError(ResetRequestError):
+class UnknownResetRequestError(NotFound, ResetRequestError):
     """No such request in this organisation."""
 
-    status = 404
+    code = ResetRequestError.code
+    title = ResetRequestError.title
 
 
 def _readable(clock: Clock) -> str:
@@ -82,7 +84,7 @@ class ResetRequests:
         with self._db.session() as session:
             member = session.get(Membership, (org_id, user_id))
             if member is None:
-                raise ResetRequestError("only a member of the organisation can ask its admins")
+                raise ResetRequestError("Only a member of the organisation can ask its admins.")
             existing = session.scalar(
                 select(ResetRequest).where(
                     ResetRequest.user_id == user_id,
@@ -169,9 +171,9 @@ class ResetRequests:
             org_id = authorise(session, actor, org).org.id
             row = session.get(ResetRequest, request_id)
             if row is None or row.org_id != org_id:
-                raise UnknownResetRequestError("no such reset request")
+                raise UnknownResetRequestError("No such reset request.")
             if row.user_id == approved_by:
-                raise ResetRequestError("another admin must approve your own reset request")
+                raise ResetRequestError("Another admin must approve your own reset request.")
             result = session.execute(
                 update(ResetRequest)
                 .where(ResetRequest.id == request_id, ResetRequest.status == "pending")
@@ -179,7 +181,7 @@ class ResetRequests:
                 .execution_options(synchronize_session=False)
             )
             if affected_rows(result) != 1:
-                raise ResetRequestError("the request was already decided")
+                raise ResetRequestError("The request was already decided.")
             # Another pending request of the same user (other organisation) is settled too.
             session.execute(
                 update(ResetRequest)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.clock import Clock, utc_datetime
 from bridge.db.engine import Database, affected_rows
 from bridge.db.models import User
+from bridge.domain.errors import Conflict, InvalidInput, NotFound
 from bridge.passwords import PasswordHasher
 from flows.context import PasswordCheck
 
@@ -19,20 +20,32 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 1024
 
 
-class UserExists(ValueError):  # noqa: N818 (reads as a state)
+class UserExists(Conflict):
     """The username is taken."""
 
+    code = "user-exists"
+    title = "The username is taken"
 
-class InvalidUsername(ValueError):  # noqa: N818 (reads as a state)
+
+class InvalidUsername(InvalidInput):
     """A username outside 1-150 characters of [a-z0-9._@-] (after case folding)."""
 
+    code = "invalid-username"
+    title = "The username is not valid"
 
-class WeakPassword(ValueError):  # noqa: N818 (reads as a state)
+
+class WeakPassword(InvalidInput):
     """A password the bridge does not accept; the message says why."""
 
+    code = "weak-password"
+    title = "The password is not accepted"
 
-class UnknownUser(LookupError):  # noqa: N818 (reads as a state)
+
+class UnknownUser(NotFound):
     """No account has this username or id."""
+
+    code = "unknown-user"
+    title = "No such user"
 
 
 def normalise_username(username: str) -> str:

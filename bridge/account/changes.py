@@ -11,16 +11,20 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
+from bridge.account.notices import notify_factor_change
 from bridge.account.sign_out import sign_out_everywhere
 from bridge.db.models import User
+from bridge.domain.errors import Conflict
 from bridge.domain.events import AuditEventName
-from bridge.login.hooks import notify_factor_change
 from bridge.orgs.second_factors import wipe_second_factors
 from bridge.services import Services
 
 
-class MfaStillRequiredError(Exception):
+class MfaStillRequiredError(Conflict):
     """Two-factor authentication cannot be turned off: something requires it."""
+
+    code = "mfa-still-required"
+    title = "Two-factor authentication stays on"
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,23 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.account.changes import FactorChanges, MfaStillRequiredError, Origin
+from bridge.account.changes import FactorChanges, Origin
+from bridge.account.notices import notify_factor_change
 from bridge.account.sign_out import sign_out_everywhere as end_everything
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
 from bridge.db.models import User
+from bridge.domain.errors import AccountLocked, InvalidRequest, NotFound
 from bridge.domain.events import AuditEventName
 from bridge.login.continuation import ReturnTo
-from bridge.login.hooks import notify_factor_change
+from bridge.login.directory import BridgeDirectory
 from bridge.login.recovery_codes import codes_text
 from bridge.login.sessions import BrowserSession
-from bridge.login.views import LOCKED, logins
+from bridge.login.views import logins
 from bridge.login.visit import session_token
-from bridge.pages import error_page
 from bridge.services import Services
 from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
+from bridge.web.auth import SignedIn, signed_in
 from flows.context import LoginRequest, Verdict
 
 bp = Blueprint("account", __name__)
@@ -43,32 +45,15 @@ CODES_TTL = 10 * 60
 WRONG_CODE = "That code is not right. Enter the current 6-digit code from your authenticator app."
 TWO_FACTORS = "urn:bridge:loa:2"
 MISSING_CODE = "Enter the current 6-digit code from your authenticator app to confirm."
+_ERRORS = {WRONG_CODE, MISSING_CODE}
 
 
-def _signed_in(s: Services) -> tuple[BrowserSession, User] | None:
-    session = s.sessions.get(session_token())
-    user = s.users.get(session.user_id) if session else None
-    if session is None or user is None:
-        return None
-    return session, user
+def _account_page() -> str:
+    return url_for("account.account")
 
 
-def _sign_in_again(s: Services, *, force: bool) -> WerkzeugResponse:
-    # max_age: the login itself must be fresh enough for these pages, also when it goes to an
-    # upstream provider (which is then asked for an authentication of the last FRESH_LOGIN s).
-    login = LoginRequest(force_login=force, max_age=FRESH_LOGIN)
-    back = ReturnTo(url_for("account.account"))
-    flow_id = logins().start(login, back, ensure_browser_id())
-    return redirect(url_for("login.step", flow_id=flow_id), code=303 if force else 302)
-
-
-def _fresh(s: Services) -> tuple[BrowserSession, User] | WerkzeugResponse:
-    signed_in = _signed_in(s)
-    if signed_in is None:
-        return _sign_in_again(s, force=False)
-    if signed_in[0].auth_time < s.clock() - FRESH_LOGIN:
-        return _sign_in_again(s, force=True)
-    return signed_in
+#: Every account page: signed in through a login of the last ``FRESH_LOGIN`` seconds.
+fresh_sign_in = signed_in(back_to=_account_page, max_age=FRESH_LOGIN)
 
 
 def _codes_key(s: Services) -> str:
@@ -110,46 +95,35 @@ def _page(s: Services, session: BrowserSession, user: User, errors: list[str]) -
 
 
 @bp.get("/account")
-def account() -> Any:
-    s = bridge().services
-    fresh = _fresh(s)
-    if isinstance(fresh, WerkzeugResponse):
-        return fresh
-    session, user = fresh
+@fresh_sign_in
+def account(who: SignedIn) -> str:
     errors = [request.args["error"]] if request.args.get("error") in _ERRORS else []
-    return _page(s, session, user, errors)
+    return _page(bridge().services, who.session, who.user, errors)
 
 
-_ERRORS = {WRONG_CODE, MISSING_CODE}
+def _directory(s: Services) -> BridgeDirectory:
+    """The login's directory for this request: wrong codes count toward the lockout here too."""
+    return s.directory.bound(
+        ip=request.remote_addr,
+        user_agent=request.user_agent.string,
+        trust_token=request.cookies.get(TRUSTED_BROWSER_COOKIE),
+        upstream_start=None,
+    )
 
 
-def _check_code(s: Services, user: User) -> WerkzeugResponse | tuple[str, int] | None:
-    """None when the posted current code is right; else where to send the user."""
+def _wrong_code(s: Services, user: User) -> WerkzeugResponse | None:
+    """None when the posted current code is right; else the account page saying why. Raises
+    ``AccountLocked`` (after ending every session) when this wrong code locked the account."""
     code = "".join(request.form.get("code", "").split())
     if not code:
         return redirect(url_for("account.account", error=MISSING_CODE), code=303)
-    directory = s.directory.bound(
-        ip=request.remote_addr, user_agent=request.user_agent.string, trust_token=None
-    )
-    verdict = directory.verify_totp(user.id, code)
+    verdict = _directory(s).verify_totp(user.id, code)
     if verdict is Verdict.OK:
         return None
     if verdict is Verdict.LOCKED:
         s.sessions.end_all(user.id)
-        return error_page("Account locked", LOCKED, 403)
+        raise AccountLocked()
     return redirect(url_for("account.account", error=WRONG_CODE), code=303)
-
-
-def _guard(s: Services, *, needs_code: bool) -> tuple[BrowserSession, User] | Any:
-    check_csrf(s.secrets.secret_key)
-    fresh = _fresh(s)
-    if isinstance(fresh, WerkzeugResponse):
-        return fresh
-    if needs_code and s.totp.has_totp(fresh[1].id):
-        refused = _check_code(s, fresh[1])
-        if refused is not None:
-            return refused
-    return fresh
 
 
 AccountAction = Callable[..., Any]
@@ -160,13 +134,15 @@ def guarded(*, needs_code: bool) -> Callable[[AccountAction], Callable[..., Any]
     code. The view gets the services and the user; anything refused never reaches it."""
 
     def wrap(view: AccountAction) -> Callable[..., Any]:
+        @fresh_sign_in
         @functools.wraps(view)
-        def run(**kwargs: Any) -> Any:
+        def run(who: SignedIn, **kwargs: Any) -> Any:
             s = bridge().services
-            outcome = _guard(s, needs_code=needs_code)
-            if isinstance(outcome, tuple) and isinstance(outcome[0], BrowserSession):
-                return view(s, outcome[1], **kwargs)
-            return outcome
+            if needs_code and s.totp.has_totp(who.user.id):
+                refused = _wrong_code(s, who.user)
+                if refused is not None:
+                    return refused
+            return view(s, who.user, **kwargs)
 
         return run
 
@@ -190,12 +166,10 @@ def _signed_out(s: Services, *, forget_trust: bool = True) -> WerkzeugResponse:
 
 
 @bp.get("/account/enable")
-def enable() -> Any:
+@signed_in(back_to=_account_page, max_age=FRESH_LOGIN, recent_only=False)
+def enable(who: SignedIn) -> WerkzeugResponse:
     """Set up two-factor authentication by choice (R10): a login that asks for two factors,
     so the flow enrols an authenticator, then back to the account page."""
-    s = bridge().services
-    if _signed_in(s) is None:
-        return _sign_in_again(s, force=False)
     request_two = LoginRequest(force_login=True, acr_values=(TWO_FACTORS,), required_factors=2)
     back = ReturnTo(url_for("account.account"))
     flow_id = logins().start(request_two, back, ensure_browser_id())
@@ -206,7 +180,9 @@ def enable() -> Any:
 @guarded(needs_code=True)
 def regenerate_recovery_codes(s: Services, user: User) -> Any:
     if not s.totp.has_totp(user.id):
-        return error_page("No two-factor authentication", "Set up an authenticator app first.")
+        raise InvalidRequest(
+            "Set up an authenticator app first.", title="No two-factor authentication"
+        )
     codes = s.recovery.generate(
         user.id, ip=request.remote_addr, user_agent=request.user_agent.string
     )
@@ -216,11 +192,9 @@ def regenerate_recovery_codes(s: Services, user: User) -> Any:
 
 
 @bp.get("/account/recovery-codes")
-def new_recovery_codes() -> Any:
+@fresh_sign_in
+def new_recovery_codes(who: SignedIn) -> Any:
     s = bridge().services
-    fresh = _fresh(s)
-    if isinstance(fresh, WerkzeugResponse):
-        return fresh
     stored = s.store.get(_codes_key(s))
     if stored is None:
         return redirect(url_for("account.account"), code=302)
@@ -237,11 +211,9 @@ def new_recovery_codes() -> Any:
 
 
 @bp.get("/account/recovery-codes.txt")
-def new_recovery_codes_text() -> Any:
+@fresh_sign_in
+def new_recovery_codes_text(who: SignedIn) -> Any:
     s = bridge().services
-    fresh = _fresh(s)
-    if isinstance(fresh, WerkzeugResponse):
-        return fresh
     stored = s.store.get(_codes_key(s))
     if stored is None:
         return redirect(url_for("account.account"), code=302)
@@ -279,10 +251,7 @@ def deactivate_device(s: Services, user: User) -> Any:
 @bp.post("/account/disable")
 @guarded(needs_code=True)
 def disable(s: Services, user: User) -> Any:
-    try:
-        FactorChanges(s).disable(user, _origin())
-    except MfaStillRequiredError as refusal:
-        return error_page("Two-factor authentication stays on", str(refusal), 409)
+    FactorChanges(s).disable(user, _origin())  # MfaStillRequiredError: the error page, 409
     return _done("disabled")
 
 
@@ -296,7 +265,7 @@ def revoke_browser(s: Services, user: User, device_id: str) -> Any:
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
     ):
-        return error_page("Not found", "No such trusted browser.", 404)
+        raise NotFound("No such trusted browser.", title="Not found")
     _notify(s, user, "devices_revoked")
     return _done("revoked")
 

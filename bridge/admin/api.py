@@ -15,22 +15,20 @@ from werkzeug.exceptions import HTTPException
 
 from bridge.admin import schemas
 from bridge.admin.openapi import openapi_document
-from bridge.admin.problems import (
-    from_org_problem,
-    insufficient_scope,
-    problem,
-    unauthorised,
-)
+from bridge.admin.problems import insufficient_scope, unauthorised
 from bridge.context import services
 from bridge.db.models import AuditEvent, Organisation, ResetRequest
-from bridge.orgs import Actor, OrgProblem
-from bridge.orgs.errors import InvalidInput
+from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.orgs import Actor
 from bridge.orgs.service import policy_of
 from bridge.orgs.validation import parse
-from bridge.reset_requests import ResetRequestError
+from bridge.web.errors import http_problem, problem_response
 
 PREFIX = "/admin/api/v1"
 bp = Blueprint("admin_api", __name__, url_prefix=PREFIX)
+# Views raise; refusals and HTTP errors answer as RFC 9457 problem documents.
+bp.register_error_handler(BridgeError, problem_response)
+bp.register_error_handler(HTTPException, http_problem)
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -65,28 +63,6 @@ def _authenticate() -> Response | None:
 @bp.after_request
 def _no_store(response: Response) -> Response:
     response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
-@bp.errorhandler(OrgProblem)
-def _org_problem(error: OrgProblem) -> Response:
-    return from_org_problem(error)
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException) -> Response:
-    return http_problem(error)
-
-
-def http_problem(error: HTTPException) -> Response:
-    """Any HTTP error under the API's prefix, as a problem document."""
-    status = error.code or 500
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(status, "http-error")
-    response = problem(status, slug, error.name, error.description or error.name)
-    if status == 405 and error.get_headers():
-        for name, value in error.get_headers():
-            if name.lower() == "allow":
-                response.headers["Allow"] = value
     return response
 
 
@@ -229,15 +205,7 @@ def list_reset_requests(org: str) -> Response:
 def approve_reset_request(org: str, request_id: str) -> Response:
     """Any admin of the organisation (other than the requester) approves: the member's TOTP,
     recovery codes and trusted browsers are removed and the member is e-mailed (R13, R18)."""
-    try:
-        row = services().reset_requests.approve(_actor(), org, request_id)
-    except ResetRequestError as refused:
-        return problem(
-            refused.status,
-            "reset-request",
-            "Reset request refused",
-            str(refused).capitalize() + ".",
-        )
+    row = services().reset_requests.approve(_actor(), org, request_id)
     return _answer(schemas.ResetRequest, reset_request_json(row))
 
 

@@ -1,37 +1,14 @@
-"""RFC 9457 problem details for the admin API."""
+"""The admin API's own problems: a missing or weak bearer token (RFC 6750 with RFC 9457 bodies).
+
+Refusals of the services are ``bridge.domain.errors`` and answered by
+``bridge.web.errors.problem_response``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Response
 
-from flask import Response, json
-
-from bridge.orgs.errors import OrgProblem
-
-PROBLEM_TYPE = "urn:bridge:problem:"
-MEDIA_TYPE = "application/problem+json"
-
-
-def problem(
-    status: int,
-    slug: str,
-    title: str,
-    detail: str,
-    *,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail}
-    body.update(extra)
-    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
-    response.headers["Cache-Control"] = "no-store"
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    return response
-
-
-def from_org_problem(error: OrgProblem) -> Response:
-    return problem(error.status, error.slug, error.title, error.detail, **error.extra)
+from bridge.web.errors import problem
 
 
 def unauthorised(detail: str, *, error: str = "invalid_token") -> Response:

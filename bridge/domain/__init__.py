@@ -1,1 +1,2 @@
-"""Pure domain rules, validators, errors and events: no Flask, no database."""
+"""The bridge's domain: rules, validators, errors and events that know nothing of HTTP, Flask,
+the database or the command line."""

@@ -1,7 +1,9 @@
 """What can go wrong in an upstream login, each with a message for the user and an audit reason.
 
-The login view shows ``message`` on an error page and records ``sign_in_failed`` with ``reason``
-(and ``details``); neither ever carries a token or a secret.
+Each is a ``bridge.domain.errors.UpstreamFailure`` (``UpstreamUnavailable`` when the provider does
+not answer). The login view shows ``message`` on an error page and records ``sign_in_failed``
+with ``reason`` (and ``details``); ``detail`` says what went wrong for the audit log. None of
+them ever carries a token or a secret.
 """
 
 # ruff: noqa: N818 - the names read as what happened (BadSignature, TokenExpired), like users.py
@@ -10,23 +12,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.domain.errors import UpstreamFailure, UpstreamUnavailable
 
-class UpstreamError(Exception):
+
+class UpstreamError(UpstreamFailure):
     """An upstream login that cannot complete."""
 
+    code = "upstream-error"
     reason = "upstream_error"
     message = "Signing in through your organisation's provider did not work. Please try again."
 
     def __init__(self, detail: str, *, provider: str | None = None, **details: Any) -> None:
         super().__init__(detail)
-        self.detail = detail
         self.provider = provider
         self.details = {"detail": detail, **({"provider": provider} if provider else {}), **details}
 
 
-class ProviderUnavailable(UpstreamError):
+class ProviderUnavailable(UpstreamError, UpstreamUnavailable):
     """The provider did not answer in time, refused the connection, or answered 5xx."""
 
+    code = "provider-unavailable"
     reason = "provider_unavailable"
     message = "The sign-in provider is not answering right now. Please try again in a few minutes."
 

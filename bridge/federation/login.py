@@ -22,7 +22,7 @@ from bridge.federation.client import UpstreamIdentity
 from bridge.federation.events import FACTOR_TYPE
 from bridge.federation.providers import IdentityProvider
 from bridge.login.continuation import PendingLink
-from bridge.login.errors import LoginStopped
+from bridge.login.errors import LoginFinished, LoginStopped
 from bridge.login.pending import PendingLogin
 from bridge.login.sessions import UpstreamSession
 
@@ -61,7 +61,7 @@ def continue_with_identity(
             reason=decision.reason,
             details={"provider": provider.alias},
         )
-        raise LoginStopped("Sign-in stopped", DISABLED, 403)
+        raise LoginStopped(DISABLED)
     if isinstance(decision, NeedsLocalProof):
         return _prove_local_account(logins, flow_id, pending, provider, identity, decision.user_id)
     return start_federated_flow(logins, flow_id, pending, provider, identity, decision.user_id)
@@ -114,7 +114,7 @@ def _prove_local_account(
     user = s.users.get(user_id)
     if user is None:  # deleted in between
         s.pending.finish(flow_id)
-        raise LoginStopped("Please sign in again", NOT_THE_ACCOUNT)
+        raise LoginFinished(NOT_THE_ACCOUNT, title="Please sign in again")
     login = dataclasses.replace(
         pending.flow.request, force_login=True, login_hint=user.username, idp=None, idp_hint=None
     )
@@ -132,7 +132,7 @@ def finish_local_proof(
     provider = s.identity_providers.get(link.provider)
     if provider is None or user_id != link.user_id:
         s.pending.finish(flow_id)
-        raise LoginStopped("Nothing was linked", NOT_THE_ACCOUNT, 403)
+        raise LoginStopped(NOT_THE_ACCOUNT, title="Nothing was linked")
     s.federated_accounts.link(link.identity, user_id)
     return start_federated_flow(logins, flow_id, pending, provider, link.identity, user_id)
 

@@ -19,17 +19,17 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.browser import browser_id, cookies_are_secure
 from bridge.context import bridge
+from bridge.domain.errors import BridgeError, NotFound
 from bridge.federation.errors import InvalidState, UpstreamError
 from bridge.federation.events import record_upstream_failure
 from bridge.federation.login import continue_with_identity, upstream_logout_target
 from bridge.federation.providers import IdentityProvider
-from bridge.login.errors import LoginError
 from bridge.login.pending import PendingLogin, PendingLoginError
 from bridge.login.sessions import UpstreamSession
-from bridge.login.views import logins, render, render_error, render_expired
+from bridge.login.views import logins, render
 from bridge.login.visit import visit
-from bridge.pages import error_page
 from bridge.services import Services
+from bridge.web.errors import error_page_response
 
 bp = Blueprint("federation", __name__)
 
@@ -54,7 +54,8 @@ def _provider(s: Services, alias: str) -> IdentityProvider | None:
     return s.identity_providers.get(alias)
 
 
-def _failed(s: Services, error: UpstreamError, pending: PendingLogin | None) -> tuple[str, int]:
+def _failed(s: Services, error: UpstreamError, pending: PendingLogin | None) -> WerkzeugResponse:
+    """Audit a refused upstream answer; its page says what happened (400, 502 when down)."""
     record_upstream_failure(
         s.audit,
         error,
@@ -62,7 +63,7 @@ def _failed(s: Services, error: UpstreamError, pending: PendingLogin | None) -> 
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
     )
-    return error_page("Sign-in did not work", error.message, 502 if _upstream_down(error) else 400)
+    return error_page_response(error)
 
 
 def _pending(flow_id: str) -> PendingLogin:
@@ -77,20 +78,12 @@ def _known_pending(flow_id: str) -> PendingLogin | None:
         return None
 
 
-bp.register_error_handler(LoginError, render_error)
-bp.register_error_handler(PendingLoginError, render_expired)
-
-
-def _upstream_down(error: UpstreamError) -> bool:
-    return error.reason in ("provider_unavailable", "provider_timeout")
-
-
 @bp.get("/federation/<alias>/start")
 def start(alias: str) -> Any:
     s = bridge().services
     provider = _provider(s, alias)
     if provider is None:
-        return error_page("Unknown provider", UNKNOWN_PROVIDER, 404)
+        raise NotFound(UNKNOWN_PROVIDER, title="Unknown provider")
     flow_id = request.args.get("flow", "")
     pending = _pending(flow_id)
     login = pending.flow.request
@@ -125,7 +118,7 @@ def callback(alias: str) -> Any:
     s = bridge().services
     provider = _provider(s, alias)
     if provider is None:
-        return error_page("Unknown provider", UNKNOWN_PROVIDER, 404)
+        raise NotFound(UNKNOWN_PROVIDER, title="Unknown provider")
     cookie = transaction_cookie(request.args.get("state", ""))
     flow_id = request.cookies.get(cookie) or ""
     try:
@@ -138,14 +131,15 @@ def callback(alias: str) -> Any:
         return _clear_cookie(_failed(s, error, _known_pending(flow_id)), cookie)
     try:
         pending = _pending(flow_id)
+    except BridgeError as error:
+        return _clear_cookie(error_page_response(error), cookie)
+    try:
         screen = continue_with_identity(logins(), flow_id, pending, provider, identity, visit())
-        return _clear_cookie(render(screen), cookie)
     except UpstreamError as error:  # the provider's organisation is missing here, say
         return _clear_cookie(_failed(s, error, pending), cookie)
-    except LoginError as error:
-        return _clear_cookie(render_error(error), cookie)
-    except PendingLoginError as error:
-        return _clear_cookie(render_expired(error), cookie)
+    except BridgeError as error:
+        return _clear_cookie(error_page_response(error), cookie)
+    return _clear_cookie(render(screen), cookie)
 
 
 def _clear_cookie(result: Any, cookie: str) -> WerkzeugResponse:

@@ -1,37 +1,65 @@
-"""Why a login cannot go on: raised by the login service, shown as an error page by the web.
+"""Why a login cannot go on: the login service's refusals, in the domain's error tree.
 
-Each carries the page's title and message (what happened, what to do) and the status the web
-layer answers with; the service itself knows nothing of HTTP beyond that number.
+Each names what a person is shown (``title``, ``message``); ``bridge.web.errors`` maps the
+semantic class to the page's status (``NotAllowed`` 403, ``InvalidRequest`` 400, ``Conflict``
+409, ``TooManyAttempts`` 429 with ``Retry-After``).
 """
 
 from __future__ import annotations
 
+from bridge.domain.errors import (
+    AccountLocked,
+    Conflict,
+    InvalidRequest,
+    LoginExpired,
+    NotAllowed,
+    TooManyAttempts,
+)
 
-class LoginError(Exception):
-    """A login that cannot go on: ``title`` and ``message`` for the person, ``status``."""
-
-    def __init__(self, title: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.title = title
-        self.message = message
-        self.status = status
-
-
-class LoginStopped(LoginError):  # noqa: N818 (reads as a state)
-    """The login is over (refused, finished, expired); the person may start again."""
+__all__ = [
+    "AccountLocked",
+    "LoginExpired",
+    "LoginFinished",
+    "LoginRestarted",
+    "LoginStopped",
+    "NoAdminsToAsk",
+    "Throttled",
+]
 
 
-class LoginEnded(LoginError):  # noqa: N818 (reads as a state)
-    """The lockout ended the login: the account is locked now, or the ``restart`` policy."""
+class LoginStopped(NotAllowed):
+    """The login was refused and is over; the person may start again."""
+
+    code = "login-stopped"
+    title = "Sign-in stopped"
 
 
-class Throttled(LoginError):  # noqa: N818 (reads as a state)
-    """Too many failed sign-in submissions from this address: wait ``retry_after`` seconds."""
+class LoginFinished(InvalidRequest):
+    """The login already ended (or its account went away); the person starts again."""
+
+    code = "login-finished"
+    title = "This login has already finished"
+
+
+class LoginRestarted(NotAllowed):
+    """The ``restart`` lockout policy ended the login after too many wrong codes (R8)."""
+
+    code = "login-restarted"
+    title = "Sign-in ended"
+
+
+class NoAdminsToAsk(Conflict):
+    """A lost device, and no organisation whose admins could reset it."""
+
+    code = "no-admins"
+    title = "Ask your administrator"
+
+
+class Throttled(TooManyAttempts):
+    """Too many failed sign-in submissions from this address."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            "Too many attempts",
             f"Too many failed sign-in attempts from your network. Try again in {retry_after} s.",
-            429,
+            retry_after=retry_after,
         )
-        self.retry_after = retry_after

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import flows
-from bridge.clock import utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.login.continuation import Then
 
@@ -138,19 +137,4 @@ def after_login(s: Services, finishing: Finishing) -> SignedIn:
         auth_time=result.auth_time,
         acr=result.acr,
         session_token=finishing.session_token,
-    )
-
-
-def notify_factor_change(s: Services, user_id: str, change: str) -> None:
-    """E-mail the user that a security setting changed (``factor_changed``; never blocks)."""
-    user = s.users.get(user_id)
-    if user is None:
-        return
-    s.mailer.notify(
-        "factor_changed",
-        to=user.email,
-        user_id=user.id,
-        username=user.username,
-        change=change,
-        when=utc_datetime(s.clock).strftime("%Y-%m-%d %H:%M UTC"),
     )

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.domain.errors import LoginExpired
 from bridge.ephemeral.base import EphemeralStore
 from bridge.ephemeral.records import RecordError
 from bridge.login.continuation import Continuation
@@ -29,7 +30,7 @@ OLDER_VERSION = "This login was started by an older version of the bridge."
 log = logging.getLogger(__name__)
 
 
-class PendingLoginError(Exception):
+class PendingLoginError(LoginExpired):
     """The flow id is unknown, expired, unreadable, or belongs to another browser."""
 
 

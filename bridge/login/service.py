@@ -3,9 +3,10 @@
 ``/authorize``, the account pages, the admin console and the federation callback all call
 ``start`` (or ``restart_as``); the login pages call ``advance`` (GET), ``submit`` (POST) and
 ``choose`` ("try another way"). Each returns a typed screen for the web layer to render
-(``ShowStep``, ``GoTo``, ``SignedIn``, ``DeniedToClient``) or raises a ``LoginError``. No Flask
-here: what the web layer knows of the request comes in as a ``Visit``, and the URLs it serves
-as ``Links``. What happens once the flow completes is ``bridge.login.hooks``.
+(``ShowStep``, ``GoTo``, ``SignedIn``, ``DeniedToClient``) or raises a refusal of
+``bridge.login.errors``. No Flask here: what the web layer knows of the request comes in as a
+``Visit``, and the URLs it serves as ``Links``. What happens once the flow completes is
+``bridge.login.hooks``.
 """
 
 from __future__ import annotations
@@ -16,12 +17,19 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import flows
+from bridge.account.notices import notify_factor_change
 from bridge.domain.events import AuditEventName
 from bridge.federation.login import finish_local_proof
 from bridge.login.continuation import AnswerAuthorization, Continuation, Then
 from bridge.login.directory import BridgeDirectory
-from bridge.login.errors import LoginEnded, LoginStopped, Throttled
-from bridge.login.hooks import Finishing, after_login, earned, notify_factor_change
+from bridge.login.errors import (
+    AccountLocked,
+    LoginFinished,
+    LoginRestarted,
+    LoginStopped,
+    Throttled,
+)
+from bridge.login.hooks import Finishing, after_login, earned
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
@@ -38,8 +46,8 @@ FlowKind = Literal["browser", "federated"]
 CODE_STEPS = ("totp", "totp_enrol", "recovery_code")
 #: The audit log's ``mfa_factor_type`` of a failed factor (RFC 8176 value -> name).
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
-#: How a lockout that ended the login (a ``Deny`` of a code step) is shown.
-ENDED_TITLES = {"locked": "Account locked", "restart": "Sign-in ended"}
+#: The reasons of a ``Deny`` by which the lockout ends a login (R8).
+LOCKOUT_ENDS = ("locked", "restart")
 
 
 class LoginService:
@@ -248,7 +256,7 @@ class LoginService:
             # then the federated flow finishes the login (bridge.federation.login).
             return finish_local_proof(self, flow_id, pending, result.user_id)
         if not self._s.pending.finish(flow_id):
-            raise LoginStopped("This login has already finished", "Please start again.", 400)
+            raise LoginFinished("Please start again.")
         amr, factor_type = earned(result)
         finishing = Finishing(
             pending=pending,
@@ -261,9 +269,11 @@ class LoginService:
     def _deny(self, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Screen:
         """End a login the flow refused. The flow's own message is for operators, not users."""
         self._s.pending.finish(flow_id)
-        if outcome.reason in ENDED_TITLES:
+        if outcome.reason in LOCKOUT_ENDS:
             # The lockout ended this login: the account locked now, or the ``restart`` policy.
-            raise LoginEnded(ENDED_TITLES[outcome.reason], outcome.message, 403)
+            if outcome.reason == "locked":
+                raise AccountLocked(outcome.message)
+            raise LoginRestarted(outcome.message)
         log.info("login flow denied: %s (%s)", outcome.reason, outcome.message)
         then = pending.continuation.then
         if isinstance(then, AnswerAuthorization):
@@ -273,9 +283,7 @@ class LoginService:
                 error, description = "access_denied", "The sign-in was not completed."
             return DeniedToClient(then.params, error, description)
         raise LoginStopped(
-            "Sign-in stopped",
-            "Your sign-in could not be completed. Start again, or ask your administrator.",
-            403,
+            "Your sign-in could not be completed. Start again, or ask your administrator."
         )
 
     # --- per request -----------------------------------------------------------------------

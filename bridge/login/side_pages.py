@@ -15,7 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from bridge.db.models import Membership, Organisation
-from bridge.login.errors import LoginStopped
+from bridge.login.errors import LoginStopped, NoAdminsToAsk
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import Visit
 from bridge.login.vault import RecoveryCodeVault
@@ -74,7 +74,7 @@ class LoginSidePages:
         pending = self._s.pending.load(flow_id, visit.browser_id)
         user_id = pending.flow.user_id
         if user_id is None or "pwd" not in pending.flow.proven:
-            raise LoginStopped("Sign in first", "Enter your username and password first.", 403)
+            raise LoginStopped("Enter your username and password first.", title="Sign in first")
         return user_id
 
     def organisations(self, user_id: str) -> list[tuple[str, str]]:
@@ -92,11 +92,9 @@ class LoginSidePages:
         user_id = self.asking_user(flow_id, visit)
         orgs = self.organisations(user_id)
         if not orgs:
-            raise LoginStopped(
-                "Ask your administrator",
+            raise NoAdminsToAsk(
                 "Your account belongs to no organisation whose admins could reset it. "
-                "Contact the operator of this service.",
-                409,
+                "Contact the operator of this service."
             )
         console = self._s.settings.issuer.rstrip("/") + "/admin/orgs/"
         for org_id, slug in orgs:

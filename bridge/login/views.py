@@ -2,7 +2,8 @@
 
 The flow decides what comes next (``bridge.login.service``); these views only turn a request
 into a ``Visit`` and an answer, and a screen into a page, a redirect or the answer to the
-application. A ``LoginError`` the service raises is shown as an error page (``render_error``).
+application. A refusal the service raises reaches the app's error handler
+(``bridge.web.errors``): an error page with its status.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ from bridge.browser import check_csrf, cookies_are_secure, csrf_token
 from bridge.context import bridge
 from bridge.login import lost_device, recovery_codes
 from bridge.login.continuation import AnswerAuthorization, is_local_path
-from bridge.login.errors import LoginError, Throttled
-from bridge.login.pending import PendingLoginError
 from bridge.login.screens import DeniedToClient, GoTo, Screen, ShowStep, SignedIn
 from bridge.login.service import LoginService
 from bridge.login.visit import visit
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import answer, error_redirect
-from bridge.pages import error_page
 from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
 from bridge.trusted_devices import cookie_options
 from flows import DeviceTrust
@@ -47,20 +45,6 @@ class FlaskLinks:
 def logins() -> LoginService:
     """The login service for this request."""
     return LoginService(bridge().services, FlaskLinks())
-
-
-@bp.errorhandler(LoginError)
-def render_error(error: LoginError) -> WerkzeugResponse:
-    body, status = error_page(error.title, error.message, error.status)
-    response = make_response(body, status)
-    if isinstance(error, Throttled):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
-
-
-@bp.errorhandler(PendingLoginError)
-def render_expired(error: PendingLoginError) -> WerkzeugResponse:
-    return make_response(error_page("Please sign in again", str(error)))
 
 
 def render(screen: Screen) -> WerkzeugResponse:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from bridge.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.context import bridge
+from bridge.domain.errors import InvalidRequest
 from bridge.domain.events import AuditEventName
 from bridge.federation.views import start_upstream_logout
 from bridge.login.continuation import AnswerAuthorization
@@ -18,7 +19,6 @@ from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.server import user_claims
-from bridge.pages import error_page
 
 bp = Blueprint("oidc", __name__)
 
@@ -115,11 +115,11 @@ def authorize() -> Any:
             return error_redirect(
                 s.settings.issuer, params, error.error, error.description or error.error
             )
-        return error_page(
-            "This sign-in link is not valid",
+        raise InvalidRequest(
             (error.description or error.error)
             + " The application that sent you here is misconfigured; nothing was sent back to it.",
-        )
+            title="This sign-in link is not valid",
+        ) from error
     client_id = grant.request.client.get_client_id()
     try:
         login = login_request_from(params, client_id, s.settings.flows.acr_levels)
@@ -164,7 +164,9 @@ def logout() -> Any:
     try:
         end_request = b.oauth.validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return error_page("Sign-out request not valid", error.description or error.error)
+        raise InvalidRequest(
+            error.description or error.error, title="Sign-out request not valid"
+        ) from error
     if request.method == "POST":
         check_csrf(s.secrets.secret_key)
     elif end_request.needs_confirmation:

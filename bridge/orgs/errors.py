@@ -1,104 +1,70 @@
-"""Why an admin action was refused: one exception per documented problem type.
+"""Why an admin action was refused: one class per documented problem type.
 
-Each carries an HTTP status, a stable ``slug`` (the API's RFC 9457 ``type`` is
-``urn:bridge:problem:<slug>``), a title and a detail that says what to do.
+Each is a ``bridge.domain.errors`` class with a stable ``code`` (the API's RFC 9457 ``type`` is
+``urn:bridge:problem:<code>``), a title and a detail that says what to do. Which HTTP status
+each answers with is the admin API's business (``bridge.web.errors``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from bridge.domain.errors import BridgeError, Conflict, InvalidInput, NotAllowed, NotFound
+
+#: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
+OrgProblem = BridgeError
 
 
-class OrgProblem(Exception):  # noqa: N818 (a problem, as RFC 9457 calls it)
-    slug = "about:blank"
-    status = 400
-    title = "Bad request"
-
-    def __init__(self, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.extra = extra
-
-
-class InvalidInput(OrgProblem):
-    slug = "invalid-input"
-    status = 422
-    title = "The request is not valid"
-
-
-class NotFound(OrgProblem):
-    slug = "not-found"
-    status = 404
-    title = "No such resource"
-
-
-class NotAnAdmin(OrgProblem):
-    slug = "not-an-admin"
-    status = 403
+class NotAnAdmin(NotAllowed):
+    code = "not-an-admin"
     title = "Only an admin of this organisation (or of its partner) may do this"
 
 
-class OperatorOnly(OrgProblem):
-    slug = "operator-only"
-    status = 403
+class OperatorOnly(NotAllowed):
+    code = "operator-only"
     title = "Only an operator of the bridge may do this (bridge org ... on the command line)"
 
 
-class SelfAction(OrgProblem):
-    slug = "self-action"
-    status = 403
+class SelfAction(NotAllowed):
+    code = "self-action"
     title = "Admins cannot use admin actions on their own account"
 
 
-class DomainNotVerified(OrgProblem):
-    slug = "domain-not-verified"
-    status = 403
+class DomainNotVerified(NotAllowed):
+    code = "domain-not-verified"
     title = "The user's e-mail domain is not verified by this organisation"
 
 
-class SsoEnabled(OrgProblem):
-    slug = "sso-enabled"
-    status = 409
+class SsoEnabled(Conflict):
+    code = "sso-enabled"
     title = "2FA cannot be enforced while single sign-on is on"
 
 
-class MembersUseMfa(OrgProblem):
-    slug = "members-use-mfa"
-    status = 409
+class MembersUseMfa(Conflict):
+    code = "members-use-mfa"
     title = "Single sign-on cannot be turned on while members use 2FA"
 
 
-class MfaEnforced(OrgProblem):
-    slug = "mfa-enforced"
-    status = 409
+class MfaEnforced(Conflict):
+    code = "mfa-enforced"
     title = "Single sign-on cannot be turned on while 2FA is enforced"
 
 
-class ProductionPartner(OrgProblem):
-    slug = "production-partner"
-    status = 409
+class ProductionPartner(Conflict):
+    code = "production-partner"
     title = "A partner in production mode always enforces 2FA"
 
 
-class AdminCodeRequired(OrgProblem):
-    slug = "admin-code-required"
-    status = 403
+class AdminCodeRequired(NotAllowed):
+    code = "admin-code-required"
     title = "Turning 2FA off with on_disable=wipe needs your current authenticator code"
 
 
-class AdminCodeInvalid(OrgProblem):
-    slug = "admin-code-invalid"
-    status = 403
+class AdminCodeInvalid(NotAllowed):
+    code = "admin-code-invalid"
     title = "The authenticator code is not valid"
 
 
-class Conflict(OrgProblem):
-    slug = "conflict"
-    status = 409
-    title = "The request conflicts with the current state"
-
-
-PROBLEMS: tuple[type[OrgProblem], ...] = (
+#: The problem types the admin API documents (``bridge.admin.openapi``).
+PROBLEMS: tuple[type[BridgeError], ...] = (
     InvalidInput,
     NotFound,
     NotAnAdmin,
@@ -113,3 +79,21 @@ PROBLEMS: tuple[type[OrgProblem], ...] = (
     AdminCodeInvalid,
     Conflict,
 )
+
+__all__ = [
+    "PROBLEMS",
+    "AdminCodeInvalid",
+    "AdminCodeRequired",
+    "Conflict",
+    "DomainNotVerified",
+    "InvalidInput",
+    "MembersUseMfa",
+    "MfaEnforced",
+    "NotAnAdmin",
+    "NotFound",
+    "OperatorOnly",
+    "OrgProblem",
+    "ProductionPartner",
+    "SelfAction",
+    "SsoEnabled",
+]

@@ -152,7 +152,7 @@ def test_a_request_is_decided_once(
 
 def test_no_one_approves_their_own_request(requests_: ResetRequests, bob: User, acme: str) -> None:
     request = requests_.request(bob.id, acme)
-    with pytest.raises(ResetRequestError, match="another admin"):
+    with pytest.raises(ResetRequestError, match="Another admin"):
         requests_.approve(Actor(bob.id), acme, request.id)
 
 
@@ -167,9 +167,9 @@ def test_a_request_of_another_org_is_refused(
     add_org(database, clock, "other", "Other")
     join(database, clock, "other", bob, "admin")
     request = requests_.request(alice.id, acme)
-    with pytest.raises(ResetRequestError, match="no such"):
+    with pytest.raises(ResetRequestError, match="No such"):
         requests_.approve(Actor(bob.id), "other", request.id)
-    with pytest.raises(ResetRequestError, match="no such"):
+    with pytest.raises(ResetRequestError, match="No such"):
         requests_.approve(Actor(bob.id), acme, "nope")
 
 

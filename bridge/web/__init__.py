@@ -1,0 +1,1 @@
+"""The web's plumbing every blueprint shares: error faces and sign-in guards."""

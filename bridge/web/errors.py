@@ -1,0 +1,153 @@
+"""The HTTP faces of ``bridge.domain.errors``: one status table, an RFC 9457 problem for the
+admin API, an error page for everything a browser sees.
+
+Views raise; the handlers installed here (and the admin API's and console's blueprint
+handlers, which call the same functions) answer. No view returns a ``(body, status)`` pair.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json, jsonify, request
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from bridge.domain.errors import (
+    BridgeError,
+    Conflict,
+    InvalidInput,
+    InvalidRequest,
+    NotAllowed,
+    NotFound,
+    TooManyAttempts,
+    Unavailable,
+    UpstreamFailure,
+    UpstreamUnavailable,
+)
+from bridge.ephemeral.base import EphemeralStoreUnavailable
+from bridge.pages import error_page
+
+log = logging.getLogger(__name__)
+
+#: The HTTP status of each kind of refusal; a class not listed answers with its nearest base's.
+STATUS: dict[type[BridgeError], int] = {
+    BridgeError: 500,
+    InvalidRequest: 400,
+    NotAllowed: 403,
+    NotFound: 404,
+    Conflict: 409,
+    InvalidInput: 422,
+    TooManyAttempts: 429,
+    Unavailable: 503,
+    UpstreamFailure: 400,  # the provider's answer cannot be used: the user starts again
+    UpstreamUnavailable: 502,
+}
+
+PROBLEM_TYPE = "urn:bridge:problem:"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+API_PATH = "/admin/api/"
+#: Paths whose errors are OAuth-style JSON, not pages.
+JSON_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
+CSRF = "csrf"
+
+
+def status_of(error: BridgeError) -> int:
+    """The status of the first class in the error's MRO that ``STATUS`` lists."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500  # pragma: no cover - BridgeError itself is listed
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """An RFC 9457 problem document (``type`` is ``urn:bridge:problem:<code>``)."""
+    body = {"type": PROBLEM_TYPE + code, "title": title, "status": status, "detail": detail}
+    body.update(extra)
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MEDIA_TYPE)
+    response.headers["Cache-Control"] = "no-store"
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def problem_response(error: BridgeError) -> Response:
+    """The admin API's face of a refusal."""
+    return problem(status_of(error), error.code, error.title, error.message, **error.extra)
+
+
+def http_problem(error: HTTPException) -> Response:
+    """Any HTTP error under the admin API's prefix, as a problem document."""
+    status = error.code or 500
+    code = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(status, "http-error")
+    response = problem(status, code, error.name, error.description or error.name)
+    if status == 405 and error.get_headers():
+        for name, value in error.get_headers():
+            if name.lower() == "allow":
+                response.headers["Allow"] = value
+    return response
+
+
+def error_page_response(error: BridgeError, template: str = "error.html") -> Response:
+    """The browser's face of a refusal: a page saying what happened and what to do."""
+    body, status = error_page(error.title, error.message, status_of(error), template=template)
+    response = Response(body, status=status, mimetype="text/html")
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(JSON_PATHS)
+
+
+def _unavailable(error: Exception) -> Any:
+    # Fail closed: nobody gets in while a store that holds the rules is unreachable.
+    log.error("store unavailable: %s", error)
+    if _wants_json():
+        return jsonify(
+            {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
+        ), 503
+    return error_page(
+        "Sign-in is temporarily unavailable",
+        "The bridge cannot reach its storage right now. Please try again shortly.",
+        503,
+    )
+
+
+def _http_error(error: HTTPException) -> Any:
+    if request.path.startswith(API_PATH):
+        return http_problem(error)
+    if error.description is None and error.get_headers():
+        # Authlib's resource protector: a complete OAuth error (WWW-Authenticate and all).
+        return error.get_response()
+    status = error.code or 500
+    if error.description == CSRF:
+        title = "This form has expired"
+        message = (
+            "The form was sent without a valid security token (it may be old, or it was "
+            "sent from another site). Go back, reload the page and try again."
+        )
+    else:
+        title = error.name
+        message = error.description or ""
+    if _wants_json():
+        return jsonify({"error": "invalid_request", "error_description": message}), status
+    return error_page(title, message, status)
+
+
+def install(app: Flask) -> None:
+    """The application's error handlers; a blueprint with another face registers its own."""
+    app.register_error_handler(EphemeralStoreUnavailable, _unavailable)
+    app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(BridgeError, error_page_response)
