@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from bridge.app import create_app
 from bridge.services import Services
-from tests.orgs.conftest import World
+from tests.world import World
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.orgs.conftest import OPERATOR, World
+from tests.world import OPERATOR, World
 
 
 def required(world: World, username: str) -> bool:

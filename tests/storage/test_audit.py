@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bridge.audit import AuditLog
 from bridge.clock import FrozenClock, as_utc
+
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 
 
 def test_a_recorded_event_reads_back_with_every_field(audit: AuditLog, clock: FrozenClock) -> None:

@@ -18,6 +18,8 @@ from bridge.db.models import TotpCredential, User
 from bridge.totp import TotpService
 from bridge.users import UserService
 
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
+
 PERIOD = 30
 # The same code in other scripts' digits: Unicode calls them digits, a TOTP code does not.
 ARABIC_INDIC = str.maketrans({str(d): chr(0x0660 + d) for d in range(10)})
@@ -234,6 +236,7 @@ def _race(action: Callable[[], bool], threads: int = 20) -> list[bool]:
         return [f.result() for f in [pool.submit(run) for _ in range(threads)]]
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_of_parallel_requests_with_one_code_exactly_one_wins(
     totp: TotpService, alice: User, secret: str, clock: FrozenClock
 ) -> None:
@@ -241,6 +244,7 @@ def test_of_parallel_requests_with_one_code_exactly_one_wins(
     assert _race(lambda: totp.verify(alice.id, code)).count(True) == 1
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_of_parallel_confirmations_with_one_code_exactly_one_wins(
     totp: TotpService, alice: User, clock: FrozenClock
 ) -> None:
