@@ -1,16 +1,17 @@
 """Debian's Chromium driven by Playwright: the browser every UI test uses.
 
 Playwright's own browser download cannot work here, so tests launch ``/usr/bin/chromium`` with the
-flags that keep it off the network. Imported as a pytest plugin by ``tests/conftest.py``.
+flags that keep it off the network. One browser process per test module; each test gets fresh
+contexts (their own cookie jars), so no state passes from one test to the next. Imported as a
+pytest plugin by ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,25 +25,15 @@ CHROMIUM_ARGS = [
 ]
 
 
-def launch_chromium(
-    playwright: Playwright, storage: dict[str, Any] | None = None
-) -> tuple[Browser, BrowserContext]:
-    """A fresh Chromium process and a context, optionally with a saved cookie jar."""
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-    )
-    context = browser.new_context(storage_state=storage) if storage else browser.new_context()
-    return browser, context
-
-
 @pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium(playwright: Playwright) -> Iterator[Browser]:
+    """The module's Chromium process (a test opens its own contexts in it)."""
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
     )
@@ -52,6 +43,7 @@ def chromium(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(chromium: Browser) -> Iterator[Page]:
+    """A page in a context of its own: an empty cookie jar."""
     context = chromium.new_context()
     page = context.new_page()
     yield page

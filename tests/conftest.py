@@ -1,4 +1,17 @@
-"""Shared fixtures: a controllable clock, real databases, a real Redis.
+"""The fixtures every test package shares: a controllable clock, the databases, Redis, the
+bridge's services, a Flask app and client on them, and a live bridge with a relying party and
+scripted browsers.
+
+Where each test runs:
+
+- SQLite (a copy of a template migrated once per session) and the in-process store, unless the
+  test is marked ``postgres(reason)``: then it runs once more on PostgreSQL. Such a test is
+  rolled back after it (every session of the code under test is a SAVEPOINT in one outer
+  transaction) unless other threads need committed rows (a live bridge on a socket,
+  ``postgres(..., committed=True)`` races): then one TRUNCATE before it.
+- ``live``: on PostgreSQL the bridge uses Redis and listens on a real socket; on SQLite it uses
+  the in-process store and ``requests`` reaches it in-process, unless the test is marked
+  ``real_http(reason)`` or ``browser`` (Chromium).
 
 PostgreSQL and Redis are required: when they cannot be reached the tests fail with a message
 saying what to start, they are never skipped.
@@ -8,31 +21,38 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import sessionmaker
 
+from bridge.app import create_app
 from bridge.cli import main
 from bridge.clock import FrozenClock
 from bridge.crypto import Keyring
 from bridge.db.engine import Database, normalise_url
 from bridge.db.models import Base
+from bridge.orgs import Actor
 from bridge.passwords import PasswordHasher
+from bridge.services import Services
+from tests.admin_api import Api
+from tests.bridges import FAST_ARGON2, Invoke, MigratedSqlite, make_services
+from tests.e2e.harness import Browser, LiveBridge, RelyingParty, serve
+from tests.world import World
 
 pytest_plugins = ["tests.chromium"]
-
-# The cheapest argon2id parameters that still meet an OWASP row, as BRIDGE_* settings.
-FAST_ARGON2 = {
-    "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
-    "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
-    "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
-}
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -101,42 +121,128 @@ def postgres_url(postgres_admin_url: URL) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def postgres_database(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    yield database
-    database.dispose()
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = create_engine(normalise_url(postgres_url))
+    yield engine
+    engine.dispose()
 
 
-def _truncate_all(database: Database) -> None:
+def _truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
+    with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@contextmanager
+def _committed_postgres(postgres_url: str, engine: Engine) -> Iterator[Database]:
+    """The session's PostgreSQL database, emptied by one TRUNCATE after the test: for tests
+    whose other threads or processes (a live server, a race) must see committed rows. Every
+    PostgreSQL test leaves the database empty, so none needs to empty it first."""
+    database = Database(postgres_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        _truncate_all(engine)
+
+
+@contextmanager
+def _rolled_back_postgres(postgres_url: str, engine: Engine) -> Iterator[Database]:
+    """The session's PostgreSQL database inside one outer transaction that is rolled back after
+    the test: every ``Database.session()`` of the code under test is a SAVEPOINT in it."""
+    connection = engine.connect()
+    outer = connection.begin()
+    database = Database(postgres_url)
+    bind_to_connection(database, connection)
+    try:
+        yield database
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+def bind_to_connection(database: Database, connection: Connection) -> None:
+    """Make ``database`` open its sessions as savepoints on ``connection`` (SQLAlchemy's
+    "join an external transaction" recipe)."""
+    database.engine.dispose()
+    database._sessions = sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
 
 
 # --- SQLite ------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy (``sqlite_database``)."""
+    path = tmp_path_factory.mktemp("template") / "bridge.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    # The last connection to close checkpoints the WAL: the template is then one file.
+    database.dispose()
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite URL with no database behind it yet (tests of the migrations themselves)."""
     return f"sqlite:///{tmp_path / 'db' / 'bridge.sqlite3'}"
+
+
+@pytest.fixture
+def migrated_sqlite(sqlite_template: Path) -> Iterator[MigratedSqlite]:
+    """``migrated_sqlite(path)``: a copy of the migrated template at ``path``, opened."""
+    opened: list[Database] = []
+
+    def make(path: Path) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sqlite_template, path)
+        opened.append(Database(f"sqlite:///{path}"))
+        return opened[-1]
+
+    yield make
+    for database in opened:
+        database.dispose()
 
 
 # --- Either ------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest) -> Iterator[Database]:
-    """A migrated, empty database: a SQLite file, or the session's PostgreSQL database."""
-    if request.param == "sqlite":
-        database = Database(request.getfixturevalue("sqlite_url"))
-        database.upgrade()
-        yield database
-        database.dispose()
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``postgres`` run on SQLite and on PostgreSQL; every other test on SQLite."""
+    if "database" in metafunc.fixturenames and metafunc.definition.get_closest_marker("postgres"):
+        metafunc.parametrize("database", ["sqlite", "postgresql"], indirect=True)
+
+
+#: Fixtures that serve requests through the app (each request a unit of work of its own).
+APP_FIXTURES = frozenset({"live", "app", "client", "api"})
+
+
+def needs_committed_rows(request: pytest.FixtureRequest) -> bool:
+    """A live server answers in its own thread; a ``postgres(..., committed=True)`` test races
+    threads; a request through the app runs as a unit of work on a connection of its own
+    (``bridge.db.unit``): each needs rows other connections can see."""
+    marker = request.node.get_closest_marker("postgres")
+    committed = bool(marker and marker.kwargs.get("committed"))
+    return committed or not APP_FIXTURES.isdisjoint(request.fixturenames)
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated, empty database: a copy of the SQLite template, or (tests marked ``postgres``,
+    second run) the session's PostgreSQL database, rolled back or truncated around the test."""
+    dialect = getattr(request, "param", "sqlite")
+    if dialect == "sqlite":
+        make: MigratedSqlite = request.getfixturevalue("migrated_sqlite")
+        yield make(tmp_path / "db" / "bridge.sqlite3")
         return
-    shared: Database = request.getfixturevalue("postgres_database")
-    _truncate_all(shared)
-    yield shared
-    _truncate_all(shared)
+    url: str = request.getfixturevalue("postgres_url")
+    engine: Engine = request.getfixturevalue("postgres_engine")
+    isolated = _committed_postgres if needs_committed_rows(request) else _rolled_back_postgres
+    with isolated(url, engine) as database:
+        yield database
 
 
 # --- Redis -------------------------------------------------------------------------------------
@@ -176,13 +282,14 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
 
 # --- The bridge command ----------------------------------------------------------------------
 
-Invoke = Callable[..., Result]
-
 
 @pytest.fixture
-def bridge_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """Run ``bridge ...`` on a fresh embedded data directory, as an operator would."""
+def bridge_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> Invoke:
+    """Run ``bridge ...`` on a fresh embedded data directory, as an operator would (its
+    database starts as a copy of the migrated template: ``db upgrade`` finds it up to date)."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    shutil.copyfile(sqlite_template, tmp_path / "data" / "bridge.db")
     for variable in ("BRIDGE_CONFIG", "BRIDGE_DATA_DIR", "BRIDGE_DATABASE_URL"):
         monkeypatch.delenv(variable, raising=False)
     env = {"BRIDGE_DATA_DIR": str(tmp_path / "data"), **FAST_ARGON2}
@@ -192,3 +299,111 @@ def bridge_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
 
     invoke("db", "upgrade")
     return invoke
+
+
+# --- The bridge's services, in-process and live ----------------------------------------------
+
+
+@pytest.fixture
+def bridge_config() -> dict[str, Any] | None:
+    """The configuration file of the ``services`` fixture (None: no file); a test module
+    overrides this fixture to configure identity providers, flows, ..."""
+    return None
+
+
+@pytest.fixture
+def services(
+    database: Database, tmp_path: Path, clock: FrozenClock, bridge_config: dict[str, Any] | None
+) -> Iterator[Services]:
+    """The bridge's services on ``database``, the in-process store and the test clock, issuer
+    ``http://127.0.0.1:8000``."""
+    built = make_services(
+        "http://127.0.0.1:8000", database, tmp_path / "data", clock, config=bridge_config
+    )
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(services: Services) -> Flask:
+    return create_app(services=services)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def world(services: Services, clock: FrozenClock) -> World:
+    return World(services, clock)
+
+
+@pytest.fixture
+def api(services: Services) -> Api:
+    """The admin API through the Flask test client, with a client allowed the admin scope."""
+    record, _secret = services.clients.add("Admin console", ["http://127.0.0.1:9/callback"])
+    services.orgs.allow_admin_scope(Actor.operator(), record.id)
+    return Api(create_app(services=services).test_client(), services, record.id)
+
+
+@pytest.fixture
+def live(
+    database: Database, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[LiveBridge]:
+    """A whole bridge with its own clock: SQLite + the in-process store, reached in-process, or
+    (PostgreSQL) PostgreSQL + Redis on a real socket; ``real_http``/``browser`` tests get a
+    socket on SQLite too."""
+    postgres = database.dialect == "postgresql"
+    backend = "redis" if postgres else "memory"
+    redis_url = request.getfixturevalue("redis_url") if postgres else None
+    redis_prefix = request.getfixturevalue("redis_prefix") if postgres else None
+    real_http = postgres or any(
+        request.node.get_closest_marker(name) for name in ("real_http", "browser")
+    )
+    clock = FrozenClock(time.time())
+    marker = request.node.get_closest_marker("bridge_env")
+    extra = marker.args[0] if marker else None
+
+    def factory(issuer: str) -> tuple[Services, FrozenClock]:
+        services = make_services(
+            issuer,
+            database,
+            tmp_path / "data",
+            clock,
+            backend=backend,
+            redis_url=redis_url,
+            redis_prefix=redis_prefix,
+            extra=extra,
+        )
+        return services, clock
+
+    with serve(factory, real_http=real_http) as bridge:
+        yield bridge
+
+
+@pytest.fixture
+def rp(live: LiveBridge) -> RelyingParty:
+    client_id, secret = live.add_client()
+    return RelyingParty(live.url, client_id, secret, now=live.clock)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    made = Browser()
+    yield made
+    made.http.close()
+
+
+@pytest.fixture
+def browsers() -> Iterator[Callable[..., Browser]]:
+    """Make new browsers (``browsers()``), each closed at the end of the test."""
+    made: list[Browser] = []
+
+    def make(**options: Any) -> Browser:
+        made.append(Browser(**options))
+        return made[-1]
+
+    yield make
+    for browser in made:
+        browser.http.close()

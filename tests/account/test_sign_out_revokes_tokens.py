@@ -15,6 +15,10 @@ from bridge.db.models import Grant
 from tests.e2e.factor_life import code_of, enrolled_user
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty, callback_params
 
+pytestmark = pytest.mark.postgres(
+    "revocation reaches grants in the database and sessions and codes in the store (Redis)"
+)
+
 
 def _signed_in_app(
     live: LiveBridge, rp: RelyingParty, browser: Browser, username: str, secret: str

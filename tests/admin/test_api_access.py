@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.admin.conftest import API, Api, assert_problem
-from tests.orgs.conftest import OPERATOR, World
+from tests.admin_api import API, Api, assert_problem
+from tests.world import OPERATOR, World
 
 
 def test_a_request_without_a_token_is_refused_with_a_bearer_challenge(api: Api) -> None:

@@ -12,7 +12,7 @@ from bridge.admin.openapi import OPERATIONS, openapi_document
 from bridge.federation.provider_input import FIELDS, REQUIRED
 from bridge.orgs.members import ACTIONS
 from bridge.orgs.policy_input import POLICY_FIELDS
-from tests.admin.conftest import API, Api
+from tests.admin_api import API, Api
 
 METHODS = {"get", "put", "post", "patch", "delete"}
 

@@ -5,31 +5,32 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bridge.clock import FrozenClock, utc_datetime
-from bridge.db.engine import Database
+from bridge.clock import utc_datetime
 from bridge.db.models import FederatedIdentity, IdentityProviderRecord
 from bridge.federation.registry import open_secret
 from bridge.services import Services
-from tests.admin.conftest import Api, assert_problem
-from tests.federation.stored_providers import OPERATOR, SECRET, build, provider_body, snapshot
-from tests.orgs.conftest import World
+from tests.admin_api import Api, assert_problem
+from tests.federation.stored_providers import (
+    CONFIGURED,
+    OPERATOR,
+    SECRET,
+    provider_body,
+    snapshot,
+)
+from tests.world import World
 
 BASE = "/orgs/acme/identity-providers"
 
 
 @pytest.fixture
-def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
+def bridge_config() -> dict[str, Any]:
     """The bridge with two configured providers: acme-config (serves acme) and google."""
-    built = build(database, tmp_path, clock)
-    yield built
-    built.close()
+    return {"identity_providers": CONFIGURED}
 
 
 @pytest.fixture

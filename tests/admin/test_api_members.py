@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bridge.db.models import User
-from tests.admin.conftest import Api, assert_problem
-from tests.orgs.conftest import OPERATOR, World
+from tests.admin_api import Api, assert_problem
+from tests.world import OPERATOR, World
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.admin.conftest import Api, assert_problem
-from tests.orgs.conftest import World
+from tests.admin_api import Api, assert_problem
+from tests.world import World
 
 KNOWN = (
     "Known: mfa_enforced, on_disable, trusted_browsers_enabled, trusted_browser_days, "

@@ -15,8 +15,8 @@ from bridge.app import create_app
 from bridge.clock import FrozenClock
 from bridge.db.engine import Database
 from bridge.orgs import Actor
-from tests.admin.conftest import Api
-from tests.e2e.conftest import make_services
+from tests.admin_api import Api
+from tests.bridges import make_services
 
 OPERATOR = Actor.operator()
 

@@ -4,7 +4,6 @@ the service's message and status and changes nothing. Flask's test client, SQLit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from bridge.db.engine import Database
 from bridge.services import Services
 from tests.admin.test_api_identity_providers import link
 from tests.federation.stored_providers import (
+    CONFIGURED,
     OPERATOR,
     SECRET,
     build,
@@ -27,17 +27,15 @@ from tests.federation.stored_providers import (
     provider_body,
     snapshot,
 )
-from tests.orgs.conftest import World
+from tests.world import World
 
 PAGE = "/admin/orgs/acme/identity-providers"
 
 
 @pytest.fixture
-def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
+def bridge_config() -> dict[str, Any]:
     """The bridge with two configured providers: acme-config (serves acme) and google."""
-    built = build(database, tmp_path, clock)
-    yield built
-    built.close()
+    return {"identity_providers": CONFIGURED}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 from bridge.app import create_app
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.orgs.conftest import World
+from tests.world import World
 
 
 @dataclass

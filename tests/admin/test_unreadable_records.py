@@ -11,14 +11,14 @@ import pytest
 from bridge.app import create_app
 from bridge.oidc.tokens import token_hash
 from bridge.services import Services
-from tests.orgs.conftest import World, services, world  # noqa: F401 (fixtures)
+from tests.world import World
 
 CALLBACK = "http://127.0.0.1:9/callback"
 
 
 def test_an_unreadable_session_sends_the_browser_to_sign_in(
-    services: Services,  # noqa: F811 (the fixture above)
-    world: World,  # noqa: F811
+    services: Services,
+    world: World,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     world.user("ada")
@@ -38,7 +38,7 @@ def test_an_unreadable_session_sends_the_browser_to_sign_in(
 
 
 def test_an_unreadable_code_is_an_invalid_grant(
-    services: Services,  # noqa: F811
+    services: Services,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     record, secret = services.clients.add("App", [CALLBACK])

@@ -13,7 +13,7 @@ from sqlalchemy.engine import URL
 
 from bridge.cli import main
 from bridge.crypto import generate_key_spec
-from tests.conftest import FAST_ARGON2, Invoke
+from tests.bridges import FAST_ARGON2, Invoke
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bridge.flow_config import FlowReloader
-from tests.conftest import Invoke
+from tests.bridges import Invoke
 
 SECRET = "cli-upstream-client-secret"
 ADD = ("idp", "add", "--org", "acme", "--alias", "acme-okta")

@@ -24,7 +24,7 @@ from bridge.reseal import SEALED_COLUMNS, reseal, reseal_batch, stale_rows
 from bridge.secrets import Secrets
 from bridge.services import Services, build_services
 from bridge.settings import load_settings
-from tests.conftest import FAST_ARGON2
+from tests.bridges import FAST_ARGON2
 
 SECRET_KEY = os.urandom(32)
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from http.client import HTTPMessage
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pyotp
 import requests
+import requests.adapters
 from bs4 import BeautifulSoup
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from requests.cookies import extract_cookies_to_jar
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
 from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from bridge.app import create_app
 from bridge.clock import FrozenClock
@@ -53,15 +60,155 @@ class LiveBridge:
         return self.services.audit.events(event=event, user_id=user_id)
 
 
+def closing_always(app: Any) -> Any:
+    """``app`` for werkzeug's development server, with every response body closed.
+
+    When a client drops the connection (Chromium cancelling a stylesheet it no longer needs),
+    werkzeug's ``run_wsgi`` fails while draining the socket, before it calls the body's
+    ``close()``: a static file's handle is then left to the garbage collector, which reports a
+    ``ResourceWarning`` in whatever test runs next. A generator's ``finally`` runs however the
+    iteration ends, or when the server drops the generator, so the file is always closed.
+    """
+
+    def wsgi(environ: Any, start_response: Any) -> Any:
+        body = app(environ, start_response)
+
+        def chunks() -> Iterator[bytes]:
+            try:
+                yield from body
+            finally:
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+
+        return chunks()
+
+    return wsgi
+
+
+class InProcess(requests.adapters.BaseAdapter):
+    """A ``requests`` transport that hands each request to a WSGI app in this thread.
+
+    The relying party and the browser keep speaking HTTP (methods, headers, cookies, redirects)
+    through ``requests``; only the socket and the server thread are gone.
+    """
+
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.app = app
+
+    def send(self, request: requests.PreparedRequest, **_options: Any) -> requests.Response:
+        assert request.url is not None
+        url = urlsplit(request.url)
+        body = request.body or b""
+        builder = EnvironBuilder(
+            method=request.method,
+            base_url=f"{url.scheme}://{url.netloc}",
+            path=url.path,
+            query_string=url.query,
+            headers=list(request.headers.items()),
+            data=body.encode() if isinstance(body, str) else body,
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+        )
+        try:
+            chunks, status, headers = run_wsgi_app(self.app, builder.get_environ(), buffered=True)
+        finally:
+            builder.close()
+        try:
+            content = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        message = HTTPMessage()
+        joined: dict[str, str] = {}
+        for name, value in headers.items():
+            message[name] = value
+            joined[name] = f"{joined[name]}, {value}" if name in joined else value
+        response = requests.Response()
+        response.status_code = int(status.split(" ", 1)[0])
+        response.reason = status.split(" ", 1)[1]
+        response.headers = CaseInsensitiveDict(joined)
+        response.encoding = get_encoding_from_headers(response.headers)
+        response._content = content
+        response.raw = _Raw(message)
+        response.url = request.url
+        response.request = request
+        response.connection = self
+        extract_cookies_to_jar(response.cookies, request, response.raw)
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+class _Raw:
+    """Where ``requests`` reads the cookies of a response: its headers as ``http.client``
+    parses them."""
+
+    def __init__(self, message: HTTPMessage) -> None:
+        self._original_response = _Original(message)
+
+    def read(self, *_args: Any, **_kwargs: Any) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class _Original:
+    msg: HTTPMessage
+
+
+_IN_PROCESS: dict[str, InProcess] = {}
+_get_adapter = requests.Session.get_adapter
+_ports = itertools.count(100)
+
+
+def _route(session: requests.Session, url: str) -> requests.adapters.BaseAdapter:
+    for origin, adapter in _IN_PROCESS.items():
+        if url == origin or url.startswith(origin + "/"):
+            return adapter
+    return _get_adapter(session, url)
+
+
 @contextmanager
-def serve(services_factory: Any) -> Iterator[LiveBridge]:
-    """Start a bridge on a free loopback port; ``services_factory(issuer)`` builds its services."""
+def in_process(url: str, app: Any) -> Iterator[None]:
+    """While the block runs, every ``requests`` session reaches ``url`` through ``app``."""
+    _IN_PROCESS[url] = InProcess(app)
+    requests.Session.get_adapter = _route  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        del _IN_PROCESS[url]
+        if not _IN_PROCESS:
+            requests.Session.get_adapter = _get_adapter  # type: ignore[method-assign]
+
+
+@contextmanager
+def serve(services_factory: Any, *, real_http: bool = True) -> Iterator[LiveBridge]:
+    """Start a bridge; ``services_factory(issuer)`` builds its services.
+
+    ``real_http``: on a free loopback port, served by werkzeug in a thread. Otherwise at an
+    address nothing listens on (a port below 1024), which every ``requests`` session in this
+    process reaches in-process (``InProcess``) while the bridge runs.
+    """
+    if not real_http:
+        url = f"http://127.0.0.1:{next(_ports) % 900 + 100}"
+        services, clock = services_factory(url)
+        try:
+            with in_process(url, create_app(services=services)):
+                yield LiveBridge(url, services, clock)
+        finally:
+            services.close()
+        return
     holder: dict[str, Any] = {}
 
     def app(environ: Any, start_response: Any) -> Any:
         return holder["app"](environ, start_response)
 
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, closing_always(app), threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     services, clock = services_factory(url)
     holder["app"] = create_app(services=services)

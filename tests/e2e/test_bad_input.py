@@ -72,6 +72,7 @@ def test_a_code_within_one_step_of_drift_is_accepted(live: LiveBridge, rp: Relyi
     assert isinstance(landed, str) and "code=" in landed
 
 
+@pytest.mark.postgres("replay is refused by a record in the store: Redis must refuse it too")
 def test_a_code_already_used_cannot_be_used_again(live: LiveBridge, rp: RelyingParty) -> None:
     live.add_user("replay")
     secret = enrol(live, rp, Browser(), "replay")
@@ -85,6 +86,7 @@ def test_a_code_already_used_cannot_be_used_again(live: LiveBridge, rp: RelyingP
     assert [(e.reason, e.mfa_factor_type) for e in failures] == [("invalid_code", "totp")]
 
 
+@pytest.mark.postgres("replay is refused by a record in the store: Redis must refuse it too")
 def test_a_replayed_authorization_code_is_refused_and_revokes_its_tokens(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
@@ -185,6 +187,7 @@ def test_an_unknown_client_gets_an_error_page(live: LiveBridge, browser: Browser
     assert "client does not exist" in page.html
 
 
+@pytest.mark.postgres("replay is refused by a record in the store: Redis must refuse it too")
 def test_a_reused_refresh_token_revokes_the_whole_family(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:

@@ -7,9 +7,8 @@ import re
 
 import pyotp
 import pytest
-from playwright.sync_api import Page, Playwright
+from playwright.sync_api import Browser, Page
 
-from tests.chromium import launch_chromium
 from tests.e2e.factor_life import enrolled_user
 from tests.e2e.harness import PASSWORD, LiveBridge, RelyingParty
 
@@ -36,10 +35,10 @@ def _sign_in(page: Page, rp: RelyingParty) -> None:
 def test_a_trusted_browser_skips_the_code_after_a_restart_but_not_with_cleared_cookies(
     live: LiveBridge,
     rp: RelyingParty,
-    playwright: Playwright,
+    chromium: Browser,
 ) -> None:
     _, secret = enrolled_user(live, "paula")
-    browser, context = launch_chromium(playwright)
+    context = chromium.new_context()
     page = context.new_page()
     landed = _catch_the_app(page)
     _sign_in(page, rp)
@@ -50,25 +49,26 @@ def test_a_trusted_browser_skips_the_code_after_a_restart_but_not_with_cleared_c
     page.get_by_text(AT_THE_APP, exact=True).wait_for()
     assert landed
     storage = context.storage_state()
-    browser.close()
+    context.close()
     live.clock.advance(30)
 
-    # A restart: a new browser process with the saved cookies, minus the bridge session (as
-    # when it expires), so the password is asked and the trusted-browser cookie decides.
+    # A restart: a new browser context with the saved cookies, minus the bridge session (as
+    # when it expires), so the password is asked and the trusted-browser cookie decides. (The
+    # bridge sees only the cookies: a context is as new to it as a new browser process.)
     session_cookie = live.services.settings.session.cookie_name
     storage["cookies"] = [c for c in storage["cookies"] if c["name"] != session_cookie]
-    browser, context = launch_chromium(playwright, storage)  # type: ignore[arg-type]
+    context = chromium.new_context(storage_state=storage)  # type: ignore[arg-type]
     page = context.new_page()
     landed = _catch_the_app(page)
     _sign_in(page, rp)
     page.get_by_text(AT_THE_APP, exact=True).wait_for()
     assert landed, "no code was asked on the trusted browser"
-    browser.close()
+    context.close()
 
     # A cleared cookie jar: the code is asked again.
-    browser, context = launch_chromium(playwright)
+    context = chromium.new_context()
     page = context.new_page()
     _catch_the_app(page)
     _sign_in(page, rp)
     page.get_by_label("Authentication code").wait_for()
-    browser.close()
+    context.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.e2e.factor_life import (
@@ -20,6 +21,11 @@ from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty
 
 INCORRECT = "Incorrect username or password."
 CONTACT_ADMIN = "Contact an administrator"
+
+
+pytestmark = pytest.mark.postgres(
+    "lockout counts failures in the database and per-IP failures in the store: Redis matters"
+)
 
 
 def _password_page(rp: RelyingParty, browser: Browser) -> Page:
@@ -173,6 +179,7 @@ def test_the_strictest_organisation_sets_the_threshold(
 def test_an_ip_with_too_many_failures_gets_429_with_retry_after(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
+
     page = _password_page(rp, browser)
     limit = live.services.lockout.ip_limit
     for attempt in range(limit + 1):

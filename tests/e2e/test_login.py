@@ -15,6 +15,10 @@ from tests.e2e.harness import (
     totp_code,
 )
 
+pytestmark = pytest.mark.postgres(
+    "the main login path over real HTTP on PostgreSQL and Redis, as deployed with several workers"
+)
+
 
 def enrol(live: LiveBridge, rp: RelyingParty, browser: Browser, username: str) -> str:
     """Log a new user in through password and enrolment; return their TOTP secret."""
@@ -159,6 +163,7 @@ def test_the_account_page_logs_in_through_the_same_flow(live: LiveBridge, browse
 def test_without_mfa_required_a_user_without_totp_signs_in_with_the_password_alone(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:
+
     live.add_user("gina")
     request = rp.authorization_request()
     browser.open(request.url)

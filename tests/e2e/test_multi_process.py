@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from bridge.crypto import generate_key_spec
-from tests.conftest import FAST_ARGON2
+from tests.bridges import FAST_ARGON2
 from tests.e2e.harness import (
     CALLBACK,
     PASSWORD,

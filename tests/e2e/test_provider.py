@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from joserfc import jws
 
 from bridge.app import create_app
 from bridge.clock import FrozenClock
 from bridge.db.engine import Database
-from tests.e2e.conftest import make_services
+from tests.bridges import make_services
 from tests.e2e.harness import (
     Browser,
     LiveBridge,
@@ -24,6 +25,7 @@ def login(live: LiveBridge, rp: RelyingParty, username: str) -> tuple[dict[str, 
     return tokens, request.nonce
 
 
+@pytest.mark.postgres("discovery, tokens and the JWKS over real HTTP on PostgreSQL and Redis")
 def test_userinfo_answers_get_and_post_and_refuses_a_missing_or_bad_token(
     live: LiveBridge, rp: RelyingParty
 ) -> None:
@@ -39,6 +41,7 @@ def test_userinfo_answers_get_and_post_and_refuses_a_missing_or_bad_token(
     assert "invalid_token" in bad.headers.get("WWW-Authenticate", "")
 
 
+@pytest.mark.postgres("discovery, tokens and the JWKS over real HTTP on PostgreSQL and Redis")
 def test_after_key_rotation_tokens_use_the_new_key_and_the_old_key_stays_published(
     live: LiveBridge, rp: RelyingParty
 ) -> None:

@@ -105,6 +105,7 @@ def test_a_locked_accounts_password_may_be_checked_for_the_message(
     assert lockout.failed(attempt, DEFAULT) is Outcome.LOCKED
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_twenty_parallel_wrong_codes_evaluate_exactly_three(
     lockout: Lockout, alice: User, audit: AuditLog
 ) -> None:

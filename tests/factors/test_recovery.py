@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from bridge.audit import AuditLog
@@ -74,6 +75,7 @@ def test_regenerating_kills_every_old_code(recovery: RecoveryCodes, alice: User)
     assert recovery.use(alice.id, new[0])
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_two_parallel_uses_of_one_code_one_wins(recovery: RecoveryCodes, alice: User) -> None:
     code = recovery.generate(alice.id)[0]
     barrier = threading.Barrier(2)
@@ -91,6 +93,7 @@ def test_two_parallel_uses_of_one_code_one_wins(recovery: RecoveryCodes, alice: 
     assert sorted(results) == [False, True]
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_parallel_regenerations_leave_one_set(recovery: RecoveryCodes, alice: User) -> None:
     barrier = threading.Barrier(4)
 

@@ -9,6 +9,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,10 +19,11 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
 from bridge.clock import FrozenClock
+from bridge.db.engine import Database
 from bridge.ephemeral import MemoryStore
 from bridge.federation import FederationClient, IdentityProvider, UpstreamTransaction
 from bridge.settings import IdentityProviderSettings
-from tests.e2e.conftest import browser, live  # noqa: F401 (fixtures: the upstream bridge)
+from tests.bridges import MigratedSqlite
 
 ISSUER = "https://login.acme.example"
 CLIENT_ID = "the-bridge"
@@ -151,6 +153,12 @@ class FakeProvider:
     def unsigned_token(self, claims: dict[str, Any]) -> str:
         header = b64(json.dumps({"alg": "none"}).encode())
         return f"{header}.{b64(json.dumps(claims).encode())}."
+
+
+@pytest.fixture
+def downstream_database(migrated_sqlite: MigratedSqlite, tmp_path: Path) -> Database:
+    """The downstream bridge's own database in the two-bridge tests (``two_bridges.py``)."""
+    return migrated_sqlite(tmp_path / "downstream.sqlite3")
 
 
 @pytest.fixture

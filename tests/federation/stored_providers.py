@@ -17,7 +17,7 @@ from bridge.orgs import Actor
 from bridge.secrets import Secrets
 from bridge.services import Services, build_services
 from bridge.settings import load_settings
-from tests.conftest import FAST_ARGON2
+from tests.bridges import FAST_ARGON2
 
 OPERATOR = Actor.operator()
 SECRET = "s3cr3t-upstream-client-secret-value"

@@ -4,15 +4,12 @@ alone; linking to a local account only after the login proves it; membership fro
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from bridge.clock import FrozenClock
-from bridge.db.engine import Database
 from bridge.db.models import Membership, Organisation, User
 from bridge.federation import (
     FederatedAccounts,
@@ -27,19 +24,13 @@ from bridge.federation import (
 from bridge.federation.errors import WrongIssuer
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.e2e.conftest import make_services
 from tests.e2e.harness import PASSWORD
 from tests.federation.conftest import provider_config
 
 
-@pytest.fixture
-def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
-    built = make_services(
-        "http://127.0.0.1:8000", database, tmp_path / "data", clock, backend="memory"
-    )
-    built.orgs.create(Actor.operator(), "acme", "Acme")
-    yield built
-    built.close()
+@pytest.fixture(autouse=True)
+def organisation(services: Services) -> None:
+    services.orgs.create(Actor.operator(), "acme", "Acme")
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from bridge.orgs import Actor
 from bridge.secrets import Secrets
 from bridge.services import Services, build_services
 from bridge.settings import load_settings
-from tests.admin.conftest import API, Api
-from tests.conftest import FAST_ARGON2
+from tests.admin_api import API, Api
+from tests.bridges import FAST_ARGON2
 from tests.e2e.harness import (
     PASSWORD,
     Browser,
@@ -42,12 +42,18 @@ ALIAS = "acme-sso"
 OPERATOR = Actor.operator()
 
 
+pytestmark = pytest.mark.real_http(
+    "two bridges: the downstream one calls the upstream one over HTTP"
+)
+
+
 @pytest.fixture
-def downstream(live: LiveBridge, tmp_path: Path) -> Iterator[tuple[LiveBridge, dict[str, Any]]]:
+def downstream(
+    live: LiveBridge, downstream_database: Database, tmp_path: Path
+) -> Iterator[tuple[LiveBridge, dict[str, Any]]]:
     """A bridge without configured providers; acme verified sso.example; ada is its admin.
     Yields the bridge and the provider body its admin will send (the upstream's client)."""
-    database = Database(f"sqlite:///{tmp_path / 'downstream.sqlite3'}")
-    database.upgrade()
+    database = downstream_database
     body: dict[str, Any] = {}
 
     def factory(issuer: str) -> tuple[Services, FrozenClock]:
@@ -79,7 +85,6 @@ def downstream(live: LiveBridge, tmp_path: Path) -> Iterator[tuple[LiveBridge, d
 
     with serve(factory) as bridge:
         yield bridge, body
-    database.dispose()
 
 
 def admin_token(bridge: LiveBridge) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
+from bridge.db.engine import Database
 from bridge.db.models import User
 from bridge.services import Services
 from tests.e2e.harness import (
@@ -43,12 +44,20 @@ def _verify_email(services: Services, user_id: str) -> None:
         user.email_verified = True
 
 
+pytestmark = pytest.mark.real_http(
+    "two bridges: the downstream one calls the upstream one over HTTP"
+)
+
+
 @pytest.fixture
 def downstream(
-    live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live: LiveBridge,
+    downstream_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[LiveBridge]:
     """A second bridge with the upstream bridge as its provider for ``sso.example``."""
-    with downstream_bridge(live, tmp_path, monkeypatch) as bridge:
+    with downstream_bridge(live, downstream_database, tmp_path, monkeypatch) as bridge:
         yield bridge
 
 
@@ -419,10 +428,16 @@ def test_a_disabled_account_linked_to_the_upstream_subject_is_stopped_and_audite
 
 
 def test_a_provider_whose_organisation_is_missing_here_shows_an_error_and_is_audited(
-    live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, browser: Browser
+    live: LiveBridge,
+    downstream_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    browser: Browser,
 ) -> None:
     live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
-    with downstream_bridge(live, tmp_path, monkeypatch, organisation="ghost") as downstream:
+    with downstream_bridge(
+        live, downstream_database, tmp_path, monkeypatch, organisation="ghost"
+    ) as downstream:
         client_id, secret = downstream.add_client()
         rp = RelyingParty(downstream.url, client_id, secret, now=downstream.clock)
         request = rp.authorization_request(login_hint="jane@sso.example")

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 
+from bridge.db.engine import Database
 from tests.e2e.harness import (
     PASSWORD,
     Browser,
@@ -31,11 +32,19 @@ JANE = "jane@sso.example"
 AN_HOUR = 3600
 
 
+pytestmark = pytest.mark.real_http(
+    "two bridges: the downstream one calls the upstream one over HTTP"
+)
+
+
 @pytest.fixture
 def downstream(
-    live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live: LiveBridge,
+    downstream_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[LiveBridge]:
-    with downstream_bridge(live, tmp_path, monkeypatch) as bridge:
+    with downstream_bridge(live, downstream_database, tmp_path, monkeypatch) as bridge:
         yield bridge
 
 

@@ -3,33 +3,22 @@ an organisation's single sign-on policy, but only for a domain that organisation
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import update
 
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
 from bridge.db.models import Organisation
 from bridge.federation import HomeRealm, IdentityProviders
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.e2e.conftest import make_services
 from tests.federation.conftest import provider_config
 
 OPERATOR = Actor.operator()
 
 
-@pytest.fixture
-def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
-    built = make_services(
-        "http://127.0.0.1:8000", database, tmp_path / "data", clock, backend="memory"
-    )
+@pytest.fixture(autouse=True)
+def organisations(services: Services) -> None:
     for slug in ("acme", "globex"):
-        built.orgs.create(OPERATOR, slug, slug.title())
-    yield built
-    built.close()
+        services.orgs.create(OPERATOR, slug, slug.title())
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bridge.db.engine import Database
 from bridge.db.models import Membership, Organisation, User
 from bridge.orgs import Actor
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty, callback_params
@@ -23,12 +24,21 @@ from tests.federation.two_bridges import ALIAS, downstream_bridge, sign_in_upstr
 OPERATOR = Actor.operator()
 
 
+pytestmark = pytest.mark.real_http(
+    "two bridges: the downstream one calls the upstream one over HTTP"
+)
+
+
 @pytest.fixture
 def downstream(
-    live: LiveBridge, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    live: LiveBridge,
+    downstream_database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[LiveBridge]:
     with downstream_bridge(
         live,
+        downstream_database,
         tmp_path,
         monkeypatch,
         environ={"BRIDGE_MFA__REQUIRED": "false"},

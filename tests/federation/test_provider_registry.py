@@ -5,8 +5,8 @@ once); home-realm discovery and the SSO policy use them; a clash of aliases stop
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import responses
@@ -24,9 +24,10 @@ from bridge.orgs.errors import InvalidInput
 from bridge.reseal import reseal
 from bridge.services import Services
 from bridge.settings import SettingsError
-from tests.admin.conftest import Api
+from tests.admin_api import Api
 from tests.federation.conftest import provider_config
 from tests.federation.stored_providers import (
+    CONFIGURED,
     OPERATOR,
     SECRET,
     build,
@@ -36,14 +37,17 @@ from tests.federation.stored_providers import (
 
 
 @pytest.fixture
-def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
-    built = build(database, tmp_path, clock)
+def bridge_config() -> dict[str, Any]:
+    return {"identity_providers": CONFIGURED}
+
+
+@pytest.fixture(autouse=True)
+def organisations(services: Services) -> None:
+    """acme (verified acme.example and acme-sso.example) and globex."""
     for slug in ("acme", "globex"):
-        built.orgs.create(OPERATOR, slug, slug.title())
-    built.orgs.add_domain(OPERATOR, "acme", "acme.example")
-    built.orgs.add_domain(OPERATOR, "acme", "acme-sso.example")
-    yield built
-    built.close()
+        services.orgs.create(OPERATOR, slug, slug.title())
+    services.orgs.add_domain(OPERATOR, "acme", "acme.example")
+    services.orgs.add_domain(OPERATOR, "acme", "acme-sso.example")
 
 
 def add(services: Services, alias: str = "acme-okta", slug: str = "acme", **fields: object) -> None:

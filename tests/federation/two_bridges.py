@@ -25,7 +25,7 @@ from bridge.db.engine import Database
 from bridge.secrets import Secrets
 from bridge.services import Services, build_services
 from bridge.settings import load_settings
-from tests.e2e.conftest import FAST_ARGON2
+from tests.bridges import FAST_ARGON2
 from tests.e2e.harness import (
     PASSWORD,
     Browser,
@@ -43,6 +43,7 @@ SECRET_ENV = "BRIDGE_IDP_UPSTREAM_CLIENT_SECRET"
 @contextmanager
 def downstream_bridge(
     live: LiveBridge,
+    database: Database,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     *,
@@ -50,9 +51,8 @@ def downstream_bridge(
     **provider: Any,
 ) -> Iterator[LiveBridge]:
     """A second bridge with ``live`` as its provider ``upstream``, for ``sso.example`` unless
-    ``provider`` says otherwise; ``environ`` adds ``BRIDGE_*`` settings."""
-    database = Database(f"sqlite:///{tmp_path / 'downstream.sqlite3'}")
-    database.upgrade()
+    ``provider`` says otherwise; ``environ`` adds ``BRIDGE_*`` settings; ``database`` is the
+    downstream bridge's own (the ``downstream_database`` fixture)."""
 
     def factory(issuer: str) -> tuple[Services, FrozenClock]:
         client, secret = live.services.clients.add(
@@ -91,7 +91,6 @@ def downstream_bridge(
 
     with serve(factory) as bridge:
         yield bridge
-    database.dispose()
 
 
 def sign_in_upstream(

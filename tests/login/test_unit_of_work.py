@@ -25,8 +25,12 @@ from bridge.db.engine import Database
 from bridge.db.models import Organisation
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.e2e.conftest import make_services
+from tests.bridges import make_services
 from tests.e2e.harness import CALLBACK, PASSWORD, pkce_pair
+
+pytestmark = pytest.mark.postgres(
+    "one transaction per request, counted on each dialect", committed=True
+)
 
 
 @pytest.fixture

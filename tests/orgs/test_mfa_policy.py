@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bridge.db.models import Organisation
-from tests.orgs.conftest import OPERATOR, World
+from tests.world import OPERATOR, World
 
 
 def required(world: World, username: str) -> bool:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import Invoke
+from tests.bridges import Invoke
 
 
 @pytest.fixture

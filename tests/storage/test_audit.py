@@ -8,6 +8,8 @@ from bridge.audit import AuditLog
 from bridge.clock import FrozenClock, as_utc
 from bridge.domain.events import AuditEventName as Event
 
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
+
 
 def test_a_recorded_event_reads_back_with_every_field(audit: AuditLog, clock: FrozenClock) -> None:
     audit.record(

@@ -9,6 +9,8 @@ import pytest
 
 from bridge.clients import ClientService, InvalidClient
 
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
+
 URL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 
 

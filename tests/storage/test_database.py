@@ -15,6 +15,11 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from bridge.db.engine import Database, normalise_url
 from bridge.db.models import Base, TotpCredential, User
 
+pytestmark = pytest.mark.postgres(
+    "the storage contract holds on both dialects; transactions are the subject, so real commits",
+    committed=True,
+)
+
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 

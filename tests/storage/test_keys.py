@@ -16,6 +16,8 @@ from bridge.db.engine import Database
 from bridge.db.models import SigningKey
 from bridge.keys import SigningKeys
 
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
+
 
 def _active_count(database: Database) -> int:
     with database.session() as session:
@@ -116,6 +118,7 @@ def test_rotation_records_when_the_old_key_retired_and_expires(
     assert (row.expires_at - row.retired_at).total_seconds() == 3600
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_concurrent_first_starts_agree_on_one_key(
     database: Database, keyring: Keyring, clock: FrozenClock
 ) -> None:

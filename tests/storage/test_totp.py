@@ -19,6 +19,8 @@ from bridge.db.unit import unit_of_work
 from bridge.totp import TotpService
 from bridge.users import UserService
 
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
+
 PERIOD = 30
 # The same code in other scripts' digits: Unicode calls them digits, a TOTP code does not.
 ARABIC_INDIC = str.maketrans({str(d): chr(0x0660 + d) for d in range(10)})
@@ -235,6 +237,7 @@ def _race(action: Callable[[], bool], threads: int = 20) -> list[bool]:
         return [f.result() for f in [pool.submit(run) for _ in range(threads)]]
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_of_parallel_requests_with_one_code_exactly_one_wins(
     totp: TotpService, alice: User, secret: str, clock: FrozenClock
 ) -> None:
@@ -242,6 +245,10 @@ def test_of_parallel_requests_with_one_code_exactly_one_wins(
     assert _race(lambda: totp.verify(alice.id, code)).count(True) == 1
 
 
+@pytest.mark.postgres(
+    "a race between connections, each one unit of work: PostgreSQL's locking decides it",
+    committed=True,
+)
 def test_of_parallel_requests_each_one_transaction_with_one_code_exactly_one_wins(
     totp: TotpService, users: UserService, alice: User, secret: str, clock: FrozenClock
 ) -> None:
@@ -258,6 +265,7 @@ def test_of_parallel_requests_each_one_transaction_with_one_code_exactly_one_win
     assert _race(request).count(True) == 1
 
 
+@pytest.mark.postgres("a race between connections: PostgreSQL's locking decides it", committed=True)
 def test_of_parallel_confirmations_with_one_code_exactly_one_wins(
     totp: TotpService, alice: User, clock: FrozenClock
 ) -> None:

@@ -12,6 +12,10 @@ from bridge.db.models import User
 from bridge.db.unit import current_unit, unit_of_work, when_committed
 from bridge.users import UserExists, UserService
 
+pytestmark = pytest.mark.postgres(
+    "savepoints inside one transaction behave per dialect", committed=True
+)
+
 
 def _usernames(database: Database) -> list[str]:
     with database.session() as session:

@@ -10,6 +10,8 @@ from bridge.db.models import User
 from bridge.passwords import PasswordHasher
 from bridge.users import InvalidUsername, UnknownUser, UserExists, UserService, WeakPassword
 
+pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
+
 
 def test_a_created_user_can_be_found_by_id_and_name(users: UserService, alice: User) -> None:
     by_id = users.get(alice.id)

@@ -1,32 +1,19 @@
-"""Services over a real database (SQLite and PostgreSQL), with helpers to build organisations."""
+"""``World``: organisations and people made through the bridge's own services (the ``world``
+fixture in ``tests/conftest.py`` is one on the test's ``services``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from bridge.clock import FrozenClock
-from bridge.db.engine import Database
 from bridge.db.models import Membership, TotpCredential, User
 from bridge.orgs import Actor
 from bridge.services import Services
-from tests.e2e.conftest import live, make_services, rp  # noqa: F401 (fixtures)
 from tests.e2e.harness import PASSWORD
 
 OPERATOR = Actor.operator()
-
-
-@pytest.fixture
-def services(database: Database, tmp_path: Path, clock: FrozenClock) -> Iterator[Services]:
-    built = make_services(
-        "http://127.0.0.1:8000", database, tmp_path / "data", clock, backend="memory"
-    )
-    yield built
-    built.close()
 
 
 @dataclass
@@ -96,8 +83,3 @@ class World:
             return sorted(
                 (m.org_id, m.user_id, m.role) for m in session.scalars(select(Membership))
             )
-
-
-@pytest.fixture
-def world(services: Services, clock: FrozenClock) -> World:
-    return World(services, clock)

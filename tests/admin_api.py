@@ -1,4 +1,5 @@
-"""The admin API through Flask's test client, with bearer tokens the bridge issued."""
+"""The admin API through Flask's test client, with bearer tokens the bridge issued (the ``api``
+fixture in ``tests/conftest.py`` is one on the test's ``services``)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,11 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from bridge.app import create_app
 from bridge.oidc.tokens import CodeData
-from bridge.orgs import Actor
 from bridge.services import Services
-from tests.orgs.conftest import World, live, rp, services, world  # noqa: F401 (fixtures)
 
 API = "/admin/api/v1"
 
@@ -67,14 +64,6 @@ class Api:
 
     def post(self, path: str, as_user: str, json: Any = None) -> TestResponse:
         return self.call("POST", path, as_user, json)
-
-
-@pytest.fixture
-def api(services: Services) -> Api:  # noqa: F811 (the fixture above)
-    record, _secret = services.clients.add("Admin console", ["http://127.0.0.1:9/callback"])
-    services.orgs.allow_admin_scope(Actor.operator(), record.id)
-    app = create_app(services=services)
-    return Api(app.test_client(), services, record.id)
 
 
 def assert_problem(response: TestResponse, status: int, slug: str) -> dict[str, Any]:

@@ -1,0 +1,82 @@
+"""Building the bridge's services for a test: the one place the tests turn settings into
+``Services`` (the fixtures in ``tests/conftest.py`` and the few tests that build their own)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from click.testing import Result
+
+from bridge.clock import Clock
+from bridge.crypto import generate_key_spec
+from bridge.db.engine import Database
+from bridge.secrets import Secrets
+from bridge.services import Services, build_services
+from bridge.settings import load_settings
+
+# The cheapest argon2id parameters that still meet an OWASP row, as BRIDGE_* settings.
+FAST_ARGON2 = {
+    "BRIDGE_PASSWORDS__ARGON2_TIME_COST": "2",
+    "BRIDGE_PASSWORDS__ARGON2_MEMORY_COST": "19456",
+    "BRIDGE_PASSWORDS__ARGON2_PARALLELISM": "1",
+}
+
+
+#: ``bridge_cli(*args, stdin=None)``: the ``bridge`` command's result.
+Invoke = Callable[..., Result]
+
+
+#: ``migrated_sqlite(path)``: a migrated SQLite database at ``path`` (a copy of the template).
+MigratedSqlite = Callable[[Path], Database]
+
+
+def share_database(services: Services, database: Database) -> None:
+    """Point ``services.db`` (built from the URL) at the test's ``database``: the same engine
+    and session factory, so a PostgreSQL test's outer transaction holds the bridge's writes."""
+    built = services.db
+    built.engine.dispose()
+    built.engine = database.engine
+    built._sessions = database._sessions
+
+
+def make_services(
+    issuer: str,
+    database: Database,
+    data_dir: Path,
+    clock: Clock,
+    *,
+    backend: str = "memory",
+    redis_url: str | None = None,
+    redis_prefix: str | None = None,
+    extra: dict[str, str] | None = None,
+    config: dict[str, Any] | None = None,
+    secrets: Secrets | None = None,
+) -> Services:
+    """Services as ``bridge serve`` builds them, on ``database``: ``backend`` is the ephemeral
+    store, ``extra`` adds ``BRIDGE_*`` settings, ``config`` is written as the YAML file."""
+    environ = {
+        "BRIDGE_ISSUER": issuer,
+        "BRIDGE_DATA_DIR": str(data_dir),
+        "BRIDGE_DATABASE_URL": database.url.render_as_string(hide_password=False),
+        "BRIDGE_EPHEMERAL__BACKEND": backend,
+        **FAST_ARGON2,
+        **(extra or {}),
+    }
+    if backend == "redis":
+        assert redis_url and redis_prefix
+        environ["BRIDGE_EPHEMERAL__REDIS_URL"] = redis_url
+        environ["BRIDGE_EPHEMERAL__KEY_PREFIX"] = redis_prefix
+    path = None
+    if config is not None:
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        path = data_dir.parent / f"bridge-{len(list(data_dir.parent.glob('bridge-*.yaml')))}.yaml"
+        path.write_text(yaml.safe_dump(config))
+    settings = load_settings(path, environ)
+    secrets = secrets or Secrets(secret_key=os.urandom(32), encryption_keys=generate_key_spec())
+    services = build_services(settings, secrets, clock)
+    share_database(services, database)
+    return services
