@@ -13,8 +13,9 @@ from bridge import browser
 from bridge.account.views import bp as account_bp
 from bridge.admin.api import bp as admin_api_bp
 from bridge.admin.console import bp as admin_console_bp
+from bridge.browser import cookies_are_secure
 from bridge.clock import Clock
-from bridge.context import Bridge
+from bridge.context import Bridge, bridge
 from bridge.db.unit import UnitOfWork
 from bridge.federation.views import bp as federation_bp
 from bridge.login.views import bp as login_bp
@@ -46,19 +47,46 @@ def create_app(
             config = os.environ.get("BRIDGE_CONFIG")
             settings = load_settings(Path(config) if config else None, os.environ)
         services = build_services(settings, load_secrets(settings, os.environ), clock)
-    settings = services.settings
+    app = web_app(secure_cookies=cookies_are_secure(services.settings.issuer))
+    bind_services(app, services)
+    return app
 
+
+def web_app(*, secure_cookies: bool) -> Flask:
+    """The Flask app without its services: blueprints, request hooks, error handlers.
+
+    ``bind_services`` gives it the services it serves; ``create_app`` does both. The views find
+    the services in ``app.extensions["bridge"]`` on every request, never at import or build time.
+    """
     app = Flask(__name__)
-    app.config.update(
-        SECRET_KEY=services.secrets.secret_key,
-        MAX_CONTENT_LENGTH=64 * 1024,
-        JSON_SORT_KEYS=False,
-    )
+    app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_SORT_KEYS=False)
+    _install_unit_of_work(app)  # first: its commit must be the last thing a response waits for
+    app.register_blueprint(oidc_bp)
+    app.register_blueprint(login_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(federation_bp)
+    app.register_blueprint(admin_api_bp)
+    app.register_blueprint(admin_console_bp)
+    browser.install(app, secure=secure_cookies)
+    errors.install(app)
+
+    @app.get("/health")
+    def health() -> Any:
+        services = bridge().services
+        services.store.ping()
+        services.db.ping()
+        return jsonify({"status": "ok"})
+
+    return app
+
+
+def bind_services(app: Flask, services: Services) -> None:
+    """Check the stores and the configuration the app is to serve, then serve them."""
     if problem := services.db.schema_problem():
         raise RuntimeError(problem)
     services.identity_providers.check_aliases()  # SettingsError: one alias in both sources
     services.keys.ensure_active()
-    _install_unit_of_work(app)  # first: its commit must be the last thing a response waits for
+    app.config["SECRET_KEY"] = services.secrets.secret_key
     oauth = build_authorization_server(services)
     oauth.register_endpoint(BridgeRevocationEndpoint(services))
     oauth.register_endpoint(BridgeIntrospectionEndpoint(services))
@@ -66,22 +94,6 @@ def create_app(
     app.extensions["bridge"] = Bridge(
         services=services, oauth=oauth, protector=build_resource_protector(services)
     )
-    app.register_blueprint(oidc_bp)
-    app.register_blueprint(login_bp)
-    app.register_blueprint(account_bp)
-    app.register_blueprint(federation_bp)
-    app.register_blueprint(admin_api_bp)
-    app.register_blueprint(admin_console_bp)
-    browser.install(app, settings.issuer)
-    errors.install(app)
-
-    @app.get("/health")
-    def health() -> Any:
-        services.store.ping()
-        services.db.ping()
-        return jsonify({"status": "ok"})
-
-    return app
 
 
 def _install_unit_of_work(app: Flask) -> None:

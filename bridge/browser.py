@@ -53,8 +53,8 @@ def cookies_are_secure(issuer: str) -> bool:
     return issuer.startswith("https://")
 
 
-def install(app: Flask, issuer: str) -> None:
-    secure = cookies_are_secure(issuer)
+def install(app: Flask, *, secure: bool) -> None:
+    """The browser id cookie (``Secure`` when the issuer is https) and the security headers."""
 
     @app.after_request
     def _finish(response: Response) -> Response:

@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from click.testing import Result
+from flask import Flask
+from joserfc.jwk import RSAKey
 
+from bridge.app import bind_services, web_app
+from bridge.browser import cookies_are_secure
 from bridge.clock import Clock
 from bridge.crypto import generate_key_spec
 from bridge.db.engine import Database
@@ -80,3 +84,40 @@ def make_services(
     services = build_services(settings, secrets, clock)
     share_database(services, database)
     return services
+
+
+#: Built once per test session for each kind of issuer (http or https): building a Flask app
+#: compiles every URL rule, which would otherwise cost each test a quarter of a second.
+_WEB_APPS: dict[bool, Flask] = {}
+
+
+def serving_app(services: Services) -> Flask:
+    """The bridge's web app serving ``services``: the session's shell, bound to them.
+
+    One test at a time uses it (the ``app`` and ``api`` fixtures); a test that needs a second
+    bridge at once (a live server, two bridges) builds its own with ``create_app``."""
+    secure = cookies_are_secure(services.settings.issuer)
+    app = _WEB_APPS.get(secure)
+    if app is None:
+        app = _WEB_APPS[secure] = web_app(secure_cookies=secure)
+    bind_services(app, services)
+    return app
+
+
+class PooledRSAKey(RSAKey):
+    """``RSAKey`` whose ``generate_key`` hands out keys made once per test session, in turn:
+    every bridge the tests build makes a signing key, and RSA-2048 takes ~70 ms to generate.
+    Consecutive keys differ, so a rotation still gets a new key."""
+
+    pool: ClassVar[list[RSAKey]] = []
+    turn: ClassVar[int] = 0
+
+    @classmethod
+    def generate_key(cls, *args: Any, **kwargs: Any) -> RSAKey:  # type: ignore[override]
+        if not cls.pool:
+            cls.pool.extend(RSAKey.generate_key(2048, private=True) for _ in range(KEY_POOL))
+        cls.turn += 1
+        return cls.pool[cls.turn % KEY_POOL]
+
+
+KEY_POOL = 16

@@ -38,7 +38,6 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
-from bridge.app import create_app
 from bridge.cli import main
 from bridge.clock import FrozenClock
 from bridge.crypto import Keyring
@@ -48,7 +47,14 @@ from bridge.orgs import Actor
 from bridge.passwords import PasswordHasher
 from bridge.services import Services
 from tests.admin_api import Api
-from tests.bridges import FAST_ARGON2, Invoke, MigratedSqlite, make_services
+from tests.bridges import (
+    FAST_ARGON2,
+    Invoke,
+    MigratedSqlite,
+    PooledRSAKey,
+    make_services,
+    serving_app,
+)
 from tests.e2e.harness import Browser, LiveBridge, RelyingParty, serve
 from tests.world import World
 
@@ -56,6 +62,17 @@ pytest_plugins = ["tests.chromium"]
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pooled_signing_keys() -> Iterator[None]:
+    """Every bridge built in this process takes its signing keys from ``PooledRSAKey``'s pool."""
+    import bridge.keys
+
+    original = bridge.keys.RSAKey
+    bridge.keys.RSAKey = PooledRSAKey  # type: ignore[misc]
+    yield
+    bridge.keys.RSAKey = original  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -326,7 +343,7 @@ def services(
 
 @pytest.fixture
 def app(services: Services) -> Flask:
-    return create_app(services=services)
+    return serving_app(services)
 
 
 @pytest.fixture
@@ -344,7 +361,7 @@ def api(services: Services) -> Api:
     """The admin API through the Flask test client, with a client allowed the admin scope."""
     record, _secret = services.clients.add("Admin console", ["http://127.0.0.1:9/callback"])
     services.orgs.allow_admin_scope(Actor.operator(), record.id)
-    return Api(create_app(services=services).test_client(), services, record.id)
+    return Api(serving_app(services).test_client(), services, record.id)
 
 
 @pytest.fixture
