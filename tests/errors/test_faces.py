@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from bridge.account.changes import MfaStillRequiredError
-from bridge.cli_errors import BridgeGroup
+from bridge.cli.errors import BridgeGroup
 from bridge.domain.errors import AccountLocked, BridgeError, InvalidRequest
 from bridge.federation.errors import BadSignature, ProviderTimeout
 from bridge.orgs.errors import InvalidInput, NotAnAdmin, NotFound, SsoEnabled

@@ -24,7 +24,7 @@ class Context:
     def services(self, *, migrate: bool = True) -> Services:
         """The services; the embedded database is created and migrated on first use, any
         other must already be migrated (``bridge db upgrade``). Configuration errors are
-        raised for ``bridge.cli_errors`` to print."""
+        raised for ``bridge.cli.errors`` to print."""
         if self._services is None:
             from bridge.secrets import load_secrets
             from bridge.settings import load_settings

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import click
 
-from bridge.cli_context import Context, pass_context
-from bridge.cli_errors import BridgeGroup
-from bridge.flows_cli import flows_group
-from bridge.idp_cli import idp
-from bridge.org_cli import member, org
+from bridge.cli.context import Context, pass_context
+from bridge.cli.errors import BridgeGroup
+from bridge.cli.flow_commands import flows_group
+from bridge.cli.idp_commands import idp
+from bridge.cli.org_commands import member, org
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
 

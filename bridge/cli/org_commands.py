@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from bridge.cli_context import acting, as_option, current_services, echo_json
-from bridge.cli_unit import UnitOfWorkGroup
+from bridge.cli.context import acting, as_option, current_services, echo_json
+from bridge.cli.unit import UnitOfWorkGroup
 from bridge.orgs import Actor
 from bridge.orgs.members import ACTIONS
 from bridge.orgs.service import policy_of

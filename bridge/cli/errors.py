@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from bridge.cli_unit import UnitOfWorkGroup
+from bridge.cli.unit import UnitOfWorkGroup
 from bridge.clients import InvalidClient
 from bridge.domain.errors import BridgeError
 from bridge.settings import SettingsError
@@ -53,7 +53,7 @@ def cli_exception(error: Exception) -> click.ClickException:
 
 class BridgeGroup(UnitOfWorkGroup):
     """The root group: maps refusals of every sub-command in one place; each command is a
-    unit of work (``bridge.cli_unit``)."""
+    unit of work (``bridge.cli.unit``)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from bridge.cli_context import Context
-from bridge.cli_unit import UnitOfWorkGroup
+from bridge.cli.context import Context
+from bridge.cli.unit import UnitOfWorkGroup
 from bridge.flow_config import load_bound_flows
 from bridge.settings import Settings, load_settings
 from flows import Flow, FlowConfigError, FlowSet, LoginRequest, load_flow_text
@@ -20,12 +20,12 @@ from flows.render import mermaid, svg
 
 
 def _settings(obj: Context) -> Settings:
-    """The settings (a ``SettingsError`` is printed by ``bridge.cli_errors``)."""
+    """The settings (a ``SettingsError`` is printed by ``bridge.cli.errors``)."""
     return load_settings(obj.config, os.environ)
 
 
 def _flows(settings: Settings) -> FlowSet:
-    """The configured flows (a ``FlowConfigError`` is printed by ``bridge.cli_errors``)."""
+    """The configured flows (a ``FlowConfigError`` is printed by ``bridge.cli.errors``)."""
     return load_bound_flows(settings.flows)
 
 

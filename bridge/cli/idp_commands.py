@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from bridge.cli_context import acting, as_option, current_services
-from bridge.cli_unit import UnitOfWorkGroup
+from bridge.cli.context import acting, as_option, current_services
+from bridge.cli.unit import UnitOfWorkGroup
 
 
 @click.group("idp", cls=UnitOfWorkGroup)
