@@ -42,6 +42,12 @@ class PasswordHasher:
         # Hashed once with the same parameters, so a miss costs what a hit costs.
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(32))
 
+    @property
+    def parameters(self) -> tuple[int, int, int]:
+        """``(time_cost, memory_cost, parallelism)`` of the hashes this hasher makes."""
+        hasher = self._hasher
+        return hasher.time_cost, hasher.memory_cost, hasher.parallelism
+
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
 

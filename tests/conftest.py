@@ -65,6 +65,33 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(scope="session", autouse=True)
+def remembered_password_hashes() -> Iterator[None]:
+    """argon2id is slow on purpose, and the tests hash and check the same few passwords
+    thousands of times: within the session, the hash of a password under given parameters and
+    the answer of a check are computed once (both are functions of their inputs; a remembered
+    hash has one salt for every user with that password, which no test depends on)."""
+    hash_, verify = PasswordHasher.hash, PasswordHasher.verify
+    hashes: dict[tuple[str, tuple[int, int, int]], str] = {}
+    checks: dict[tuple[str, str], bool] = {}
+
+    def remembered_hash(self: PasswordHasher, password: str) -> str:
+        key = (password, self.parameters)
+        if key not in hashes:
+            hashes[key] = hash_(self, password)
+        return hashes[key]
+
+    def remembered_verify(self: PasswordHasher, password_hash: str, password: str) -> bool:
+        if (password_hash, password) not in checks:
+            checks[(password_hash, password)] = verify(self, password_hash, password)
+        return checks[(password_hash, password)]
+
+    PasswordHasher.hash = remembered_hash  # type: ignore[method-assign]
+    PasswordHasher.verify = remembered_verify  # type: ignore[method-assign]
+    yield
+    PasswordHasher.hash, PasswordHasher.verify = hash_, verify  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
 def pooled_signing_keys() -> Iterator[None]:
     """Every bridge built in this process takes its signing keys from ``PooledRSAKey``'s pool."""
     import bridge.keys
