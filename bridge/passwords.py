@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -19,6 +17,10 @@ OWASP_ARGON2ID_MINIMUMS: tuple[tuple[int, int], ...] = (
 
 class WeakHashParameters(ValueError):  # noqa: N818 (reads as a state)
     """Argon2 parameters below every OWASP recommendation."""
+
+
+#: What the dummy hash (the cost of checking an unknown user's password) is made of.
+DUMMY_PASSWORD = "the bridge's dummy password"
 
 
 class PasswordHasher:
@@ -39,8 +41,9 @@ class PasswordHasher:
             parallelism=parallelism,
             type=argon2.Type.ID,
         )
-        # Hashed once with the same parameters, so a miss costs what a hit costs.
-        self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(32))
+        # Hashed once with the same parameters, so a miss costs what a hit costs. What it hashes
+        # does not matter: ``verify_dummy`` answers False whatever the password.
+        self._dummy_hash = self.hash(DUMMY_PASSWORD)
 
     @property
     def parameters(self) -> tuple[int, int, int]:

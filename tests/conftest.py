@@ -19,6 +19,7 @@ saying what to start, they are never skipped.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import shutil
@@ -46,6 +47,7 @@ from bridge.db.models import Base
 from bridge.orgs import Actor
 from bridge.passwords import PasswordHasher
 from bridge.services import Services
+from flows import FlowSet
 from tests.admin_api import Api
 from tests.bridges import (
     FAST_ARGON2,
@@ -89,6 +91,31 @@ def remembered_password_hashes() -> Iterator[None]:
     PasswordHasher.verify = remembered_verify  # type: ignore[method-assign]
     yield
     PasswordHasher.hash, PasswordHasher.verify = hash_, verify  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remembered_flows() -> Iterator[None]:
+    """Every bridge the tests build loads its flow folder and proves every flow safe; within the
+    session a folder whose files are byte for byte the same is loaded and proven once (its
+    flows are immutable; each load is a new ``FlowSet`` of them). A changed or new file is
+    loaded again, and a failure is never remembered."""
+    import bridge.flow_config
+
+    load = bridge.flow_config.load_flows
+    loaded: dict[tuple[str, tuple[tuple[str, bytes], ...]], FlowSet] = {}
+
+    def remembered(directory: Path, **options: Any) -> FlowSet:
+        if options != {"prove": True} or not directory.is_dir():
+            return load(directory, **options)
+        files = tuple(sorted((p.name, p.read_bytes()) for p in directory.glob("*.yaml")))
+        key = (str(directory), files)
+        if key not in loaded:
+            loaded[key] = load(directory, **options)
+        return copy.copy(loaded[key])  # a load is a new set, as a reload must be
+
+    bridge.flow_config.load_flows = remembered  # type: ignore[assignment]
+    yield
+    bridge.flow_config.load_flows = load
 
 
 @pytest.fixture(scope="session", autouse=True)
