@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 import flows
 from bridge.account.notices import notify_factor_change
+from bridge.domain.errors import ACCOUNT_LOCKED
 from bridge.domain.events import AuditEventName
 from bridge.federation.login import finish_local_proof
 from bridge.login.continuation import AnswerAuthorization, Continuation, Then
@@ -33,7 +34,6 @@ from bridge.login.hooks import Finishing, after_login, earned
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
-from flows.steps.totp import LOCKED
 
 if TYPE_CHECKING:
     from bridge.services import Services
@@ -188,7 +188,7 @@ class LoginService:
             if posted:
                 if outcome.failure is not None and outcome.failure.reason == "locked":
                     # The right password of a locked account (R8): now, and only now, say so.
-                    pending.errors[challenge.path] = [LOCKED]
+                    pending.errors[challenge.path] = [ACCOUNT_LOCKED]
                 elif challenge.errors:
                     pending.errors[challenge.path] = list(challenge.errors)
                 self._s.pending.save(flow_id, pending)
@@ -272,7 +272,7 @@ class LoginService:
         if outcome.reason in LOCKOUT_ENDS:
             # The lockout ended this login: the account locked now, or the ``restart`` policy.
             if outcome.reason == "locked":
-                raise AccountLocked(outcome.message)
+                raise AccountLocked()
             raise LoginRestarted(outcome.message)
         log.info("login flow denied: %s (%s)", outcome.reason, outcome.message)
         then = pending.continuation.then

@@ -24,7 +24,6 @@ from bridge.oidc.authorize import answer, error_redirect
 from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
 from bridge.trusted_devices import cookie_options
 from flows import DeviceTrust
-from flows.steps.totp import LOCKED as LOCKED
 
 bp = Blueprint("login", __name__)
 

@@ -22,6 +22,8 @@ from flows.steps.base import NoConfig, Step, StepContext
 
 INVALID_CODE = "Invalid code. Enter the current 6-digit code from your authenticator app."
 MISSING_CODE = "Enter the 6-digit code from your authenticator app."
+#: The messages of the lockout's ``Deny`` (for the flow's logs; the bridge shows the person its
+#: own ``AccountLocked`` page, in the same words).
 LOCKED = (
     "Your account is locked after too many failed attempts. "
     "Contact an administrator of your organisation to unlock it."
