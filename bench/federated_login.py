@@ -30,12 +30,12 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 
-from bridge.clock import SystemClock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
-from bridge.secrets import Secrets
-from bridge.services import build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import SystemClock
+from bridge.services.container import build_services
+from bridge.storage.crypto import generate_key_spec
+from bridge.storage.db.engine import Database
 from tests.e2e.harness import PASSWORD, Browser, Page, RelyingParty, callback_params, serve
 
 ALIAS = "upstream"

@@ -23,12 +23,12 @@ from pathlib import Path
 import pyotp
 from sqlalchemy import create_engine, text
 
-from bridge.clock import SystemClock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database, normalise_url
-from bridge.secrets import Secrets
-from bridge.services import build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import SystemClock
+from bridge.services.container import build_services
+from bridge.storage.crypto import generate_key_spec
+from bridge.storage.db.engine import Database, normalise_url
 from tests.e2e.harness import PASSWORD, Browser, Page, RelyingParty, callback_params, serve
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -23,12 +23,12 @@ from flask import request_started
 from sqlalchemy import event
 
 from bench.login_flow import scratch_postgres_database
-from bridge.clock import FrozenClock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
-from bridge.secrets import Secrets
-from bridge.services import Services, build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services, build_services
+from bridge.storage.crypto import generate_key_spec
+from bridge.storage.db.engine import Database
 from tests.conftest import FAST_ARGON2
 from tests.e2e.harness import (
     Browser,

@@ -9,14 +9,9 @@ from typing import Any
 
 from flask import Flask, Response, g, got_request_exception, jsonify
 
-from bridge import browser
-from bridge.account.views import bp as account_bp
-from bridge.admin.api import bp as admin_api_bp
-from bridge.admin.console import bp as admin_console_bp
-from bridge.browser import cookies_are_secure
-from bridge.clock import Clock
-from bridge.context import Bridge, bridge
-from bridge.db.unit import UnitOfWork
+from bridge.config.secrets import load_secrets
+from bridge.config.settings import Settings, load_settings
+from bridge.domain.clock import Clock
 from bridge.federation.views import bp as federation_bp
 from bridge.login.views import bp as login_bp
 from bridge.oidc.endpoints import (
@@ -27,10 +22,14 @@ from bridge.oidc.endpoints import (
 )
 from bridge.oidc.server import build_authorization_server
 from bridge.oidc.views import bp as oidc_bp
-from bridge.secrets import load_secrets
-from bridge.services import Services, build_services
-from bridge.settings import Settings, load_settings
-from bridge.web import errors
+from bridge.services.container import Services, build_services
+from bridge.storage.db.unit import UnitOfWork
+from bridge.web import browser, errors
+from bridge.web.account.views import bp as account_bp
+from bridge.web.admin.api import bp as admin_api_bp
+from bridge.web.admin.console import bp as admin_console_bp
+from bridge.web.browser import cookies_are_secure
+from bridge.web.context import Bridge, bridge
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bridge.oidc.tokens import CodeData
-from bridge.services import Services
+from bridge.services.container import Services
 
 API = "/admin/api/v1"
 

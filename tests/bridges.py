@@ -14,13 +14,13 @@ from flask import Flask
 from joserfc.jwk import RSAKey
 
 from bridge.app import bind_services, web_app
-from bridge.browser import cookies_are_secure
-from bridge.clock import Clock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
-from bridge.secrets import Secrets
-from bridge.services import Services, build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import Clock
+from bridge.services.container import Services, build_services
+from bridge.storage.crypto import generate_key_spec
+from bridge.storage.db.engine import Database
+from bridge.web.browser import cookies_are_secure
 
 # The cheapest argon2id parameters that still meet an OWASP row, as BRIDGE_* settings.
 FAST_ARGON2 = {

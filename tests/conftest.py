@@ -40,13 +40,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bridge.cli import main
-from bridge.clock import FrozenClock
-from bridge.crypto import Keyring
-from bridge.db.engine import Database, normalise_url
-from bridge.db.models import Base
-from bridge.orgs import Actor
-from bridge.passwords import PasswordHasher
-from bridge.services import Services
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.services.passwords import PasswordHasher
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database, normalise_url
+from bridge.storage.db.models import Base
 from flows import FlowSet
 from tests.admin_api import Api
 from tests.bridges import (
@@ -99,9 +99,9 @@ def remembered_flows() -> Iterator[None]:
     session a folder whose files are byte for byte the same is loaded and proven once (its
     flows are immutable; each load is a new ``FlowSet`` of them). A changed or new file is
     loaded again, and a failure is never remembered."""
-    import bridge.flow_config
+    import bridge.config.flows
 
-    load = bridge.flow_config.load_flows
+    load = bridge.config.flows.load_flows
     loaded: dict[tuple[str, tuple[tuple[str, bytes], ...]], FlowSet] = {}
 
     def remembered(directory: Path, **options: Any) -> FlowSet:
@@ -113,20 +113,20 @@ def remembered_flows() -> Iterator[None]:
             loaded[key] = load(directory, **options)
         return copy.copy(loaded[key])  # a load is a new set, as a reload must be
 
-    bridge.flow_config.load_flows = remembered  # type: ignore[assignment]
+    bridge.config.flows.load_flows = remembered  # type: ignore[assignment]
     yield
-    bridge.flow_config.load_flows = load
+    bridge.config.flows.load_flows = load
 
 
 @pytest.fixture(scope="session", autouse=True)
 def pooled_signing_keys() -> Iterator[None]:
     """Every bridge built in this process takes its signing keys from ``PooledRSAKey``'s pool."""
-    import bridge.keys
+    import bridge.services.keys
 
-    original = bridge.keys.RSAKey
-    bridge.keys.RSAKey = PooledRSAKey  # type: ignore[misc]
+    original = bridge.services.keys.RSAKey
+    bridge.services.keys.RSAKey = PooledRSAKey  # type: ignore[misc]
     yield
-    bridge.keys.RSAKey = original  # type: ignore[misc]
+    bridge.services.keys.RSAKey = original  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -294,7 +294,7 @@ APP_FIXTURES = frozenset({"live", "app", "client", "api"})
 def needs_committed_rows(request: pytest.FixtureRequest) -> bool:
     """A live server answers in its own thread; a ``postgres(..., committed=True)`` test races
     threads; a request through the app runs as a unit of work on a connection of its own
-    (``bridge.db.unit``): each needs rows other connections can see."""
+    (``bridge.storage.db.unit``): each needs rows other connections can see."""
     marker = request.node.get_closest_marker("postgres")
     committed = bool(marker and marker.kwargs.get("committed"))
     return committed or not APP_FIXTURES.isdisjoint(request.fixturenames)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bridge.clock import FrozenClock
-from bridge.db.models import Membership, TotpCredential, User
-from bridge.orgs import Actor
-from bridge.services import Services
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.storage.db.models import Membership, TotpCredential, User
 from tests.e2e.harness import PASSWORD
 
 OPERATOR = Actor.operator()

@@ -12,10 +12,10 @@ from typing import Any
 import click
 
 from bridge.cli.unit import UnitOfWorkGroup
-from bridge.clients import InvalidClient
+from bridge.config.settings import SettingsError
 from bridge.domain.errors import BridgeError
-from bridge.settings import SettingsError
-from bridge.users import InvalidUsername, UnknownUser, UserExists, WeakPassword
+from bridge.services.clients import InvalidClient
+from bridge.services.users import InvalidUsername, UnknownUser, UserExists, WeakPassword
 from flows import FlowConfigError
 
 #: Every refusal exits with click's error status (1; usage errors are click's 2).

@@ -10,8 +10,8 @@ import click
 
 from bridge.cli.context import Context
 from bridge.cli.unit import UnitOfWorkGroup
-from bridge.flow_config import load_bound_flows
-from bridge.settings import Settings, load_settings
+from bridge.config.flows import load_bound_flows
+from bridge.config.settings import Settings, load_settings
 from flows import Flow, FlowConfigError, FlowSet, LoginRequest, load_flow_text
 from flows.checks import safety_issues
 from flows.explain import explain

@@ -39,7 +39,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     from waitress import serve as waitress_serve
 
     from bridge.app import create_app
-    from bridge.flow_config import FlowReloader
+    from bridge.config.flows import FlowReloader
 
     services = ctx.services(migrate=False)
     settings = services.settings
@@ -201,7 +201,7 @@ def keys_reseal(ctx: Context, dry_run: bool, batch_size: int) -> None:
     Run it once every process uses the new keyring (new key first in BRIDGE_ENCRYPTION_KEYS,
     old keys after it). When a run reports nothing left, the old keys can be removed.
     """
-    from bridge.reseal import reseal
+    from bridge.storage.reseal import reseal
 
     services = ctx.services()
     keyring = services.keyring

@@ -2,7 +2,7 @@
 
 The command line acts as the operator: it may create organisations, verify domains and assign
 clients, and it passes every other rule exactly as the admin API and console do (the same
-``bridge.orgs`` services decide). ``--as USERNAME`` acts as that admin instead, with that
+``bridge.services.orgs`` services decide). ``--as USERNAME`` acts as that admin instead, with that
 admin's rights only.
 """
 
@@ -15,9 +15,9 @@ import click
 
 from bridge.cli.context import acting, as_option, current_services, echo_json
 from bridge.cli.unit import UnitOfWorkGroup
-from bridge.orgs import Actor
-from bridge.orgs.members import ACTIONS
-from bridge.orgs.service import policy_of
+from bridge.services.orgs import Actor
+from bridge.services.orgs.members import ACTIONS
+from bridge.services.orgs.service import policy_of
 
 
 @click.group(cls=UnitOfWorkGroup)
@@ -177,7 +177,7 @@ def org_allow_admin_scope(client_id: str) -> None:
 @as_option
 def org_audit(slug: str, limit: int, as_user: str | None) -> None:
     """The organisation's audit events, newest first (one JSON object per line)."""
-    from bridge.admin.api import event_json
+    from bridge.web.admin.api import event_json
 
     services = current_services()
     for event in services.members.audit(acting(as_user), slug, limit=limit):

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from bridge.db.unit import unit_of_work
 from bridge.domain.errors import BridgeError
+from bridge.storage.db.unit import unit_of_work
 
 
 class UnitOfWorkCommand(click.Command):

@@ -12,8 +12,9 @@ A ``BridgeError`` says what went wrong in terms a caller can act on:
 
 The semantic classes below (``NotFound``, ``NotAllowed``, ``Conflict``, ...) are what each face
 maps: ``bridge.web.errors`` to HTTP statuses, RFC 9457 problems and error pages,
-``bridge.cli.errors`` to command-line messages. A family (``bridge.orgs.errors``,
-``bridge.federation.errors``, ``bridge.users``, ...) subclasses the semantic class that says
+``bridge.cli.errors`` to command-line messages. A family (``bridge.services.orgs.errors``,
+``bridge.federation.errors``, ``bridge.services.users``, ...) subclasses the semantic class that
+says
 what its refusal *is*, never a status.
 """
 

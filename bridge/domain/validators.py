@@ -1,7 +1,9 @@
 """The shapes of the bridge's names, each written once.
 
-The configuration (``bridge.settings``), the services (``bridge.orgs``, ``bridge.federation``),
-the keyrings (``bridge.crypto``, ``bridge.secrets``) and the admin API's schemas all check these
+The configuration (``bridge.config.settings``), the services (``bridge.services.orgs``,
+``bridge.federation``),
+the keyrings (``bridge.storage.crypto``, ``bridge.config.secrets``) and the admin API's schemas all
+check these
 names with the patterns below. Each pattern is written without anchors: ``SLUG.fullmatch(text)``
 in Python, and the constrained types (``Slug``, ``Domain``, ...) anchor it for pydantic and for
 the JSON Schema of the OpenAPI document.

@@ -22,15 +22,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bridge.audit import AuditLog
-from bridge.clock import Clock, utc_datetime
-from bridge.db.engine import Database
-from bridge.db.models import FederatedIdentity, Membership, Organisation, OrgDomain, User
+from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.errors import ProviderMisconfigured
 from bridge.federation.providers import IdentityProvider, IdentityProviders, email_domain
-from bridge.users import USERNAME_PATTERN, normalise_username
+from bridge.services.audit import AuditLog
+from bridge.services.users import USERNAME_PATTERN, normalise_username
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import FederatedIdentity, Membership, Organisation, OrgDomain, User
 
 FEDERATED_AMR = "fed"
 

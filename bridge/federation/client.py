@@ -24,8 +24,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client.errors import OAuthError
 from authlib.integrations.requests_client import OAuth2Session
 
-from bridge.clock import Clock
-from bridge.ephemeral.base import EphemeralStore
+from bridge.domain.clock import Clock
 from bridge.federation.errors import (
     InvalidState,
     IssuerMismatch,
@@ -46,6 +45,7 @@ from bridge.federation.id_tokens import (
 )
 from bridge.federation.metadata import MetadataCache
 from bridge.federation.providers import IdentityProvider
+from bridge.storage.ephemeral.base import EphemeralStore
 
 TRANSACTION_TTL = 600
 #: The stored shape of an ``UpstreamTransaction``: 2 added ``force_login`` and ``max_age``.

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bridge.audit import AuditLog
 from bridge.domain.events import AuditEventName
 from bridge.federation.errors import UpstreamError
+from bridge.services.audit import AuditLog
 
 #: ``mfa_factor_type`` of a sign-in through an upstream provider.
 FACTOR_TYPE = "federated"

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bridge.db.engine import Database
-from bridge.db.models import Organisation, OrgDomain
 from bridge.federation.providers import IdentityProvider, IdentityProviders, email_domain
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Organisation, OrgDomain
 
 
 class HomeRealm:

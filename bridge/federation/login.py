@@ -29,7 +29,7 @@ from bridge.login.sessions import UpstreamSession
 if TYPE_CHECKING:
     from bridge.login.screens import GoTo, Visit
     from bridge.login.service import LoginService
-    from bridge.services import Services
+    from bridge.services.container import Services
 
 DISABLED = "This account is disabled. Contact an administrator of your organisation."
 NOT_THE_ACCOUNT = (

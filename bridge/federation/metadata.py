@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from bridge.clock import Clock
+from bridge.domain.clock import Clock
 from bridge.federation.errors import (
     ProviderMisconfigured,
     ProviderTimeout,

@@ -24,16 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bridge.audit import AuditLog
-from bridge.clock import Clock, utc_datetime
-from bridge.crypto import Keyring
-from bridge.db.engine import Database, affected_rows
-from bridge.db.models import (
-    FederatedIdentity,
-    IdentityProviderDomain,
-    IdentityProviderRecord,
-    Organisation,
-)
+from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.federation.provider_input import (
     ProviderInput,
@@ -50,8 +41,17 @@ from bridge.federation.provider_rules import (
 )
 from bridge.federation.providers import IdentityProvider, IdentityProviders
 from bridge.federation.registry import MAX_ALIAS, StoredProviders, plausible_key, seal_secret
-from bridge.orgs.access import Actor, Authority, authorise
-from bridge.orgs.errors import Conflict, NotFound
+from bridge.services.audit import AuditLog
+from bridge.services.orgs.access import Actor, Authority, authorise
+from bridge.services.orgs.errors import Conflict, NotFound
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database, affected_rows
+from bridge.storage.db.models import (
+    FederatedIdentity,
+    IdentityProviderDomain,
+    IdentityProviderRecord,
+    Organisation,
+)
 
 __all__ = ["ProviderAdmin", "ProviderView", "Removed"]
 

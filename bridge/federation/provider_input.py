@@ -14,8 +14,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridge.orgs.errors import InvalidInput
-from bridge.settings import IdentityProviderSettings
+from bridge.config.settings import IdentityProviderSettings
+from bridge.services.orgs.errors import InvalidInput
 
 #: What a body may hold. ``client_secret`` is write-only.
 FIELDS = (
@@ -35,7 +35,7 @@ FIELDS = (
     "max_clock_skew",
 )
 REQUIRED = ("alias", "issuer", "client_id")
-#: Column sizes (bridge.db.models.IdentityProviderRecord) and list sizes.
+#: Column sizes (bridge.storage.db.models.IdentityProviderRecord) and list sizes.
 MAX_LENGTH = {"issuer": 2048, "client_id": 255, "display_name": 200, "client_secret": 1024}
 MAX_ITEMS = {"scopes": 20, "domains": 100, "algorithms": 9}
 MAX_WORD = 255  # a scope or a claim name

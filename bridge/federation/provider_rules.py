@@ -11,16 +11,16 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bridge.db.models import (
+from bridge.federation.providers import IdentityProvider, IdentityProviders
+from bridge.services.orgs.access import Authority
+from bridge.services.orgs.errors import Conflict, InvalidInput
+from bridge.storage.db.models import (
     FederatedIdentity,
     IdentityProviderDomain,
     IdentityProviderRecord,
     Organisation,
     OrgDomain,
 )
-from bridge.federation.providers import IdentityProvider, IdentityProviders
-from bridge.orgs.access import Authority
-from bridge.orgs.errors import Conflict, InvalidInput
 
 __all__ = [
     "check_alias",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from bridge.settings import ClaimMapping, IdentityProviderSettings, SettingsError
+from bridge.config.settings import ClaimMapping, IdentityProviderSettings, SettingsError
 
 __all__ = [
     "IdentityProvider",

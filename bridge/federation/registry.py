@@ -15,12 +15,17 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bridge.crypto import DecryptionError, Keyring
-from bridge.db.engine import Database
-from bridge.db.models import IdentityProviderDomain, IdentityProviderRecord, Organisation, OrgDomain
+from bridge.config.settings import ClaimMapping
 from bridge.domain.validators import MAX_DOMAIN, MAX_PROVIDER_ALIAS
 from bridge.federation.providers import IdentityProvider
-from bridge.settings import ClaimMapping
+from bridge.storage.crypto import DecryptionError, Keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import (
+    IdentityProviderDomain,
+    IdentityProviderRecord,
+    Organisation,
+    OrgDomain,
+)
 
 __all__ = [
     "MAX_ALIAS",
@@ -45,7 +50,8 @@ def plausible_key(key: str, longest: int) -> bool:
 
 
 def secret_aad(provider_id: str) -> bytes:
-    """Binds a sealed client secret to its row (``bridge.reseal`` seals it again the same way)."""
+    """Binds a sealed client secret to its row (``bridge.storage.reseal`` seals it again the same
+    way)."""
     return b"idp:" + provider_id.encode("ascii")
 
 

@@ -17,8 +17,6 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.browser import browser_id, cookies_are_secure
-from bridge.context import bridge
 from bridge.domain.errors import BridgeError, NotFound
 from bridge.federation.errors import InvalidState, UpstreamError
 from bridge.federation.events import record_upstream_failure
@@ -28,7 +26,9 @@ from bridge.login.pending import PendingLogin, PendingLoginError
 from bridge.login.sessions import UpstreamSession
 from bridge.login.views import logins, render
 from bridge.login.visit import visit
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.web.browser import browser_id, cookies_are_secure
+from bridge.web.context import bridge
 from bridge.web.errors import error_page_response
 
 bp = Blueprint("federation", __name__)

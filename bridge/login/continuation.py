@@ -2,7 +2,7 @@
 
 Frozen values with named fields (never a bag of string keys), written to JSON by ``to_json`` and
 read strictly by ``from_json``: a field of the wrong type or an unknown kind is a
-``RecordError`` (``bridge.ephemeral.records``), which the pending-login store turns into a
+``RecordError`` (``bridge.storage.ephemeral.records``), which the pending-login store turns into a
 clear refusal.
 
 - ``then``: answer an OIDC authorization request (``AnswerAuthorization``), or go back to a
@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from bridge.ephemeral.records import Fields, RecordError
 from bridge.federation.client import UpstreamIdentity
 from bridge.login.sessions import UpstreamSession
+from bridge.storage.ephemeral.records import Fields, RecordError
 
 ACCOUNT_PAGE = "/account"
 

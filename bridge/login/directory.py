@@ -2,7 +2,8 @@
 
 **Lockout lives here, and only here** (R8): every password and every code (TOTP or recovery)
 that a login flow judges goes through this class, which takes a lockout slot *before* judging
-(``bridge.lockout``) with the user's effective policy (the strictest of their organisations).
+(``bridge.services.lockout``) with the user's effective policy (the strictest of their
+organisations).
 The login service binds one directory per request with ``bound(...)`` so that it knows the
 request's IP, User-Agent and trusted-browser cookie (``RequestFacts``: inputs only). What a
 check decides comes back through the port: a ``Verdict`` for every code (``locked`` and
@@ -28,14 +29,14 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from bridge.db.engine import Database
-from bridge.db.models import Membership, Organisation
-from bridge.lockout import Lockout, LockoutPolicy, Outcome
-from bridge.orgs.policy import MfaPolicy
-from bridge.recovery import RecoveryCodes
-from bridge.totp import TotpService
-from bridge.trusted_devices import TrustedDevices, describe_user_agent
-from bridge.users import UserService
+from bridge.services.lockout import Lockout, LockoutPolicy, Outcome
+from bridge.services.orgs.policy import MfaPolicy
+from bridge.services.recovery import RecoveryCodes
+from bridge.services.totp import TotpService
+from bridge.services.trusted_devices import TrustedDevices, describe_user_agent
+from bridge.services.users import UserService
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Membership, Organisation
 from flows.context import DeviceTrust, EnrolmentOffer, PasswordCheck, UserFacts, Verdict
 
 #: The URL that starts this login at a provider: ``(alias, login_hint) -> URL``.
@@ -83,7 +84,7 @@ class BridgeDirectory:
         self._users = users
         self._totp = totp
         self._mfa_required = mfa_required
-        # Organisations decide who needs 2FA (bridge.orgs.policy); ``mfa_required`` (the
+        # Organisations decide who needs 2FA (bridge.services.orgs.policy); ``mfa_required`` (the
         # setting ``mfa.required``) is the answer for users in no organisation.
         # Without a policy (tests of the flows alone), ``mfa_required`` applies to everyone.
         self._policy = policy

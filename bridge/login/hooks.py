@@ -20,7 +20,7 @@ from bridge.login.continuation import Then
 
 if TYPE_CHECKING:
     from bridge.login.pending import PendingLogin
-    from bridge.services import Services
+    from bridge.services.container import Services
 
 FEDERATED_AMR = "fed"
 #: The ``amr`` value added to a login that used a recovery code (RFC 8176 has none; its "otp"

@@ -2,7 +2,7 @@
 password asks the admins of their organisations to reset their second factor.
 
 ``bridge.login.side_pages`` files the request with every organisation of the user (any admin
-of any of them may approve it; ``bridge.reset_requests`` mails them and records
+of any of them may approve it; ``bridge.services.reset_requests`` mails them and records
 ``mfa_reset_requested``) and ends the login. ``bridge.login.views`` registers these views.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from bridge.browser import check_csrf, csrf_token
-from bridge.context import bridge
 from bridge.login.side_pages import LoginSidePages
 from bridge.login.visit import visit
+from bridge.web.browser import check_csrf, csrf_token
+from bridge.web.context import bridge
 
 
 def lost_device(flow_id: str) -> str:

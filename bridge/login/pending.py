@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.domain.errors import LoginExpired
-from bridge.ephemeral.base import EphemeralStore
-from bridge.ephemeral.records import RecordError
 from bridge.login.continuation import Continuation
+from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.records import RecordError
 from flows import FlowState, FlowStateError
 
 PENDING_VERSION = 2

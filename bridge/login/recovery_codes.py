@@ -10,10 +10,10 @@ from __future__ import annotations
 from flask import make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.browser import check_csrf, csrf_token
-from bridge.context import bridge
 from bridge.login.side_pages import LoginSidePages
 from bridge.login.visit import visit
+from bridge.web.browser import check_csrf, csrf_token
+from bridge.web.context import bridge
 
 
 def codes_text(codes: list[str]) -> str:

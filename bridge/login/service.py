@@ -17,7 +17,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import flows
-from bridge.account.notices import notify_factor_change
 from bridge.domain.errors import ACCOUNT_LOCKED
 from bridge.domain.events import AuditEventName
 from bridge.federation.login import finish_local_proof
@@ -34,9 +33,10 @@ from bridge.login.hooks import Finishing, after_login, earned
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
+from bridge.web.account.notices import notify_factor_change
 
 if TYPE_CHECKING:
-    from bridge.services import Services
+    from bridge.services.container import Services
 
 log = logging.getLogger(__name__)
 

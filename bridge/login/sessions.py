@@ -6,7 +6,8 @@ key written with a plain ``put`` (the last writer wins, and both writers want "n
 read-modify-write of a list of sessions can lose a session started in parallel. It lives as
 long as a session may, after which every session it ended has expired anyway.
 
-A session is versioned JSON read strictly (``bridge.ephemeral.records``): one this code cannot
+A session is versioned JSON read strictly (``bridge.storage.ephemeral.records``): one this code
+cannot
 read is logged and counts as no session, so the user signs in again instead of meeting a 500.
 """
 
@@ -18,9 +19,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from bridge.clock import Clock
-from bridge.ephemeral.base import EphemeralStore
-from bridge.ephemeral.records import Fields, RecordError, check_version, stored_fields
+from bridge.domain.clock import Clock
+from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from bridge.db.models import Membership, Organisation
 from bridge.login.errors import LoginStopped, NoAdminsToAsk
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import Visit
 from bridge.login.vault import RecoveryCodeVault
+from bridge.storage.db.models import Membership, Organisation
 
 if TYPE_CHECKING:
-    from bridge.services import Services
+    from bridge.services.container import Services
 
 MAX_MESSAGE = 500
 NOT_SAVED = "Confirm that you saved your recovery codes before you continue."

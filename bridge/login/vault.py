@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bridge.crypto import DecryptionError, Keyring
+from bridge.storage.crypto import DecryptionError, Keyring
 
 PURPOSE = b"bridge/login/recovery-codes:"
 

@@ -12,8 +12,6 @@ import segno
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.browser import check_csrf, cookies_are_secure, csrf_token
-from bridge.context import bridge
 from bridge.login import lost_device, recovery_codes
 from bridge.login.continuation import AnswerAuthorization, is_local_path
 from bridge.login.screens import DeniedToClient, GoTo, Screen, ShowStep, SignedIn
@@ -21,8 +19,10 @@ from bridge.login.service import LoginService
 from bridge.login.visit import visit
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import answer, error_redirect
-from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
-from bridge.trusted_devices import cookie_options
+from bridge.services.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
+from bridge.services.trusted_devices import cookie_options
+from bridge.web.browser import check_csrf, cookies_are_secure, csrf_token
+from bridge.web.context import bridge
 from flows import DeviceTrust
 
 bp = Blueprint("login", __name__)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import request
 
-from bridge.browser import browser_id
-from bridge.context import bridge
 from bridge.login.screens import Visit
-from bridge.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
+from bridge.services.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
+from bridge.web.browser import browser_id
+from bridge.web.context import bridge
 
 
 def session_token() -> str | None:

@@ -7,11 +7,11 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from bridge.db.unit import when_committed
+from bridge.config.settings import MailSettings
 from bridge.mail.message import MailMessage, MailTemplates
 from bridge.mail.outbox import FailureHandler, Outbox
 from bridge.mail.smtp import LogTransport, SmtpTransport, Transport
-from bridge.settings import MailSettings
+from bridge.storage.db.unit import when_committed
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oidc.core import AuthorizationCodeMixin
 
-from bridge.clients import ClientService
-from bridge.db.models import Client
 from bridge.oidc.tokens import AccessTokenInfo, CodeData, RefreshTokenInfo
+from bridge.services.clients import ClientService
+from bridge.storage.db.models import Client
 
 CONFIDENTIAL_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 

@@ -18,10 +18,10 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import redirect
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from bridge.config.settings import AcrLevel
 from bridge.oidc.acr import UnmetAcr, requested_acr, requirement, settle
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.server import BridgeAuthorizationServer
-from bridge.settings import AcrLevel
 from flows.context import LoginRequest
 
 MAX_AGE_LIMIT = 10 * 365 * 24 * 3600

@@ -16,7 +16,7 @@ from bridge.oidc.adapters import (
     IssuedRefreshToken,
     OAuthClient,
 )
-from bridge.services import Services
+from bridge.services.container import Services
 
 TokenRecord = IssuedAccessToken | IssuedRefreshToken
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]

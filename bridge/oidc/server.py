@@ -31,7 +31,7 @@ from bridge.oidc.adapters import (
     OAuthClient,
 )
 from bridge.oidc.tokens import CodeData
-from bridge.services import Services
+from bridge.services.container import Services
 
 
 class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]

@@ -8,7 +8,7 @@ Ending a user's grants (``revoke_user_grants``, when they sign out everywhere) a
 codes issued to them until then: a per-user mark in the ephemeral store, checked when a code is
 redeemed and again once its grant is recorded, so a code in flight cannot start a new family.
 
-A code's data is versioned JSON read strictly (``bridge.ephemeral.records``): data this code
+A code's data is versioned JSON read strictly (``bridge.storage.ephemeral.records``): data this code
 cannot read is logged and the code is refused like an unknown one (``invalid_grant``).
 """
 
@@ -23,11 +23,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from bridge.clock import Clock
-from bridge.db.engine import Database, affected_rows
-from bridge.db.models import Grant, RefreshToken
-from bridge.ephemeral.base import EphemeralStore
-from bridge.ephemeral.records import Fields, RecordError, check_version, stored_fields
+from bridge.domain.clock import Clock
+from bridge.storage.db.engine import Database, affected_rows
+from bridge.storage.db.models import Grant, RefreshToken
+from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,6 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from bridge.browser import check_csrf, csrf_token, ensure_browser_id
-from bridge.context import bridge
 from bridge.domain.errors import InvalidRequest
 from bridge.domain.events import AuditEventName
 from bridge.federation.views import start_upstream_logout
@@ -19,6 +17,8 @@ from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.server import user_claims
+from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
+from bridge.web.context import bridge
 
 bp = Blueprint("oidc", __name__)
 
@@ -123,7 +123,7 @@ def authorize() -> Any:
     client_id = grant.request.client.get_client_id()
     try:
         login = login_request_from(params, client_id, s.settings.flows.acr_levels)
-        # The organisation of a login is its client's, named by slug (bridge.orgs).
+        # The organisation of a login is its client's, named by slug (bridge.services.orgs).
         login = dataclasses.replace(login, org_id=s.orgs.slug_of_client(client_id))
     except ValueError as problem:
         code = problem.error if isinstance(problem, UnmetAcr) else "invalid_request"

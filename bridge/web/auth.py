@@ -20,15 +20,15 @@ from typing import Any
 from flask import redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.browser import check_csrf, ensure_browser_id
-from bridge.context import services
-from bridge.db.models import Organisation, User
 from bridge.login.continuation import ReturnTo
 from bridge.login.sessions import BrowserSession
 from bridge.login.views import logins
 from bridge.login.visit import session_token
-from bridge.orgs import Actor
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.storage.db.models import Organisation, User
+from bridge.web.browser import check_csrf, ensure_browser_id
+from bridge.web.context import services
 from flows.context import LoginRequest
 
 View = Callable[..., Any]

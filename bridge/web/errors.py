@@ -26,8 +26,8 @@ from bridge.domain.errors import (
     UpstreamFailure,
     UpstreamUnavailable,
 )
-from bridge.ephemeral.base import EphemeralStoreUnavailable
-from bridge.pages import error_page
+from bridge.storage.ephemeral.base import EphemeralStoreUnavailable
+from bridge.web.pages import error_page
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bridge.db.models import Grant
+from bridge.storage.db.models import Grant
 from tests.e2e.factor_life import code_of, enrolled_user
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty, callback_params
 

@@ -28,7 +28,7 @@ def test_a_token_without_the_admin_scope_is_refused(api: Api, world: World) -> N
 def test_a_locked_users_token_stops_working(api: Api, world: World) -> None:
     from datetime import UTC, datetime
 
-    from bridge.db.models import User
+    from bridge.storage.db.models import User
 
     alice = world.user("alice")
     token = api.token("alice")

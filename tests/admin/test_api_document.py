@@ -7,11 +7,11 @@ import re
 
 from flask import Flask
 
-from bridge.admin import schemas
-from bridge.admin.openapi import OPERATIONS, openapi_document
 from bridge.federation.provider_input import FIELDS, REQUIRED
-from bridge.orgs.members import ACTIONS
-from bridge.orgs.policy_input import POLICY_FIELDS
+from bridge.services.orgs.members import ACTIONS
+from bridge.services.orgs.policy_input import POLICY_FIELDS
+from bridge.web.admin import schemas
+from bridge.web.admin.openapi import OPERATIONS, openapi_document
 from tests.admin_api import API, Api
 
 METHODS = {"get", "put", "post", "patch", "delete"}

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bridge.clock import utc_datetime
-from bridge.db.models import FederatedIdentity, IdentityProviderRecord
+from bridge.domain.clock import utc_datetime
 from bridge.federation.registry import open_secret
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.storage.db.models import FederatedIdentity, IdentityProviderRecord
 from tests.admin_api import Api, assert_problem
 from tests.federation.stored_providers import (
     CONFIGURED,
@@ -149,7 +149,7 @@ def test_the_client_secret_is_sealed_at_rest_and_opens_with_the_keyring(
 
 
 def test_a_sealed_secret_copied_to_another_provider_does_not_open(api: Api, acme: World) -> None:
-    from bridge.crypto import DecryptionError
+    from bridge.storage.crypto import DecryptionError
 
     add(api)
     with acme.services.db.session() as session:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bridge.db.models import User
+from bridge.storage.db.models import User
 from tests.admin_api import Api, assert_problem
 from tests.world import OPERATOR, World
 

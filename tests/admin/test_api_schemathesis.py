@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
 from bridge.app import create_app
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.orgs import Actor
+from bridge.domain.clock import FrozenClock
+from bridge.services.orgs import Actor
+from bridge.storage.db.engine import Database
 from tests.admin_api import Api
 from tests.bridges import make_services
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.orgs import Actor
+from bridge.services.orgs import Actor
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page
 
 OPERATOR = Actor.operator()

@@ -7,7 +7,7 @@ import pyotp
 import pytest
 from playwright.sync_api import Page
 
-from bridge.orgs import Actor
+from bridge.services.orgs import Actor
 from tests.e2e.harness import PASSWORD, LiveBridge
 
 pytestmark = pytest.mark.browser

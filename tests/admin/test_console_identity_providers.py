@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bridge.app import create_app
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.services import Services
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services
+from bridge.storage.db.engine import Database
 from tests.admin.test_api_identity_providers import link
 from tests.federation.stored_providers import (
     CONFIGURED,

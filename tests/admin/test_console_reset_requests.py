@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from bridge.app import create_app
-from bridge.orgs import Actor
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
 from tests.world import World
 
 

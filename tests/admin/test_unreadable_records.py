@@ -10,7 +10,7 @@ import pytest
 
 from bridge.app import create_app
 from bridge.oidc.tokens import token_hash
-from bridge.services import Services
+from bridge.services.container import Services
 from tests.world import World
 
 CALLBACK = "http://127.0.0.1:9/callback"

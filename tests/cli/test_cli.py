@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from bridge.cli import main
-from bridge.crypto import generate_key_spec
+from bridge.storage.crypto import generate_key_spec
 from tests.bridges import FAST_ARGON2, Invoke
 
 

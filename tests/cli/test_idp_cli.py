@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bridge.flow_config import FlowReloader
+from bridge.config.flows import FlowReloader
 from tests.bridges import Invoke
 
 SECRET = "cli-upstream-client-secret"

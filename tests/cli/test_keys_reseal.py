@@ -16,14 +16,14 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from bridge.cli import main
-from bridge.clock import FrozenClock
-from bridge.crypto import DecryptionError, parse_keyring
-from bridge.db.engine import Database
-from bridge.db.models import SigningKey, TotpCredential
-from bridge.reseal import SEALED_COLUMNS, reseal, reseal_batch, stale_rows
-from bridge.secrets import Secrets
-from bridge.services import Services, build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services, build_services
+from bridge.storage.crypto import DecryptionError, parse_keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import SigningKey, TotpCredential
+from bridge.storage.reseal import SEALED_COLUMNS, reseal, reseal_batch, stale_rows
 from tests.bridges import FAST_ARGON2
 
 SECRET_KEY = os.urandom(32)

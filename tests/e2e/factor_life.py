@@ -7,7 +7,7 @@ from typing import Any
 
 import pyotp
 
-from bridge.orgs import Actor
+from bridge.services.orgs import Actor
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty
 
 OPERATOR = Actor.operator()
@@ -34,7 +34,8 @@ def wrong_code(live: LiveBridge, secret: str) -> str:
 
 
 def org_with(live: LiveBridge, slug: str, members: list[str], **policy: Any) -> str:
-    """An organisation with these members and policy fields (``bridge.orgs`` rules apply)."""
+    """An organisation with these members and policy fields (``bridge.services.orgs`` rules
+    apply)."""
     org = live.services.orgs.create(
         OPERATOR, slug, slug.title(), kind="standalone", mode="production"
     )

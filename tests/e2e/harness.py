@@ -28,8 +28,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from bridge.app import create_app
-from bridge.clock import FrozenClock
-from bridge.services import Services
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services
 
 CALLBACK = "http://127.0.0.1:9/callback"
 LOGOUT_CALLBACK = "http://127.0.0.1:9/signed-out"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bridge.trusted_devices import COOKIE_NAME
+from bridge.services.trusted_devices import COOKIE_NAME
 from tests.e2e.factor_life import (
     code_of,
     drop_cookie,

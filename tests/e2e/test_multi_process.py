@@ -18,7 +18,7 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
-from bridge.crypto import generate_key_spec
+from bridge.storage.crypto import generate_key_spec
 from tests.bridges import FAST_ARGON2
 from tests.e2e.harness import (
     CALLBACK,

@@ -9,8 +9,8 @@ import pytest
 from joserfc import jws
 
 from bridge.app import create_app
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
+from bridge.domain.clock import FrozenClock
+from bridge.storage.db.engine import Database
 from tests.bridges import make_services
 from tests.e2e.harness import (
     Browser,

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.settings import AcrLevel
 from bridge.oidc.acr import UnmetAcr, settle
 from bridge.oidc.authorize import login_request_from
-from bridge.settings import AcrLevel
 from tests.e2e.harness import (
     PASSWORD,
     Browser,

@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from bridge.account.changes import MfaStillRequiredError
 from bridge.cli.errors import BridgeGroup
+from bridge.config.settings import SettingsError
 from bridge.domain.errors import AccountLocked, BridgeError, InvalidRequest
 from bridge.federation.errors import BadSignature, ProviderTimeout
-from bridge.orgs.errors import InvalidInput, NotAnAdmin, NotFound, SsoEnabled
-from bridge.reset_requests import ResetRequestError, UnknownResetRequestError
-from bridge.settings import SettingsError
-from bridge.users import UserExists
+from bridge.services.orgs.errors import InvalidInput, NotAnAdmin, NotFound, SsoEnabled
+from bridge.services.reset_requests import ResetRequestError, UnknownResetRequestError
+from bridge.services.users import UserExists
+from bridge.web.account.changes import MfaStillRequiredError
 from bridge.web.errors import error_page_response, problem_response, status_of
 
 

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bridge.audit import AuditLog
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.db.models import User
+from bridge.domain.clock import FrozenClock
 from bridge.mail import Mailer, MailMessage, MailTemplates, Outbox
-from bridge.passwords import PasswordHasher
-from bridge.recovery import RecoveryCodes, recovery_key
-from bridge.users import UserService
+from bridge.services.audit import AuditLog
+from bridge.services.passwords import PasswordHasher
+from bridge.services.recovery import RecoveryCodes, recovery_key
+from bridge.services.users import UserService
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
 
 
 @pytest.fixture

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bridge.audit import AuditLog
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.db.models import User
-from bridge.ephemeral import EphemeralStore, MemoryStore, RedisStore
-from bridge.lockout import Attempt, Kind, Lockout, LockoutPolicy, Outcome
+from bridge.domain.clock import FrozenClock
 from bridge.mail import Mailer
-from bridge.users import UserService
+from bridge.services.audit import AuditLog
+from bridge.services.lockout import Attempt, Kind, Lockout, LockoutPolicy, Outcome
+from bridge.services.users import UserService
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
+from bridge.storage.ephemeral import EphemeralStore, MemoryStore, RedisStore
 from tests.factors.conftest import Sent
 
 DEFAULT = LockoutPolicy()
@@ -183,7 +183,7 @@ def test_an_admin_unlocks(lockout: Lockout, alice: User, bob: User, audit: Audit
 def test_a_lock_set_elsewhere_is_honoured(
     lockout: Lockout, alice: User, database: Database, clock: FrozenClock
 ) -> None:
-    from bridge.clock import utc_datetime
+    from bridge.domain.clock import utc_datetime
 
     with database.session() as session:
         user = session.get(User, alice.id)
@@ -238,7 +238,7 @@ def test_a_policy_outside_the_limits_is_refused(bad: dict[str, object]) -> None:
 
 
 def test_a_user_of_several_organisations_gets_the_strictest_policy() -> None:
-    from bridge.db.models import Organisation
+    from bridge.storage.db.models import Organisation
 
     def org(password: int, code: int, action: str) -> Organisation:
         return Organisation(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.settings import MailSettings
 from bridge.mail import (
     LogTransport,
     MailMessage,
@@ -16,7 +17,6 @@ from bridge.mail import (
     SmtpTransport,
     build_mailer,
 )
-from bridge.settings import MailSettings
 from tests.factors.smtp_server import Credentials, Inbox, free_port, self_signed, smtp_server
 
 SENDER = "The bridge <bridge@example.org>"

@@ -8,10 +8,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from bridge.audit import AuditLog
-from bridge.db.engine import Database
-from bridge.db.models import RecoveryCode, User
-from bridge.recovery import ALPHABET, CODE_LENGTH, RecoveryCodes, normalise_code
+from bridge.services.audit import AuditLog
+from bridge.services.recovery import ALPHABET, CODE_LENGTH, RecoveryCodes, normalise_code
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import RecoveryCode, User
 
 
 def test_ten_codes_of_fifty_bits_grouped_for_reading(recovery: RecoveryCodes, alice: User) -> None:

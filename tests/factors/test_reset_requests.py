@@ -5,19 +5,19 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from bridge.audit import AuditLog
-from bridge.clock import FrozenClock, utc_datetime
-from bridge.crypto import Keyring
-from bridge.db.engine import Database
-from bridge.db.models import Membership, Organisation, User
+from bridge.domain.clock import FrozenClock, utc_datetime
 from bridge.mail import Mailer
-from bridge.orgs import Actor
-from bridge.orgs.errors import NotAnAdmin
-from bridge.recovery import RecoveryCodes
-from bridge.reset_requests import ResetRequestError, ResetRequests
-from bridge.totp import TotpService
-from bridge.trusted_devices import TrustedDevices
-from bridge.users import UserService
+from bridge.services.audit import AuditLog
+from bridge.services.orgs import Actor
+from bridge.services.orgs.errors import NotAnAdmin
+from bridge.services.recovery import RecoveryCodes
+from bridge.services.reset_requests import ResetRequestError, ResetRequests
+from bridge.services.totp import TotpService
+from bridge.services.trusted_devices import TrustedDevices
+from bridge.services.users import UserService
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Membership, Organisation, User
 from tests.factors.conftest import Sent
 
 

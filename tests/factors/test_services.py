@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.secrets import load_secrets
-from bridge.services import build_services
-from bridge.settings import SettingsError, load_settings
+from bridge.config.secrets import load_secrets
+from bridge.config.settings import SettingsError, load_settings
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import build_services
 from tests.factors.smtp_server import free_port
 
 

@@ -7,11 +7,16 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from bridge.audit import AuditLog
-from bridge.clock import FrozenClock, utc_datetime
-from bridge.db.engine import Database
-from bridge.db.models import Membership, Organisation, TrustedDevice, User
-from bridge.trusted_devices import DEFAULT_DAYS, TrustedDevices, describe_user_agent, trust_days
+from bridge.domain.clock import FrozenClock, utc_datetime
+from bridge.services.audit import AuditLog
+from bridge.services.trusted_devices import (
+    DEFAULT_DAYS,
+    TrustedDevices,
+    describe_user_agent,
+    trust_days,
+)
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Membership, Organisation, TrustedDevice, User
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_MAC = (
@@ -156,7 +161,7 @@ def test_a_long_description_is_trimmed(devices: TrustedDevices, alice: User) -> 
 
 
 def test_the_cookie_is_httponly_lax_and_lives_as_long_as_the_trust() -> None:
-    from bridge.trusted_devices import cookie_options
+    from bridge.services.trusted_devices import cookie_options
 
     assert cookie_options(30, secure=True) == {
         "max_age": 30 * DAY,

@@ -18,11 +18,11 @@ import responses
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.ephemeral import MemoryStore
+from bridge.config.settings import IdentityProviderSettings
+from bridge.domain.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider, UpstreamTransaction
-from bridge.settings import IdentityProviderSettings
+from bridge.storage.db.engine import Database
+from bridge.storage.ephemeral import MemoryStore
 from tests.bridges import MigratedSqlite
 
 ISSUER = "https://login.acme.example"

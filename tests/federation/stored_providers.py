@@ -9,14 +9,18 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from bridge.clock import FrozenClock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
-from bridge.db.models import FederatedIdentity, IdentityProviderDomain, IdentityProviderRecord
-from bridge.orgs import Actor
-from bridge.secrets import Secrets
-from bridge.services import Services, build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services, build_services
+from bridge.services.orgs import Actor
+from bridge.storage.crypto import generate_key_spec
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import (
+    FederatedIdentity,
+    IdentityProviderDomain,
+    IdentityProviderRecord,
+)
 from tests.bridges import FAST_ARGON2
 
 OPERATOR = Actor.operator()

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bridge.clock import FrozenClock
-from bridge.db.models import Membership, Organisation, User
+from bridge.domain.clock import FrozenClock
 from bridge.federation import (
     FederatedAccounts,
     IdentityProviders,
@@ -22,8 +21,9 @@ from bridge.federation import (
     record_upstream_failure,
 )
 from bridge.federation.errors import WrongIssuer
-from bridge.orgs import Actor
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.storage.db.models import Membership, Organisation, User
 from tests.e2e.harness import PASSWORD
 from tests.federation.conftest import provider_config
 

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 import pytest
 from sqlalchemy import select
 
-from bridge.db.engine import Database
-from bridge.db.models import User
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
 from tests.e2e.harness import (
     PASSWORD,
     Browser,

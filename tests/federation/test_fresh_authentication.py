@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.ephemeral import MemoryStore
+from bridge.domain.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider, UpstreamTransaction, errors
+from bridge.storage.ephemeral import MemoryStore
 from tests.federation.conftest import REDIRECT_URI, FakeProvider, callback_query
 
 SKEW = 120  # the provider's max_clock_skew (the default)

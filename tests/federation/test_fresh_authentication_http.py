@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 
-from bridge.db.engine import Database
+from bridge.storage.db.engine import Database
 from tests.e2e.harness import (
     PASSWORD,
     Browser,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from bridge.db.models import Organisation
 from bridge.federation import HomeRealm, IdentityProviders
-from bridge.orgs import Actor
-from bridge.services import Services
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.storage.db.models import Organisation
 from tests.federation.conftest import provider_config
 
 OPERATOR = Actor.operator()

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bridge.db.engine import Database
-from bridge.db.models import Membership, Organisation, User
-from bridge.orgs import Actor
+from bridge.services.orgs import Actor
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Membership, Organisation, User
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty, callback_params
 from tests.federation.two_bridges import ALIAS, downstream_bridge, sign_in_upstream
 

@@ -13,17 +13,17 @@ import responses
 from sqlalchemy import select
 
 from bridge.app import create_app
-from bridge.clock import FrozenClock
-from bridge.crypto import generate_key_spec, parse_keyring
-from bridge.db.engine import Database
-from bridge.db.models import IdentityProviderRecord
+from bridge.config.settings import SettingsError
+from bridge.domain.clock import FrozenClock
 from bridge.federation.errors import ProviderMisconfigured
 from bridge.federation.metadata import MetadataCache
 from bridge.federation.registry import open_secret
-from bridge.orgs.errors import InvalidInput
-from bridge.reseal import reseal
-from bridge.services import Services
-from bridge.settings import SettingsError
+from bridge.services.container import Services
+from bridge.services.orgs.errors import InvalidInput
+from bridge.storage.crypto import generate_key_spec, parse_keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import IdentityProviderRecord
+from bridge.storage.reseal import reseal
 from tests.admin_api import Api
 from tests.federation.conftest import provider_config
 from tests.federation.stored_providers import (

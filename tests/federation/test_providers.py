@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.settings import SettingsError, load_settings
 from bridge.federation import IdentityProviders, callback_path
-from bridge.settings import SettingsError, load_settings
 
 ACME = """
 identity_providers:

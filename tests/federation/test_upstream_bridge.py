@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.ephemeral import MemoryStore
+from bridge.config.settings import IdentityProviderSettings
+from bridge.domain.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider
 from bridge.federation.errors import InvalidState, ProviderUnavailable
-from bridge.settings import IdentityProviderSettings
+from bridge.storage.ephemeral import MemoryStore
 from tests.e2e.harness import (
     PASSWORD,
     Browser,

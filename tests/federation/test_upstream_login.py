@@ -16,9 +16,9 @@ import responses
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from bridge.clock import FrozenClock
-from bridge.ephemeral import RedisStore
+from bridge.domain.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider, errors
+from bridge.storage.ephemeral import RedisStore
 from tests.federation.conftest import (
     CLIENT_ID,
     CLIENT_SECRET,

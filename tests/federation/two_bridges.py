@@ -19,12 +19,12 @@ import pytest
 import requests
 import yaml
 
-from bridge.clock import FrozenClock
-from bridge.crypto import generate_key_spec
-from bridge.db.engine import Database
-from bridge.secrets import Secrets
-from bridge.services import Services, build_services
-from bridge.settings import load_settings
+from bridge.config.secrets import Secrets
+from bridge.config.settings import load_settings
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services, build_services
+from bridge.storage.crypto import generate_key_spec
+from bridge.storage.db.engine import Database
 from tests.bridges import FAST_ARGON2
 from tests.e2e.harness import (
     PASSWORD,

@@ -9,9 +9,7 @@ import logging
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.crypto import Keyring
-from bridge.ephemeral.memory import MemoryStore
+from bridge.domain.clock import FrozenClock
 from bridge.federation.client import UpstreamIdentity
 from bridge.login.continuation import (
     AnswerAuthorization,
@@ -22,6 +20,8 @@ from bridge.login.continuation import (
 from bridge.login.pending import OLDER_VERSION, PendingLoginError, PendingLogins
 from bridge.login.sessions import UpstreamSession
 from bridge.login.vault import RecoveryCodeVault
+from bridge.storage.crypto import Keyring
+from bridge.storage.ephemeral.memory import MemoryStore
 from flows import FlowState, LoginRequest
 
 BROWSER = "browser-1"

@@ -20,11 +20,11 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.test import TestResponse
 
 from bridge.app import create_app
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.db.models import Organisation
-from bridge.orgs import Actor
-from bridge.services import Services
+from bridge.domain.clock import FrozenClock
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Organisation
 from tests.bridges import make_services
 from tests.e2e.harness import CALLBACK, PASSWORD, pkce_pair
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from bridge.orgs import Actor
+from bridge.services.orgs import Actor
 from tests.e2e.harness import (
     PASSWORD,
     Browser,

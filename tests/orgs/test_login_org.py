@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.orgs import Actor
-from bridge.settings import FlowBindings
+from bridge.config.settings import FlowBindings
+from bridge.services.orgs import Actor
 from tests.e2e.harness import Browser, LiveBridge, Page, RelyingParty, callback_params
 
 OPERATOR = Actor.operator()

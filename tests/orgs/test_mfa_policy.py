@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bridge.db.models import Organisation
+from bridge.storage.db.models import Organisation
 from tests.world import OPERATOR, World
 
 
@@ -108,7 +108,7 @@ def test_the_login_flow_sees_a_service_account(world: World) -> None:
 def test_a_locked_account_cannot_sign_in_even_with_the_right_password(world: World) -> None:
     from datetime import UTC, datetime
 
-    from bridge.db.models import User
+    from bridge.storage.db.models import User
 
     alice = world.user("alice")
     with world.services.db.session() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from bridge.db.engine import Database
+from bridge.storage.db.engine import Database
 
 
 def test_upgrading_from_0001_keeps_every_row_and_gives_defaults(sqlite_url: str) -> None:

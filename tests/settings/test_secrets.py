@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bridge.crypto import parse_keyring
-from bridge.secrets import Secrets, check_keyring_shape, load_secrets
-from bridge.settings import Settings, SettingsError, load_settings
+from bridge.config.secrets import Secrets, check_keyring_shape, load_secrets
+from bridge.config.settings import Settings, SettingsError, load_settings
+from bridge.storage.crypto import parse_keyring
 
 SECRET_KEY = "s" * 32
 KEYRING = "k1:" + base64.urlsafe_b64encode(bytes(range(32))).rstrip(b"=").decode()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bridge.settings import Settings, config_path_from_env, load_settings
+from bridge.config.settings import Settings, config_path_from_env, load_settings
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "config" / "bridge.yaml"

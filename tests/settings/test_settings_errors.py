@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.settings import SettingsError, load_settings
+from bridge.config.settings import SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.audit import AuditLog
-from bridge.clients import ClientService
-from bridge.clock import FrozenClock
-from bridge.crypto import Keyring
-from bridge.db.engine import Database
-from bridge.db.models import User
-from bridge.keys import SigningKeys
-from bridge.passwords import PasswordHasher
-from bridge.totp import TotpService
-from bridge.users import UserService
+from bridge.domain.clock import FrozenClock
+from bridge.services.audit import AuditLog
+from bridge.services.clients import ClientService
+from bridge.services.keys import SigningKeys
+from bridge.services.passwords import PasswordHasher
+from bridge.services.totp import TotpService
+from bridge.services.users import UserService
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
 
 
 @pytest.fixture

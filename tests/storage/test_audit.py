@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.audit import AuditLog
-from bridge.clock import FrozenClock, as_utc
+from bridge.domain.clock import FrozenClock, as_utc
 from bridge.domain.events import AuditEventName as Event
+from bridge.services.audit import AuditLog
 
 pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 

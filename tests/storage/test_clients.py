@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bridge.clients import ClientService, InvalidClient
+from bridge.services.clients import ClientService, InvalidClient
 
 pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from bridge.clock import FrozenClock, SystemClock, utc_datetime
+from bridge.domain.clock import FrozenClock, SystemClock, utc_datetime
 
 
 def test_a_frozen_clock_stands_still_until_advanced() -> None:

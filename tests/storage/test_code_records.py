@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.ephemeral import MemoryStore
+from bridge.domain.clock import FrozenClock
 from bridge.oidc.tokens import CodeData, TokenService, token_hash
+from bridge.storage.db.engine import Database
+from bridge.storage.ephemeral import MemoryStore
 
 CODE_TTL = 60
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.crypto import DecryptionError, Keyring, KeyringError, generate_key_spec, parse_keyring
+from bridge.storage.crypto import (
+    DecryptionError,
+    Keyring,
+    KeyringError,
+    generate_key_spec,
+    parse_keyring,
+)
 
 OLD_KEY = bytes(32)
 NEW_KEY = bytes(range(32))

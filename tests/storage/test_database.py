@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from bridge.db.engine import Database, normalise_url
-from bridge.db.models import Base, TotpCredential, User
+from bridge.storage.db.engine import Database, normalise_url
+from bridge.storage.db.models import Base, TotpCredential, User
 
 pytestmark = pytest.mark.postgres(
     "the storage contract holds on both dialects; transactions are the subject, so real commits",

@@ -12,8 +12,8 @@ from typing import TypeVar
 import pytest
 import redis
 
-from bridge.clock import FrozenClock
-from bridge.ephemeral import (
+from bridge.domain.clock import FrozenClock
+from bridge.storage.ephemeral import (
     EphemeralStore,
     EphemeralStoreUnavailable,
     MemoryStore,

@@ -10,11 +10,11 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
-from bridge.clock import FrozenClock
-from bridge.crypto import Keyring
-from bridge.db.engine import Database
-from bridge.db.models import SigningKey
-from bridge.keys import SigningKeys
+from bridge.domain.clock import FrozenClock
+from bridge.services.keys import SigningKeys
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import SigningKey
 
 pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.passwords import PasswordHasher, WeakHashParameters
+from bridge.services.passwords import PasswordHasher, WeakHashParameters
 
 
 def test_a_hashed_password_verifies(password_hasher: PasswordHasher) -> None:

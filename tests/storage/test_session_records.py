@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.ephemeral import MemoryStore
+from bridge.domain.clock import FrozenClock
 from bridge.login.sessions import BrowserSession, BrowserSessions, UpstreamSession
+from bridge.storage.ephemeral import MemoryStore
 
 LIFETIME = 3600
 

@@ -12,12 +12,12 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.db.models import TotpCredential, User
-from bridge.db.unit import unit_of_work
-from bridge.totp import TotpService
-from bridge.users import UserService
+from bridge.domain.clock import FrozenClock
+from bridge.services.totp import TotpService
+from bridge.services.users import UserService
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import TotpCredential, User
+from bridge.storage.db.unit import unit_of_work
 
 pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bridge.db.engine import Database
-from bridge.db.models import User
-from bridge.db.unit import current_unit, unit_of_work, when_committed
-from bridge.users import UserExists, UserService
+from bridge.services.users import UserExists, UserService
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
+from bridge.storage.db.unit import current_unit, unit_of_work, when_committed
 
 pytestmark = pytest.mark.postgres(
     "savepoints inside one transaction behave per dialect", committed=True

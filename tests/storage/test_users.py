@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.clock import FrozenClock
-from bridge.db.engine import Database
-from bridge.db.models import User
-from bridge.passwords import PasswordHasher
-from bridge.users import InvalidUsername, UnknownUser, UserExists, UserService, WeakPassword
+from bridge.domain.clock import FrozenClock
+from bridge.services.passwords import PasswordHasher
+from bridge.services.users import (
+    InvalidUsername,
+    UnknownUser,
+    UserExists,
+    UserService,
+    WeakPassword,
+)
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
 
 pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 

@@ -1,4 +1,0 @@
-"""The admin faces of the bridge: a JSON API (``api``) and a server-rendered console (``console``).
-
-Both are thin: they parse the request, call ``bridge.orgs`` and present the result.
-"""

@@ -1,0 +1,103 @@
+"""Relying parties: registration, lookup and client secret checks."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from bridge.domain.clock import Clock, utc_datetime
+from bridge.domain.errors import InvalidInput
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Client
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+CLIENT_ID_BYTES = 16  # 22 URL-safe characters
+CLIENT_SECRET_BYTES = 32  # 43 URL-safe characters, 256 bits
+
+
+class InvalidClient(InvalidInput):
+    """A client registration the bridge refuses; the message says what to fix."""
+
+    code = "invalid-client"
+    title = "The client registration is not valid"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def check_redirect_uri(uri: str) -> None:
+    """Raise ``InvalidClient`` unless ``uri`` is absolute https (http for loopback only)."""
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+        _ = parts.port  # raises on a malformed port
+    except ValueError as error:
+        raise InvalidClient(f"redirect URI {uri!r} is not a valid URL: {error}") from error
+    if "#" in uri:
+        raise InvalidClient(f"redirect URI {uri!r} must not contain a fragment")
+    if any(c.isspace() for c in uri):
+        raise InvalidClient(f"redirect URI {uri!r} must not contain whitespace")
+    if parts.scheme not in ("https", "http") or not host:
+        raise InvalidClient(f"redirect URI {uri!r} must be an absolute http(s) URL with a host")
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise InvalidClient(
+            f"redirect URI {uri!r} must use https; http is allowed only for "
+            "127.0.0.1, [::1] and localhost"
+        )
+
+
+class ClientService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    def add(
+        self,
+        name: str,
+        redirect_uris: Iterable[str],
+        *,
+        public: bool = False,
+        post_logout_redirect_uris: Iterable[str] = (),
+    ) -> tuple[Client, str | None]:
+        """Register a client. The secret (None for a public client) is returned only here."""
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise InvalidClient("a client needs a name of 1-200 characters")
+        redirects = list(dict.fromkeys(redirect_uris))
+        logout_redirects = list(dict.fromkeys(post_logout_redirect_uris))
+        for uri in (*redirects, *logout_redirects):
+            check_redirect_uri(uri)
+        secret = None if public else secrets.token_urlsafe(CLIENT_SECRET_BYTES)
+        client = Client(
+            id=secrets.token_urlsafe(CLIENT_ID_BYTES),
+            name=name,
+            secret_hash=None if secret is None else hash_secret(secret),
+            public=public,
+            redirect_uris=redirects,
+            post_logout_redirect_uris=logout_redirects,
+            created_at=utc_datetime(self._clock),
+        )
+        with self._db.session() as session:
+            session.add(client)
+            session.flush()  # apply column defaults (scope) before the object leaves the session
+        return client, secret
+
+    def get(self, client_id: str) -> Client | None:
+        with self._db.session() as session:
+            return session.get(Client, client_id)
+
+    def list(self) -> list[Client]:
+        with self._db.session() as session:
+            return list(session.scalars(select(Client).order_by(Client.created_at, Client.id)))
+
+    def check_secret(self, client: Client, secret: str) -> bool:
+        """Constant-time comparison of the secret's hash; always False for public clients."""
+        if client.public or client.secret_hash is None:
+            return False
+        return hmac.compare_digest(hash_secret(secret), client.secret_hash)

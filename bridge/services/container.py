@@ -1,0 +1,192 @@
+"""Every domain service, built once from the settings and shared by the web app and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bridge.config.flows import load_bound_flows
+from bridge.config.secrets import Secrets
+from bridge.config.settings import Settings
+from bridge.domain.clock import Clock, SystemClock
+from bridge.domain.events import AuditEventName
+from bridge.federation import FederatedAccounts, FederationClient, HomeRealm, IdentityProviders
+from bridge.federation.provider_admin import ProviderAdmin
+from bridge.federation.registry import StoredProviders
+from bridge.login.directory import BridgeDirectory
+from bridge.login.pending import PendingLogins
+from bridge.login.sessions import BrowserSessions
+from bridge.mail import Mailer, MailMessage, build_mailer
+from bridge.oidc.tokens import TokenService
+from bridge.services.audit import AuditLog
+from bridge.services.clients import ClientService
+from bridge.services.keys import SigningKeys
+from bridge.services.lockout import Lockout
+from bridge.services.orgs import MemberService, MfaPolicy, OrgService
+from bridge.services.passwords import PasswordHasher
+from bridge.services.recovery import RecoveryCodes, recovery_key
+from bridge.services.reset_requests import ResetRequests
+from bridge.services.totp import TotpService
+from bridge.services.trusted_devices import TrustedDevices
+from bridge.services.users import UserService
+from bridge.storage.crypto import Keyring, parse_keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.ephemeral import open_store
+from bridge.storage.ephemeral.base import EphemeralStore
+from flows import FlowSet
+
+
+@dataclass
+class Services:
+    settings: Settings
+    secrets: Secrets
+    clock: Clock
+    db: Database
+    store: EphemeralStore
+    keyring: Keyring
+    users: UserService
+    totp: TotpService
+    clients: ClientService
+    audit: AuditLog
+    keys: SigningKeys
+    tokens: TokenService
+    sessions: BrowserSessions
+    pending: PendingLogins
+    flows: FlowSet
+    directory: BridgeDirectory
+    mfa_policy: MfaPolicy
+    orgs: OrgService
+    members: MemberService
+    # The second factor's life (issue 5): each records its own audit events.
+    mailer: Mailer
+    recovery: RecoveryCodes
+    trusted_devices: TrustedDevices
+    lockout: Lockout
+    reset_requests: ResetRequests
+    # Federation (issue 6): upstream providers, the upstream login, and the links to users.
+    identity_providers: IdentityProviders
+    federation: FederationClient
+    federated_accounts: FederatedAccounts
+    home_realm: HomeRealm
+    # Providers an organisation's admin adds through the admin API or ``bridge idp``.
+    provider_admin: ProviderAdmin
+
+    def close(self) -> None:
+        self.mailer.close()
+        self.db.dispose()
+
+
+def _record_mail_failure(audit: AuditLog) -> Callable[[MailMessage, str], None]:
+    """A message the outbox gave up on is recorded, not only logged."""
+
+    def record(message: MailMessage, reason: str) -> None:
+        audit.record(
+            AuditEventName.MAIL_FAILED,
+            user_id=message.user_id,
+            reason=reason,
+            details={"kind": message.kind, "to": message.to},
+        )
+
+    return record
+
+
+def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    db = Database(settings.database_url_resolved)
+    store = open_store(
+        settings.ephemeral.backend,
+        redis_url=settings.ephemeral.redis_url,
+        prefix=settings.ephemeral.key_prefix,
+        clock=clock,
+    )
+    keyring = parse_keyring(secrets.encryption_keys)
+    hasher = PasswordHasher(
+        time_cost=settings.passwords.argon2_time_cost,
+        memory_cost=settings.passwords.argon2_memory_cost,
+        parallelism=settings.passwords.argon2_parallelism,
+    )
+    users = UserService(db, hasher, clock)
+    totp = TotpService(
+        db,
+        keyring,
+        clock,
+        issuer_label=settings.totp.issuer_label,
+        algorithm=settings.totp.algorithm,
+        digits=settings.totp.digits,
+        period=settings.totp.period,
+        drift_steps=settings.totp.drift_steps,
+    )
+    audit = AuditLog(db, clock)
+    # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
+    mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
+    flow_set = load_bound_flows(settings.flows)
+    mailer = build_mailer(
+        settings.mail, secrets.mail_password, on_failure=_record_mail_failure(audit)
+    )
+    lockout = Lockout(db, store, clock, audit, mailer=mailer)
+    recovery = RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key))
+    trusted_devices = TrustedDevices(db, clock, audit)
+    # Client secrets are resolved now: a missing one stops the start, not a user's login.
+    # Providers added through the admin API are read from the database on every lookup.
+    stored_providers = StoredProviders(db, keyring)
+    identity_providers = IdentityProviders.from_settings(
+        settings.identity_providers, stored=stored_providers
+    )
+    home_realm = HomeRealm(identity_providers, db)
+    return Services(
+        settings=settings,
+        secrets=secrets,
+        clock=clock,
+        db=db,
+        store=store,
+        keyring=keyring,
+        users=users,
+        totp=totp,
+        clients=ClientService(db, clock),
+        audit=audit,
+        keys=SigningKeys(
+            db,
+            keyring,
+            clock,
+            alg=settings.keys.signing_alg,
+            rotation_grace=settings.keys.rotation_grace,
+        ),
+        tokens=TokenService(
+            db,
+            store,
+            clock,
+            code_ttl=settings.tokens.authorization_code_ttl,
+            access_token_ttl=settings.tokens.access_token_ttl,
+            refresh_token_ttl=settings.tokens.refresh_token_ttl,
+        ),
+        sessions=BrowserSessions(store, clock, lifetime=settings.session.lifetime),
+        pending=PendingLogins(store),
+        flows=flow_set,
+        directory=BridgeDirectory(
+            users,
+            totp,
+            mfa_required=settings.mfa.required,
+            policy=mfa_policy,
+            db=db,
+            lockout=lockout,
+            recovery=recovery,
+            trusted_devices=trusted_devices,
+            providers=identity_providers,
+            home_realm=home_realm,
+        ),
+        mfa_policy=mfa_policy,
+        orgs=OrgService(db, clock, audit, totp, identity_providers),
+        members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
+        mailer=mailer,
+        recovery=recovery,
+        trusted_devices=trusted_devices,
+        lockout=lockout,
+        reset_requests=ResetRequests(db, clock, audit, mailer=mailer),
+        identity_providers=identity_providers,
+        federation=FederationClient(store, clock),
+        federated_accounts=FederatedAccounts(db, clock, audit, identity_providers),
+        home_realm=home_realm,
+        provider_admin=ProviderAdmin(
+            db, clock, audit, keyring, identity_providers, stored_providers
+        ),
+    )

@@ -1,0 +1,142 @@
+"""ID token signing keys: generated on first start, rotated on demand, published as a JWKS.
+
+The private key is stored sealed with the keyring. At most one key is active: the
+``signing_keys.active`` column is unique and holds True only for it, so when two processes
+start at once the database keeps the first key and the other process adopts it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+from joserfc.jwk import RSAKey
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bridge.domain.clock import Clock, utc_datetime
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import SigningKey
+
+RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
+RSA_KEY_BITS = 2048
+
+
+def private_key_aad(kid: str) -> bytes:
+    """Binds a sealed private key to its row (``bridge.storage.reseal`` seals it again the same
+    way)."""
+    return b"signing_key:" + kid.encode("ascii")
+
+
+class SigningKeys:
+    def __init__(
+        self,
+        db: Database,
+        keyring: Keyring,
+        clock: Clock,
+        *,
+        alg: str = "RS256",
+        rotation_grace: int = 86400,
+    ) -> None:
+        if alg not in RSA_ALGORITHMS:
+            raise ValueError(f"signing algorithm {alg!r} is not one of {sorted(RSA_ALGORITHMS)}")
+        if rotation_grace < 0:
+            raise ValueError("rotation_grace must not be negative")
+        self._db = db
+        self._keyring = keyring
+        self._clock = clock
+        self._alg = alg
+        self._grace = timedelta(seconds=rotation_grace)
+        self._private_keys: dict[str, RSAKey] = {}
+        self._cache_lock = threading.Lock()
+
+    def ensure_active(self) -> str:
+        """The active key's id, generating the first key when there is none."""
+        kid = self._active_kid()
+        if kid is not None:
+            return kid
+        row = self._new_row()
+        try:
+            with self._db.session() as session:
+                session.add(row)
+        except IntegrityError:  # another process stored the first key a moment earlier
+            kid = self._active_kid()
+            if kid is None:
+                raise
+            return kid
+        return row.kid
+
+    def rotate(self) -> str:
+        """Make a new key active; the previous one stops signing and is published for the grace."""
+        row = self._new_row()
+        now = utc_datetime(self._clock)
+        try:
+            with self._db.session() as session:
+                session.execute(
+                    update(SigningKey)
+                    .where(SigningKey.active.is_(True))
+                    .values(active=None, retired_at=now, expires_at=now + self._grace)
+                    .execution_options(synchronize_session=False)
+                )
+                session.add(row)
+        except IntegrityError:  # a concurrent rotation won: its key is the new one
+            kid = self._active_kid()
+            if kid is None:
+                raise
+            return kid
+        return row.kid
+
+    def signer(self) -> tuple[str, RSAKey]:
+        """The active key's id and private key, imported once per process and key.
+
+        Importing an RSA private key validates it, which costs tens of milliseconds: far too
+        much to repeat for every ID token.
+        """
+        with self._db.session() as session:
+            row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
+        if row is None:
+            raise LookupError("no active signing key: call ensure_active() at start-up")
+        with self._cache_lock:
+            key = self._private_keys.get(row.kid)
+        if key is None:
+            pem = self._keyring.open(row.private_key_ciphertext, private_key_aad(row.kid))
+            key = RSAKey.import_key(pem, parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
+            with self._cache_lock:
+                self._private_keys[row.kid] = key
+        return row.kid, key
+
+    def active(self) -> tuple[str, dict[str, Any]]:
+        """The active key's id and its private JWK (with ``kid``, ``alg`` and ``use``)."""
+        kid, key = self.signer()
+        return kid, dict(key.as_dict(private=True))
+
+    def jwks(self) -> dict[str, Any]:
+        """Every key that has not expired, newest first, as a JWK Set."""
+        now = utc_datetime(self._clock)
+        with self._db.session() as session:
+            rows = session.scalars(
+                select(SigningKey)
+                .where(or_(SigningKey.expires_at.is_(None), SigningKey.expires_at > now))
+                .order_by(SigningKey.created_at.desc(), SigningKey.kid)
+            ).all()
+        return {"keys": [dict(row.public_jwk) for row in rows]}
+
+    def _active_kid(self) -> str | None:
+        with self._db.session() as session:
+            return session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
+
+    def _new_row(self) -> SigningKey:
+        key = RSAKey.generate_key(RSA_KEY_BITS, private=True)
+        kid = key.thumbprint()  # RFC 7638: stable, and unique per key
+        return SigningKey(
+            kid=kid,
+            alg=self._alg,
+            private_key_ciphertext=self._keyring.seal(
+                key.as_pem(private=True), private_key_aad(kid)
+            ),
+            public_jwk=dict(key.as_dict(private=False, kid=kid, alg=self._alg, use="sig")),
+            active=True,
+            created_at=utc_datetime(self._clock),
+        )

@@ -1,0 +1,99 @@
+"""Why an admin action was refused: one class per documented problem type.
+
+Each is a ``bridge.domain.errors`` class with a stable ``code`` (the API's RFC 9457 ``type`` is
+``urn:bridge:problem:<code>``), a title and a detail that says what to do. Which HTTP status
+each answers with is the admin API's business (``bridge.web.errors``).
+"""
+
+from __future__ import annotations
+
+from bridge.domain.errors import BridgeError, Conflict, InvalidInput, NotAllowed, NotFound
+
+#: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
+OrgProblem = BridgeError
+
+
+class NotAnAdmin(NotAllowed):
+    code = "not-an-admin"
+    title = "Only an admin of this organisation (or of its partner) may do this"
+
+
+class OperatorOnly(NotAllowed):
+    code = "operator-only"
+    title = "Only an operator of the bridge may do this (bridge org ... on the command line)"
+
+
+class SelfAction(NotAllowed):
+    code = "self-action"
+    title = "Admins cannot use admin actions on their own account"
+
+
+class DomainNotVerified(NotAllowed):
+    code = "domain-not-verified"
+    title = "The user's e-mail domain is not verified by this organisation"
+
+
+class SsoEnabled(Conflict):
+    code = "sso-enabled"
+    title = "2FA cannot be enforced while single sign-on is on"
+
+
+class MembersUseMfa(Conflict):
+    code = "members-use-mfa"
+    title = "Single sign-on cannot be turned on while members use 2FA"
+
+
+class MfaEnforced(Conflict):
+    code = "mfa-enforced"
+    title = "Single sign-on cannot be turned on while 2FA is enforced"
+
+
+class ProductionPartner(Conflict):
+    code = "production-partner"
+    title = "A partner in production mode always enforces 2FA"
+
+
+class AdminCodeRequired(NotAllowed):
+    code = "admin-code-required"
+    title = "Turning 2FA off with on_disable=wipe needs your current authenticator code"
+
+
+class AdminCodeInvalid(NotAllowed):
+    code = "admin-code-invalid"
+    title = "The authenticator code is not valid"
+
+
+#: The problem types the admin API documents (``bridge.web.admin.openapi``).
+PROBLEMS: tuple[type[BridgeError], ...] = (
+    InvalidInput,
+    NotFound,
+    NotAnAdmin,
+    OperatorOnly,
+    SelfAction,
+    DomainNotVerified,
+    SsoEnabled,
+    MembersUseMfa,
+    MfaEnforced,
+    ProductionPartner,
+    AdminCodeRequired,
+    AdminCodeInvalid,
+    Conflict,
+)
+
+__all__ = [
+    "PROBLEMS",
+    "AdminCodeInvalid",
+    "AdminCodeRequired",
+    "Conflict",
+    "DomainNotVerified",
+    "InvalidInput",
+    "MembersUseMfa",
+    "MfaEnforced",
+    "NotAnAdmin",
+    "NotFound",
+    "OperatorOnly",
+    "OrgProblem",
+    "ProductionPartner",
+    "SelfAction",
+    "SsoEnabled",
+]

@@ -1,0 +1,349 @@
+"""Members of an organisation: who belongs, their 2FA status, and an admin's actions on them.
+
+Actions (R9): unlock, reset 2FA, require 2FA for one user, convert to a service account and
+back. Every action is audited with the actor, the target and the organisation; a partner admin
+acting on a customer is recorded with both identities (R15). Admins do not use these actions on
+their own account (self-service has its own rules, R10). Actions that weaken someone's sign-in
+(reset 2FA, service account) on a user who also belongs to other organisations need the user's
+e-mail domain to be verified by this organisation (R13).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bridge.domain.clock import Clock, utc_datetime
+from bridge.domain.events import AuditEventName
+from bridge.services.audit import AuditLog
+from bridge.services.lockout import Lockout
+from bridge.services.orgs.access import Actor, Authority, authorise
+from bridge.services.orgs.errors import (
+    Conflict,
+    DomainNotVerified,
+    InvalidInput,
+    NotFound,
+    SelfAction,
+)
+from bridge.services.orgs.policy import MfaPolicy, users_with_totp
+from bridge.services.orgs.second_factors import wipe_second_factors
+from bridge.services.users import normalise_username
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import AuditEvent, Membership, OrgDomain, User
+
+STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
+ROLES = ("member", "admin")
+ACTIONS = ("unlock", "reset-mfa", "require-mfa", "to-service-account", "from-service-account")
+
+
+@dataclass(frozen=True)
+class MemberStatus:
+    user_id: str
+    username: str
+    email: str | None
+    role: str
+    status: str
+    mfa_configured: bool
+    mfa_required: bool
+    reasons: tuple[str, ...]
+    service_account: bool
+    locked: bool
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.user_id,
+            "username": self.username,
+            "email": self.email,
+            "role": self.role,
+            "mfa_status": self.status,
+            "mfa_configured": self.mfa_configured,
+            "mfa_required": self.mfa_required,
+            "mfa_required_because": list(self.reasons),
+            "service_account": self.service_account,
+            "locked": self.locked,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Members who set up 2FA, out of the members who need it (R4)."""
+
+    configured: int
+    needing: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.needing == 0 else (100 * self.configured) // self.needing
+
+    def as_json(self) -> dict[str, int]:
+        return {"configured": self.configured, "needing": self.needing, "percent": self.percent}
+
+
+def status_of(*, locked: bool, service_account: bool, configured: bool, required: bool) -> str:
+    if locked:
+        return "locked"
+    if service_account:
+        return "service_account"
+    if configured:
+        return "configured"
+    return "setup_required" if required else "not_required"
+
+
+def _email_domain(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    return email.rsplit("@", 1)[1].strip().lower()
+
+
+class MemberService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditLog,
+        policy: MfaPolicy,
+        *,
+        lockout: Lockout | None = None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._audit = audit
+        self._policy = policy
+        # The lockout lifts its own records (lock details, failure counters) and tells the user.
+        self._lockout = lockout
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def members(self, actor: Actor, slug: str) -> list[MemberStatus]:
+        with self._db.session() as session:
+            org = authorise(session, actor, slug).org
+            rows = list(
+                session.execute(
+                    select(User, Membership.role)
+                    .join(Membership, Membership.user_id == User.id)
+                    .where(Membership.org_id == org.id)
+                    .order_by(User.username)
+                )
+            )
+            users = [user for user, _ in rows]
+            requirements = self._policy.requirements(session, users)
+            with_totp = users_with_totp(session, [u.id for u in users])
+        members = []
+        for user, role in rows:
+            requirement = requirements[user.id]
+            configured = user.id in with_totp
+            members.append(
+                MemberStatus(
+                    user_id=user.id,
+                    username=user.username,
+                    email=user.email,
+                    role=role,
+                    status=status_of(
+                        locked=user.locked_at is not None,
+                        service_account=bool(user.service_account),
+                        configured=configured,
+                        required=requirement.required,
+                    ),
+                    mfa_configured=configured,
+                    mfa_required=requirement.required,
+                    reasons=requirement.reasons,
+                    service_account=bool(user.service_account),
+                    locked=user.locked_at is not None,
+                )
+            )
+        return members
+
+    def get(self, actor: Actor, slug: str, username: str) -> MemberStatus:
+        wanted = normalise_username(username)
+        for member in self.members(actor, slug):
+            if member.username == wanted:
+                return member
+        raise NotFound(f"{wanted!r} is not a member of {slug!r}.")
+
+    def progress(self, actor: Actor, slug: str) -> Progress:
+        members = self.members(actor, slug)
+        needing = [m for m in members if m.mfa_required]
+        return Progress(sum(1 for m in needing if m.mfa_configured), len(needing))
+
+    def audit(self, actor: Actor, slug: str, *, limit: int = 100) -> list[AuditEvent]:
+        with self._db.session() as session:
+            org = authorise(session, actor, slug).org
+        return self._audit.events(org_id=org.id, limit=limit)
+
+    # --- membership -------------------------------------------------------------------------
+
+    def add(self, actor: Actor, slug: str, username: str, role: str = "member") -> MemberStatus:
+        """Add an existing user. Admins may add only users of a domain the org verified."""
+        if role not in ROLES:
+            raise InvalidInput(f"'role' must be one of {', '.join(ROLES)}.", field="role")
+        with self._db.session() as session:
+            authority = authorise(session, actor, slug)
+            user = self._user(session, username)
+            if not actor.is_operator:
+                self._require_verified_domain(session, authority, user, "add")
+            existing = session.get(Membership, (authority.org.id, user.id))
+            if existing is not None:
+                raise Conflict(f"{user.username!r} is already a member of {slug!r}.")
+            session.add(
+                Membership(
+                    org_id=authority.org.id,
+                    user_id=user.id,
+                    role=role,
+                    created_at=utc_datetime(self._clock),
+                )
+            )
+        self._record(AuditEventName.MEMBER_ADDED, authority, user.id, role=role)
+        return self.get(actor, slug, user.username)
+
+    def set_role(self, actor: Actor, slug: str, username: str, role: str) -> MemberStatus:
+        if role not in ROLES:
+            raise InvalidInput(f"'role' must be one of {', '.join(ROLES)}.", field="role")
+        with self._db.session() as session:
+            authority, user, membership = self._target(session, actor, slug, username)
+            old = membership.role
+            membership.role = role
+        self._record(AuditEventName.MEMBER_ROLE_CHANGED, authority, user.id, role=[old, role])
+        return self.get(actor, slug, user.username)
+
+    def remove(self, actor: Actor, slug: str, username: str) -> None:
+        with self._db.session() as session:
+            authority, user, membership = self._target(session, actor, slug, username)
+            session.delete(membership)
+        self._record(AuditEventName.MEMBER_REMOVED, authority, user.id)
+
+    # --- actions (R9) -----------------------------------------------------------------------
+
+    def act(self, actor: Actor, slug: str, username: str, action: str, **options: Any) -> None:
+        handlers = {
+            "unlock": self.unlock,
+            "reset-mfa": self.reset_mfa,
+            "require-mfa": self.require_mfa,
+            "to-service-account": self.to_service_account,
+            "from-service-account": self.from_service_account,
+        }
+        if action not in handlers:
+            raise NotFound(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
+        handlers[action](actor, slug, username, **options)
+
+    def unlock(self, actor: Actor, slug: str, username: str) -> None:
+        with self._db.session() as session:
+            authority, user, _ = self._target(session, actor, slug, username)
+            was_locked = user.locked_at is not None
+            if self._lockout is None:
+                user.locked_at = None
+        if self._lockout is not None:
+            self._lockout.unlock(
+                user.id, actor_id=actor.user_id, ip=actor.ip, user_agent=actor.user_agent
+            )
+        self._record(AuditEventName.USER_UNLOCKED, authority, user.id, was_locked=was_locked)
+
+    def reset_mfa(self, actor: Actor, slug: str, username: str) -> None:
+        """Delete the user's second factor; they enrol again at the next login if required."""
+        with self._db.session() as session:
+            authority, user, _ = self._target(session, actor, slug, username)
+            self._require_verified_domain(session, authority, user, "reset-mfa")
+            removed = wipe_second_factors(session, [user.id])
+        self._record(
+            AuditEventName.MFA_RESET_BY_ADMIN, authority, user.id, removed=removed.as_json()
+        )
+
+    def require_mfa(self, actor: Actor, slug: str, username: str, *, required: bool = True) -> None:
+        if not isinstance(required, bool):
+            raise InvalidInput("'required' must be true or false.", field="required")
+        with self._db.session() as session:
+            authority, user, _ = self._target(session, actor, slug, username)
+            user.mfa_required = required
+            user.updated_at = utc_datetime(self._clock)
+        self._record(AuditEventName.MFA_REQUIRED_BY_ADMIN, authority, user.id, required=required)
+
+    def to_service_account(self, actor: Actor, slug: str, username: str) -> None:
+        """No 2FA from now on (for integrations using basic auth); the user's 2FA is deleted."""
+        with self._db.session() as session:
+            authority, user, _ = self._target(session, actor, slug, username)
+            self._require_verified_domain(session, authority, user, "to-service-account")
+            user.service_account = True
+            user.updated_at = utc_datetime(self._clock)
+            removed = wipe_second_factors(session, [user.id])
+        self._record(
+            AuditEventName.CONVERTED_TO_SERVICE_ACCOUNT,
+            authority,
+            user.id,
+            removed=removed.as_json(),
+        )
+
+    def from_service_account(self, actor: Actor, slug: str, username: str) -> None:
+        """A person again: 2FA applies as for any member from the next login."""
+        with self._db.session() as session:
+            authority, user, _ = self._target(session, actor, slug, username)
+            user.service_account = False
+            user.updated_at = utc_datetime(self._clock)
+        self._record(AuditEventName.CONVERTED_FROM_SERVICE_ACCOUNT, authority, user.id)
+
+    # --- internals --------------------------------------------------------------------------
+
+    @staticmethod
+    def _user(session: Any, username: str) -> User:
+        user = session.scalar(select(User).where(User.username == normalise_username(username)))
+        if user is None:
+            raise NotFound(f"There is no user {normalise_username(username)!r}.")
+        return user  # type: ignore[no-any-return]
+
+    def _target(
+        self, session: Any, actor: Actor, slug: str, username: str
+    ) -> tuple[Authority, User, Membership]:
+        authority = authorise(session, actor, slug)
+        user = self._user(session, username)
+        membership = session.get(Membership, (authority.org.id, user.id))
+        if membership is None:
+            raise NotFound(f"{user.username!r} is not a member of {slug!r}.")
+        if actor.user_id == user.id:
+            raise SelfAction(
+                "Use your account page for your own 2FA; another admin can act on your account."
+            )
+        return authority, user, membership
+
+    def _require_verified_domain(
+        self, session: Any, authority: Authority, user: User, action: str
+    ) -> None:
+        if authority.actor.is_operator:
+            return
+        other_orgs = session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.user_id == user.id, Membership.org_id != authority.org.id)
+        )
+        if action != "add" and not other_orgs:
+            return
+        domain = _email_domain(user.email)
+        verified = domain is not None and session.scalar(
+            select(OrgDomain.domain).where(
+                OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
+            )
+        )
+        if not verified:
+            raise DomainNotVerified(
+                f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
+                f"{authority.org.slug!r} has not verified"
+                + (
+                    "; only such users can be added by an admin."
+                    if action == "add"
+                    else "; the user also belongs to other organisations, so their "
+                    "admins or the operator must do this."
+                )
+            )
+
+    def _record(
+        self, event: AuditEventName, authority: Authority, user_id: str, **details: Any
+    ) -> None:
+        actor = authority.actor
+        self._audit.record(
+            event,
+            user_id=user_id,
+            actor_id=actor.user_id,
+            org_id=authority.org.id,
+            ip=actor.ip,
+            user_agent=actor.user_agent,
+            details=authority.audit_details(**details),
+        )

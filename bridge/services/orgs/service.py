@@ -1,0 +1,446 @@
+"""Organisations and their security policy: every rule an admin's change must pass, in one place.
+
+Rules (see docs/organisations.md): only admins of the organisation, or of the partner that
+manages it, act on it (R18, R15); 2FA cannot be enforced while SSO is on, and SSO cannot be
+turned on while any member uses 2FA (R6); a partner in production mode cannot turn 2FA off
+(R15); turning enforcement off with ``on_disable: wipe`` needs the acting admin's current TOTP
+code when any member has 2FA, and then deletes every member's second factor in the same
+transaction as the change (R5). Enforcement takes effect at each member's next login: running
+sessions are not touched (R3).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from bridge.domain.clock import Clock, utc_datetime
+from bridge.domain.events import AuditEventName
+from bridge.domain.validators import SLUG, normal_domain
+from bridge.services.audit import AuditLog
+from bridge.services.orgs.access import Actor, Authority, administered, authorise, find_org
+from bridge.services.orgs.errors import (
+    AdminCodeInvalid,
+    AdminCodeRequired,
+    Conflict,
+    InvalidInput,
+    MembersUseMfa,
+    MfaEnforced,
+    NotFound,
+    ProductionPartner,
+    SsoEnabled,
+)
+from bridge.services.orgs.policy import users_with_totp, wipes_second_factors
+from bridge.services.orgs.policy_input import parse_policy_changes
+from bridge.services.orgs.second_factors import wipe_second_factors
+from bridge.services.totp import TotpService
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Client, Membership, Organisation, OrgDomain, User
+
+if TYPE_CHECKING:
+    from bridge.federation.providers import IdentityProviders
+
+KINDS = ("partner", "customer", "standalone")
+MODES = ("trial", "production")
+
+
+def policy_of(org: Organisation) -> dict[str, Any]:
+    return {
+        "mfa_enforced": bool(org.mfa_enforced),
+        "mfa_always_enforced": org.production_partner,
+        "on_disable": org.on_disable,
+        "trusted_browsers_enabled": bool(org.trusted_browsers_enabled),
+        "trusted_browser_days": org.trusted_browser_days,
+        "lockout_password_failures": org.lockout_password_failures,
+        "lockout_code_failures": org.lockout_code_failures,
+        "lockout_action": org.lockout_action,
+        "sso_enabled": bool(org.sso_enabled),
+        "sso_idp_alias": org.sso_idp_alias,
+        "sso_domains": list(org.sso_domains),
+    }
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidInput(f"'{name}' must be one of {', '.join(choices)}.", field=name)
+    return str(value)
+
+
+def _domain(name: str, value: Any) -> str:
+    domain = normal_domain(value)
+    if domain is None:
+        raise InvalidInput(f"'{name}' must be a domain name such as example.com.", field=name)
+    return domain
+
+
+def _check_sso_domains(session: Any, org: Organisation, domains: list[str]) -> None:
+    """SSO routes only domains the organisation verified (``org_domains``)."""
+    if not domains:
+        return
+    verified = set(
+        session.scalars(
+            select(OrgDomain.domain).where(
+                OrgDomain.org_id == org.id, OrgDomain.domain.in_(domains)
+            )
+        )
+    )
+    unverified = [domain for domain in domains if domain not in verified]
+    if unverified:
+        raise InvalidInput(
+            f"'sso_domains': {', '.join(unverified)} not verified by {org.slug!r}; only "
+            "domains the organisation verified (bridge org verify-domain) can use its SSO.",
+            field="sso_domains",
+        )
+
+
+@dataclass(frozen=True)
+class PolicyResult:
+    org: Organisation
+    changes: dict[str, list[Any]]
+    wiped_users: int = 0
+
+
+class OrgService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        audit: AuditLog,
+        totp: TotpService,
+        providers: IdentityProviders,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._audit = audit
+        self._totp = totp
+        self._providers = providers
+
+    # --- organisations (the operator creates them) ------------------------------------------
+
+    def create(
+        self,
+        actor: Actor,
+        slug: str,
+        name: str,
+        *,
+        kind: str = "standalone",
+        mode: str = "production",
+        parent: str | None = None,
+    ) -> Organisation:
+        actor.require_operator("Creating an organisation")
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            raise InvalidInput(
+                f"slug {slug!r} must be 1-63 characters of a-z, 0-9 and '-', "
+                "not starting or ending with '-'.",
+                field="slug",
+            )
+        name = (name or "").strip()
+        if not 1 <= len(name) <= 200:
+            raise InvalidInput("An organisation needs a name of 1-200 characters.", field="name")
+        _choice("kind", kind, KINDS)
+        _choice("mode", mode, MODES)
+        if (kind == "customer") != (parent is not None):
+            raise InvalidInput(
+                "A customer names its partner (--parent); other kinds have none.", field="parent"
+            )
+        with self._db.session() as session:
+            parent_id = None
+            if parent is not None:
+                partner = find_org(session, parent)
+                if partner.kind != "partner":
+                    raise InvalidInput(f"{parent!r} is not a partner.", field="parent")
+                parent_id = partner.id
+            if session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+                raise Conflict(f"An organisation {slug!r} exists.")
+            org = Organisation(
+                id=uuid.uuid4().hex,
+                slug=slug,
+                name=name,
+                kind=kind,
+                parent_id=parent_id,
+                mode=mode,
+                created_at=utc_datetime(self._clock),
+                on_disable="keep",
+                trusted_browsers_enabled=True,
+                trusted_browser_days=30,
+                lockout_password_failures=5,
+                lockout_code_failures=3,
+                lockout_action="lock",
+                sso_enabled=False,
+                sso_idp_alias=None,
+                sso_domains=[],
+            )
+            org.mfa_enforced = org.production_partner  # always enforced by those (R15)
+            session.add(org)
+        self._audit.record(
+            AuditEventName.ORG_CREATED,
+            org_id=org.id,
+            details={"org": slug, "kind": kind, "mode": mode, "parent": parent, "operator": True},
+        )
+        return org
+
+    def set_mode(self, actor: Actor, slug: str, mode: str) -> Organisation:
+        """Switch trial/production. A partner switched to production gets 2FA enforced (R15)."""
+        actor.require_operator("Changing an organisation's mode")
+        _choice("mode", mode, MODES)
+        with self._db.session() as session:
+            org = find_org(session, slug)
+            old = org.mode
+            org.mode = mode
+            if org.production_partner:
+                if org.sso_enabled:
+                    raise SsoEnabled(
+                        f"{slug!r} uses single sign-on; a production partner must enforce 2FA. "
+                        "Turn SSO off first."
+                    )
+                org.mfa_enforced = True
+        self._audit.record(
+            AuditEventName.ORG_MODE_CHANGED,
+            org_id=org.id,
+            details={"org": slug, "from": old, "to": mode, "operator": True},
+        )
+        return org
+
+    def get(self, actor: Actor, slug: str) -> Organisation:
+        with self._db.session() as session:
+            return authorise(session, actor, slug).org
+
+    def authority(self, actor: Actor, slug: str) -> Authority:
+        with self._db.session() as session:
+            return authorise(session, actor, slug)
+
+    def administered(self, actor: Actor) -> list[Organisation]:
+        with self._db.session() as session:
+            return administered(session, actor)
+
+    def domains(self, actor: Actor, slug: str) -> list[str]:
+        with self._db.session() as session:
+            org = authorise(session, actor, slug).org
+            return list(
+                session.scalars(
+                    select(OrgDomain.domain)
+                    .where(OrgDomain.org_id == org.id)
+                    .order_by(OrgDomain.domain)
+                )
+            )
+
+    def add_domain(self, actor: Actor, slug: str, domain: str) -> None:
+        """Record a domain as verified (the operator checked the DNS record or the mailbox)."""
+        actor.require_operator("Verifying a domain")
+        domain = _domain("domain", domain)
+        try:
+            with self._db.session() as session:
+                org = find_org(session, slug)
+                owner = session.get(OrgDomain, domain)
+                if owner is not None:
+                    raise Conflict(f"{domain} is already verified by an organisation.")
+                session.add(
+                    OrgDomain(domain=domain, org_id=org.id, verified_at=utc_datetime(self._clock))
+                )
+        except IntegrityError as error:
+            raise Conflict(f"{domain} is already verified by an organisation.") from error
+        self._audit.record(
+            AuditEventName.ORG_DOMAIN_VERIFIED,
+            org_id=org.id,
+            details={"org": slug, "domain": domain, "operator": True},
+        )
+
+    def assign_client(self, actor: Actor, slug: str, client_id: str) -> None:
+        """Logins through this client belong to the organisation."""
+        actor.require_operator("Assigning a client")
+        with self._db.session() as session:
+            org = find_org(session, slug)
+            client = session.get(Client, client_id)
+            if client is None:
+                raise NotFound(f"There is no client {client_id!r}.")
+            client.org_id = org.id
+        self._audit.record(
+            AuditEventName.ORG_CLIENT_ASSIGNED,
+            org_id=org.id,
+            client_id=client_id,
+            details={"org": slug, "operator": True},
+        )
+
+    # --- policy -----------------------------------------------------------------------------
+
+    def policy(self, actor: Actor, slug: str) -> dict[str, Any]:
+        return policy_of(self.get(actor, slug))
+
+    def policy_wipes(self, actor: Actor, slug: str, raw_changes: Any) -> bool:
+        """Whether ``update_policy`` with these changes would delete every member's 2FA, so a
+        face can ask for a confirmation first."""
+        before = self.policy(actor, slug)
+        return wipes_second_factors(before, {**before, **parse_policy_changes(raw_changes)})
+
+    def update_policy(
+        self, actor: Actor, slug: str, raw_changes: Any, *, admin_code: str | None = None
+    ) -> PolicyResult:
+        """Apply a partial policy after every rule passed; nothing changes when one fails."""
+        changes = parse_policy_changes(raw_changes)
+        with self._db.session() as session:
+            authority = authorise(session, actor, slug)
+            org = authority.org
+            before = policy_of(org)
+            after = {**before, **changes}
+            member_ids = list(
+                session.scalars(select(Membership.user_id).where(Membership.org_id == org.id))
+            )
+            with_totp = users_with_totp(session, member_ids)
+            self._check_rules(session, org, before, after, with_totp)
+            wipe = wipes_second_factors(before, after)
+        code_checked = False
+        if wipe and with_totp:
+            self._check_admin_code(actor, admin_code)
+            code_checked = True
+        with self._db.session() as session:
+            org = find_org(session, slug)
+            if policy_of(org) != before:
+                raise Conflict("The policy changed meanwhile; reload it and try again.")
+            for name, value in changes.items():
+                setattr(org, name, value)
+            wiped = 0
+            removed: dict[str, int] = {}
+            if wipe:
+                member_ids = list(
+                    session.scalars(select(Membership.user_id).where(Membership.org_id == org.id))
+                )
+                wiped = len(users_with_totp(session, member_ids))
+                if wiped and not code_checked:  # a member enrolled meanwhile
+                    self._check_admin_code(actor, None)
+                removed = wipe_second_factors(session, member_ids).as_json()
+        diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
+        if diff:
+            event = AuditEventName.ORG_POLICY_CHANGED
+            if "mfa_enforced" in diff:
+                event = (
+                    AuditEventName.ORG_MFA_ENFORCED
+                    if after["mfa_enforced"]
+                    else AuditEventName.ORG_MFA_DISABLED
+                )
+            self._audit.record(
+                event,
+                actor_id=actor.user_id,
+                org_id=org.id,
+                ip=actor.ip,
+                user_agent=actor.user_agent,
+                details=authority.audit_details(
+                    changes=diff,
+                    **(
+                        {"wiped_users": wiped, "on_disable": "wipe", "removed": removed}
+                        if wipe and removed
+                        else {}
+                    ),
+                ),
+            )
+        return PolicyResult(org, diff, wiped)
+
+    def _check_rules(
+        self,
+        session: Any,
+        org: Organisation,
+        before: dict[str, Any],
+        after: dict[str, Any],
+        with_totp: set[str],
+    ) -> None:
+        if org.production_partner and not after["mfa_enforced"]:
+            raise ProductionPartner(
+                f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
+            )
+        if after["mfa_enforced"] and not before["mfa_enforced"] and after["sso_enabled"]:
+            raise SsoEnabled(
+                f"{org.slug!r} uses single sign-on; use your identity provider's 2FA, "
+                "or turn SSO off first."
+            )
+        if after["sso_enabled"] and not before["sso_enabled"]:
+            if after["mfa_enforced"]:
+                raise MfaEnforced(f"{org.slug!r} enforces 2FA; turn enforcement off first.")
+            if with_totp:
+                names = sorted(
+                    session.scalars(select(User.username).where(User.id.in_(list(with_totp))))
+                )
+                raise MembersUseMfa(
+                    f"These members use 2FA: {', '.join(names)}. Reset their 2FA first.",
+                    members=names,
+                )
+        if after["sso_enabled"] and not after["sso_idp_alias"]:
+            raise InvalidInput(
+                "Single sign-on needs 'sso_idp_alias' (the identity provider).",
+                field="sso_idp_alias",
+            )
+        turning_on = after["sso_enabled"] and not before["sso_enabled"]
+        if turning_on or (
+            after["sso_enabled"] and after["sso_idp_alias"] != before["sso_idp_alias"]
+        ):
+            self._check_sso_provider(org, after["sso_idp_alias"])
+        if after["sso_domains"] != before["sso_domains"]:
+            _check_sso_domains(session, org, after["sso_domains"])
+
+    def _check_sso_provider(self, org: Organisation, alias: str) -> None:
+        """SSO names a provider that serves this organisation: its own (added through the admin
+        API) or one configured with ``organisation: <slug>``; never another's or a global one."""
+        provider = self._providers.get(alias)
+        if provider is None or provider.organisation != org.slug:
+            raise InvalidInput(
+                f"'sso_idp_alias': there is no identity provider {alias!r} serving {org.slug!r}. "
+                "Add one (POST /orgs/{org}/identity-providers) or name one configured for it.",
+                field="sso_idp_alias",
+            )
+
+    def _check_admin_code(self, actor: Actor, code: str | None) -> None:
+        if actor.is_operator:
+            return  # the operator confirmed on the command line (--yes)
+        assert actor.user_id is not None
+        if not code:
+            raise AdminCodeRequired(
+                "Members have set up 2FA and this policy wipes it: send your current "
+                "authenticator code as 'admin_code'."
+            )
+        if not self._totp.has_totp(actor.user_id):
+            raise AdminCodeRequired(
+                "Members have set up 2FA and this policy wipes it: set up 2FA for your own "
+                "account first, then send its current code as 'admin_code'."
+            )
+        if not self._totp.verify(actor.user_id, code):
+            raise AdminCodeInvalid("The code is wrong or was already used; wait for the next one.")
+
+    def slug_of_client(self, client_id: str) -> str | None:
+        """The slug of the organisation a client belongs to: the organisation of its logins.
+
+        Login requests and flow bindings (``flows.bindings.organisations``) name organisations
+        by slug.
+        """
+        with self._db.session() as session:
+            return session.scalar(
+                select(Organisation.slug)
+                .join(Client, Client.org_id == Organisation.id)
+                .where(Client.id == client_id)
+            )
+
+    def clients(self, actor: Actor, slug: str) -> list[Client]:
+        with self._db.session() as session:
+            org = authorise(session, actor, slug).org
+            return list(session.scalars(select(Client).where(Client.org_id == org.id)))
+
+    def allow_admin_scope(self, actor: Actor, client_id: str) -> None:
+        """Let a client request the ``admin`` scope (for an admin console or script)."""
+        actor.require_operator("Allowing the admin scope")
+        with self._db.session() as session:
+            client = session.get(Client, client_id)
+            if client is None:
+                raise NotFound(f"There is no client {client_id!r}.")
+            scopes = client.scope.split()
+            if "admin" not in scopes:
+                session.execute(
+                    update(Client)
+                    .where(Client.id == client_id)
+                    .values(scope=" ".join([*scopes, "admin"]))
+                )
+        self._audit.record(
+            AuditEventName.CLIENT_ADMIN_SCOPE_ALLOWED,
+            client_id=client_id,
+            details={"operator": True},
+        )

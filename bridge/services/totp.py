@@ -1,0 +1,215 @@
+"""TOTP second factor (RFC 6238): enrolment, confirmation and replay-proof verification.
+
+Secrets are sealed with the keyring, bound to their row. The last accepted time-step is
+written with one conditional UPDATE, so a code is accepted once even under parallel requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pyotp
+from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+
+from bridge.domain.clock import Clock, utc_datetime
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database, affected_rows
+from bridge.storage.db.models import TotpCredential, User
+from flows.context import EnrolmentOffer
+
+DIGESTS: dict[str, Callable[..., Any]] = {
+    "SHA1": hashlib.sha1,
+    "SHA256": hashlib.sha256,
+    "SHA512": hashlib.sha512,
+}
+SECRET_BASE32_CHARS = 32  # 160 bits, the RFC 4226 recommendation
+_ASCII_DIGITS = re.compile("[0-9]+")
+
+
+def secret_aad(credential_id: str) -> bytes:
+    """Binds a sealed secret to its row (``bridge.storage.reseal`` seals it again the same way)."""
+    return b"totp:" + credential_id.encode("ascii")
+
+
+class TotpService:
+    def __init__(
+        self,
+        db: Database,
+        keyring: Keyring,
+        clock: Clock,
+        *,
+        issuer_label: str,
+        algorithm: str = "SHA1",
+        digits: int = 6,
+        period: int = 30,
+        drift_steps: int = 1,
+    ) -> None:
+        if algorithm not in DIGESTS:
+            raise ValueError(f"TOTP algorithm {algorithm!r} is not one of {sorted(DIGESTS)}")
+        if not 6 <= digits <= 8:
+            raise ValueError(f"TOTP digits must be 6 to 8, got {digits}")
+        if period < 1 or drift_steps < 0:
+            raise ValueError("TOTP period must be positive and drift_steps not negative")
+        self._db = db
+        self._keyring = keyring
+        self._clock = clock
+        self._issuer_label = issuer_label
+        self._algorithm = algorithm
+        self._digits = digits
+        self._period = period
+        self._drift_steps = drift_steps
+
+    # --- enrolment --------------------------------------------------------------------------
+
+    def start_enrolment(self, user_id: str, account_name: str) -> EnrolmentOffer:
+        """A new secret, inactive until confirmed; earlier unconfirmed offers are dropped."""
+        credential_id = uuid.uuid4().hex
+        secret = pyotp.random_base32(length=SECRET_BASE32_CHARS)
+        with self._db.session() as session:
+            session.execute(
+                delete(TotpCredential).where(
+                    TotpCredential.user_id == user_id, TotpCredential.confirmed_at.is_(None)
+                )
+            )
+            session.add(
+                TotpCredential(
+                    id=credential_id,
+                    user_id=user_id,
+                    secret_ciphertext=self._keyring.seal(
+                        secret.encode(), secret_aad(credential_id)
+                    ),
+                    algorithm=self._algorithm,
+                    digits=self._digits,
+                    period=self._period,
+                    created_at=utc_datetime(self._clock),
+                )
+            )
+        uri = self._totp(secret, self._algorithm, self._digits, self._period).provisioning_uri(
+            name=account_name, issuer_name=self._issuer_label
+        )
+        return EnrolmentOffer(credential_id=credential_id, secret=secret, otpauth_uri=uri)
+
+    def confirm_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:
+        """Activate the offer with a valid code; the user's other credentials are deleted."""
+        with self._db.session() as session:
+            credential = session.scalar(
+                select(TotpCredential).where(
+                    TotpCredential.id == credential_id,
+                    TotpCredential.user_id == user_id,
+                    TotpCredential.confirmed_at.is_(None),
+                )
+            )
+            if credential is None:
+                return False
+            step = self._matching_step(credential, code)
+            if step is None:
+                return False
+            claimed = session.execute(
+                update(TotpCredential)
+                .where(
+                    TotpCredential.id == credential_id,
+                    TotpCredential.confirmed_at.is_(None),
+                    _step_is_new(step),
+                )
+                .values(confirmed_at=utc_datetime(self._clock), last_used_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            if affected_rows(claimed) != 1:
+                return False
+            session.execute(
+                delete(TotpCredential)
+                .where(TotpCredential.user_id == user_id, TotpCredential.id != credential_id)
+                .execution_options(synchronize_session=False)
+            )
+            # A new authenticator is what a reset asked for (seed 003).
+            session.execute(
+                update(User)
+                .where(User.id == user_id, User.mfa_reenrol.is_(True))
+                .values(mfa_reenrol=False)
+                .execution_options(synchronize_session=False)
+            )
+            return True
+
+    # --- use --------------------------------------------------------------------------------
+
+    def verify(self, user_id: str, code: str) -> bool:
+        """True once per time-step: a replayed or older code is refused."""
+        credential = self._confirmed(user_id)
+        if credential is None:
+            return False
+        step = self._matching_step(credential, code)
+        if step is None:
+            return False
+        with self._db.session() as session:
+            claimed = session.execute(
+                update(TotpCredential)
+                .where(TotpCredential.id == credential.id, _step_is_new(step))
+                .values(last_used_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            return affected_rows(claimed) == 1
+
+    def has_totp(self, user_id: str) -> bool:
+        with self._db.session() as session:
+            return bool(
+                session.scalar(
+                    select(
+                        exists().where(
+                            TotpCredential.user_id == user_id,
+                            TotpCredential.confirmed_at.is_not(None),
+                        )
+                    )
+                )
+            )
+
+    def disable(self, user_id: str) -> None:
+        """Delete every credential of the user, confirmed or not."""
+        with self._db.session() as session:
+            session.execute(delete(TotpCredential).where(TotpCredential.user_id == user_id))
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _confirmed(self, user_id: str) -> TotpCredential | None:
+        with self._db.session() as session:
+            return session.scalar(
+                select(TotpCredential)
+                .where(
+                    TotpCredential.user_id == user_id,
+                    TotpCredential.confirmed_at.is_not(None),
+                )
+                .order_by(TotpCredential.confirmed_at.desc())
+                .limit(1)
+            )
+
+    def _matching_step(self, credential: TotpCredential, code: str) -> int | None:
+        """The time-step in the drift window whose code is ``code`` and is newer than the last."""
+        candidate = code.replace(" ", "")
+        # ASCII digits only: str.isdigit() and \d would let "٠١٢٣٤٥" or fullwidth digits through.
+        if len(candidate) != credential.digits or not _ASCII_DIGITS.fullmatch(candidate):
+            return None
+        secret = self._keyring.open(
+            credential.secret_ciphertext, secret_aad(credential.id)
+        ).decode()
+        totp = self._totp(secret, credential.algorithm, credential.digits, credential.period)
+        now_step = int(self._clock()) // credential.period
+        matched: int | None = None
+        for step in range(now_step - self._drift_steps, now_step + self._drift_steps + 1):
+            if credential.last_used_step is not None and step <= credential.last_used_step:
+                continue
+            expected = totp.generate_otp(step)
+            if hmac.compare_digest(expected.encode(), candidate.encode()) and matched is None:
+                matched = step
+        return matched
+
+    @staticmethod
+    def _totp(secret: str, algorithm: str, digits: int, period: int) -> pyotp.TOTP:
+        return pyotp.TOTP(secret, digits=digits, digest=DIGESTS[algorithm], interval=period)
+
+
+def _step_is_new(step: int) -> ColumnElement[bool]:
+    return or_(TotpCredential.last_used_step.is_(None), TotpCredential.last_used_step < step)

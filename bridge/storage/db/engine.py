@@ -1,0 +1,128 @@
+"""The durable store's connection: one ``Database`` per process, shared by every service.
+
+Services open ``Database.session()`` blocks; inside a unit of work (``bridge.storage.db.unit``: one
+per
+HTTP request and per CLI command) those blocks share the unit's one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, CursorResult, Result, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bridge.storage.db import sqlite
+from bridge.storage.db.unit import current_unit
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def normalise_url(url: str) -> URL:
+    """Parse ``url``; a bare ``postgresql://`` (or ``postgres://``) URL means psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE run through ``Session.execute`` matched."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+class Database:
+    """An engine, a session factory and the schema migrations for one database URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        if self.url.get_backend_name() == "sqlite":
+            database = self.url.database
+            if database and database != ":memory:" and not database.startswith("file:"):
+                Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(self.url)
+            sqlite.install(self.engine)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+        self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose changes are kept when the block ends and undone when it raises.
+
+        Outside a unit of work the block is a transaction of its own. Inside one it is a
+        savepoint in the unit's transaction, in a session of its own (objects it returns are
+        detached, as before): see ``bridge.storage.db.unit`` for why.
+        """
+        unit = current_unit()
+        if unit is None:
+            with self._sessions.begin() as session:
+                yield session
+            return
+        connection = unit.connection(self.engine)
+        with (
+            Session(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            ) as session,
+            session.begin(),
+        ):
+            yield session
+
+    def commit_now(self) -> None:
+        """Inside a unit of work, commit what it did so far and go on in a new transaction;
+        outside one, every block has committed already and this does nothing."""
+        unit = current_unit()
+        if unit is not None:
+            unit.commit_now(self.engine)
+
+    def alembic_config(self) -> Config:
+        """An Alembic configuration built in code: no ``alembic.ini`` on disk."""
+        config = Config()
+        # Config values go through configparser interpolation: a "%" must be doubled.
+        config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+        url = self.url.render_as_string(hide_password=False)
+        config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+        return config
+
+    def upgrade(self, revision: str = "head") -> None:
+        """Migrate the schema to ``revision`` (the newest by default)."""
+        config = self.alembic_config()
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    def schema_problem(self) -> str | None:
+        """Why the schema is not the newest the code knows, or None when it is."""
+        heads = set(ScriptDirectory.from_config(self.alembic_config()).get_heads())
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        if current == heads:
+            return None
+        found = ", ".join(sorted(current)) or "no schema"
+        return (
+            f"the database has {found}, this version of the bridge needs "
+            f"{', '.join(sorted(heads))}: run `bridge db upgrade`"
+        )
+
+    def ping(self) -> None:
+        """Raise ``OperationalError`` when the database cannot be reached."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

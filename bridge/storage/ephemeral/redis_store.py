@@ -1,0 +1,124 @@
+"""The Redis ephemeral store: shared by every bridge process. Expiry uses the server's clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar, cast
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ReadOnlyError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from bridge.storage.ephemeral.base import EphemeralStoreUnavailable, JsonObject
+
+T = TypeVar("T")
+
+# INCR and EXPIRE in one atomic step: the window starts with the first increment and a
+# counter never outlives it, even when the process dies between the two commands.
+_INCR_WITH_TTL = """
+local count = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+end
+return count
+"""
+
+# Errors that mean "the store is not usable right now" (a failover leaves a read-only replica).
+_UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
+
+
+def _check_ttl(ttl: int) -> None:
+    if ttl < 1:
+        raise ValueError(f"ttl must be at least one second, got {ttl}")
+
+
+@contextmanager
+def _unavailable_on_error(url_for_message: str) -> Iterator[None]:
+    try:
+        yield
+    except _UNAVAILABLE as error:
+        raise EphemeralStoreUnavailable(
+            f"Redis at {url_for_message} is unavailable: {error}"
+        ) from error
+
+
+class RedisStore:
+    """JSON values under ``prefix + key`` in one Redis database."""
+
+    def __init__(
+        self,
+        url: str,
+        prefix: str,
+        *,
+        socket_timeout: float = 2.0,
+        retries: int = 2,
+    ) -> None:
+        self._prefix = prefix
+        self._client: redis.Redis = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.01), retries),
+            health_check_interval=30,
+        )
+        pool_kwargs = self._client.connection_pool.connection_kwargs
+        self._where = f"{pool_kwargs.get('host', '?')}:{pool_kwargs.get('port', '?')}"
+        self._incr_with_ttl = self._client.register_script(_INCR_WITH_TTL)
+
+    def _key(self, key: str) -> str:
+        return self._prefix + key
+
+    def _call(self, operation: Callable[[], T]) -> T:
+        with _unavailable_on_error(self._where):
+            return operation()
+
+    def put(self, key: str, value: JsonObject, ttl: int) -> None:
+        _check_ttl(ttl)
+        text = json.dumps(value)
+        self._call(lambda: self._client.set(self._key(key), text, ex=ttl))
+
+    def add(self, key: str, value: JsonObject, ttl: int) -> bool:
+        _check_ttl(ttl)
+        text = json.dumps(value)
+        stored = self._call(lambda: self._client.set(self._key(key), text, ex=ttl, nx=True))
+        return bool(stored)
+
+    def get(self, key: str) -> JsonObject | None:
+        text = self._call(lambda: self._client.get(self._key(key)))
+        return _loads(text)
+
+    def take(self, key: str) -> JsonObject | None:
+        text = self._call(lambda: self._client.getdel(self._key(key)))
+        return _loads(text)
+
+    def delete(self, key: str) -> None:
+        self._call(lambda: self._client.delete(self._key(key)))
+
+    def incr(self, key: str, ttl: int) -> int:
+        _check_ttl(ttl)
+        count = self._call(lambda: self._incr_with_ttl(keys=[self._key(key)], args=[ttl]))
+        return int(count)
+
+    def ttl(self, key: str) -> int | None:
+        seconds = int(self._call(lambda: self._client.ttl(self._key(key))))
+        # -2: no such key; -1: a key without expiry, which this store never writes.
+        return seconds if seconds >= 0 else None
+
+    def ping(self) -> None:
+        self._call(self._client.ping)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _loads(text: Any) -> JsonObject | None:
+    if text is None:
+        return None
+    value: JsonObject = json.loads(cast(str, text))
+    return value

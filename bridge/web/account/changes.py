@@ -1,0 +1,111 @@
+"""What a user may do to their own second factor, and what each change sets off (R10).
+
+The account pages are one face of these rules; keeping them here means the checks (2FA cannot
+be turned off while something requires it) and the consequences (sessions end, browsers are
+forgotten, the user is told) are written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from bridge.domain.errors import Conflict
+from bridge.domain.events import AuditEventName
+from bridge.services.container import Services
+from bridge.services.orgs.second_factors import wipe_second_factors
+from bridge.storage.db.models import User
+from bridge.web.account.notices import notify_factor_change
+from bridge.web.account.sign_out import sign_out_everywhere
+
+
+class MfaStillRequiredError(Conflict):
+    """Two-factor authentication cannot be turned off: something requires it."""
+
+    code = "mfa-still-required"
+    title = "Two-factor authentication stays on"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change was asked from, for the audit log."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+def why_required(reasons: tuple[str, ...]) -> str:
+    """The policy's reasons (``org_enforces:acme``, ...) in words a user understands."""
+    said = []
+    for reason in reasons:
+        kind, _, slug = reason.partition(":")
+        if kind == "org_enforces":
+            said.append(f"your organisation {slug} requires it")
+        elif kind == "production_partner":
+            said.append(f"your organisation {slug} (a partner in production) requires it")
+        elif kind == "required_by_admin":
+            said.append("an administrator required it for your account")
+        elif kind == "reenrol_after_reset":
+            said.append("you reset your authenticator and must set up a new one first")
+        else:
+            said.append("it is required for every account here")
+    return "; ".join(said)
+
+
+class FactorChanges:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+
+    def reset(self, user: User, origin: Origin, *, reason: str) -> None:
+        """Seed 003 / 001: the authenticator, recovery codes and trusted browsers go, every
+        session and every application's grant ends, and the next login sets up a new
+        authenticator (even for a user whom nothing else requires to use 2FA: a reset is not a
+        way to turn it off)."""
+        with self._s.db.session() as db:
+            wipe_second_factors(db, [user.id])
+            db.execute(update(User).where(User.id == user.id).values(mfa_reenrol=True))
+        revoked = sign_out_everywhere(self._s, user.id, f"mfa_reset_{reason}")
+        self._audit(
+            AuditEventName.MFA_RESET,
+            user,
+            origin,
+            reason=reason,
+            details={"grants_revoked": revoked},
+        )
+        notify_factor_change(self._s, user.id, "reset")
+
+    def disable(self, user: User, origin: Origin) -> None:
+        """Turn 2FA off; refused (``MfaStillRequiredError``) while anything requires it."""
+        requirement = self._s.mfa_policy.requirement(user.id)
+        if requirement.required:
+            raise MfaStillRequiredError(
+                "You cannot turn it off: " + why_required(requirement.reasons) + "."
+            )
+        self._wipe(user)
+        self._audit(AuditEventName.MFA_DISABLED, user, origin, reason="self_service")
+        notify_factor_change(self._s, user.id, "disabled")
+
+    def _wipe(self, user: User) -> None:
+        with self._s.db.session() as db:
+            wipe_second_factors(db, [user.id])
+
+    def _audit(
+        self,
+        event: AuditEventName,
+        user: User,
+        origin: Origin,
+        *,
+        reason: str,
+        details: dict[str, int] | None = None,
+    ) -> None:
+        self._s.audit.record(
+            event,
+            user_id=user.id,
+            actor_id=user.id,
+            ip=origin.ip,
+            user_agent=origin.user_agent,
+            mfa_factor_type="totp",
+            reason=reason,
+            details=details,
+        )

@@ -1,0 +1,187 @@
+"""The admin console: server-rendered pages over the org services; no JavaScript needed.
+
+An admin signs in through the bridge's own login flow (the session cookie of ``bridge.login``);
+every form carries a CSRF token, and every change goes through ``bridge.services.orgs`` (and the
+providers, on the nested ``console_providers`` blueprint, through ``services.provider_admin``)
+like the API's. Views raise refusals; ``console_pages`` shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, redirect, request, url_for
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from bridge.domain.errors import BridgeError
+from bridge.services.container import Services
+from bridge.services.orgs import Actor
+from bridge.services.orgs.members import ACTIONS
+from bridge.services.orgs.service import policy_of
+from bridge.web.admin import console_providers
+from bridge.web.admin.console_pages import (
+    NOTICES,
+    VIA,
+    checkbox,
+    console_user,
+    error_status,
+    int_field,
+    org_admin,
+    refused_page,
+    render_page,
+    shows_refusal,
+)
+from bridge.web.auth import OrgAdmin, SignedIn
+from bridge.web.context import services
+from flows.context import LoginRequest
+from flows.explain import explain
+
+bp = Blueprint("admin_console", __name__, url_prefix="/admin")
+bp.register_error_handler(BridgeError, refused_page)
+bp.register_blueprint(console_providers.bp)
+
+
+@dataclass(frozen=True)
+class PendingReset:
+    """One "lost my device" request as the organisation page lists it."""
+
+    id: str
+    username: str
+    email: str | None
+    requested: str
+    message: str | None
+    own: bool  # the admin's own request: another admin must approve it
+
+
+def _pending_resets(s: Services, actor: Actor, slug: str) -> list[PendingReset]:
+    listed = []
+    for row in s.reset_requests.awaiting(actor, slug):
+        user = s.users.get(row.user_id)
+        listed.append(
+            PendingReset(
+                id=row.id,
+                username=user.username if user else row.user_id,
+                email=user.email if user else None,
+                requested=row.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
+                message=row.message,
+                own=row.user_id == actor.user_id,
+            )
+        )
+    return listed
+
+
+def org_page(admin: OrgAdmin, *, slug: str, error: BridgeError | None = None, **_: Any) -> Response:
+    """The organisation's page, with a refused change's ``error`` on top."""
+    s = services()
+    actor = admin.actor
+    return render_page(
+        "admin/org.html",
+        status=error_status(error),
+        org=admin.org,
+        via_partner=admin.via_partner,
+        policy=policy_of(admin.org),
+        progress=s.members.progress(actor, slug),
+        members=s.members.members(actor, slug),
+        reset_requests=_pending_resets(s, actor, slug),
+        actions=ACTIONS,
+        notice=NOTICES.get(request.args.get("notice", "")),
+        error=error,
+    )
+
+
+def _back_to_org(slug: str, notice: str) -> WerkzeugResponse:
+    return redirect(url_for("admin_console.org", slug=slug, notice=notice), code=303)
+
+
+@bp.get("/")
+@console_user
+def home(who: SignedIn) -> Response:
+    s = services()
+    orgs = s.orgs.administered(who.actor(VIA))
+    # The reset-request mail links here: say where someone is waiting.
+    waiting = {org.id: len(s.reset_requests.pending(org.id)) for org in orgs}
+    return render_page("admin/home.html", orgs=orgs, waiting=waiting)
+
+
+@bp.get("/orgs/<slug>")
+@org_admin
+def org(admin: OrgAdmin, slug: str) -> Response:
+    return org_page(admin, slug=slug)
+
+
+@bp.post("/orgs/<slug>/policy")
+@org_admin
+@shows_refusal(org_page)
+def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
+    form = request.form
+    changes: dict[str, Any]
+    if form.get("section") == "mfa":
+        changes = {"mfa_enforced": checkbox("mfa_enforced")}
+        if form.get("on_disable"):
+            changes["on_disable"] = form["on_disable"]
+    else:
+        changes = {
+            "trusted_browsers_enabled": checkbox("trusted_browsers_enabled"),
+            "trusted_browser_days": int_field("trusted_browser_days"),
+            "lockout_password_failures": int_field("lockout_password_failures"),
+            "lockout_code_failures": int_field("lockout_code_failures"),
+            "lockout_action": form.get("lockout_action", ""),
+            "sso_enabled": checkbox("sso_enabled"),
+            "sso_idp_alias": form.get("sso_idp_alias", "").strip() or None,
+            "sso_domains": [d for d in form.get("sso_domains", "").split() if d],
+        }
+    admin_code = form.get("admin_code") or None
+    services().orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)
+    return _back_to_org(slug, "policy")
+
+
+@bp.post("/orgs/<slug>/members/<username>/<action>")
+@org_admin
+@shows_refusal(org_page)
+def member_action(admin: OrgAdmin, slug: str, username: str, action: str) -> WerkzeugResponse:
+    services().members.act(admin.actor, slug, username, action)
+    return _back_to_org(slug, action)
+
+
+@bp.post("/orgs/<slug>/reset-requests/<request_id>/approve")
+@org_admin
+@shows_refusal(org_page)
+def approve_reset_request(admin: OrgAdmin, slug: str, request_id: str) -> WerkzeugResponse:
+    """Approve a "lost my device" request, with the API's access check and service (R13)."""
+    services().reset_requests.approve(admin.actor, slug, request_id)
+    return _back_to_org(slug, "reset-approved")
+
+
+@bp.get("/orgs/<slug>/audit")
+@org_admin
+def audit(admin: OrgAdmin, slug: str) -> Response:
+    s = services()
+    events = s.members.audit(admin.actor, slug, limit=200)
+    ids = {i for e in events for i in (e.user_id, e.actor_id) if i}
+    names = {i: (u.username if (u := s.users.get(i)) else i) for i in ids}
+    return render_page("admin/audit.html", org=admin.org, events=events, names=names)
+
+
+@bp.get("/orgs/<slug>/members/<username>/sign-in")
+@org_admin
+def explain_sign_in(admin: OrgAdmin, slug: str, username: str) -> Response:
+    """What the login flow would do for this member right now (as ``bridge flows explain``)."""
+    s = services()
+    members = {m.username: m for m in s.members.members(admin.actor, slug)}
+    member = members.get(username.casefold())
+    if member is None:
+        return render_page(
+            "admin/explain.html", 404, org=admin.org, member=None, flow_id=None, lines=[]
+        )
+    flow_id = s.settings.flows.flow_for("browser", None, slug)
+    lines = explain(
+        s.flows.get(flow_id),
+        LoginRequest(org_id=slug),
+        s.directory,
+        user_id=member.user_id,
+        now=int(s.clock()),
+    )
+    return render_page(
+        "admin/explain.html", org=admin.org, member=member, flow_id=flow_id, lines=lines
+    )

@@ -1,0 +1,116 @@
+"""What every page of the admin console shares: rendering, notices and labels, form fields,
+the sign-in guard, and how a refusal is shown.
+
+A refusal that stops a page (not an admin of the organisation, no such organisation) is raised
+and shown by the console blueprint's error handler (``refused_page``). A change the services
+refuse shows the page it was made from again, with the refusal on top (``shows_refusal``).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, make_response, render_template, request, url_for
+
+from bridge.domain.errors import BridgeError
+from bridge.web.auth import View, admin_of_org, signed_in
+from bridge.web.browser import csrf_token
+from bridge.web.context import services
+from bridge.web.errors import error_page_response, status_of
+
+NOTICES = {
+    "policy": "The policy was saved.",
+    "unlock": "The account was unlocked.",
+    "reset-mfa": "The member's 2FA was reset; they set it up again at their next login.",
+    "require-mfa": "2FA is now required for this member.",
+    "to-service-account": "The member is now a service account (no 2FA).",
+    "from-service-account": "The service account is a person again; 2FA rules apply.",
+    "reset-approved": "The request was approved: the member's 2FA was reset and they were "
+    "e-mailed; they set up a new authenticator at their next login.",
+    "provider-added": "The provider was added.",
+    "provider-secret": "The provider's client secret was changed.",
+    "provider-removed": "The provider was removed, with its domains and linked accounts.",
+}
+ACTION_LABELS = {
+    "unlock": "Unlock",
+    "reset-mfa": "Reset 2FA",
+    "require-mfa": "Require 2FA",
+    "to-service-account": "Make service account",
+    "from-service-account": "Make person again",
+}
+STATUS_LABELS = {
+    "setup_required": "Setup required",
+    "configured": "Configured",
+    "not_required": "Not required",
+    "service_account": "Service account",
+    "locked": "Locked",
+}
+#: The actor's ``via`` in the audit log.
+VIA = "console"
+
+
+def _back_to() -> str:
+    """After signing in: the page asked for, or the console's start for a form sent."""
+    return request.path if request.method == "GET" else url_for("admin_console.home")
+
+
+#: A signed-in user who is neither disabled nor locked; the view gets the ``SignedIn``.
+console_user = signed_in(back_to=_back_to, active_only=True)
+
+
+def org_admin(view: View) -> View:
+    """A console view of one organisation: signed in (CSRF on POST) as an admin of ``<slug>``;
+    the view gets the ``OrgAdmin``."""
+    return console_user(admin_of_org(VIA)(view))
+
+
+def render_page(template: str, status: int = 200, **values: Any) -> Response:
+    response = make_response(
+        render_template(
+            template,
+            csrf_token=csrf_token(services().secrets.secret_key),
+            status_labels=STATUS_LABELS,
+            action_labels=ACTION_LABELS,
+            **values,
+        )
+    )
+    response.status_code = status
+    return response
+
+
+def error_status(error: BridgeError | None) -> int:
+    """The status of a page shown with ``error`` on top (200 without one)."""
+    return status_of(error) if error is not None else 200
+
+
+def refused_page(error: BridgeError) -> Response:
+    """The console's error handler: the refusal on its own page."""
+    return error_page_response(error, template="admin/refused.html")
+
+
+def shows_refusal(page: Callable[..., Response]) -> Callable[[View], View]:
+    """A change refused by the services shows ``page(org_admin, error=..., **route_values)``
+    again at the refusal's status; a refusal of the page itself goes to ``refused_page``."""
+
+    def wrap(view: View) -> View:
+        @functools.wraps(view)
+        def run(who: Any, **kwargs: Any) -> Any:
+            try:
+                return view(who, **kwargs)
+            except BridgeError as error:
+                return page(who, error=error, **kwargs)
+
+        return run
+
+    return wrap
+
+
+def checkbox(name: str) -> bool:
+    return request.form.get(name) == "on"
+
+
+def int_field(name: str) -> Any:
+    raw = request.form.get(name, "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else raw

@@ -1,0 +1,279 @@
+"""The OpenAPI 3.1 description of the admin API, served at ``/admin/api/v1/openapi.json``.
+
+Generated: the bodies are the pydantic models of ``bridge.web.admin.schemas`` (their JSON Schema,
+which OpenAPI 3.1 uses as it is), the operations are the table ``OPERATIONS`` below. Each
+operation's ``operationId`` is the name of the view that serves it (``admin_api.<name>``), so a
+test can check that every route is described and nothing else is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+from pydantic_core import core_schema
+
+from bridge.services.orgs.errors import PROBLEMS
+from bridge.web.admin import schemas as s
+
+REF = "#/components/schemas/{model}"
+PROBLEM = {"$ref": "#/components/responses/Problem"}
+AUTHENTICATION = (401, 403)  # every operation: no valid token, or a token without the scope
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One route: ``answer`` is (status, body model or None, description); ``problems`` the
+    statuses it may refuse with besides ``AUTHENTICATION``."""
+
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    answer: tuple[int, type[BaseModel] | None, str]
+    problems: tuple[int, ...] = ()
+    body: type[BaseModel] | None = None
+    body_required: bool = True
+    query: type[BaseModel] | None = None
+
+
+ORG = "/orgs/{org}"
+MEMBER = ORG + "/members/{user}"
+PROVIDER = ORG + "/identity-providers/{alias}"
+
+OPERATIONS = (
+    Operation(
+        "get", "/orgs", "list_orgs",
+        "Organisations you administer (and customers of your partners)",
+        (200, s.OrgList, "The organisations"),
+    ),
+    Operation(
+        "get", ORG, "get_org", "One organisation with its policy, domains and 2FA progress",
+        (200, s.OrgDetail, "The organisation"), (404,),
+    ),
+    Operation(
+        "get", ORG + "/policy", "get_policy", "The security policy",
+        (200, s.Policy, "The policy"), (404,),
+    ),
+    Operation(
+        "patch", ORG + "/policy", "patch_policy",
+        "Change some policy fields; every rule is checked first",
+        (200, s.PolicyAfterChange, "The new policy"), (404, 409, 422), s.PolicyChange,
+    ),
+    Operation(
+        "get", ORG + "/members", "list_members", "Members with their 2FA status",
+        (200, s.MemberList, "The members"), (404,),
+    ),
+    Operation(
+        "post", ORG + "/members", "add_member",
+        "Add an existing user (of a domain the organisation verified)",
+        (201, s.Member, "Added"), (404, 409, 422), s.MemberCreate,
+    ),
+    Operation(
+        "get", MEMBER, "get_member", "One member", (200, s.Member, "The member"), (404,),
+    ),
+    Operation(
+        "patch", MEMBER, "patch_member", "Change a member's role",
+        (200, s.Member, "Changed"), (404, 422), s.MemberRoleChange,
+    ),
+    Operation(
+        "delete", MEMBER, "delete_member", "Remove a member from the organisation",
+        (204, None, "Removed"), (404,),
+    ),
+    Operation(
+        "post", MEMBER + "/actions/{action}", "member_action",
+        "Unlock, reset 2FA, require 2FA, convert to or from a service account",
+        (200, s.Member, "The member after the action"), (404, 422),
+        s.MemberActionOptions, body_required=False,
+    ),
+    Operation(
+        "get", ORG + "/reset-requests", "list_reset_requests",
+        "Pending requests of members who lost their device (R13)",
+        (200, s.ResetRequestList, "The pending requests"), (404,),
+    ),
+    Operation(
+        "post", ORG + "/reset-requests/{request_id}/approve", "approve_reset_request",
+        "Approve a reset request: the member's 2FA is reset and mailed",
+        (200, s.ResetRequest, "The approved request"), (404, 409),
+    ),
+    Operation(
+        "get", ORG + "/mfa-progress", "mfa_progress",
+        "Members with 2FA configured, out of members who need it",
+        (200, s.Progress, "Progress"), (404,),
+    ),
+    Operation(
+        "get", ORG + "/audit", "audit", "The organisation's audit events, newest first",
+        (200, s.AuditEventList, "Events"), (404, 422), query=s.AuditQuery,
+    ),
+    Operation(
+        "get", ORG + "/identity-providers", "list_identity_providers",
+        "The organisation's identity providers: configured ones (source config, read-only) "
+        "and the ones its admins added",
+        (200, s.IdentityProviderList, "The providers"), (404,),
+    ),
+    Operation(
+        "post", ORG + "/identity-providers", "add_identity_provider",
+        "Add an identity provider for the organisation's single sign-on "
+        "(domains must be verified by it)",
+        (201, s.IdentityProvider, "Added"), (404, 409, 422), s.IdentityProviderCreate,
+    ),
+    Operation(
+        "get", PROVIDER, "get_identity_provider", "One identity provider",
+        (200, s.IdentityProvider, "The provider"), (404,),
+    ),
+    Operation(
+        "patch", PROVIDER, "patch_identity_provider",
+        "Change some fields (never the alias or the issuer)",
+        (200, s.IdentityProvider, "Changed"), (404, 409, 422), s.IdentityProviderChange,
+    ),
+    Operation(
+        "delete", PROVIDER, "delete_identity_provider",
+        "Remove the provider, its domains and its account links "
+        "(refused while the SSO policy names it)",
+        (200, s.ProviderRemoved, "Removed"), (404, 409),
+    ),
+)  # fmt: skip
+
+#: Path parameters by name: any text, but for the action.
+PATH_PARAMETERS: dict[str, Any] = {
+    "org": str,
+    "user": str,
+    "alias": str,
+    "request_id": str,
+    "action": s.Action,
+}
+
+
+class _Schema(GenerateJsonSchema):
+    """Pydantic's JSON Schema without the noise: no per-field titles, no ``default: null``."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> dict[str, Any]:
+        json_schema = super().default_schema(schema)
+        if json_schema.get("default", ...) is None:
+            del json_schema["default"]
+        return json_schema
+
+
+def _components() -> tuple[dict[Any, Any], dict[str, Any]]:
+    """References to the models, and their schemas for ``#/components/schemas``: requests as
+    they are read, answers as they are written."""
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(s.Problem, "serialization")]
+    for op in OPERATIONS:
+        if op.body is not None:
+            models.append((op.body, "validation"))
+        if op.answer[1] is not None:
+            models.append((op.answer[1], "serialization"))
+    refs, top = models_json_schema(
+        list(dict.fromkeys(models)), ref_template=REF, schema_generator=_Schema
+    )
+    return dict(refs), top.get("$defs", {})
+
+
+def _schema(kind: Any) -> dict[str, Any]:
+    return TypeAdapter(kind).json_schema(ref_template=REF, schema_generator=_Schema)
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    names = re.findall(r"{(\w+)}", op.path)
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": _schema(PATH_PARAMETERS[name])}
+        for name in names
+    ]
+    if op.query is not None:
+        query = _schema(op.query)
+        for name, schema in query["properties"].items():
+            parameters.append(
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in query.get("required", ()),
+                    "schema": schema,
+                }
+            )
+    return parameters
+
+
+def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+    status, model, description = op.answer
+    answer: dict[str, Any] = {"description": description}
+    if model is not None:
+        schema = refs[(model, "serialization")]
+        answer["content"] = {"application/json": {"schema": schema}}
+    operation: dict[str, Any] = {
+        "operationId": op.operation_id,
+        "summary": op.summary,
+        "responses": {
+            str(status): answer,
+            **{str(code): PROBLEM for code in (*AUTHENTICATION, *op.problems)},
+        },
+    }
+    parameters = _parameters(op)
+    if parameters:
+        operation["parameters"] = parameters
+    if op.body is not None:
+        operation["requestBody"] = {
+            "required": op.body_required,
+            "content": {"application/json": {"schema": refs[(op.body, "validation")]}},
+        }
+    return operation
+
+
+@cache  # a tenth of a second of work, the same for every request: treat the result as frozen
+def _paths_and_schemas() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    refs, schemas = _components()
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op, refs)
+    return paths, schemas
+
+
+def openapi_document(issuer: str) -> dict[str, Any]:
+    paths, schemas = _paths_and_schemas()
+    problem_slugs = sorted({p.slug for p in PROBLEMS} | {"unauthorised", "insufficient-scope"})
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "The bridge: admin API",
+            "version": "1.0.0",
+            "description": "Organisations, their 2FA policy, members, admin actions and "
+            "identity providers. "
+            "Errors are RFC 9457 problem details; 'type' is urn:bridge:problem:<slug> with "
+            f"slug one of: {', '.join(problem_slugs)}.",
+        },
+        "servers": [{"url": f"{issuer}/admin/api/v1"}],
+        "security": [{"bearer": ["admin"]}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {
+                    "type": "oauth2",
+                    "description": "An access token from the bridge with the 'admin' scope.",
+                    "flows": {
+                        "authorizationCode": {
+                            "authorizationUrl": f"{issuer}/authorize",
+                            "tokenUrl": f"{issuer}/token",
+                            "scopes": {"admin": "Act as an organisation admin"},
+                        }
+                    },
+                }
+            },
+            "responses": {
+                "Problem": {
+                    "description": "RFC 9457 problem details",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": REF.format(model="Problem")}
+                        }
+                    },
+                }
+            },
+            "schemas": schemas,
+        },
+    }

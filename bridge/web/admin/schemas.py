@@ -1,0 +1,366 @@
+"""The admin API's bodies as pydantic models: what requests hold and what answers hold.
+
+``bridge.web.admin.openapi`` generates the OpenAPI document from these models. Request bodies are
+parsed through them (``bridge.services.orgs.validation.parse``), refusing with the sentences the
+API has
+always used; answers are checked against them on the way out, so the document cannot drift
+from what the API sends. A provider's body is described here but checked by the service
+(``bridge.federation.provider_input``) after the caller's authority, as it always was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
+
+from bridge.config.settings import UPSTREAM_ALGORITHMS
+from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
+from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
+from bridge.services.orgs.members import ACTIONS, ROLES, STATUSES
+from bridge.services.orgs.policy_input import (
+    POLICY_FIELDS,
+    LockoutLimit,
+    PolicyChanges,
+    SsoDomains,
+    TrustedBrowserDays,
+    check_policy_body,
+)
+from bridge.services.orgs.service import KINDS, MODES
+from bridge.services.orgs.validation import Body, refuse
+
+MAX_AUDIT_LIMIT = 500
+DEFAULT_AUDIT_LIMIT = 100
+
+if TYPE_CHECKING:
+    Action = str
+    MfaStatus = str
+    Kind = str
+    Mode = str
+    Algorithm = str
+else:  # literal types of the tuples the services own, so that each list of names is written once
+    Action = Literal[ACTIONS]
+    MfaStatus = Literal[STATUSES]
+    Kind = Literal[KINDS]
+    Mode = Literal[MODES]
+    Algorithm = Literal[UPSTREAM_ALGORITHMS]
+
+#: A role's name; which names are roles is ``MemberService``'s rule (and its refusal).
+RoleName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(ROLES)})]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+def _text(name: str) -> Any:
+    return Field(max_length=MAX_LENGTH[name])
+
+
+def _items(name: str) -> Any:
+    return Field(max_length=MAX_ITEMS[name])
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class PolicyChange(PolicyChanges):
+    """Some policy fields; every rule is checked before anything changes."""
+
+    admin_code: str | None = Field(
+        default=None,
+        description="Your current TOTP code: needed to turn enforcement off with "
+        "on_disable=wipe while members use 2FA.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        policy = raw
+        if isinstance(raw, dict):
+            code = raw.get("admin_code")
+            if code is not None and not isinstance(code, str):
+                refuse("'admin_code' must be a string of digits.", "admin_code")
+            policy = {name: value for name, value in raw.items() if name != "admin_code"}
+        check_policy_body(policy, POLICY_FIELDS)
+        return raw
+
+
+class MemberCreate(Body):
+    """An existing user to add (of a domain the organisation verified)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    username: str
+    role: RoleName = "member"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        username = raw.get("username") if isinstance(raw, dict) else None
+        if not isinstance(username, str) or not username.strip():
+            refuse("'username' must name an existing user.", "username")
+        if not isinstance(raw.get("role", "member"), str):
+            refuse("'role' must be 'member' or 'admin'.", "role")
+        return raw
+
+
+class MemberRoleChange(Body):
+    """A member's new role."""
+
+    role: RoleName
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict) or set(raw) != {"role"} or not isinstance(raw["role"], str):
+            refuse('Send {"role": "member"} or {"role": "admin"}.', "role")
+        return raw
+
+
+class MemberActionOptions(Body):
+    """Options of an admin action: only require-mfa takes one."""
+
+    # Parsed with ``context={"action": <the action of the path>}``.
+
+    required: bool | SkipJsonSchema[None] = Field(
+        default=None, description="require-mfa only; false lifts it"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any, info: ValidationInfo) -> Any:
+        options = set(raw) if isinstance(raw, dict) else set()
+        if (info.context or {}).get("action") == "require-mfa":
+            options.discard("required")
+        if options:
+            refuse(f"Unexpected field(s): {', '.join(sorted(map(str, options)))}.")
+        if "required" in raw and not isinstance(raw["required"], bool):
+            refuse("'required' must be true or false.", "required")  # MemberService's words
+        return raw
+
+
+class AuditQuery(Body):
+    """The query of ``GET .../audit``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    limit: Annotated[int, Field(ge=1, le=MAX_AUDIT_LIMIT)] = DEFAULT_AUDIT_LIMIT
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        text = raw.get("limit", str(DEFAULT_AUDIT_LIMIT))
+        if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_AUDIT_LIMIT:
+            refuse(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
+        return {"limit": int(text)}
+
+
+class ClaimsChange(Body):
+    """Which upstream ID token claims hold the subject, the e-mail and the name."""
+
+    subject: str | SkipJsonSchema[None] = None
+    email: str | SkipJsonSchema[None] = None
+    email_verified: str | SkipJsonSchema[None] = None
+    name: str | SkipJsonSchema[None] = None
+
+
+class IdentityProviderChange(Body):
+    """Some fields of a provider (never the alias or the issuer). The client secret is
+    write-only: answers say client_secret_set."""
+
+    alias: ProviderAlias | SkipJsonSchema[None] = None
+    issuer: (
+        Annotated[str, _text("issuer"), Field(json_schema_extra={"format": "uri"})]
+        | (SkipJsonSchema[None])
+    ) = None
+    client_id: Annotated[str, _text("client_id")] | SkipJsonSchema[None] = None
+    client_secret: Annotated[str, _text("client_secret")] | None = Field(
+        default=None,
+        description="Never returned; null: a public client (PKCE only).",
+        json_schema_extra={"writeOnly": True},
+    )
+    display_name: Annotated[str, _text("display_name")] | None = None
+    scopes: Annotated[list[str], _items("scopes")] | SkipJsonSchema[None] = None
+    domains: Annotated[list[Domain], _items("domains")] | SkipJsonSchema[None] = None
+    claims: ClaimsChange | SkipJsonSchema[None] = None
+    link_by_verified_email: bool | SkipJsonSchema[None] = None
+    trusted_amr: bool | SkipJsonSchema[None] = None
+    algorithms: (
+        Annotated[list[Algorithm], _items("algorithms"), Field(min_length=1)]
+        | (SkipJsonSchema[None])
+    ) = None
+    timeout: Annotated[int, Field(ge=1, le=60)] | SkipJsonSchema[None] = None
+    metadata_ttl: Annotated[int, Field(ge=60, le=86_400)] | SkipJsonSchema[None] = None
+    max_clock_skew: Annotated[int, Field(ge=0, le=600)] | SkipJsonSchema[None] = None
+
+
+class IdentityProviderCreate(IdentityProviderChange):
+    """A new provider for the organisation's single sign-on; its domains must be verified by
+    the organisation."""
+
+    alias: ProviderAlias
+    issuer: Annotated[str, _text("issuer"), Field(json_schema_extra={"format": "uri"})]
+    client_id: Annotated[str, _text("client_id")]
+
+
+# --- answers ----------------------------------------------------------------------------------
+
+
+class Answer(BaseModel):
+    """What the API sends: checked on the way out, so the document says what is sent."""
+
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
+
+
+class Policy(Answer):
+    mfa_enforced: bool
+    mfa_always_enforced: bool
+    on_disable: Literal["keep", "wipe"]
+    trusted_browsers_enabled: bool
+    trusted_browser_days: TrustedBrowserDays
+    lockout_password_failures: LockoutLimit
+    lockout_code_failures: LockoutLimit
+    lockout_action: Literal["lock", "restart"]
+    sso_enabled: bool
+    sso_idp_alias: SsoIdpAlias | None
+    sso_domains: SsoDomains
+
+
+class PolicyAfterChange(Policy):
+    wiped_users: int = Field(description="Members whose 2FA on_disable=wipe removed.")
+
+
+class Progress(Answer):
+    """Members with 2FA configured, out of members who need it."""
+
+    configured: int
+    needing: int
+    percent: int
+
+
+class Org(Answer):
+    slug: Slug
+    name: str
+    kind: Kind
+    mode: Mode
+    policy: Policy
+
+
+class OrgDetail(Org):
+    domains: list[Domain]
+    mfa_progress: Progress
+    acting_via_partner: Slug | None
+
+
+class OrgList(Answer):
+    orgs: list[Org]
+
+
+class Member(Answer):
+    id: str
+    username: str
+    email: str | None
+    role: RoleName
+    mfa_status: MfaStatus
+    mfa_configured: bool
+    mfa_required: bool
+    mfa_required_because: list[str]
+    service_account: bool
+    locked: bool
+
+
+class MemberList(Answer):
+    members: list[Member]
+
+
+class AuditEvent(Answer):
+    id: int
+    occurred_at: Timestamp
+    event: str
+    user_id: str | None
+    actor_id: str | None
+    ip: str | None
+    reason: str | None
+    details: dict[str, Any]
+
+
+class AuditEventList(Answer):
+    events: list[AuditEvent]
+
+
+class ResetRequest(Answer):
+    """A member's "lost my device" request (R13)."""
+
+    id: str
+    user_id: str
+    status: str
+    message: str | None
+    requested_at: Timestamp
+
+
+class ResetRequestList(Answer):
+    requests: list[ResetRequest]
+
+
+class Claims(Answer):
+    subject: str
+    email: str
+    email_verified: str
+    name: str
+
+
+class IdentityProvider(Answer):
+    """An identity provider; configured ones (source "config") are read-only."""
+
+    alias: ProviderAlias
+    source: Literal["config", "database"]
+    read_only: bool
+    organisation: str | None
+    issuer: str
+    client_id: str
+    client_secret_set: bool
+    unusable: str | None = Field(
+        description="Why no login can go through the provider now; null: usable."
+    )
+    display_name: str | None
+    scopes: list[str]
+    domains: list[Domain]
+    claims: Claims
+    link_by_verified_email: bool
+    trusted_amr: bool
+    algorithms: list[Algorithm]
+    timeout: int
+    metadata_ttl: int
+    max_clock_skew: int
+    created_at: Timestamp | SkipJsonSchema[None] = Field(
+        default=None, description="Added through the API only."
+    )
+    updated_at: Timestamp | SkipJsonSchema[None] = Field(
+        default=None, description="Added through the API only."
+    )
+
+
+class IdentityProviderList(Answer):
+    identity_providers: list[IdentityProvider]
+
+
+class ProviderRemoved(Answer):
+    removed: ProviderAlias
+    links_removed: int
+    domains_removed: list[Domain]
+
+
+class Problem(Answer):
+    """RFC 9457 problem details; type is urn:bridge:problem:<slug>."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    members: list[str] | SkipJsonSchema[None] = Field(
+        default=None, description="members-use-mfa: the members who use 2FA."
+    )
+    field: str | SkipJsonSchema[None] = Field(
+        default=None, description="invalid-input: the field at fault."
+    )
