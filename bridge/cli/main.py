@@ -201,7 +201,7 @@ def keys_reseal(ctx: Context, dry_run: bool, batch_size: int) -> None:
     Run it once every process uses the new keyring (new key first in BRIDGE_ENCRYPTION_KEYS,
     old keys after it). When a run reports nothing left, the old keys can be removed.
     """
-    from bridge.storage.reseal import reseal
+    from bridge.services.reseal import reseal
 
     services = ctx.services()
     keyring = services.keyring

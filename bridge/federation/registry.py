@@ -50,7 +50,7 @@ def plausible_key(key: str, longest: int) -> bool:
 
 
 def secret_aad(provider_id: str) -> bytes:
-    """Binds a sealed client secret to its row (``bridge.storage.reseal`` seals it again the same
+    """Binds a sealed client secret to its row (``bridge.services.reseal`` seals it again the same
     way)."""
     return b"idp:" + provider_id.encode("ascii")
 

@@ -25,7 +25,7 @@ RSA_KEY_BITS = 2048
 
 
 def private_key_aad(kid: str) -> bytes:
-    """Binds a sealed private key to its row (``bridge.storage.reseal`` seals it again the same
+    """Binds a sealed private key to its row (``bridge.services.reseal`` seals it again the same
     way)."""
     return b"signing_key:" + kid.encode("ascii")
 

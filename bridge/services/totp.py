@@ -32,7 +32,7 @@ _ASCII_DIGITS = re.compile("[0-9]+")
 
 
 def secret_aad(credential_id: str) -> bytes:
-    """Binds a sealed secret to its row (``bridge.storage.reseal`` seals it again the same way)."""
+    """Binds a sealed secret to its row (``bridge.services.reseal`` seals it again the same way)."""
     return b"totp:" + credential_id.encode("ascii")
 
 

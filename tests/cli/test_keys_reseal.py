@@ -20,10 +20,10 @@ from bridge.config.secrets import Secrets
 from bridge.config.settings import load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services, build_services
+from bridge.services.reseal import SEALED_COLUMNS, reseal, reseal_batch, stale_rows
 from bridge.storage.crypto import DecryptionError, parse_keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey, TotpCredential
-from bridge.storage.reseal import SEALED_COLUMNS, reseal, reseal_batch, stale_rows
 from tests.bridges import FAST_ARGON2
 
 SECRET_KEY = os.urandom(32)

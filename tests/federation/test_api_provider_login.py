@@ -90,7 +90,7 @@ def downstream(
 def admin_token(bridge: LiveBridge) -> str:
     record, _ = bridge.services.clients.add("Admin script", ["http://127.0.0.1:9/callback"])
     bridge.services.orgs.allow_admin_scope(OPERATOR, record.id)
-    return Api(None, bridge.services.container, record.id).token("ada")  # type: ignore[arg-type]
+    return Api(None, bridge.services, record.id).token("ada")  # type: ignore[arg-type]
 
 
 def add_provider_over_http(bridge: LiveBridge, body: dict[str, Any]) -> requests.Response:
@@ -111,7 +111,7 @@ def test_a_provider_added_through_the_admin_api_signs_jane_in_with_fed(
     assert added.json()["client_secret_set"] is True
     live.services.users.create("jane", email="jane@sso.example", password=PASSWORD)
     client_id, secret = bridge.add_client()
-    app = RelyingParty(bridge.url, client_id, secret, now=bridge.domain.clock)
+    app = RelyingParty(bridge.url, client_id, secret, now=bridge.clock)
 
     request = app.authorization_request()
     page = browser.open(request.url)
@@ -128,7 +128,7 @@ def test_a_provider_added_through_the_admin_api_signs_jane_in_with_fed(
     tokens = app.exchange(params["code"], request.verifier).json()
     claims = app.id_token_claims(tokens["id_token"], request.nonce)
     assert claims["amr"] == ["fed"]
-    succeeded = bridge.services.audit("sign_in_succeeded")[-1]
+    succeeded = bridge.audit("sign_in_succeeded")[-1]
     assert succeeded.mfa_factor_type == "federated"
     members = bridge.services.members.members(OPERATOR, "acme")
     assert sorted(str(m.email) for m in members) == ["ada@example.com", "jane@sso.example"]

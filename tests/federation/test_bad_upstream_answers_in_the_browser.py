@@ -307,7 +307,7 @@ def _replayed(
 ) -> dict[str, str | None]:
     """The token endpoint answers this login with the ID token of an earlier one (another
     browser's, accepted then)."""
-    earlier = bridge.web.browser()
+    earlier = bridge.browser()
     first = go_upstream(bridge, earlier)
     fake.id_token = fake.sign(fake.claims(first.nonce))
     assert code_at_the_relying_party(earlier, come_back(earlier, first))["code"]
@@ -447,7 +447,7 @@ def test_a_bad_upstream_answer_is_an_error_page_and_one_audited_failure(
     make_bridge: Callable[..., Bridge], upstream: FakeProvider, keys: Keys, case: BadAnswer
 ) -> None:
     bridge = make_bridge(**case.provider)
-    browser = bridge.web.browser()
+    browser = bridge.browser()
     login = go_upstream(bridge, browser)
     overrides = case.arrange(upstream, login, keys, bridge)
     failures_before = len(bridge.failures())
@@ -489,7 +489,7 @@ def test_a_good_id_token_reaches_the_relying_party_with_a_code(
     make_bridge: Callable[..., Bridge], upstream: FakeProvider, hint: dict[str, str]
 ) -> None:
     bridge = make_bridge()
-    browser = bridge.web.browser()
+    browser = bridge.browser()
     login = go_upstream(bridge, browser, **hint)
     upstream.id_token = upstream.sign(upstream.claims(login.nonce))
 

@@ -20,10 +20,10 @@ from bridge.federation.metadata import MetadataCache
 from bridge.federation.registry import open_secret
 from bridge.services.container import Services
 from bridge.services.orgs.errors import InvalidInput
+from bridge.services.reseal import reseal
 from bridge.storage.crypto import generate_key_spec, parse_keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import IdentityProviderRecord
-from bridge.storage.reseal import reseal
 from tests.admin_api import Api
 from tests.federation.conftest import provider_config
 from tests.federation.stored_providers import (
