@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 import requests
 import yaml
 
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import SystemClock
 from bridge.services.container import build_services
 from bridge.storage.crypto import generate_key_spec

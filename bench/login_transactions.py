@@ -23,8 +23,8 @@ from flask import request_started
 from sqlalchemy import event
 
 from bench.login_flow import scratch_postgres_database
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services, build_services
 from bridge.storage.crypto import generate_key_spec

@@ -9,8 +9,9 @@ from typing import Any
 
 from flask import Flask, Response, g, got_request_exception, jsonify
 
+from bridge.config.loading import load_settings
 from bridge.config.secrets import load_secrets
-from bridge.config.settings import Settings, load_settings
+from bridge.config.settings import Settings
 from bridge.domain.clock import Clock
 from bridge.federation.views import bp as federation_bp
 from bridge.login.views import bp as login_bp

@@ -14,8 +14,8 @@ from flask import Flask
 from joserfc.jwk import RSAKey
 
 from bridge.app import bind_services, web_app
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import Clock
 from bridge.services.container import Services, build_services
 from bridge.storage.crypto import generate_key_spec

@@ -26,8 +26,8 @@ class Context:
         other must already be migrated (``bridge db upgrade``). Configuration errors are
         raised for ``bridge.cli.errors`` to print."""
         if self._services is None:
+            from bridge.config.loading import load_settings
             from bridge.config.secrets import load_secrets
-            from bridge.config.settings import load_settings
 
             settings = load_settings(self.config, os.environ)
             secrets = load_secrets(settings, os.environ)

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from bridge.cli.unit import UnitOfWorkGroup
-from bridge.config.settings import SettingsError
+from bridge.config.errors import SettingsError
 from bridge.domain.errors import BridgeError
 from bridge.services.clients import InvalidClient
 from bridge.services.users import InvalidUsername, UnknownUser, UserExists, WeakPassword

@@ -11,7 +11,8 @@ import click
 from bridge.cli.context import Context
 from bridge.cli.unit import UnitOfWorkGroup
 from bridge.config.flows import load_bound_flows
-from bridge.config.settings import Settings, load_settings
+from bridge.config.loading import load_settings
+from bridge.config.settings import Settings
 from flows import Flow, FlowConfigError, FlowSet, LoginRequest, load_flow_text
 from flows.checks import safety_issues
 from flows.explain import explain

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from bridge.config.settings import FlowSettings, SettingsError
+from bridge.config.errors import SettingsError
+from bridge.config.sections import FlowSettings
 from flows import FlowConfigError, FlowSet, load_flows
 
 if TYPE_CHECKING:

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_bytes, token_hex, token_urlsafe
 
-from bridge.config.settings import Settings, SettingsError
+from bridge.config.errors import SettingsError
+from bridge.config.settings import Settings
 from bridge.domain.validators import KEY_ID
 
 __all__ = ["MIN_SECRET_KEY_BYTES", "Secrets", "check_keyring_shape", "load_secrets"]

@@ -1,6 +1,6 @@
 """The shapes of the bridge's names, each written once.
 
-The configuration (``bridge.config.settings``), the services (``bridge.services.orgs``,
+The configuration (``bridge.config.providers``), the services (``bridge.services.orgs``,
 ``bridge.federation``),
 the keyrings (``bridge.storage.crypto``, ``bridge.config.secrets``) and the admin API's schemas all
 check these

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridge.config.settings import IdentityProviderSettings
+from bridge.config.providers import IdentityProviderSettings
 from bridge.services.orgs.errors import InvalidInput
 
 #: What a body may hold. ``client_secret`` is write-only.

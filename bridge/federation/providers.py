@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from bridge.config.settings import ClaimMapping, IdentityProviderSettings, SettingsError
+from bridge.config.errors import SettingsError
+from bridge.config.providers import ClaimMapping, IdentityProviderSettings
 
 __all__ = [
     "IdentityProvider",

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bridge.config.settings import ClaimMapping
+from bridge.config.providers import ClaimMapping
 from bridge.domain.validators import MAX_DOMAIN, MAX_PROVIDER_ALIAS
 from bridge.federation.providers import IdentityProvider
 from bridge.storage.crypto import DecryptionError, Keyring

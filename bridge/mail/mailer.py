@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
-from bridge.config.settings import MailSettings
+from bridge.config.sections import MailSettings
 from bridge.mail.message import MailMessage, MailTemplates
 from bridge.mail.outbox import FailureHandler, Outbox
 from bridge.mail.smtp import LogTransport, SmtpTransport, Transport

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
-from bridge.config.settings import AcrLevel
+from bridge.config.sections import AcrLevel
 from flows.results import NOT_FACTORS
 
 UNMET = "unmet_authentication_requirements"

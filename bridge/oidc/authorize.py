@@ -18,7 +18,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import redirect
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.config.settings import AcrLevel
+from bridge.config.sections import AcrLevel
 from bridge.oidc.acr import UnmetAcr, requested_acr, requirement, settle
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.server import BridgeAuthorizationServer

@@ -9,8 +9,9 @@ from typing import Any, cast
 
 import pytest
 
+from bridge.config.errors import SettingsError
 from bridge.config.flows import FlowReloader, load_bound_flows
-from bridge.config.settings import FlowSettings, SettingsError
+from bridge.config.sections import FlowSettings
 from flows import builtin_flows_dir
 from tests.cli.test_cli import Invoke, run  # noqa: F401 - the fixture
 
@@ -160,8 +161,8 @@ def test_sighup_reloads_the_flows(tmp_path: Path) -> None:
 def test_build_services_refuses_an_unsafe_flow(tmp_path: Path) -> None:
     import os
 
+    from bridge.config.loading import load_settings
     from bridge.config.secrets import Secrets
-    from bridge.config.settings import load_settings
     from bridge.services.container import build_services
     from bridge.storage.crypto import generate_key_spec
     from flows import FlowConfigError

@@ -16,8 +16,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select
 
 from bridge.cli import main
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services, build_services
 from bridge.services.reseal import SEALED_COLUMNS, reseal, reseal_batch, stale_rows

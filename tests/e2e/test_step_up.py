@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.settings import AcrLevel
+from bridge.config.sections import AcrLevel
 from bridge.oidc.acr import UnmetAcr, settle
 from bridge.oidc.authorize import login_request_from
 from tests.e2e.harness import (

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from bridge.cli.errors import BridgeGroup
-from bridge.config.settings import SettingsError
+from bridge.config.errors import SettingsError
 from bridge.domain.errors import AccountLocked, BridgeError, InvalidRequest
 from bridge.federation.errors import BadSignature, ProviderTimeout
 from bridge.services.orgs.errors import InvalidInput, NotAnAdmin, NotFound, SsoEnabled

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.settings import MailSettings
+from bridge.config.sections import MailSettings
 from bridge.mail import (
     LogTransport,
     MailMessage,

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.errors import SettingsError
+from bridge.config.loading import load_settings
 from bridge.config.secrets import load_secrets
-from bridge.config.settings import SettingsError, load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import build_services
 from tests.factors.smtp_server import free_port

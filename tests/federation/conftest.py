@@ -18,7 +18,7 @@ import responses
 from joserfc import jwt
 from joserfc.jwk import ECKey, RSAKey
 
-from bridge.config.settings import IdentityProviderSettings
+from bridge.config.providers import IdentityProviderSettings
 from bridge.domain.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider, UpstreamTransaction
 from bridge.storage.db.engine import Database

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services, build_services
 from bridge.services.orgs import Actor

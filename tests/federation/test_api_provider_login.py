@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services, build_services
 from bridge.services.orgs import Actor

@@ -13,7 +13,7 @@ import responses
 from sqlalchemy import select
 
 from bridge.app import create_app
-from bridge.config.settings import SettingsError
+from bridge.config.errors import SettingsError
 from bridge.domain.clock import FrozenClock
 from bridge.federation.errors import ProviderMisconfigured
 from bridge.federation.metadata import MetadataCache

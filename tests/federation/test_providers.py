@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.settings import SettingsError, load_settings
+from bridge.config.errors import SettingsError
+from bridge.config.loading import load_settings
 from bridge.federation import IdentityProviders, callback_path
 
 ACME = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bridge.config.settings import IdentityProviderSettings
+from bridge.config.providers import IdentityProviderSettings
 from bridge.domain.clock import FrozenClock
 from bridge.federation import FederationClient, IdentityProvider
 from bridge.federation.errors import InvalidState, ProviderUnavailable

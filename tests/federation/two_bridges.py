@@ -19,8 +19,8 @@ import pytest
 import requests
 import yaml
 
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets
-from bridge.config.settings import load_settings
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services, build_services
 from bridge.storage.crypto import generate_key_spec

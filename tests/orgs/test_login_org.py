@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bridge.config.settings import FlowBindings
+from bridge.config.sections import FlowBindings
 from bridge.services.orgs import Actor
 from tests.e2e.harness import Browser, LiveBridge, Page, RelyingParty, callback_params
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bridge.config.errors import SettingsError
+from bridge.config.loading import load_settings
 from bridge.config.secrets import Secrets, check_keyring_shape, load_secrets
-from bridge.config.settings import Settings, SettingsError, load_settings
+from bridge.config.settings import Settings
 from bridge.storage.crypto import parse_keyring
 
 SECRET_KEY = "s" * 32

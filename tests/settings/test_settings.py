@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bridge.config.settings import Settings, config_path_from_env, load_settings
+from bridge.config.loading import config_path_from_env, load_settings
+from bridge.config.settings import Settings
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "config" / "bridge.yaml"

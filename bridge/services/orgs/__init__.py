@@ -1,7 +1,8 @@
 """Organisations, their 2FA policy and what their admins may do (R3-R6, R9, R14, R15, R18).
 
-``policy`` decides who needs 2FA; ``service`` holds every rule an admin action must pass. The
-admin API, the admin console and the CLI all call ``OrgService``: each rule is enforced once.
+``policy`` decides who needs 2FA; ``policy_rules`` holds every rule a policy change must pass and
+``service`` applies the changes. The admin API, the admin console and the CLI all call
+``OrgService``: each rule is enforced once.
 """
 
 from bridge.services.orgs.access import Actor

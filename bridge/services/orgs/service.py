@@ -1,12 +1,11 @@
-"""Organisations and their security policy: every rule an admin's change must pass, in one place.
+"""Organisations and their security policy: creating them, their domains and clients, and changes
+to their policy.
 
 Rules (see docs/organisations.md): only admins of the organisation, or of the partner that
-manages it, act on it (R18, R15); 2FA cannot be enforced while SSO is on, and SSO cannot be
-turned on while any member uses 2FA (R6); a partner in production mode cannot turn 2FA off
-(R15); turning enforcement off with ``on_disable: wipe`` needs the acting admin's current TOTP
-code when any member has 2FA, and then deletes every member's second factor in the same
-transaction as the change (R5). Enforcement takes effect at each member's next login: running
-sessions are not touched (R3).
+manages it, act on it (R18, R15); a policy change passes ``policy_rules`` first (SSO and 2FA
+(R6), production partners (R15), the admin's code for a wipe (R5)); turning enforcement off with
+``on_disable: wipe`` deletes every member's second factor in the same transaction as the change
+(R5). Enforcement takes effect at each member's next login: running sessions are not touched (R3).
 """
 
 from __future__ import annotations
@@ -24,22 +23,18 @@ from bridge.domain.validators import SLUG, normal_domain
 from bridge.services.audit import AuditLog
 from bridge.services.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.services.orgs.errors import (
-    AdminCodeInvalid,
-    AdminCodeRequired,
     Conflict,
     InvalidInput,
-    MembersUseMfa,
-    MfaEnforced,
     NotFound,
-    ProductionPartner,
     SsoEnabled,
 )
 from bridge.services.orgs.policy import users_with_totp, wipes_second_factors
 from bridge.services.orgs.policy_input import parse_policy_changes
+from bridge.services.orgs.policy_rules import check_admin_code, check_policy_change
 from bridge.services.orgs.second_factors import wipe_second_factors
 from bridge.services.totp import TotpService
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import Client, Membership, Organisation, OrgDomain, User
+from bridge.storage.db.models import Client, Membership, Organisation, OrgDomain
 
 if TYPE_CHECKING:
     from bridge.federation.providers import IdentityProviders
@@ -75,26 +70,6 @@ def _domain(name: str, value: Any) -> str:
     if domain is None:
         raise InvalidInput(f"'{name}' must be a domain name such as example.com.", field=name)
     return domain
-
-
-def _check_sso_domains(session: Any, org: Organisation, domains: list[str]) -> None:
-    """SSO routes only domains the organisation verified (``org_domains``)."""
-    if not domains:
-        return
-    verified = set(
-        session.scalars(
-            select(OrgDomain.domain).where(
-                OrgDomain.org_id == org.id, OrgDomain.domain.in_(domains)
-            )
-        )
-    )
-    unverified = [domain for domain in domains if domain not in verified]
-    if unverified:
-        raise InvalidInput(
-            f"'sso_domains': {', '.join(unverified)} not verified by {org.slug!r}; only "
-            "domains the organisation verified (bridge org verify-domain) can use its SSO.",
-            field="sso_domains",
-        )
 
 
 @dataclass(frozen=True)
@@ -290,11 +265,11 @@ class OrgService:
                 session.scalars(select(Membership.user_id).where(Membership.org_id == org.id))
             )
             with_totp = users_with_totp(session, member_ids)
-            self._check_rules(session, org, before, after, with_totp)
+            check_policy_change(session, self._providers, org, before, after, with_totp)
             wipe = wipes_second_factors(before, after)
         code_checked = False
         if wipe and with_totp:
-            self._check_admin_code(actor, admin_code)
+            check_admin_code(self._totp, actor, admin_code)
             code_checked = True
         with self._db.session() as session:
             org = find_org(session, slug)
@@ -310,7 +285,7 @@ class OrgService:
                 )
                 wiped = len(users_with_totp(session, member_ids))
                 if wiped and not code_checked:  # a member enrolled meanwhile
-                    self._check_admin_code(actor, None)
+                    check_admin_code(self._totp, actor, None)
                 removed = wipe_second_factors(session, member_ids).as_json()
         diff = {k: [before[k], after[k]] for k in changes if before[k] != after[k]}
         if diff:
@@ -337,75 +312,6 @@ class OrgService:
                 ),
             )
         return PolicyResult(org, diff, wiped)
-
-    def _check_rules(
-        self,
-        session: Any,
-        org: Organisation,
-        before: dict[str, Any],
-        after: dict[str, Any],
-        with_totp: set[str],
-    ) -> None:
-        if org.production_partner and not after["mfa_enforced"]:
-            raise ProductionPartner(
-                f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
-            )
-        if after["mfa_enforced"] and not before["mfa_enforced"] and after["sso_enabled"]:
-            raise SsoEnabled(
-                f"{org.slug!r} uses single sign-on; use your identity provider's 2FA, "
-                "or turn SSO off first."
-            )
-        if after["sso_enabled"] and not before["sso_enabled"]:
-            if after["mfa_enforced"]:
-                raise MfaEnforced(f"{org.slug!r} enforces 2FA; turn enforcement off first.")
-            if with_totp:
-                names = sorted(
-                    session.scalars(select(User.username).where(User.id.in_(list(with_totp))))
-                )
-                raise MembersUseMfa(
-                    f"These members use 2FA: {', '.join(names)}. Reset their 2FA first.",
-                    members=names,
-                )
-        if after["sso_enabled"] and not after["sso_idp_alias"]:
-            raise InvalidInput(
-                "Single sign-on needs 'sso_idp_alias' (the identity provider).",
-                field="sso_idp_alias",
-            )
-        turning_on = after["sso_enabled"] and not before["sso_enabled"]
-        if turning_on or (
-            after["sso_enabled"] and after["sso_idp_alias"] != before["sso_idp_alias"]
-        ):
-            self._check_sso_provider(org, after["sso_idp_alias"])
-        if after["sso_domains"] != before["sso_domains"]:
-            _check_sso_domains(session, org, after["sso_domains"])
-
-    def _check_sso_provider(self, org: Organisation, alias: str) -> None:
-        """SSO names a provider that serves this organisation: its own (added through the admin
-        API) or one configured with ``organisation: <slug>``; never another's or a global one."""
-        provider = self._providers.get(alias)
-        if provider is None or provider.organisation != org.slug:
-            raise InvalidInput(
-                f"'sso_idp_alias': there is no identity provider {alias!r} serving {org.slug!r}. "
-                "Add one (POST /orgs/{org}/identity-providers) or name one configured for it.",
-                field="sso_idp_alias",
-            )
-
-    def _check_admin_code(self, actor: Actor, code: str | None) -> None:
-        if actor.is_operator:
-            return  # the operator confirmed on the command line (--yes)
-        assert actor.user_id is not None
-        if not code:
-            raise AdminCodeRequired(
-                "Members have set up 2FA and this policy wipes it: send your current "
-                "authenticator code as 'admin_code'."
-            )
-        if not self._totp.has_totp(actor.user_id):
-            raise AdminCodeRequired(
-                "Members have set up 2FA and this policy wipes it: set up 2FA for your own "
-                "account first, then send its current code as 'admin_code'."
-            )
-        if not self._totp.verify(actor.user_id, code):
-            raise AdminCodeInvalid("The code is wrong or was already used; wait for the next one.")
 
     def slug_of_client(self, client_id: str) -> str | None:
         """The slug of the organisation a client belongs to: the organisation of its logins.

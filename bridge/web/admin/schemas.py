@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
-from bridge.config.settings import UPSTREAM_ALGORITHMS
+from bridge.config.providers import UPSTREAM_ALGORITHMS
 from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
 from bridge.services.orgs.members import ACTIONS, ROLES, STATUSES

@@ -1,0 +1,123 @@
+"""The rules a change to an organisation's policy must pass, checked before anything changes.
+
+2FA cannot be enforced while SSO is on, and SSO cannot be turned on while any member uses 2FA
+(R6); a partner in production mode cannot turn 2FA off (R15); SSO names a provider that serves the
+organisation and routes only domains it verified; a policy that wipes members' 2FA needs the acting
+admin's current TOTP code (R5). ``OrgService.update_policy`` calls these; each rule is written once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bridge.services.orgs.access import Actor
+from bridge.services.orgs.errors import (
+    AdminCodeInvalid,
+    AdminCodeRequired,
+    InvalidInput,
+    MembersUseMfa,
+    MfaEnforced,
+    ProductionPartner,
+    SsoEnabled,
+)
+from bridge.services.totp import TotpService
+from bridge.storage.db.models import Organisation, OrgDomain, User
+
+if TYPE_CHECKING:
+    from bridge.federation.providers import IdentityProviders
+
+__all__ = ["check_admin_code", "check_policy_change"]
+
+
+def check_policy_change(
+    session: Any,
+    providers: IdentityProviders,
+    org: Organisation,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    with_totp: set[str],
+) -> None:
+    """Raise the first rule ``after`` breaks, given ``before`` and the members with 2FA."""
+    if org.production_partner and not after["mfa_enforced"]:
+        raise ProductionPartner(
+            f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
+        )
+    if after["mfa_enforced"] and not before["mfa_enforced"] and after["sso_enabled"]:
+        raise SsoEnabled(
+            f"{org.slug!r} uses single sign-on; use your identity provider's 2FA, "
+            "or turn SSO off first."
+        )
+    if after["sso_enabled"] and not before["sso_enabled"]:
+        if after["mfa_enforced"]:
+            raise MfaEnforced(f"{org.slug!r} enforces 2FA; turn enforcement off first.")
+        if with_totp:
+            names = sorted(
+                session.scalars(select(User.username).where(User.id.in_(list(with_totp))))
+            )
+            raise MembersUseMfa(
+                f"These members use 2FA: {', '.join(names)}. Reset their 2FA first.",
+                members=names,
+            )
+    if after["sso_enabled"] and not after["sso_idp_alias"]:
+        raise InvalidInput(
+            "Single sign-on needs 'sso_idp_alias' (the identity provider).",
+            field="sso_idp_alias",
+        )
+    turning_on = after["sso_enabled"] and not before["sso_enabled"]
+    if turning_on or (after["sso_enabled"] and after["sso_idp_alias"] != before["sso_idp_alias"]):
+        _check_sso_provider(providers, org, after["sso_idp_alias"])
+    if after["sso_domains"] != before["sso_domains"]:
+        _check_sso_domains(session, org, after["sso_domains"])
+
+
+def _check_sso_provider(providers: IdentityProviders, org: Organisation, alias: str) -> None:
+    """SSO names a provider that serves this organisation: its own (added through the admin
+    API) or one configured with ``organisation: <slug>``; never another's or a global one."""
+    provider = providers.get(alias)
+    if provider is None or provider.organisation != org.slug:
+        raise InvalidInput(
+            f"'sso_idp_alias': there is no identity provider {alias!r} serving {org.slug!r}. "
+            "Add one (POST /orgs/{org}/identity-providers) or name one configured for it.",
+            field="sso_idp_alias",
+        )
+
+
+def _check_sso_domains(session: Any, org: Organisation, domains: list[str]) -> None:
+    """SSO routes only domains the organisation verified (``org_domains``)."""
+    if not domains:
+        return
+    verified = set(
+        session.scalars(
+            select(OrgDomain.domain).where(
+                OrgDomain.org_id == org.id, OrgDomain.domain.in_(domains)
+            )
+        )
+    )
+    unverified = [domain for domain in domains if domain not in verified]
+    if unverified:
+        raise InvalidInput(
+            f"'sso_domains': {', '.join(unverified)} not verified by {org.slug!r}; only "
+            "domains the organisation verified (bridge org verify-domain) can use its SSO.",
+            field="sso_domains",
+        )
+
+
+def check_admin_code(totp: TotpService, actor: Actor, code: str | None) -> None:
+    """A policy that wipes members' 2FA needs the acting admin's current TOTP code (R5)."""
+    if actor.is_operator:
+        return  # the operator confirmed on the command line (--yes)
+    assert actor.user_id is not None
+    if not code:
+        raise AdminCodeRequired(
+            "Members have set up 2FA and this policy wipes it: send your current "
+            "authenticator code as 'admin_code'."
+        )
+    if not totp.has_totp(actor.user_id):
+        raise AdminCodeRequired(
+            "Members have set up 2FA and this policy wipes it: set up 2FA for your own "
+            "account first, then send its current code as 'admin_code'."
+        )
+    if not totp.verify(actor.user_id, code):
+        raise AdminCodeInvalid("The code is wrong or was already used; wait for the next one.")
