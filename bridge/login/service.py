@@ -33,7 +33,7 @@ from bridge.login.hooks import Finishing, after_login, earned
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
-from bridge.web.account.notices import notify_factor_change
+from bridge.services.account.notices import notify_factor_change
 
 if TYPE_CHECKING:
     from bridge.services.container import Services

@@ -99,8 +99,7 @@ def http_problem(error: HTTPException) -> Response:
 
 def error_page_response(error: BridgeError, template: str = "error.html") -> Response:
     """The browser's face of a refusal: a page saying what happened and what to do."""
-    body, status = error_page(error.title, error.message, status_of(error), template=template)
-    response = Response(body, status=status, mimetype="text/html")
+    response = error_page(error.title, error.message, status_of(error), template=template)
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
@@ -110,13 +109,15 @@ def _wants_json() -> bool:
     return request.path.startswith(JSON_PATHS)
 
 
-def _unavailable(error: Exception) -> Any:
+def _unavailable(error: Exception) -> Response:
     # Fail closed: nobody gets in while a store that holds the rules is unreachable.
     log.error("store unavailable: %s", error)
     if _wants_json():
-        return jsonify(
+        response = jsonify(
             {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
-        ), 503
+        )
+        response.status_code = 503
+        return response
     return error_page(
         "Sign-in is temporarily unavailable",
         "The bridge cannot reach its storage right now. Please try again shortly.",

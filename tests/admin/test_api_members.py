@@ -12,18 +12,6 @@ from tests.admin_api import Api, assert_problem
 from tests.world import OPERATOR, World
 
 
-@pytest.fixture
-def acme(world: World) -> World:
-    """acme: admin ada, members bob and carol."""
-    for name in ("ada", "bob", "carol"):
-        world.user(name)
-    world.org("acme")
-    world.join("acme", "ada", "admin")
-    world.join("acme", "bob")
-    world.join("acme", "carol")
-    return world
-
-
 def lock(world: World, username: str) -> None:
     with world.services.db.session() as session:
         row = session.get(User, world.row(username).id)
