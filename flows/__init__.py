@@ -23,6 +23,7 @@ from flows.context import (
     ExistingSession,
     LoginRequest,
     PasswordCheck,
+    RunContext,
     UserFacts,
     Verdict,
 )
@@ -41,7 +42,6 @@ from flows.executor import (
     NeedsInput,
     Outcome,
     RedirectTo,
-    RunContext,
     StepDone,
     advance,
     start,

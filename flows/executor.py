@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from flows.conditions import ConditionContext, evaluate
-from flows.context import DeviceTrust, Directory, ExistingSession, LoginRequest
+from flows.context import DeviceTrust, LoginRequest, RunContext
 from flows.errors import FlowRuntimeError, FlowStateError
 from flows.model import (
     Execution,
@@ -61,16 +61,6 @@ from flows.steps.base import StepContext
 
 #: The amr value of a login an upstream identity provider vouched for (RFC 8176 has none).
 FEDERATED = "fed"
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What the caller provides on every call: the directory, the browser's session, the time."""
-
-    directory: Directory
-    session: ExistingSession | None
-    now: int
-    device: str | None = None  # the browser's opaque id, for trusted devices
 
 
 @dataclass(frozen=True)
