@@ -27,7 +27,7 @@ The login completes when the root level passes with an identified user.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from flows.conditions import ConditionContext, evaluate
@@ -42,8 +42,17 @@ from flows.model import (
     SubFlow,
     parent_path,
 )
+from flows.outcomes import (
+    FEDERATED,
+    Completed,
+    Denied,
+    NeedsInput,
+    Outcome,
+    RedirectTo,
+    StepDone,
+    flow_result,
+)
 from flows.results import (
-    NOT_FACTORS,
     Alternative,
     Challenge,
     Deny,
@@ -59,72 +68,8 @@ from flows.results import (
 from flows.state import STATE_VERSION, FlowState, Status
 from flows.steps.base import StepContext
 
-#: The amr value of a login an upstream identity provider vouched for (RFC 8176 has none).
-FEDERATED = "fed"
-
-
-@dataclass(frozen=True)
-class FlowResult:
-    """Who the user is and how they proved it: what the ID token's claims are made from."""
-
-    user_id: str
-    amr: tuple[str, ...]
-    auth_time: int
-    acr: str | None = None
-    marks: frozenset[Mark] = frozenset()  # a recovery code or a trusted browser stood in
-
-    @property
-    def used_recovery_code(self) -> bool:
-        return Mark.RECOVERY_CODE in self.marks
-
-    @property
-    def used_trusted_device(self) -> bool:
-        return Mark.TRUSTED_DEVICE in self.marks
-
-
-@dataclass(frozen=True)
-class StepDone:
-    """A step that succeeded during this call, and the factors it proved (for audit)."""
-
-    path: str
-    step: str
-    proven: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Report:
-    failure: Failure | None = None  # the failed attempt of this call's submit, for the audit log
-    done: tuple[StepDone, ...] = ()  # the steps that succeeded during this call
-    trust: DeviceTrust | None = None  # a browser trusted during this call (its cookie to set)
-
-    @property
-    def proven(self) -> tuple[str, ...]:
-        """The factors proven during this call, e.g. ``("otp",)`` after a TOTP code."""
-        return _dedupe(factor for step in self.done for factor in step.proven)
-
-
-@dataclass(frozen=True)
-class NeedsInput(_Report):
-    challenge: Challenge
-
-
-@dataclass(frozen=True)
-class Completed(_Report):
-    result: FlowResult
-
-
-@dataclass(frozen=True)
-class Denied(_Report):
-    reason: str  # "login_required", "no_user", "user_mismatch", "no_alternative", a Fail reason
-    message: str  # for logs and the "explain" view, not for end users verbatim
-
-
-@dataclass(frozen=True)
-class RedirectTo(_Report):
-    url: str
-
-
-Outcome = NeedsInput | Completed | Denied | RedirectTo
+# FEDERATED too: start() puts it in the amr, and bridge/login/service.py reads it from here.
+__all__ = ["FEDERATED", "advance", "start", "submit", "try_another_way"]
 
 
 def start(
@@ -485,35 +430,5 @@ class _Run:
                 failure=failure,
                 done=done,
             )
-        return Completed(self.result(self.state.user_id), failure=failure, done=done)
-
-    def result(self, user_id: str) -> FlowResult:
-        state = self.state
-        amr = _dedupe(state.amr)
-        if len(set(state.proven) - NOT_FACTORS) >= 2 and "mfa" not in amr:
-            amr = (*amr, "mfa")
-        return FlowResult(
-            user_id=user_id,
-            amr=amr,
-            auth_time=self.auth_time(),
-            acr=state.acr,
-            marks=frozenset(state.marks),
-        )
-
-    def auth_time(self) -> int:
-        """When the user authenticated: the latest proof of this login (a factor proven now;
-        ``fed`` at the upstream's time, never later than now), else the reused session's."""
-        state, now = self.state, self.ctx.now
-        upstream = state.federated_auth_time
-        proofs = [
-            min(upstream, now) if factor == FEDERATED and upstream is not None else now
-            for factor in state.proven
-            if factor not in NOT_FACTORS
-        ]
-        if proofs:
-            return max(proofs)
-        return now if state.session_auth_time is None else state.session_auth_time
-
-
-def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))
+        claims = flow_result(self.state, self.state.user_id, self.ctx.now)
+        return Completed(claims, failure=failure, done=done)
