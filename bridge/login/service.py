@@ -251,7 +251,7 @@ class LoginService:
         self, flow_id: str, pending: PendingLogin, result: flows.FlowResult, visit: Visit
     ) -> Screen:
         link = pending.continuation.link
-        if link is not None and flows.executor.FEDERATED not in result.amr:
+        if link is not None and flows.outcomes.FEDERATED not in result.amr:
             # The local account's password (and code) proven: link the upstream identity,
             # then the federated flow finishes the login (bridge.federation.login).
             return finish_local_proof(self, flow_id, pending, result.user_id)
