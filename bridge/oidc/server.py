@@ -7,6 +7,7 @@ every authorization response carries ``iss`` (RFC 9207).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -14,6 +15,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidRequestError,
     OAuth2Request,
+    UnsupportedResponseTypeError,
     grants,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -30,8 +32,16 @@ from bridge.oidc.adapters import (
     IssuedRefreshToken,
     OAuthClient,
 )
+from bridge.oidc.malformed import (
+    MALFORMED,
+    authenticate_client_secret_basic,
+    plausible_client_id,
+    printable,
+)
 from bridge.oidc.tokens import CodeData
 from bridge.services.container import Services
+
+log = logging.getLogger(__name__)
 
 
 class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
@@ -51,8 +61,43 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
         return FlaskOAuth2Request(flask_request)
 
     def query_client(self, client_id: str) -> OAuthClient | None:
+        if not plausible_client_id(client_id):
+            return None
         record = self.services.clients.get(client_id)
         return OAuthClient(record, self.services.clients) if record else None
+
+    def get_authorization_grant(self, request: OAuth2Request) -> Any:
+        """Authlib's, with an unknown response type echoed printably in the error."""
+        if any(cls.check_authorization_endpoint(request) for cls, _ in self._authorization_grants):
+            return super().get_authorization_grant(request)
+        response_type = request.payload.response_type or ""
+        redirect_uri = None
+        client = self.query_client(request.payload.client_id or "")
+        requested = request.payload.redirect_uri
+        if client is not None and requested and client.check_redirect_uri(requested):
+            redirect_uri = requested  # validated: the error may go back to the client
+        error = UnsupportedResponseTypeError(
+            response_type,
+            f"The response type '{printable(response_type)}' is not supported by the server.",
+            redirect_uri=redirect_uri,
+        )
+        raise error
+
+    def get_consent_grant(self, request: Any = None, end_user: Any = None) -> Any:
+        """Authlib's; a request Authlib cannot even describe is refused without a redirect."""
+        try:
+            return super().get_consent_grant(request, end_user=end_user)
+        except ValueError as error:
+            log.warning("malformed authorization request refused: %s", error)
+            raise InvalidRequestError(MALFORMED) from error
+
+    def create_token_response(self, request: Any = None) -> Any:
+        """Authlib's; a request Authlib cannot even describe is ``invalid_request``."""
+        try:
+            return super().create_token_response(request)
+        except ValueError as error:
+            log.warning("malformed token request refused: %s", error)
+            return self.handle_error_response(request, InvalidRequestError(MALFORMED))
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         tokens = self.services.tokens
@@ -96,6 +141,20 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
 
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request: OAuth2Request, client: OAuthClient) -> str:
+        """Exact match (``OAuthClient.check_redirect_uri``); the refusal echoes it printably."""
+        redirect_uri = request.payload.redirect_uri
+        if not redirect_uri:
+            raise InvalidRequestError(
+                "Missing 'redirect_uri' in request.", state=request.payload.state
+            )
+        if not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError(
+                f"Redirect URI {printable(redirect_uri)} is not supported by client."
+            )
+        return str(redirect_uri)
 
     @property
     def services(self) -> Services:
@@ -238,6 +297,7 @@ def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
             }
         ),
     )
+    server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), BridgeOpenIDCode(services)])
     server.register_grant(RotatingRefreshTokenGrant)
     server.register_extension(BridgeIssuerParameter(services.settings.issuer))
