@@ -32,6 +32,7 @@ from bridge.oidc.adapters import (
     IssuedRefreshToken,
     OAuthClient,
 )
+from bridge.oidc.claims import claims_request, remember_userinfo_claims, user_claims
 from bridge.oidc.malformed import (
     MALFORMED,
     authenticate_client_secret_basic,
@@ -104,6 +105,7 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
         if request.authorization_code is not None:
             code: CodeData = request.authorization_code.data
             tokens.open_grant(code)
+            remember_userinfo_claims(self.services, code.grant_id, code.userinfo_claims)
             grant_id = code.grant_id
         else:
             grant_id = request.refresh_token.info.grant_id
@@ -165,6 +167,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         user: AuthenticatedUser = request.user
         data = request.payload.data
         nonce = data.get("nonce")
+        # Validated when the request came in (bridge.oidc.authorize.login_request_from).
+        claims = claims_request(data.get("claims")).allowed(request.client.get_allowed_scope)
         self.services.tokens.save_code(
             code,
             CodeData(
@@ -178,6 +182,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
                 nonce=nonce,
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
+                userinfo_claims=claims.userinfo,
+                id_token_claims=claims.id_token,
             ),
         )
         if nonce:
@@ -252,6 +258,15 @@ class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]
             "exp": now + self.services.settings.tokens.id_token_ttl,
         }
 
+    def get_authorization_code_claims(self, authorization_code: AuthorizationCode) -> Any:
+        """Authlib's (nonce, auth_time, acr, amr), and the claims the request's ``claims``
+        parameter asked for in the ID token."""
+        claims = super().get_authorization_code_claims(authorization_code)
+        data = authorization_code.data
+        if data.id_token_claims:
+            claims.update(user_claims(self.services, data.user_id, "", data.id_token_claims))
+        return claims
+
     def generate_user_info(self, user: AuthenticatedUser, scope: str) -> UserInfo:
         return user_claims(self.services, user.id, scope)
 
@@ -262,24 +277,6 @@ class BridgeIssuerParameter(IssuerParameter):  # type: ignore[misc]
 
     def get_issuer(self) -> str:
         return self.issuer
-
-
-def user_claims(services: Services, user_id: str, scope: str) -> UserInfo:
-    """The claims a scope releases about a user (ID token and userinfo alike)."""
-    scopes = set(scope.split())
-    record = services.users.get(user_id)
-    info = UserInfo(sub=user_id)
-    if record is None:
-        return info
-    if "profile" in scopes:
-        info["preferred_username"] = record.username
-        if record.name:
-            info["name"] = record.name
-        info["updated_at"] = int(record.updated_at.timestamp())
-    if "email" in scopes and record.email:
-        info["email"] = record.email
-        info["email_verified"] = bool(record.email_verified)
-    return info
 
 
 def build_authorization_server(services: Services) -> BridgeAuthorizationServer:

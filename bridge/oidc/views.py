@@ -16,8 +16,8 @@ from bridge.login.views import logins
 from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
+from bridge.oidc.claims import userinfo as userinfo_claims
 from bridge.oidc.hints import HintedUserNotSignedIn, check_hint
-from bridge.oidc.server import user_claims
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.web.context import bridge
 
@@ -154,7 +154,8 @@ def introspect() -> Any:
 def userinfo() -> Any:
     b = bridge()
     with b.protector.acquire(["openid"]) as token:
-        claims = user_claims(b.services, token.info.user_id, token.info.scope)
+        info = token.info
+        claims = userinfo_claims(b.services, info.user_id, info.scope, info.grant_id)
     response = jsonify(dict(claims))
     response.headers["Cache-Control"] = "no-store"
     return response
