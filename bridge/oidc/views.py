@@ -17,11 +17,13 @@ from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.claims import userinfo as userinfo_claims
+from bridge.oidc.cors import add_cors_headers
 from bridge.oidc.hints import HintedUserNotSignedIn, check_hint
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.web.context import bridge
 
 bp = Blueprint("oidc", __name__)
+bp.after_request(add_cors_headers)
 
 SCOPES = ["openid", "profile", "email", "offline_access", "admin"]
 
