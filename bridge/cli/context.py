@@ -40,6 +40,12 @@ class Context:
                     raise click.ClickException(problem)
         return self._services
 
+    def close(self) -> None:
+        """Stop what the services started and return their connections (the command ended)."""
+        if self._services is not None:
+            self._services.close()
+            self._services = None
+
 
 pass_context = click.make_pass_decorator(Context)
 

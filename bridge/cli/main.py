@@ -12,6 +12,7 @@ from bridge.cli.context import Context, pass_context
 from bridge.cli.errors import BridgeGroup
 from bridge.cli.flow_commands import flows_group
 from bridge.cli.idp_commands import idp
+from bridge.cli.mail_commands import mail
 from bridge.cli.org_commands import member, org
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
@@ -28,6 +29,7 @@ DEFAULT_ISSUER = "http://127.0.0.1:8000"
 def main(ctx: click.Context, config: Path | None) -> None:
     """The bridge: an OpenID Connect provider with YAML login flows and TOTP."""
     ctx.obj = Context(config)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @main.command(cls=click.Command)  # each request is a unit of work of its own
@@ -54,6 +56,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     services.db.upgrade()
     # SettingsError (a provider alias both configured and added through the API): the message.
     app = create_app(services=services)
+    services.start_background()  # the mail outbox's sender (mail.sender)
     # SIGHUP reloads the flow files; invalid new ones are refused and the running ones stay.
     FlowReloader(services).install_sighup()
     click.echo(f"The bridge is serving {services.settings.issuer}")
@@ -229,3 +232,4 @@ main.add_command(flows_group)
 main.add_command(org)
 main.add_command(member)
 main.add_command(idp)
+main.add_command(mail)

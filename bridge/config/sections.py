@@ -115,6 +115,9 @@ class MailSettings(Section):
     queue_size: Annotated[Int, between(1, 100_000)] = 1000
     max_attempts: Annotated[Int, between(1, 20)] = 6
     retry_delay: Annotated[Int, between(1, 3600)] = 5
+    # Who delivers the outbox: a thread in every serving process, or only `bridge mail worker`.
+    sender: Literal["thread", "worker"] = "thread"
+    poll_interval: Annotated[Int, between(1, 3600)] = 10
 
     @_model_validator(mode="after")
     def _no_plaintext_credentials(self) -> MailSettings:

@@ -1,7 +1,8 @@
-"""Outgoing e-mail: templates in English and German, SMTP delivery, a background outbox.
+"""Outgoing e-mail: templates in English and German, SMTP delivery, a durable outbox.
 
 ``Mailer.notify(kind, to=..., language=..., **context)`` renders a message and hands it to the
-``Outbox``, whose thread delivers it with retries; a login never waits for a mail server.
+``Outbox`` (a table, in the caller's transaction), whose sender (a thread, or ``bridge mail
+worker``) delivers it with retries; a login never waits for a mail server.
 """
 
 from __future__ import annotations

@@ -71,6 +71,12 @@ class Services:
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
 
+    def start_background(self) -> None:
+        """What a serving process runs beside its requests: the mail outbox's sender, unless
+        only ``bridge mail worker`` processes send (``mail.sender: worker``)."""
+        if self.settings.mail.sender == "thread":
+            self.mailer.outbox.start()
+
     def close(self) -> None:
         self.mailer.close()
         self.db.dispose()
@@ -121,7 +127,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
     flow_set = load_bound_flows(settings.flows)
     mailer = build_mailer(
-        settings.mail, secrets.mail_password, on_failure=_record_mail_failure(audit)
+        settings.mail, secrets.mail_password, db, on_failure=_record_mail_failure(audit)
     )
     lockout = Lockout(db, store, clock, audit, mailer=mailer)
     recovery = RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key))

@@ -57,7 +57,7 @@ def sent() -> Sent:
 
 
 @pytest.fixture
-def mailer(sent: Sent) -> Iterator[Mailer]:
-    mailer = Mailer(MailTemplates(), Outbox(sent))
+def mailer(sent: Sent, database: Database) -> Iterator[Mailer]:
+    mailer = Mailer(MailTemplates(), Outbox(database, sent))
     yield mailer
     mailer.close()

@@ -1,4 +1,5 @@
-"""Mail: templates in two languages, real SMTP delivery, and an outbox that never blocks."""
+"""Mail: templates in two languages, real SMTP delivery, and an outbox that never blocks (its
+durability and concurrent senders: tests/mail/test_outbox.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bridge.mail import (
     SmtpTransport,
     build_mailer,
 )
+from bridge.storage.db.engine import Database
 from tests.factors.smtp_server import Credentials, Inbox, free_port, self_signed, smtp_server
 
 SENDER = "The bridge <bridge@example.org>"
@@ -51,9 +53,9 @@ class Failures:
 
 
 def test_a_message_arrives_with_subject_recipient_and_both_parts(
-    templates: MailTemplates, inbox: Inbox, port: int
+    templates: MailTemplates, inbox: Inbox, port: int, database: Database
 ) -> None:
-    outbox = Outbox(plain_transport(port))
+    outbox = Outbox(database, plain_transport(port))
     with smtp_server(inbox, port):
         outbox.send(templates.render("account_locked", to="alice@example.org", **LOCKED))
         assert outbox.wait_idle(10)
@@ -72,9 +74,9 @@ def test_a_message_arrives_with_subject_recipient_and_both_parts(
 
 
 def test_a_german_recipient_gets_the_german_message(
-    templates: MailTemplates, inbox: Inbox, port: int
+    templates: MailTemplates, inbox: Inbox, port: int, database: Database
 ) -> None:
-    outbox = Outbox(plain_transport(port))
+    outbox = Outbox(database, plain_transport(port))
     with smtp_server(inbox, port):
         outbox.send(
             templates.render("account_locked", to="a@example.de", language="de-AT", **LOCKED)
@@ -156,7 +158,9 @@ def test_every_kind_renders_in_both_languages(
     assert f'lang="{language}"' in message.html
 
 
-def test_send_returns_while_the_server_is_still_busy(templates: MailTemplates) -> None:
+def test_send_returns_while_the_server_is_still_busy(
+    templates: MailTemplates, database: Database
+) -> None:
     started, release = threading.Event(), threading.Event()
 
     class SlowServer:
@@ -164,7 +168,8 @@ def test_send_returns_while_the_server_is_still_busy(templates: MailTemplates) -
             started.set()
             release.wait(10)
 
-    outbox = Outbox(SlowServer())
+    outbox = Outbox(database, SlowServer())
+    outbox.start()
     assert outbox.send(templates.render("account_locked", to="a@x", **LOCKED))
     assert started.wait(10)
     assert not release.is_set()  # send returned although delivery has not finished
@@ -174,7 +179,7 @@ def test_send_returns_while_the_server_is_still_busy(templates: MailTemplates) -
 
 
 def test_a_message_is_retried_until_the_server_is_back(
-    templates: MailTemplates, inbox: Inbox, port: int
+    templates: MailTemplates, inbox: Inbox, port: int, database: Database
 ) -> None:
     first_failure = threading.Event()
     smtp = plain_transport(port)
@@ -189,8 +194,9 @@ def test_a_message_is_retried_until_the_server_is_back(
 
     failures = Failures()
     outbox = Outbox(
-        Watching(), retry_delay=0.05, max_delay=0.2, max_attempts=20, on_failure=failures
+        database, Watching(), retry_delay=0.05, max_delay=0.2, max_attempts=20, on_failure=failures
     )
+    outbox.start()
     outbox.send(templates.render("account_locked", to="alice@example.org", **LOCKED))
     assert first_failure.wait(10)  # nothing listens on the port yet
     with smtp_server(inbox, port):
@@ -202,10 +208,12 @@ def test_a_message_is_retried_until_the_server_is_back(
 
 
 def test_a_message_given_up_is_logged_and_reported(
-    templates: MailTemplates, port: int, caplog: pytest.LogCaptureFixture
+    templates: MailTemplates, port: int, caplog: pytest.LogCaptureFixture, database: Database
 ) -> None:
     failures = Failures()
-    outbox = Outbox(plain_transport(port), retry_delay=0.01, max_attempts=2, on_failure=failures)
+    outbox = Outbox(
+        database, plain_transport(port), retry_delay=0.01, max_attempts=2, on_failure=failures
+    )
     with caplog.at_level(logging.WARNING, logger="bridge.mail"):
         outbox.send(templates.render("account_locked", to="alice@example.org", **LOCKED))
         assert outbox.wait_idle(10)
@@ -219,7 +227,7 @@ def test_a_message_given_up_is_logged_and_reported(
 
 
 def test_a_refused_recipient_is_not_retried(
-    templates: MailTemplates, inbox: Inbox, port: int
+    templates: MailTemplates, inbox: Inbox, port: int, database: Database
 ) -> None:
     inbox.refuse.add("gone@example.org")
     attempts: list[str] = []
@@ -231,7 +239,7 @@ def test_a_refused_recipient_is_not_retried(
             smtp.deliver(message)
 
     failures = Failures()
-    outbox = Outbox(Counting(), retry_delay=0.01, on_failure=failures)
+    outbox = Outbox(database, Counting(), retry_delay=0.01, on_failure=failures)
     with smtp_server(inbox, port):
         outbox.send(templates.render("account_locked", to="gone@example.org", **LOCKED))
         assert outbox.wait_idle(10)
@@ -241,7 +249,9 @@ def test_a_refused_recipient_is_not_retried(
     assert "refused" in failures.seen[0][1]
 
 
-def test_a_full_outbox_refuses_and_reports_instead_of_blocking(templates: MailTemplates) -> None:
+def test_a_full_outbox_refuses_and_reports_instead_of_blocking(
+    templates: MailTemplates, database: Database
+) -> None:
     release = threading.Event()
 
     class Stuck:
@@ -249,7 +259,7 @@ def test_a_full_outbox_refuses_and_reports_instead_of_blocking(templates: MailTe
             release.wait(10)
 
     failures = Failures()
-    outbox = Outbox(Stuck(), queue_size=1, on_failure=failures)
+    outbox = Outbox(database, Stuck(), queue_size=1, on_failure=failures)
     assert outbox.send(templates.render("account_locked", to="first@x", **LOCKED))
     assert not outbox.send(templates.render("account_locked", to="second@x", **LOCKED))
     release.set()
@@ -258,15 +268,18 @@ def test_a_full_outbox_refuses_and_reports_instead_of_blocking(templates: MailTe
     assert [(m.to, "full" in reason) for m, reason in failures.seen] == [("second@x", True)]
 
 
-def test_messages_still_queued_at_shutdown_are_reported(
-    templates: MailTemplates, port: int
+def test_messages_still_queued_at_shutdown_stay_in_the_outbox(
+    templates: MailTemplates, port: int, database: Database
 ) -> None:
+    """Issue 15: they used to be reported as lost; the next sender delivers them
+    (tests/mail/test_outbox.py)."""
     failures = Failures()
-    outbox = Outbox(plain_transport(port), retry_delay=60, on_failure=failures)
+    outbox = Outbox(database, plain_transport(port), retry_delay=60, on_failure=failures)
+    outbox.start()
     outbox.send(templates.render("account_locked", to="alice@example.org", **LOCKED))
     outbox.close(timeout=10)
-    assert [m.to for m, _ in failures.seen] == ["alice@example.org"]
-    assert not outbox.send(templates.render("account_locked", to="late@x", **LOCKED))
+    assert failures.seen == []
+    assert outbox.pending() == 1
 
 
 def test_starttls_with_credentials(
@@ -295,9 +308,9 @@ def test_starttls_with_credentials(
 
 
 def test_without_a_host_messages_are_logged(
-    templates: MailTemplates, caplog: pytest.LogCaptureFixture
+    templates: MailTemplates, caplog: pytest.LogCaptureFixture, database: Database
 ) -> None:
-    mailer = build_mailer(MailSettings(), None)
+    mailer = build_mailer(MailSettings(), None, database)
     assert isinstance(mailer.outbox.transport, LogTransport)
     with caplog.at_level(logging.WARNING, logger="bridge.mail"):
         mailer.notify("account_locked", to="alice@example.org", **LOCKED)
@@ -306,8 +319,10 @@ def test_without_a_host_messages_are_logged(
     assert "not sent" in caplog.text and "alice@example.org" in caplog.text
 
 
-def test_a_user_without_an_address_is_logged_not_queued(caplog: pytest.LogCaptureFixture) -> None:
-    mailer = build_mailer(MailSettings(), None)
+def test_a_user_without_an_address_is_logged_not_queued(
+    caplog: pytest.LogCaptureFixture, database: Database
+) -> None:
+    mailer = build_mailer(MailSettings(), None, database)
     with caplog.at_level(logging.WARNING, logger="bridge.mail"):
         assert mailer.notify("account_locked", to=None, user_id="u1", **LOCKED) is None
     mailer.close()
@@ -321,9 +336,9 @@ def test_plaintext_credentials_to_a_remote_host_are_refused() -> None:
 
 
 def test_a_template_that_does_not_render_is_logged_not_raised(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, database: Database
 ) -> None:
-    mailer = build_mailer(MailSettings(), None)
+    mailer = build_mailer(MailSettings(), None, database)
     with caplog.at_level(logging.ERROR, logger="bridge.mail"):
         assert mailer.notify("account_locked", to="alice@example.org") is None  # no context
         assert mailer.notify("no_such_kind", to="alice@example.org") is None

@@ -404,3 +404,7 @@ class IdentityProviderDomain(Base):
     provider_id: Mapped[str] = mapped_column(
         ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True
     )
+
+
+# Tables kept in modules of their own register on ``Base.metadata`` once this module is read.
+from bridge.storage.db import outbox_models as _outbox_models  # noqa: E402, F401
