@@ -15,6 +15,7 @@ from bridge.config.settings import Settings
 from bridge.domain.clock import Clock
 from bridge.federation.views import bp as federation_bp
 from bridge.login.views import bp as login_bp
+from bridge.observability import web as observability
 from bridge.oidc.endpoints import (
     BridgeEndSessionEndpoint,
     BridgeIntrospectionEndpoint,
@@ -61,7 +62,11 @@ def web_app(*, secure_cookies: bool) -> Flask:
     """
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_SORT_KEYS=False)
-    _install_unit_of_work(app)  # first: its commit must be the last thing a response waits for
+    # The request id and latency hooks come first (they only observe: they set a header and
+    # record a metric after the commit); then the unit of work, whose commit is the last thing
+    # a response waits for.
+    observability.install(app)
+    _install_unit_of_work(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
     app.register_blueprint(account_bp)

@@ -42,6 +42,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
 
     from bridge.app import create_app
     from bridge.config.flows import FlowReloader
+    from bridge.observability.logs import configure_logging
 
     services = ctx.services(migrate=False)
     settings = services.settings
@@ -56,6 +57,7 @@ def serve(ctx: Context, host: str | None, port: int | None) -> None:
     services.db.upgrade()
     # SettingsError (a provider alias both configured and added through the API): the message.
     app = create_app(services=services)
+    configure_logging(services.settings.logs)
     services.start_background()  # the mail outbox's sender (mail.sender)
     # SIGHUP reloads the flow files; invalid new ones are refused and the running ones stay.
     FlowReloader(services).install_sighup()

@@ -33,6 +33,7 @@ IGNORED_ENV = (
     "BRIDGE_SECRET_KEY",
     "BRIDGE_ENCRYPTION_KEYS",
     "BRIDGE_MAIL_PASSWORD",
+    "BRIDGE_METRICS_TOKEN",
     "BRIDGE_TEST_",
     "BRIDGE_IDP_",  # upstream client secrets, named by identity_providers[].client_secret_env
 )

@@ -28,6 +28,7 @@ from bridge.domain.validators import KEY_ID
 __all__ = ["MIN_SECRET_KEY_BYTES", "Secrets", "check_keyring_shape", "load_secrets"]
 
 MIN_SECRET_KEY_BYTES = 32
+MIN_METRICS_TOKEN_BYTES = 24
 SECRETS_DIR = "secrets"
 
 
@@ -37,6 +38,8 @@ class Secrets:
     encryption_keys: str = field(repr=False)  # for bridge.storage.crypto.parse_keyring
     # The SMTP password (``BRIDGE_MAIL_PASSWORD`` or ``BRIDGE_MAIL_PASSWORD_FILE``), if any.
     mail_password: str | None = field(default=None, repr=False)
+    # Bearer token for /metrics (``BRIDGE_METRICS_TOKEN`` or ``_FILE``); None: /metrics is off.
+    metrics_token: str | None = field(default=None, repr=False)
 
 
 def _secret_key_problem(value: bytes) -> str | None:
@@ -125,12 +128,23 @@ def load_secrets(settings: Settings, environ: Mapping[str, str]) -> Secrets:
         mail_password = _from_environment("BRIDGE_MAIL_PASSWORD", environ)
     except SettingsError as exc:
         problems += exc.problems
+    metrics_token: bytes | None = None
+    try:
+        metrics_token = _from_environment("BRIDGE_METRICS_TOKEN", environ)
+    except SettingsError as exc:
+        problems += exc.problems
+    if metrics_token is not None and len(metrics_token) < MIN_METRICS_TOKEN_BYTES:
+        problems.append(
+            f"BRIDGE_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN_BYTES} bytes "
+            f"(got {len(metrics_token)})"
+        )
     if problems:
         raise SettingsError(problems)
     return Secrets(
         secret_key=values["secret_key"],
         encryption_keys=values["encryption_keys"].decode("ascii"),
         mail_password=None if mail_password is None else mail_password.decode("utf-8"),
+        metrics_token=None if metrics_token is None else metrics_token.decode("utf-8"),
     )
 
 

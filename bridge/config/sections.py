@@ -25,6 +25,7 @@ __all__ = [
     "FlowBindings",
     "FlowSettings",
     "KeySettings",
+    "LogSettings",
     "MailSettings",
     "MfaSettings",
     "PasswordSettings",
@@ -132,6 +133,13 @@ class MailSettings(Section):
                 "in the clear, except to a loopback host)",
             )
         return self
+
+
+class LogSettings(Section):
+    """What the bridge's own log lines look like (``bridge serve`` and the WSGI entry point)."""
+
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class PasswordSettings(Section):

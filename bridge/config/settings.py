@@ -17,6 +17,7 @@ from bridge.config.sections import (
     EphemeralSettings,
     FlowSettings,
     KeySettings,
+    LogSettings,
     MailSettings,
     MfaSettings,
     PasswordSettings,
@@ -43,6 +44,7 @@ class Settings(Section):
     passwords: PasswordSettings = PasswordSettings()
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
+    logs: LogSettings = LogSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 
     @field_validator("identity_providers")

@@ -45,6 +45,7 @@ from bridge.federation.id_tokens import (
 )
 from bridge.federation.metadata import MetadataCache
 from bridge.federation.providers import IdentityProvider
+from bridge.observability.recording import metered
 from bridge.storage.ephemeral.base import EphemeralStore
 
 TRANSACTION_TTL = 600
@@ -195,7 +196,7 @@ class FederationClient:
         redirect_uri: str,
         metadata: Mapping[str, Any] | None = None,
     ) -> OAuth2Session:
-        return OAuth2Session(
+        session = OAuth2Session(
             client_id=provider.client_id,
             client_secret=provider.client_secret,
             scope=" ".join(provider.scopes),
@@ -203,6 +204,8 @@ class FederationClient:
             code_challenge_method="S256",
             token_endpoint_auth_method=client_auth_method(provider, metadata or {}),
         )
+        metered(session)  # upstream latency and errors (/metrics)
+        return session
 
     # --- begin ----------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -34,6 +35,7 @@ from bridge.login.hooks import Finishing, after_login, earned
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
+from bridge.observability.recording import count_step, step_type_at
 from bridge.services.account.notices import notify_factor_change
 
 if TYPE_CHECKING:
@@ -143,7 +145,9 @@ class LoginService:
             flow = self._flow_of(pending)
             directory = self._directory(flow_id, pending, visit)
             ctx = self._run(directory, visit)
+            started = time.perf_counter()
             outcome = flows.submit(flow, pending.flow, ctx, path, answer)
+            count_step(step_type_at(flow, path), time.perf_counter() - started)
             enrolled = any(done.step == "totp_enrol" for done in outcome.done)
             if (
                 trust is not None

@@ -6,6 +6,7 @@ values.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import AuditEvent
+from bridge.storage.db.unit import when_committed
 
 
 def _clip(value: str | None, length: int) -> str | None:
@@ -21,9 +23,16 @@ def _clip(value: str | None, length: int) -> str | None:
 
 
 class AuditLog:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        on_record: Callable[[AuditEvent], None] | None = None,
+    ) -> None:
         self._db = db
         self._clock = clock
+        self._on_record = on_record  # told of each event once it is committed (metrics)
 
     def record(
         self,
@@ -60,6 +69,9 @@ class AuditLog:
         )
         with self._db.session() as session:
             session.add(row)
+        if self._on_record is not None:
+            on_record = self._on_record
+            when_committed(lambda: on_record(row))
         return row
 
     def events(

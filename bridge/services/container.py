@@ -11,12 +11,20 @@ from bridge.config.settings import Settings
 from bridge.domain.clock import Clock, SystemClock
 from bridge.domain.events import AuditEventName
 from bridge.federation import FederatedAccounts, FederationClient, HomeRealm, IdentityProviders
+from bridge.federation.metadata import MetadataCache
 from bridge.federation.provider_admin import ProviderAdmin
 from bridge.federation.registry import StoredProviders
 from bridge.login.directory import BridgeDirectory
 from bridge.login.pending import PendingLogins
 from bridge.login.sessions import BrowserSessions
 from bridge.mail import Mailer, MailMessage, build_mailer
+from bridge.observability.recording import (
+    count_audit_event,
+    count_mail_outcome,
+    count_store_error,
+    metered_session,
+    watch_database_errors,
+)
 from bridge.oidc.tokens import TokenService
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
@@ -104,6 +112,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         redis_url=settings.ephemeral.redis_url,
         prefix=settings.ephemeral.key_prefix,
         clock=clock,
+        on_error=lambda: count_store_error("ephemeral"),
     )
     keyring = parse_keyring(secrets.encryption_keys)
     hasher = PasswordHasher(
@@ -122,12 +131,17 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         period=settings.totp.period,
         drift_steps=settings.totp.drift_steps,
     )
-    audit = AuditLog(db, clock)
+    watch_database_errors(db.engine)
+    audit = AuditLog(db, clock, on_record=count_audit_event)
     # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
     flow_set = load_bound_flows(settings.flows)
     mailer = build_mailer(
-        settings.mail, secrets.mail_password, db, on_failure=_record_mail_failure(audit)
+        settings.mail,
+        secrets.mail_password,
+        db,
+        on_failure=_record_mail_failure(audit),
+        on_outcome=count_mail_outcome,
     )
     lockout = Lockout(db, store, clock, audit, mailer=mailer)
     recovery = RecoveryCodes(db, clock, audit, recovery_key(secrets.secret_key))
@@ -189,7 +203,9 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         lockout=lockout,
         reset_requests=ResetRequests(db, clock, audit, mailer=mailer),
         identity_providers=identity_providers,
-        federation=FederationClient(store, clock),
+        federation=FederationClient(
+            store, clock, metadata=MetadataCache(clock, http=metered_session)
+        ),
         federated_accounts=FederatedAccounts(db, clock, audit, identity_providers),
         home_realm=home_realm,
         provider_admin=ProviderAdmin(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from bridge.domain.clock import Clock, SystemClock
@@ -25,6 +26,7 @@ def open_store(
     redis_url: str | None = None,
     prefix: str = "bridge:",
     clock: Clock | None = None,
+    on_error: Callable[[], None] | None = None,
 ) -> EphemeralStore:
     """The store for ``backend``. ``clock`` drives memory expiry; Redis uses the server's clock."""
     if backend == "memory":
@@ -32,5 +34,5 @@ def open_store(
     if backend == "redis":
         if not redis_url:
             raise ValueError("the redis ephemeral store needs a redis_url")
-        return RedisStore(redis_url, prefix)
+        return RedisStore(redis_url, prefix, on_error=on_error)
     raise ValueError(f"unknown ephemeral store backend {backend!r}: use 'memory' or 'redis'")

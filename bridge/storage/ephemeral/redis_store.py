@@ -67,8 +67,10 @@ class RedisStore:
         *,
         socket_timeout: float = 2.0,
         retries: int = 2,
+        on_error: Callable[[], None] | None = None,
     ) -> None:
         self._prefix = prefix
+        self._on_error = on_error  # told of each failed call (metrics)
         self._client: redis.Redis = redis.Redis.from_url(
             url,
             decode_responses=True,
@@ -86,8 +88,13 @@ class RedisStore:
         return self._prefix + key
 
     def _call(self, operation: Callable[[], T]) -> T:
-        with _unavailable_on_error(self._where):
-            return operation()
+        try:
+            with _unavailable_on_error(self._where):
+                return operation()
+        except EphemeralStoreUnavailable:
+            if self._on_error is not None:
+                self._on_error()
+            raise
 
     def put(self, key: str, value: JsonObject, ttl: int) -> None:
         _check_ttl(ttl)
