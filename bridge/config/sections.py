@@ -8,13 +8,13 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import Strict, field_validator
 from pydantic import model_validator as _model_validator
 
 from bridge.config.errors import FieldError, SettingsError
 from bridge.config.fields import Bool, Int, Section, Text, between, is_loopback
+from bridge.storage.ephemeral.redis_clients import check_url
 
 __all__ = [
     "DEFAULT_ACR_LEVELS",
@@ -47,8 +47,7 @@ class EphemeralSettings(Section):
     @field_validator("redis_url")
     @classmethod
     def _redis_url(cls, value: str) -> str:
-        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
-            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        check_url(value)  # ValueError: what is wrong
         return value
 
 

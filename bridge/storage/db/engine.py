@@ -21,14 +21,16 @@ from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.storage.db import sqlite
+from bridge.storage.db.hosts import multi_host_url
 from bridge.storage.db.unit import current_unit
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def normalise_url(url: str) -> URL:
-    """Parse ``url``; a bare ``postgresql://`` (or ``postgres://``) URL means psycopg 3."""
-    parsed = make_url(url)
+    """Parse ``url``; a bare ``postgresql://`` (or ``postgres://``) URL means psycopg 3; libpq's
+    several hosts (``db1:5432,db2:5432``) are read as ``host=`` parameters (``hosts``)."""
+    parsed = make_url(multi_host_url(url))
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed

@@ -1,4 +1,8 @@
-"""The Redis ephemeral store: shared by every bridge process. Expiry uses the server's clock."""
+"""The Redis ephemeral store: shared by every bridge process. Expiry uses the server's clock.
+
+One Redis server, a master watched by Sentinels (``redis+sentinel://``) or a Redis Cluster
+(``redis+cluster://``): see ``redis_clients``. Every key is used alone (no multi-key command),
+so the store works unchanged on a cluster."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
-import redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError
@@ -15,6 +18,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from bridge.storage.ephemeral.base import EphemeralStoreUnavailable, JsonObject
+from bridge.storage.ephemeral.redis_clients import redis_client
 
 T = TypeVar("T")
 
@@ -71,7 +75,8 @@ class RedisStore:
     ) -> None:
         self._prefix = prefix
         self._on_error = on_error  # told of each failed call (metrics)
-        self._client: redis.Redis = redis.Redis.from_url(
+        # One server, a Sentinel-watched master or a cluster (redis_clients).
+        connected = redis_client(
             url,
             decode_responses=True,
             socket_timeout=socket_timeout,
@@ -79,8 +84,9 @@ class RedisStore:
             retry=Retry(ExponentialBackoff(cap=0.2, base=0.01), retries),
             health_check_interval=30,
         )
-        pool_kwargs = self._client.connection_pool.connection_kwargs
-        self._where = f"{pool_kwargs.get('host', '?')}:{pool_kwargs.get('port', '?')}"
+        self._client: Any = connected.client
+        self._where = connected.where
+        self._reset = connected.reset
         self._incr_with_ttl = self._client.register_script(_INCR_WITH_TTL)
         self._decr_live = self._client.register_script(_DECR_LIVE)
 
@@ -92,6 +98,9 @@ class RedisStore:
             with _unavailable_on_error(self._where):
                 return operation()
         except EphemeralStoreUnavailable:
+            # After a failover pooled connections may point at the old master (now gone, or a
+            # read-only replica): drop them, so the next call asks the Sentinels again.
+            self._reset()
             if self._on_error is not None:
                 self._on_error()
             raise
