@@ -8,7 +8,6 @@ admin's rights only.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -169,19 +168,6 @@ def org_allow_admin_scope(client_id: str) -> None:
     services = current_services()
     services.orgs.allow_admin_scope(Actor.operator(), client_id)
     click.echo(f"client {client_id} may request the admin scope")
-
-
-@org.command("audit")
-@click.argument("slug")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
-@as_option
-def org_audit(slug: str, limit: int, as_user: str | None) -> None:
-    """The organisation's audit events, newest first (one JSON object per line)."""
-    from bridge.web.admin.api import event_json
-
-    services = current_services()
-    for event in services.members.audit(acting(as_user), slug, limit=limit):
-        click.echo(json.dumps(event_json(event), sort_keys=True))
 
 
 @click.group(cls=UnitOfWorkGroup)

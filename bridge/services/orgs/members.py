@@ -31,7 +31,7 @@ from bridge.services.orgs.policy import MfaPolicy, users_with_totp
 from bridge.services.orgs.second_factors import wipe_second_factors
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import AuditEvent, Membership, OrgDomain, User
+from bridge.storage.db.models import Membership, OrgDomain, User
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
@@ -166,11 +166,6 @@ class MemberService:
         members = self.members(actor, slug)
         needing = [m for m in members if m.mfa_required]
         return Progress(sum(1 for m in needing if m.mfa_configured), len(needing))
-
-    def audit(self, actor: Actor, slug: str, *, limit: int = 100) -> list[AuditEvent]:
-        with self._db.session() as session:
-            org = authorise(session, actor, slug).org
-        return self._audit.events(org_id=org.id, limit=limit)
 
     # --- membership -------------------------------------------------------------------------
 
