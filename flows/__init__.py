@@ -23,6 +23,7 @@ from flows.context import (
     ExistingSession,
     LoginRequest,
     PasswordCheck,
+    RunContext,
     UserFacts,
     Verdict,
 )
@@ -34,22 +35,18 @@ from flows.errors import (
     FlowStateError,
     UnknownFlow,
 )
-from flows.executor import (
+from flows.executor import advance, start, submit, try_another_way
+from flows.loader import FlowSet, load_flow_text, load_flows
+from flows.model import Execution, Flow, FlowKind, Requirement, StepExecution, SubFlow
+from flows.outcomes import (
     Completed,
     Denied,
     FlowResult,
     NeedsInput,
     Outcome,
     RedirectTo,
-    RunContext,
     StepDone,
-    advance,
-    start,
-    submit,
-    try_another_way,
 )
-from flows.loader import FlowSet, load_flow_text, load_flows
-from flows.model import Execution, Flow, FlowKind, Requirement, StepExecution, SubFlow
 from flows.registry import CONDITIONS, STEPS, Registry, RegistryError, load_entry_points
 from flows.results import (
     Alternative,

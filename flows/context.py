@@ -139,3 +139,13 @@ class Directory(Protocol):
         from a provider, or it proves a local account).
         """
         ...
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What the caller provides on every call: the directory, the browser's session, the time."""
+
+    directory: Directory
+    session: ExistingSession | None
+    now: int
+    device: str | None = None  # the browser's opaque id, for trusted devices

@@ -1,140 +1,24 @@
-"""Runs a flow with Keycloak's requirement semantics against a recorded ``FlowState``.
+"""The flow engine's calls: ``start`` a login's state, then ``advance``, ``submit`` or
+``try_another_way`` on it until the outcome is no longer a challenge.
 
-Every call walks the tree from the root, once, in document order. Steps whose outcome is
-recorded in the state are not asked again; the others are asked (``Step.challenge``) until
-one needs the user's input. So a call either makes progress and records it, or returns the
-same challenge: there is no loop to get stuck in.
-
-Requirements, level by level:
-
-- A level is either all alternatives (plus disabled ones), or required and conditional
-  executions (plus disabled ones); the loader rejects a mix.
-- required: must succeed. ``NotApplicable`` fails the level it is in; ``Fail`` denies the
-  login outright, so a step that failed for good cannot be routed around higher up.
-- alternative: tried in order (the one the user chose with "try another way" first); the
-  first that succeeds passes the level, ``NotApplicable`` or ``Fail`` moves to the next, a
-  sub-flow in which nothing ran does not count; when none succeeds the level fails.
-- conditional: its ``when`` is evaluated the first time it is reached and the decision is
-  recorded; when false it is skipped (neutral), when true it runs as required.
-- disabled: skipped.
-- a step that answers ``Deny`` (the ``deny`` step) ends the login at once, whatever its
-  requirement and the enclosing levels.
-- a request that allows no interaction (``prompt=none``) ends with ``login_required`` where
-  the flow would ask the user, or send the browser to an upstream provider.
-
-The login completes when the root level passes with an identified user.
+Each call is one ``Run`` (``flows/run.py``, which states the requirement semantics): a walk
+of the tree from the root that records its progress in the ``FlowState`` and answers an
+``Outcome`` (``flows/outcomes.py``). The caller keeps the state between requests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
 
-from flows.conditions import ConditionContext, evaluate
-from flows.context import DeviceTrust, Directory, ExistingSession, LoginRequest
-from flows.errors import FlowRuntimeError, FlowStateError
-from flows.model import (
-    Execution,
-    Flow,
-    FlowKind,
-    Requirement,
-    StepExecution,
-    SubFlow,
-    parent_path,
-)
-from flows.results import (
-    NOT_FACTORS,
-    Alternative,
-    Challenge,
-    Deny,
-    Done,
-    Fail,
-    Failure,
-    Mark,
-    NotApplicable,
-    Redirect,
-    Retry,
-    StepResult,
-)
-from flows.state import STATE_VERSION, FlowState, Status
-from flows.steps.base import StepContext
+from flows.context import LoginRequest, RunContext
+from flows.errors import FlowRuntimeError
+from flows.model import Flow, FlowKind, StepExecution, parent_path
+from flows.outcomes import FEDERATED, Outcome
+from flows.results import Retry
+from flows.run import Pending, Redirecting, Run, Stop
+from flows.state import FlowState
 
-#: The amr value of a login an upstream identity provider vouched for (RFC 8176 has none).
-FEDERATED = "fed"
-
-
-@dataclass(frozen=True)
-class RunContext:
-    """What the caller provides on every call: the directory, the browser's session, the time."""
-
-    directory: Directory
-    session: ExistingSession | None
-    now: int
-    device: str | None = None  # the browser's opaque id, for trusted devices
-
-
-@dataclass(frozen=True)
-class FlowResult:
-    """Who the user is and how they proved it: what the ID token's claims are made from."""
-
-    user_id: str
-    amr: tuple[str, ...]
-    auth_time: int
-    acr: str | None = None
-    marks: frozenset[Mark] = frozenset()  # a recovery code or a trusted browser stood in
-
-    @property
-    def used_recovery_code(self) -> bool:
-        return Mark.RECOVERY_CODE in self.marks
-
-    @property
-    def used_trusted_device(self) -> bool:
-        return Mark.TRUSTED_DEVICE in self.marks
-
-
-@dataclass(frozen=True)
-class StepDone:
-    """A step that succeeded during this call, and the factors it proved (for audit)."""
-
-    path: str
-    step: str
-    proven: tuple[str, ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class _Report:
-    failure: Failure | None = None  # the failed attempt of this call's submit, for the audit log
-    done: tuple[StepDone, ...] = ()  # the steps that succeeded during this call
-    trust: DeviceTrust | None = None  # a browser trusted during this call (its cookie to set)
-
-    @property
-    def proven(self) -> tuple[str, ...]:
-        """The factors proven during this call, e.g. ``("otp",)`` after a TOTP code."""
-        return _dedupe(factor for step in self.done for factor in step.proven)
-
-
-@dataclass(frozen=True)
-class NeedsInput(_Report):
-    challenge: Challenge
-
-
-@dataclass(frozen=True)
-class Completed(_Report):
-    result: FlowResult
-
-
-@dataclass(frozen=True)
-class Denied(_Report):
-    reason: str  # "login_required", "no_user", "user_mismatch", "no_alternative", a Fail reason
-    message: str  # for logs and the "explain" view, not for end users verbatim
-
-
-@dataclass(frozen=True)
-class RedirectTo(_Report):
-    url: str
-
-
-Outcome = NeedsInput | Completed | Denied | RedirectTo
+__all__ = ["advance", "start", "submit", "try_another_way"]
 
 
 def start(
@@ -170,7 +54,7 @@ def start(
 
 def advance(flow: Flow, state: FlowState, ctx: RunContext) -> Outcome:
     """Proceed without input: resolve what needs none, return the next challenge or the end."""
-    run = _Run(flow, state, ctx)
+    run = Run(flow, state, ctx)
     return run.outcome(run.walk())
 
 
@@ -178,9 +62,9 @@ def submit(
     flow: Flow, state: FlowState, ctx: RunContext, path: str, answer: Mapping[str, str]
 ) -> Outcome:
     """Answer the challenge at ``path``; an answer for any other path changes nothing."""
-    run = _Run(flow, state, ctx)
+    run = Run(flow, state, ctx)
     current = run.walk()
-    if not isinstance(current, _Pending) or current.challenge.path != path:
+    if not isinstance(current, Pending) or current.challenge.path != path:
         return run.outcome(current)
     execution = flow.find(path)
     assert isinstance(execution, StepExecution)
@@ -192,338 +76,18 @@ def submit(
         run.errors[path] = result.errors
     else:
         applied = run.apply(execution, result)
-        if isinstance(applied, _Stop | _Redirect):
+        if isinstance(applied, Stop | Redirecting):
             return run.outcome(applied)
     return run.outcome(run.walk())
 
 
 def try_another_way(flow: Flow, state: FlowState, ctx: RunContext, path: str) -> Outcome:
     """Switch to the alternative at ``path``, one the current challenge lists; else no change."""
-    run = _Run(flow, state, ctx)
+    run = Run(flow, state, ctx)
     current = run.walk()
-    if isinstance(current, _Pending) and any(
+    if isinstance(current, Pending) and any(
         alternative.path == path for alternative in current.challenge.alternatives
     ):
         state.chosen[parent_path(path)] = path
         return run.outcome(run.walk())
     return run.outcome(current)
-
-
-# -- what evaluating a node gives ----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Ok:
-    ran: bool  # False: nothing in it ran (skipped), which does not count as an alternative
-
-
-@dataclass(frozen=True)
-class _Failed:
-    reason: str
-    message: str
-
-
-@dataclass(frozen=True)
-class _Pending:
-    challenge: Challenge
-    placed: bool = False  # its "try another way" list was settled by the innermost level
-
-
-@dataclass(frozen=True)
-class _Redirect:
-    url: str
-
-
-@dataclass(frozen=True)
-class _Stop:
-    """Deny the login whatever the enclosing levels say."""
-
-    reason: str
-    message: str
-
-
-_Eval = _Ok | _Failed | _Pending | _Redirect | _Stop
-
-
-class _Run:
-    def __init__(self, flow: Flow, state: FlowState, ctx: RunContext) -> None:
-        if state.version != STATE_VERSION:
-            raise FlowStateError(f"flow state version {state.version} is not supported")
-        if state.flow_id != flow.id or state.flow_digest != flow.digest:
-            raise FlowStateError(
-                f"this login was started with another version of flow {state.flow_id!r}; "
-                "start it again"
-            )
-        self.flow = flow
-        self.state = state
-        self.ctx = ctx
-        self.failure: Failure | None = None
-        self.trust: DeviceTrust | None = None
-        self.done: list[StepDone] = []
-        self.errors: dict[str, tuple[str, ...]] = {}
-
-    def walk(self) -> _Eval:
-        return self.level("", self.flow.steps)
-
-    # -- levels ----------------------------------------------------------------------------
-
-    def level(self, path: str, children: tuple[Execution, ...]) -> _Eval:
-        active = [c for c in children if c.requirement is not Requirement.DISABLED]
-        if not active:
-            return _Ok(ran=False)
-        if all(c.requirement is Requirement.ALTERNATIVE for c in active):
-            return self.alternatives(path, active)
-        return self.sequence(active)
-
-    def sequence(self, children: list[Execution]) -> _Eval:
-        ran = False
-        for child in children:
-            if child.requirement is Requirement.CONDITIONAL and not self.decide(child):
-                continue
-            result = self.node(child)
-            if not isinstance(result, _Ok):
-                return result
-            ran = ran or result.ran
-        return _Ok(ran)
-
-    def alternatives(self, path: str, children: list[Execution]) -> _Eval:
-        order = list(children)
-        chosen = self.state.chosen.get(path)
-        order.sort(key=lambda child: child.path != chosen)  # stable: the chosen one first
-        ruled_out: set[str] = set()
-        last: _Failed | None = None
-        for child in order:
-            result = self.node(child)
-            if isinstance(result, _Ok) and result.ran:
-                return result
-            if isinstance(result, _Ok | _Failed):
-                ruled_out.add(child.path)
-                last = result if isinstance(result, _Failed) else last
-                continue
-            if isinstance(result, _Pending) and not result.placed:
-                others = () if self.progressed(child) else self.offer(children, child, ruled_out)
-                challenge = replace(result.challenge, alternatives=others)
-                return _Pending(challenge, placed=True)
-            return result
-        where = f"level {path}" if path else "the top level"
-        because = f" (last: {last.message})" if last else ""
-        return _Failed("no_alternative", f"no alternative at {where} succeeded{because}")
-
-    def offer(
-        self, children: list[Execution], current: Execution, ruled_out: set[str]
-    ) -> tuple[Alternative, ...]:
-        """The other alternatives of a level the user may still pick."""
-        offered: list[Alternative] = []
-        for child in children:
-            if child is current or child.path in ruled_out:
-                continue
-            if isinstance(child, StepExecution) and child.path in self.state.status:
-                continue  # already failed or found not applicable
-            first = child.first_step()
-            if first is not None and first.step.offered(self.step_context(first, check=False)):
-                offered.append(Alternative(child.path, first.step.type, child.display_label))
-        return tuple(offered)
-
-    def progressed(self, execution: Execution) -> bool:
-        """Whether a step inside ``execution`` already succeeded (then it is no time to switch)."""
-        prefix = execution.path + "."
-        return any(
-            status is Status.DONE and (path == execution.path or path.startswith(prefix))
-            for path, status in self.state.status.items()
-        )
-
-    def decide(self, execution: Execution) -> bool:
-        decided = self.state.decisions.get(execution.path)
-        if decided is None:
-            cond_ctx = ConditionContext(
-                path=execution.path,
-                directory=self.ctx.directory,
-                request=self.state.request,
-                user_id=self.state.user_id,
-                now=self.ctx.now,
-                device=self.ctx.device,
-            )
-            decided = all(evaluate(condition, cond_ctx) for condition in execution.when)
-            self.state.decisions[execution.path] = decided
-            self.mark(*cond_ctx.marks)
-        return decided
-
-    def node(self, execution: Execution) -> _Eval:
-        if isinstance(execution, SubFlow):
-            return self.level(execution.path, execution.children)
-        return self.step(execution)
-
-    # -- steps -----------------------------------------------------------------------------
-
-    def step(self, execution: StepExecution) -> _Eval:
-        path = execution.path
-        status = self.state.status.get(path)
-        if status is Status.DONE:
-            return _Ok(ran=True)
-        if status is Status.FAILED:
-            return self.failed(execution, self.state.fail_reasons.get(path, "failed"))
-        if status is Status.NOT_APPLICABLE:
-            return self.not_applicable(execution)
-        step_ctx = self.step_context(execution)
-        result = execution.step.challenge(step_ctx)
-        self.keep(execution, step_ctx)
-        if isinstance(result, Challenge):
-            errors = self.errors.get(path, result.errors)
-            return _Pending(replace(result, step=execution.step.type, path=path, errors=errors))
-        return self.apply(execution, result)
-
-    def step_context(self, execution: StepExecution, check: bool = True) -> StepContext:
-        if check and execution.step.needs_user and self.state.user_id is None:
-            raise FlowRuntimeError(
-                f"step {execution.step.type!r} at {execution.path} needs an identified user"
-            )
-        return StepContext(
-            path=execution.path,
-            directory=self.ctx.directory,
-            request=self.state.request,
-            session=self.ctx.session,
-            now=self.ctx.now,
-            user_id=self.state.user_id,
-            proven=tuple(self.state.proven),
-            scratch=dict(self.state.scratch.get(execution.path, {})),
-            username=self.state.username,
-            device=self.ctx.device,
-        )
-
-    def keep(self, execution: StepExecution, step_ctx: StepContext) -> None:
-        """Record what the step left in its context (scratch data, the typed username)."""
-        if step_ctx.scratch:
-            self.state.scratch[execution.path] = dict(step_ctx.scratch)
-        else:
-            self.state.scratch.pop(execution.path, None)
-        self.state.username = step_ctx.username
-
-    def apply(self, execution: StepExecution, result: StepResult) -> _Eval:
-        state, path = self.state, execution.path
-        if isinstance(result, Done):
-            if result.user_id is not None:
-                if state.user_id is not None and state.user_id != result.user_id:
-                    return _Stop(
-                        "user_mismatch",
-                        f"{execution.step.type} at {path} identified another user "
-                        "than the login had already identified",
-                    )
-                state.user_id = result.user_id
-            reused = result.auth_time is not None  # an earlier authentication, not proof now
-            state.amr.extend(f for f in result.amr if f not in state.amr)
-            if reused:
-                state.session_auth_time = result.auth_time
-            else:
-                state.proven.extend(f for f in result.amr if f not in state.proven)
-            if result.acr is not None:
-                state.acr = result.acr
-            if result.mark is not None:
-                self.mark(result.mark)
-            self.trust = result.trust or self.trust
-            state.status[path] = Status.DONE
-            proven = () if reused else result.amr
-            self.done.append(StepDone(path, execution.step.type, proven))
-            return _Ok(ran=True)
-        if isinstance(result, Fail):
-            state.status[path] = Status.FAILED
-            state.fail_reasons[path] = result.reason
-            self.failure = result.failure or self.failure
-            return self.failed(execution, result.reason)
-        if isinstance(result, NotApplicable):
-            state.status[path] = Status.NOT_APPLICABLE
-            return self.not_applicable(execution)
-        if isinstance(result, Redirect):
-            return _Redirect(result.url)
-        if isinstance(result, Deny):
-            # Not recorded: a walk that reaches the step again is denied again.
-            self.failure = result.failure or self.failure
-            return _Stop(result.reason, result.message)
-        raise FlowRuntimeError(
-            f"step {execution.step.type!r} at {path} returned {result!r} where it may not"
-        )
-
-    def mark(self, *marks: Mark) -> None:
-        self.state.marks.extend(m for m in marks if m not in self.state.marks)
-
-    def failed(self, execution: StepExecution, reason: str) -> _Eval:
-        message = f"{execution.step.type} at {execution.path} failed: {reason}"
-        if execution.requirement is Requirement.ALTERNATIVE:
-            return _Failed(reason, message)
-        return _Stop(reason, message)
-
-    def not_applicable(self, execution: StepExecution) -> _Failed:
-        return _Failed(
-            "not_applicable", f"{execution.step.type} at {execution.path} does not apply"
-        )
-
-    # -- the answer ------------------------------------------------------------------------
-
-    def outcome(self, result: _Eval) -> Outcome:
-        outcome = self.judge(result)
-        return outcome if self.trust is None else replace(outcome, trust=self.trust)
-
-    def judge(self, result: _Eval) -> Outcome:
-        failure, done = self.failure, tuple(self.done)
-        if isinstance(result, _Pending):
-            if not self.state.request.interactive:
-                challenge = result.challenge
-                return Denied(
-                    "login_required",
-                    f"the flow would ask for {challenge.step} at {challenge.path}, "
-                    "but the request does not allow interaction",
-                    failure=failure,
-                    done=done,
-                )
-            return NeedsInput(result.challenge, failure=failure, done=done)
-        if isinstance(result, _Redirect):
-            if not self.state.request.interactive:
-                # Another site's sign-in page is interaction too (prompt=none).
-                return Denied(
-                    "login_required",
-                    "the flow would leave for an upstream login, "
-                    "but the request does not allow interaction",
-                    failure=failure,
-                    done=done,
-                )
-            return RedirectTo(result.url, failure=failure, done=done)
-        if isinstance(result, _Failed | _Stop):
-            return Denied(result.reason, result.message, failure=failure, done=done)
-        if self.state.user_id is None:
-            return Denied(
-                "no_user",
-                "the flow completed without identifying a user",
-                failure=failure,
-                done=done,
-            )
-        return Completed(self.result(self.state.user_id), failure=failure, done=done)
-
-    def result(self, user_id: str) -> FlowResult:
-        state = self.state
-        amr = _dedupe(state.amr)
-        if len(set(state.proven) - NOT_FACTORS) >= 2 and "mfa" not in amr:
-            amr = (*amr, "mfa")
-        return FlowResult(
-            user_id=user_id,
-            amr=amr,
-            auth_time=self.auth_time(),
-            acr=state.acr,
-            marks=frozenset(state.marks),
-        )
-
-    def auth_time(self) -> int:
-        """When the user authenticated: the latest proof of this login (a factor proven now;
-        ``fed`` at the upstream's time, never later than now), else the reused session's."""
-        state, now = self.state, self.ctx.now
-        upstream = state.federated_auth_time
-        proofs = [
-            min(upstream, now) if factor == FEDERATED and upstream is not None else now
-            for factor in state.proven
-            if factor not in NOT_FACTORS
-        ]
-        if proofs:
-            return max(proofs)
-        return now if state.session_auth_time is None else state.session_auth_time
-
-
-def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(items))

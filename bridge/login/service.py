@@ -33,7 +33,7 @@ from bridge.login.hooks import Finishing, after_login, earned
 from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
-from bridge.web.account.notices import notify_factor_change
+from bridge.services.account.notices import notify_factor_change
 
 if TYPE_CHECKING:
     from bridge.services.container import Services
@@ -251,7 +251,7 @@ class LoginService:
         self, flow_id: str, pending: PendingLogin, result: flows.FlowResult, visit: Visit
     ) -> Screen:
         link = pending.continuation.link
-        if link is not None and flows.executor.FEDERATED not in result.amr:
+        if link is not None and flows.outcomes.FEDERATED not in result.amr:
             # The local account's password (and code) proven: link the upstream identity,
             # then the federated flow finishes the login (bridge.federation.login).
             return finish_local_proof(self, flow_id, pending, result.user_id)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, make_response, render_template
 
 
 def error_page(
     title: str, message: str, status: int = 400, *, template: str = "error.html"
-) -> tuple[str, int]:
+) -> Response:
     """A plain error page: what happened and what to do, never a redirect. Views raise a
     ``bridge.domain.errors`` error instead; ``bridge.web.errors`` renders it with this."""
-    return render_template(template, title=title, message=message), status
+    return make_response(render_template(template, title=title, message=message), status)

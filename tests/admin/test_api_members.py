@@ -12,18 +12,6 @@ from tests.admin_api import Api, assert_problem
 from tests.world import OPERATOR, World
 
 
-@pytest.fixture
-def acme(world: World) -> World:
-    """acme: admin ada, members bob and carol."""
-    for name in ("ada", "bob", "carol"):
-        world.user(name)
-    world.org("acme")
-    world.join("acme", "ada", "admin")
-    world.join("acme", "bob")
-    world.join("acme", "carol")
-    return world
-
-
 def lock(world: World, username: str) -> None:
     with world.services.db.session() as session:
         row = session.get(User, world.row(username).id)
@@ -158,13 +146,33 @@ def test_resetting_a_user_of_other_organisations_needs_a_verified_domain(
 
 def test_an_admin_adds_only_users_of_a_verified_domain(api: Api, acme: World) -> None:
     acme.user("dan", domain="elsewhere.org")
-    assert_problem(
-        api.post("/orgs/acme/members", "ada", {"username": "dan"}), 403, "domain-not-verified"
+    refused = assert_problem(
+        api.post("/orgs/acme/members", "ada", {"username": "dan"}), 404, "not-found"
     )
+    assert "elsewhere.org" not in refused["detail"]
+    assert "verified" in refused["detail"]
+    assert "dan" not in statuses(api)
     acme.services.orgs.add_domain(OPERATOR, "acme", "elsewhere.org")
     response = api.post("/orgs/acme/members", "ada", {"username": "dan", "role": "member"})
     assert response.status_code == 201
     assert response.get_json()["username"] == "dan"
+
+
+def test_adding_a_member_answers_alike_for_no_such_user_and_another_tenants_user(
+    api: Api, acme: World
+) -> None:
+    acme.org("globex")
+    acme.services.orgs.add_domain(OPERATOR, "globex", "globex.example")
+    acme.user("gina", domain="globex.example")
+    acme.join("globex", "gina")
+    theirs = api.post("/orgs/acme/members", "ada", {"username": "gina"})
+    nobody = api.post("/orgs/acme/members", "ada", {"username": "nobody"})
+    assert theirs.status_code == nobody.status_code == 404
+    assert theirs.headers["Content-Type"] == nobody.headers["Content-Type"]
+    expected = dict(nobody.get_json())
+    expected["detail"] = expected["detail"].replace("'nobody'", "'gina'")
+    assert theirs.get_json() == expected
+    assert "globex" not in theirs.get_data(as_text=True)
 
 
 def test_an_admin_changes_a_role_and_removes_a_member(api: Api, acme: World) -> None:

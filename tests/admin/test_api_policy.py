@@ -10,18 +10,6 @@ from tests.admin_api import Api, assert_problem
 from tests.world import OPERATOR, World
 
 
-@pytest.fixture
-def acme(world: World) -> World:
-    """acme: admin ada, members bob and carol; nobody has 2FA yet."""
-    for name in ("ada", "bob", "carol"):
-        world.user(name)
-    world.org("acme")
-    world.join("acme", "ada", "admin")
-    world.join("acme", "bob")
-    world.join("acme", "carol")
-    return world
-
-
 def policy(world: World, slug: str = "acme") -> dict[str, Any]:
     return world.services.orgs.policy(OPERATOR, slug)
 

@@ -18,17 +18,6 @@ KNOWN = (
 )
 
 
-@pytest.fixture
-def acme(world: World) -> World:
-    for name in ("ada", "bob", "carol"):
-        world.user(name)
-    world.org("acme")
-    world.join("acme", "ada", "admin")
-    world.join("acme", "bob")
-    world.join("acme", "carol")
-    return world
-
-
 @pytest.mark.parametrize(
     ("method", "path", "body", "detail", "field"),
     [

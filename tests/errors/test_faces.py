@@ -14,10 +14,10 @@ from bridge.cli.errors import BridgeGroup
 from bridge.config.errors import SettingsError
 from bridge.domain.errors import AccountLocked, BridgeError, InvalidRequest
 from bridge.federation.errors import BadSignature, ProviderTimeout
+from bridge.services.account.changes import MfaStillRequiredError
 from bridge.services.orgs.errors import InvalidInput, NotAnAdmin, NotFound, SsoEnabled
 from bridge.services.reset_requests import ResetRequestError, UnknownResetRequestError
 from bridge.services.users import UserExists
-from bridge.web.account.changes import MfaStillRequiredError
 from bridge.web.errors import error_page_response, problem_response, status_of
 
 

@@ -175,9 +175,7 @@ class MemberService:
             raise InvalidInput(f"'role' must be one of {', '.join(ROLES)}.", field="role")
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
-            user = self._user(session, username)
-            if not actor.is_operator:
-                self._require_verified_domain(session, authority, user, "add")
+            user = self._addable_user(session, authority, username)
             existing = session.get(Membership, (authority.org.id, user.id))
             if existing is not None:
                 raise Conflict(f"{user.username!r} is already a member of {slug!r}.")
@@ -299,6 +297,33 @@ class MemberService:
             )
         return authority, user, membership
 
+    def _addable_user(self, session: Any, authority: Authority, username: str) -> User:
+        """The user an admin adds. A user who does not exist and one whose e-mail domain the
+        organisation has not verified get the same answer, naming nothing of theirs: an admin
+        learns nothing about other tenants' users (issue 15). The operator is told which."""
+        if authority.actor.is_operator:
+            return self._user(session, username)
+        name = normalise_username(username)
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None or not self._domain_verified(session, authority, user):
+            raise NotFound(
+                f"There is no user {name!r} that {authority.org.slug!r} can add: an admin can "
+                f"add only existing users whose e-mail address is at a domain "
+                f"{authority.org.slug!r} has verified."
+            )
+        return user  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _domain_verified(session: Any, authority: Authority, user: User) -> bool:
+        domain = _email_domain(user.email)
+        return domain is not None and bool(
+            session.scalar(
+                select(OrgDomain.domain).where(
+                    OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
+                )
+            )
+        )
+
     def _require_verified_domain(
         self, session: Any, authority: Authority, user: User, action: str
     ) -> None:
@@ -311,22 +336,12 @@ class MemberService:
         )
         if action != "add" and not other_orgs:
             return
-        domain = _email_domain(user.email)
-        verified = domain is not None and session.scalar(
-            select(OrgDomain.domain).where(
-                OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
-            )
-        )
-        if not verified:
+        if not self._domain_verified(session, authority, user):
+            domain = _email_domain(user.email)
             raise DomainNotVerified(
                 f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
-                f"{authority.org.slug!r} has not verified"
-                + (
-                    "; only such users can be added by an admin."
-                    if action == "add"
-                    else "; the user also belongs to other organisations, so their "
-                    "admins or the operator must do this."
-                )
+                f"{authority.org.slug!r} has not verified; the user also belongs to other "
+                "organisations, so their admins or the operator must do this."
             )
 
     def _record(

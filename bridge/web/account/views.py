@@ -17,7 +17,7 @@ from typing import Any
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.domain.errors import AccountLocked, InvalidRequest, NotFound
+from bridge.domain.errors import InvalidRequest, NotFound
 from bridge.domain.events import AuditEventName
 from bridge.login.continuation import ReturnTo
 from bridge.login.directory import BridgeDirectory
@@ -25,16 +25,16 @@ from bridge.login.recovery_codes import codes_text
 from bridge.login.sessions import BrowserSession
 from bridge.login.views import logins
 from bridge.login.visit import session_token
+from bridge.services.account.changes import FactorChanges, Origin
+from bridge.services.account.notices import notify_factor_change
+from bridge.services.account.sign_out import sign_out_everywhere as end_everything
 from bridge.services.container import Services
 from bridge.services.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
 from bridge.storage.db.models import User
-from bridge.web.account.changes import FactorChanges, Origin
-from bridge.web.account.notices import notify_factor_change
-from bridge.web.account.sign_out import sign_out_everywhere as end_everything
 from bridge.web.auth import SignedIn, signed_in
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.web.context import bridge
-from flows.context import LoginRequest, Verdict
+from flows.context import LoginRequest
 
 bp = Blueprint("account", __name__)
 
@@ -112,17 +112,12 @@ def _directory(s: Services) -> BridgeDirectory:
 
 
 def _wrong_code(s: Services, user: User) -> WerkzeugResponse | None:
-    """None when the posted current code is right; else the account page saying why. Raises
-    ``AccountLocked`` (after ending every session) when this wrong code locked the account."""
+    """None when the posted current code is right; else the account page saying why."""
     code = "".join(request.form.get("code", "").split())
     if not code:
         return redirect(url_for("account.account", error=MISSING_CODE), code=303)
-    verdict = _directory(s).verify_totp(user.id, code)
-    if verdict is Verdict.OK:
+    if FactorChanges(s).current_code_is_right(user, code, _directory(s)):
         return None
-    if verdict is Verdict.LOCKED:
-        s.sessions.end_all(user.id)
-        raise AccountLocked()
     return redirect(url_for("account.account", error=WRONG_CODE), code=303)
 
 

@@ -167,9 +167,9 @@ def patch_member(org: str, user: str) -> Response:
 
 
 @bp.delete("/orgs/<org>/members/<user>")
-def delete_member(org: str, user: str) -> tuple[str, int]:
+def delete_member(org: str, user: str) -> Response:
     services().members.remove(_actor(), org, user)
-    return "", 204
+    return Response(status=204)
 
 
 @bp.post("/orgs/<org>/members/<user>/actions/<action>")

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import update
 
-from bridge.domain.errors import Conflict
+from bridge.domain.errors import AccountLocked, Conflict
 from bridge.domain.events import AuditEventName
+from bridge.services.account.notices import notify_factor_change
+from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
 from bridge.services.orgs.second_factors import wipe_second_factors
 from bridge.storage.db.models import User
-from bridge.web.account.notices import notify_factor_change
-from bridge.web.account.sign_out import sign_out_everywhere
+from flows.context import Directory, Verdict
 
 
 class MfaStillRequiredError(Conflict):
@@ -56,6 +57,16 @@ def why_required(reasons: tuple[str, ...]) -> str:
 class FactorChanges:
     def __init__(self, services: Services) -> None:
         self._s = services
+
+    def current_code_is_right(self, user: User, code: str, directory: Directory) -> bool:
+        """A factor change is confirmed with the current code; wrong codes count toward the
+        lockout like a login's. The wrong code that locks the account ends every session of
+        it and raises ``AccountLocked``."""
+        verdict = directory.verify_totp(user.id, code)
+        if verdict is Verdict.LOCKED:
+            self._s.sessions.end_all(user.id)
+            raise AccountLocked()
+        return verdict is Verdict.OK
 
     def reset(self, user: User, origin: Origin, *, reason: str) -> None:
         """Seed 003 / 001: the authenticator, recovery codes and trusted browsers go, every

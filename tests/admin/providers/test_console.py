@@ -17,7 +17,7 @@ from bridge.app import create_app
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services
 from bridge.storage.db.engine import Database
-from tests.admin.test_api_identity_providers import link
+from tests.admin.providers.test_api import link
 from tests.federation.stored_providers import (
     CONFIGURED,
     OPERATOR,
@@ -36,23 +36,6 @@ PAGE = "/admin/orgs/acme/identity-providers"
 def bridge_config() -> dict[str, Any]:
     """The bridge with two configured providers: acme-config (serves acme) and google."""
     return {"identity_providers": CONFIGURED}
-
-
-@pytest.fixture
-def acme(world: World) -> World:
-    """acme (verified acme.example and acme-group.example): admin ada, member bob;
-    globex (verified globex.example): admin gus."""
-    for name in ("ada", "bob", "gus"):
-        world.user(name)
-    world.org("acme")
-    world.org("globex")
-    world.join("acme", "ada", "admin")
-    world.join("acme", "bob")
-    world.join("globex", "gus", "admin")
-    for domain in ("acme.example", "acme-group.example"):
-        world.services.orgs.add_domain(OPERATOR, "acme", domain)
-    world.services.orgs.add_domain(OPERATOR, "globex", "globex.example")
-    return world
 
 
 @dataclass

@@ -33,23 +33,6 @@ def bridge_config() -> dict[str, Any]:
     return {"identity_providers": CONFIGURED}
 
 
-@pytest.fixture
-def acme(world: World) -> World:
-    """acme (verified acme.example and acme-group.example): admin ada, member bob;
-    globex: admin gus."""
-    for name in ("ada", "bob", "gus"):
-        world.user(name)
-    world.org("acme")
-    world.org("globex")
-    world.join("acme", "ada", "admin")
-    world.join("acme", "bob")
-    world.join("globex", "gus", "admin")
-    for domain in ("acme.example", "acme-group.example"):
-        world.services.orgs.add_domain(OPERATOR, "acme", domain)
-    world.services.orgs.add_domain(OPERATOR, "globex", "globex.example")
-    return world
-
-
 def add(api: Api, body: dict[str, Any] | None = None, as_user: str = "ada") -> dict[str, Any]:
     response = api.post(BASE, as_user, body or provider_body(domains=["acme.example"]))
     assert response.status_code == 201, response.get_data(as_text=True)
