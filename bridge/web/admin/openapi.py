@@ -117,7 +117,7 @@ OPERATIONS = (
         "Export the organisation's audit events, oldest first, as JSON Lines or CSV "
         "(streamed; CSV cells that start with = + - @ are prefixed with a quote)",
         (200, None, "The events, one per line"), (404, 422), query=s.AuditExportQuery,
-        answer_media=tuple(MEDIA_TYPES.values()),
+        answer_media=tuple(media.split(";")[0] for media in MEDIA_TYPES.values()),
     ),
     Operation(
         "get", ORG + "/identity-providers", "list_identity_providers",
