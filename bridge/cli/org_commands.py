@@ -91,6 +91,11 @@ def org_show(slug: str, as_user: str | None) -> None:
 @click.option("--sso/--no-sso", default=None, help="Single sign-on through --sso-idp.")
 @click.option("--sso-idp", help="The identity provider's alias.")
 @click.option("--sso-domain", "sso_domains", multiple=True, help="Repeat for each domain.")
+@click.option(
+    "--admin-reset-requires-verified-domain/--no-admin-reset-requires-verified-domain",
+    default=None,
+    help="Admins may reset 2FA only for members of a verified domain (default on).",
+)
 @click.option("--code", help="With --as: your current TOTP code (needed to wipe members' 2FA).")
 @click.option("--yes", is_flag=True, help="Confirm wiping every member's 2FA.")
 @as_option
@@ -107,6 +112,7 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
         "sso": "sso_enabled",
         "sso_idp": "sso_idp_alias",
         "sso_domains": "sso_domains",
+        "admin_reset_requires_verified_domain": "admin_reset_requires_verified_domain",
     }
     changes = {
         names[key]: (list(value) if key == "sso_domains" else value)

@@ -3,13 +3,8 @@ holds audit events, on SQLite and on PostgreSQL; and back."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
-
-import pytest
 from alembic import command
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import URL
+from sqlalchemy import inspect, text
 
 from bridge.storage.db.engine import Database
 
@@ -18,25 +13,6 @@ EVENTS = (
     " ('2026-01-01 00:00:00+00', 'member_added', 'u1', 'o1', '{}'),"
     " ('2026-01-01 00:00:01+00', 'sign_in_succeeded', 'u1', NULL, '{}')"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    """A database with no schema yet: a new SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    admin_url: URL = request.getfixturevalue("postgres_admin_url")
-    name = f"bridge_migration_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_upgrading_from_0006_lets_each_event_be_seen_by_its_organisation(empty_url: str) -> None:

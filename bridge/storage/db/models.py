@@ -253,6 +253,9 @@ class Organisation(Base):
     sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # An admin may start a 2FA reset only for members of a domain the organisation verified
+    # (seed 002, R13); off: for any member who belongs to no other organisation.
+    admin_reset_requires_verified_domain: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @hybrid_property
     def production_partner(self) -> bool:

@@ -138,6 +138,9 @@ def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
             "sso_enabled": checkbox("sso_enabled"),
             "sso_idp_alias": form.get("sso_idp_alias", "").strip() or None,
             "sso_domains": [d for d in form.get("sso_domains", "").split() if d],
+            "admin_reset_requires_verified_domain": checkbox(
+                "admin_reset_requires_verified_domain"
+            ),
         }
     admin_code = form.get("admin_code") or None
     services().orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)

@@ -239,6 +239,10 @@ class Policy(Answer):
     sso_enabled: bool
     sso_idp_alias: SsoIdpAlias | None
     sso_domains: SsoDomains
+    admin_reset_requires_verified_domain: bool = Field(
+        description="An admin may reset the 2FA only of members whose e-mail domain the "
+        "organisation verified (a member's own reset request may be approved by any admin)."
+    )
 
 
 class PolicyAfterChange(Policy):
