@@ -76,6 +76,7 @@ def test_unlock_lets_a_locked_member_sign_in_again(api: Api, acme: World) -> Non
 
 def test_reset_2fa_deletes_the_secret_and_the_member_enrols_again(api: Api, acme: World) -> None:
     acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    acme.services.orgs.add_domain(OPERATOR, "acme", "example.com")  # bob's (seed 002)
     acme.enrol("bob")
     response = action(api, "bob", "reset-mfa")
     assert response.get_json()["mfa_status"] == "setup_required"
@@ -204,6 +205,7 @@ def test_reset_2fa_also_deletes_recovery_codes_and_trusted_browsers(api: Api, ac
     bob = acme.row("bob").id
     s.recovery.generate(bob)
     s.trusted_devices.trust(bob, "Firefox on Linux", 30)
+    s.orgs.add_domain(OPERATOR, "acme", "example.com")  # bob's (seed 002)
     assert action(api, "bob", "reset-mfa").status_code == 200
     assert not s.recovery.has_codes(bob)
     assert s.trusted_devices.list(bob) == []
