@@ -93,12 +93,23 @@ def test_an_admin_requires_2fa_for_one_member_and_can_lift_it(api: Api, acme: Wo
 
 def test_a_member_becomes_a_service_account_and_back(api: Api, acme: World) -> None:
     acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    acme.services.orgs.add_domain(OPERATOR, "acme", "example.com")
     acme.enrol("bob")
     converted = action(api, "bob", "to-service-account").get_json()
     assert converted["mfa_status"] == "service_account"
     assert not acme.has_totp("bob")
     back = action(api, "bob", "from-service-account").get_json()
     assert back["mfa_status"] == "setup_required"
+
+
+def test_making_a_service_account_deletes_2fa_so_it_needs_a_verified_domain_too(
+    api: Api, acme: World
+) -> None:
+    acme.enrol("bob")
+    body = assert_problem(action(api, "bob", "to-service-account"), 403, "domain-not-verified")
+    assert "admin_reset_requires_verified_domain" in body["detail"]
+    assert acme.has_totp("bob")
+    assert acme.row("bob").service_account is False
 
 
 def test_an_admin_cannot_use_admin_actions_on_their_own_account(api: Api, acme: World) -> None:

@@ -261,6 +261,8 @@ class MemberService:
         """No 2FA from now on (for integrations using basic auth); the user's 2FA is deleted."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if authority.org.admin_reset_requires_verified_domain:
+                self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "to-service-account")
             user.service_account = True
             user.updated_at = utc_datetime(self._clock)
@@ -331,6 +333,8 @@ class MemberService:
         )
 
     def _require_own_domain_for_reset(self, session: Any, authority: Authority, user: User) -> None:
+        """``admin_reset_requires_verified_domain``: an admin deletes a member's second factor
+        (a reset, or making them a service account) only for a domain the organisation verified."""
         if authority.actor.is_operator or self._domain_verified(session, authority, user):
             return
         domain = _email_domain(user.email)
@@ -338,8 +342,9 @@ class MemberService:
             f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
             f"{authority.org.slug!r} has not verified: by the organisation's policy "
             "(admin_reset_requires_verified_domain) an admin may reset 2FA only for members of "
-            'its verified domains. The member can ask for a reset instead ("Lost your '
-            'device?" when signing in), which any admin may approve.'
+            "its verified domains (making a service account deletes 2FA too). The member can "
+            'ask for a reset instead ("Lost your device?" when signing in), which any admin may '
+            "approve."
         )
 
     def _require_verified_domain(
