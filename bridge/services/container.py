@@ -20,6 +20,7 @@ from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
+from bridge.services.imports import Importer
 from bridge.services.keys import SigningKeys
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
@@ -70,6 +71,8 @@ class Services:
     home_realm: HomeRealm
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
+    # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
+    importer: Importer
 
     def close(self) -> None:
         self.mailer.close()
@@ -133,6 +136,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         settings.identity_providers, stored=stored_providers
     )
     home_realm = HomeRealm(identity_providers, db)
+    orgs = OrgService(db, clock, audit, totp, identity_providers)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -175,7 +179,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             home_realm=home_realm,
         ),
         mfa_policy=mfa_policy,
-        orgs=OrgService(db, clock, audit, totp, identity_providers),
+        orgs=orgs,
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
         mailer=mailer,
         recovery=recovery,
@@ -189,4 +193,5 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         provider_admin=ProviderAdmin(
             db, clock, audit, keyring, identity_providers, stored_providers
         ),
+        importer=Importer(db, clock, audit, totp, orgs),
     )

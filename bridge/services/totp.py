@@ -32,7 +32,7 @@ DIGESTS: dict[str, Callable[..., Any]] = {
 SECRET_BASE32_CHARS = 32  # 160 bits, the RFC 4226 recommendation
 #: What an imported authenticator may use: what Keycloak and Authelia offer, and apps show.
 IMPORTED_DIGITS = (6, 8)
-IMPORTED_PERIODS = (30, 60)
+IMPORTED_PERIODS = range(15, 121)  # 30 and 60 s from Keycloak; Authelia allows any
 MIN_IMPORTED_SECRET_BYTES = 10  # 80 bits, the shortest secret authenticator apps were given
 _ASCII_DIGITS = re.compile("[0-9]+")
 
@@ -264,7 +264,7 @@ def check_imported(secret: bytes, *, algorithm: str, digits: int, period: int) -
     if digits not in IMPORTED_DIGITS:
         raise ValueError(f"TOTP digits {digits} is not 6 or 8")
     if period not in IMPORTED_PERIODS:
-        raise ValueError(f"TOTP period {period} s is not 30 or 60")
+        raise ValueError(f"TOTP period {period} s is outside 15..120 s")
     if len(secret) < MIN_IMPORTED_SECRET_BYTES:
         raise ValueError(f"the TOTP secret has {len(secret) * 8} bits, fewer than 80")
 
