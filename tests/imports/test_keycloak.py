@@ -32,11 +32,17 @@ from tests.imports.sources import (
 IMPORTED = ["alice", "bob", "carol", "dave"]
 
 
-def sign_in(live: LiveBridge, rp: RelyingParty, browser: Browser, username: str) -> None:
-    """Password, then the code the user's app shows (oathtool), to the application."""
+def sign_in(
+    live: LiveBridge, rp: RelyingParty, browser: Browser, username: str, *, enrols: bool = False
+) -> None:
+    """Password, then the code the user's app shows (oathtool), to the application; ``enrols``:
+    a user without an authenticator who must have one is asked to set one up instead."""
     page = browser.open(rp.authorization_request().url)
     assert isinstance(page, Page) and page.title == "Sign in"
     page = browser.submit(username=username, password=PASSWORDS[username])
+    if enrols:
+        assert isinstance(page, Page) and page.title == "Set up two-factor authentication", page
+        return
     if username in SECRETS:
         assert isinstance(page, Page) and page.title == "Two-factor authentication", page
         algorithm, digits, period = TOTP_SETTINGS[username]

@@ -31,10 +31,10 @@ class Mapping:
         found: list[Membership] = []
         for group in groups:
             path = group.rstrip("/")
-            while path:  # the group, then its parents
+            while path:  # the group, then its parents ("/A/B", "/A"); a plain name has none
                 if path in self.groups:
                     found.append(self.groups[path])
-                path = path.rsplit("/", 1)[0]
+                path = path.rsplit("/", 1)[0] if "/" in path else ""
         found.extend(self.realm_roles[role] for role in realm_roles if role in self.realm_roles)
         if isinstance(client_roles, dict):
             for client, roles in client_roles.items():
