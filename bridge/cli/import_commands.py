@@ -5,6 +5,9 @@ records ends with exit status 1 after committing the others."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -98,3 +101,45 @@ def import_generic(file: Path, on_conflict: OnConflict, dry_run: bool) -> None:
     from bridge.services.imports.generic import read_generic
 
     run_import(read_generic(file), on_conflict, dry_run)
+
+
+def _passphrase(stdin: bool, *, confirm: bool) -> str:
+    if stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Passphrase", hide_input=True, confirmation_prompt=confirm))
+
+
+@import_group.command("bridge")
+@click.argument("file", type=FILE)
+@click.option("--passphrase-stdin", is_flag=True, help="Read the secrets' passphrase from stdin.")
+@_run_options
+def import_bridge(
+    file: Path, passphrase_stdin: bool, on_conflict: OnConflict, dry_run: bool
+) -> None:
+    """Import a `bridge export` (asks for its passphrase when it holds secrets)."""
+    from bridge.services.imports.bridge_file import read_bridge_file, sealed
+
+    passphrase = _passphrase(passphrase_stdin, confirm=False) if sealed(file) else None
+    run_import(read_bridge_file(file, passphrase), on_conflict, dry_run)
+
+
+@click.command("export")
+@click.option("--output", "-o", type=FILE, help="Write to FILE (mode 0600), not standard output.")
+@click.option(
+    "--include-secrets",
+    is_flag=True,
+    help="Add password hashes and TOTP secrets, encrypted with a passphrase.",
+)
+@click.option("--passphrase-stdin", is_flag=True, help="Read the passphrase from stdin.")
+def export_command(output: Path | None, include_secrets: bool, passphrase_stdin: bool) -> None:
+    """Write everything the bridge holds as JSON (format bridge-export, version 1)."""
+    services = current_services()
+    passphrase = _passphrase(passphrase_stdin, confirm=True) if include_secrets else None
+    text = json.dumps(services.exporter.export(passphrase=passphrase), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"exported to {output}", err=True)

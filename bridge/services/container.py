@@ -21,6 +21,7 @@ from bridge.oidc.tokens import TokenService
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
 from bridge.services.imports import Importer
+from bridge.services.imports.export import Exporter
 from bridge.services.keys import SigningKeys
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
@@ -73,6 +74,7 @@ class Services:
     provider_admin: ProviderAdmin
     # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
     importer: Importer
+    exporter: Exporter
 
     def close(self) -> None:
         self.mailer.close()
@@ -194,4 +196,5 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             db, clock, audit, keyring, identity_providers, stored_providers
         ),
         importer=Importer(db, clock, audit, totp, orgs),
+        exporter=Exporter(db, clock, audit, totp, settings.issuer),
     )

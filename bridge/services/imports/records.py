@@ -54,6 +54,7 @@ class OrgSpec:
     mode: str = "production"
     parent: str | None = None
     policy: dict[str, object] = field(default_factory=dict)
+    verified_domains: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,8 @@ class Importer:
                     mode=spec.mode,
                     parent=spec.parent,
                 )
+                for domain in spec.verified_domains:
+                    self._orgs.add_domain(Actor.operator(), spec.slug, domain)
                 if spec.policy:
                     self._orgs.update_policy(Actor.operator(), spec.slug, dict(spec.policy))
             except BridgeError as error:
