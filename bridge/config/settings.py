@@ -14,6 +14,7 @@ from bridge.config.errors import FieldError
 from bridge.config.fields import Section, Text, check_issuer
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
+    AuditSettings,
     EphemeralSettings,
     FlowSettings,
     KeySettings,
@@ -43,6 +44,7 @@ class Settings(Section):
     passwords: PasswordSettings = PasswordSettings()
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
+    audit: AuditSettings = AuditSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 
     @field_validator("identity_providers")

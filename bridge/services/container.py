@@ -25,6 +25,7 @@ from bridge.services.imports.export import Exporter
 from bridge.services.keys import SigningKeys
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
+from bridge.services.orgs.audit import OrgAudit
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
 from bridge.services.reset_requests import ResetRequests
@@ -59,6 +60,8 @@ class Services:
     mfa_policy: MfaPolicy
     orgs: OrgService
     members: MemberService
+    # An organisation's audit log for its admins: filters, exports, retention.
+    org_audit: OrgAudit
     # The second factor's life (issue 5): each records its own audit events.
     mailer: Mailer
     recovery: RecoveryCodes
@@ -183,6 +186,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         mfa_policy=mfa_policy,
         orgs=orgs,
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
+        org_audit=OrgAudit(db, clock, audit, retention_days=settings.audit.retention_days),
         mailer=mailer,
         recovery=recovery,
         trusted_devices=trusted_devices,

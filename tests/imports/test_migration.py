@@ -1,4 +1,4 @@
-"""Migration 0007_imported_passwords on a database that already holds users."""
+"""Migration 0009_imported_passwords on a database that already holds users."""
 
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ def empty_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def test_upgrading_from_0006_keeps_users_and_marks_no_password_imported(empty_url: str) -> None:
+def test_upgrading_from_0008_keeps_users_and_marks_no_password_imported(empty_url: str) -> None:
     database = Database(empty_url)
-    database.upgrade("0006")
+    database.upgrade("0008")
     with database.engine.begin() as connection:
         connection.execute(
             text(
@@ -53,7 +53,7 @@ def test_upgrading_from_0006_keeps_users_and_marks_no_password_imported(empty_ur
     config = database.alembic_config()
     with database.engine.begin() as connection:  # and back down
         config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+        command.downgrade(config, "0008")
     with database.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM users")).scalar_one() == 1
     database.dispose()

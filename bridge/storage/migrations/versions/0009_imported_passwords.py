@@ -1,7 +1,7 @@
 """Imported users: a password hash brought from another provider waits for the first login.
 
-Revision ID: 0007_imported_passwords
-Revises: 0006
+Revision ID: 0009_imported_passwords
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_imported_passwords"
-down_revision: str | None = "0006"
+revision: str = "0009_imported_passwords"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
