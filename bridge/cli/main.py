@@ -13,6 +13,7 @@ from bridge.cli.context import Context, pass_context
 from bridge.cli.errors import BridgeGroup
 from bridge.cli.flow_commands import flows_group
 from bridge.cli.idp_commands import idp
+from bridge.cli.import_commands import export_command, import_group
 from bridge.cli.org_commands import member, org
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
@@ -231,3 +232,5 @@ main.add_command(org)
 main.add_command(member)
 main.add_command(idp)
 main.add_command(audit)
+main.add_command(import_group)
+main.add_command(export_command)

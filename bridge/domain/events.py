@@ -50,6 +50,10 @@ class AuditEventName(StrEnum):
     IDENTITY_PROVIDER_ADDED = "identity_provider_added"
     IDENTITY_PROVIDER_CHANGED = "identity_provider_changed"
     IDENTITY_PROVIDER_REMOVED = "identity_provider_removed"
+    # Moving in and out (issue 17): one event per import run, one per user it changed
+    USERS_IMPORTED = "users_imported"
+    USER_IMPORTED = "user_imported"
+    DATA_EXPORTED = "data_exported"
 
 
 #: Sign-ins and sign-outs: the organisation of the client they went through sees them; through a

@@ -20,6 +20,8 @@ from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
+from bridge.services.imports import Importer
+from bridge.services.imports.export import Exporter
 from bridge.services.keys import SigningKeys
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
@@ -73,6 +75,9 @@ class Services:
     home_realm: HomeRealm
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
+    # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
+    importer: Importer
+    exporter: Exporter
 
     def close(self) -> None:
         self.mailer.close()
@@ -136,6 +141,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         settings.identity_providers, stored=stored_providers
     )
     home_realm = HomeRealm(identity_providers, db)
+    orgs = OrgService(db, clock, audit, totp, identity_providers)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -178,7 +184,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             home_realm=home_realm,
         ),
         mfa_policy=mfa_policy,
-        orgs=OrgService(db, clock, audit, totp, identity_providers),
+        orgs=orgs,
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
         org_audit=OrgAudit(db, clock, audit, retention_days=settings.audit.retention_days),
         mailer=mailer,
@@ -193,4 +199,6 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         provider_admin=ProviderAdmin(
             db, clock, audit, keyring, identity_providers, stored_providers
         ),
+        importer=Importer(db, clock, audit, totp, orgs),
+        exporter=Exporter(db, clock, audit, totp, settings.issuer),
     )

@@ -76,7 +76,11 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str | None] = mapped_column(String(200))
+    # The bridge's argon2id hash, or a hash imported from another provider
+    # (``imported:v1:<scheme>:...``, see bridge.services.foreign_passwords) until the first login.
     password_hash: Mapped[str | None] = mapped_column(Text)
+    # When an imported hash was stored; None once the bridge hashed the password itself.
+    password_imported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
