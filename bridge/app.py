@@ -26,6 +26,7 @@ from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
 from bridge.web import browser, errors
+from bridge.web.account.app_passwords import bp as app_passwords_bp
 from bridge.web.account.views import bp as account_bp
 from bridge.web.admin.api import bp as admin_api_bp
 from bridge.web.admin.console import bp as admin_console_bp
@@ -64,6 +65,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(app_passwords_bp)
     app.register_blueprint(federation_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(admin_console_bp)

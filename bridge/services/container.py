@@ -18,6 +18,7 @@ from bridge.login.pending import PendingLogins
 from bridge.login.sessions import BrowserSessions
 from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
+from bridge.services.app_passwords import AppPasswords, app_password_key
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
 from bridge.services.keys import SigningKeys
@@ -70,6 +71,8 @@ class Services:
     home_realm: HomeRealm
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
+    # Integrations that cannot do 2FA (issue 12).
+    app_passwords: AppPasswords
 
     def close(self) -> None:
         self.mailer.close()
@@ -188,5 +191,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         home_realm=home_realm,
         provider_admin=ProviderAdmin(
             db, clock, audit, keyring, identity_providers, stored_providers
+        ),
+        app_passwords=AppPasswords(
+            db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
     )

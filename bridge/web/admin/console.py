@@ -131,6 +131,8 @@ def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
             "sso_idp_alias": form.get("sso_idp_alias", "").strip() or None,
             "sso_domains": [d for d in form.get("sso_domains", "").split() if d],
         }
+        if form.get("app_passwords_shown"):  # a form of before the field keeps the value
+            changes["app_passwords_allowed"] = checkbox("app_passwords_allowed")
     admin_code = form.get("admin_code") or None
     services().orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)
     return _back_to_org(slug, "policy")
