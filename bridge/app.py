@@ -32,6 +32,7 @@ from bridge.web.admin.api import bp as admin_api_bp
 from bridge.web.admin.console import bp as admin_console_bp
 from bridge.web.browser import cookies_are_secure
 from bridge.web.context import Bridge, bridge
+from bridge.web.forward_auth import bp as forward_auth_bp
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     app.register_blueprint(federation_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(admin_console_bp)
+    app.register_blueprint(forward_auth_bp)
     browser.install(app, secure=secure_cookies)
     errors.install(app)
 
