@@ -25,6 +25,7 @@ from bridge.oidc.server import build_authorization_server
 from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
+from bridge.storage.ephemeral.single_process import claim_single_process
 from bridge.web import browser, errors
 from bridge.web.account.app_passwords import bp as app_passwords_bp
 from bridge.web.account.views import bp as account_bp
@@ -88,6 +89,8 @@ def bind_services(app: Flask, services: Services) -> None:
     """Check the stores and the configuration the app is to serve, then serve them."""
     if problem := services.db.schema_problem():
         raise RuntimeError(problem)
+    if services.settings.ephemeral.backend == "memory":
+        claim_single_process(services.settings.data_dir)  # SettingsError: another process serves
     services.identity_providers.check_aliases()  # SettingsError: one alias in both sources
     services.keys.ensure_active()
     app.config["SECRET_KEY"] = services.secrets.secret_key

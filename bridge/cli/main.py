@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bridge.cli.audit_commands import audit
 from bridge.cli.context import Context, pass_context
 from bridge.cli.errors import BridgeGroup
 from bridge.cli.flow_commands import flows_group
@@ -229,3 +230,4 @@ main.add_command(flows_group)
 main.add_command(org)
 main.add_command(member)
 main.add_command(idp)
+main.add_command(audit)

@@ -15,6 +15,7 @@ from bridge.config.fields import Section, Text, check_issuer
 from bridge.config.forward_auth import ForwardAuthSettings
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
+    AuditSettings,
     EphemeralSettings,
     FlowSettings,
     KeySettings,
@@ -44,6 +45,7 @@ class Settings(Section):
     passwords: PasswordSettings = PasswordSettings()
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
+    audit: AuditSettings = AuditSettings()
     forward_auth: ForwardAuthSettings = ForwardAuthSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 

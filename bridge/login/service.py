@@ -12,8 +12,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import flows
@@ -48,6 +49,13 @@ CODE_STEPS = ("totp", "totp_enrol", "recovery_code")
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
 #: The reasons of a ``Deny`` by which the lockout ends a login (R8).
 LOCKOUT_ENDS = ("locked", "restart")
+
+
+@dataclass
+class Judged:
+    """Whether a submission failed (a wrong password or code): only failures keep their slot."""
+
+    failed: bool = False
 
 
 class LoginService:
@@ -109,12 +117,13 @@ class LoginService:
 
     def choose(self, flow_id: str, visit: Visit, path: str) -> Screen:
         """Try another way: switch to the alternative at ``path``."""
-        self._throttle(visit)
-        pending = self.load(flow_id, visit)
-        directory = self._directory(flow_id, pending, visit)
-        ctx = self._run(directory, visit)
-        outcome = flows.try_another_way(self._flow_of(pending), pending.flow, ctx, path)
-        return self._after_answer(flow_id, pending, outcome, directory, visit)
+        with self._judging(visit) as judged:
+            pending = self.load(flow_id, visit)
+            directory = self._directory(flow_id, pending, visit)
+            ctx = self._run(directory, visit)
+            outcome = flows.try_another_way(self._flow_of(pending), pending.flow, ctx, path)
+            judged.failed = outcome.failure is not None
+            return self._after_answer(flow_id, pending, outcome, directory, visit)
 
     def submit(
         self,
@@ -127,27 +136,30 @@ class LoginService:
     ) -> Screen:
         """Answer the challenge at ``path``. ``trust`` is the code page's checkbox (None when
         the page had none): it answers the flow's "trust this browser?" question that follows."""
-        self._throttle(visit)
-        pending = self.load(flow_id, visit)
-        if (upstream := self._home_realm(flow_id, pending, answer)) is not None:
-            return upstream
-        flow = self._flow_of(pending)
-        directory = self._directory(flow_id, pending, visit)
-        ctx = self._run(directory, visit)
-        outcome = flows.submit(flow, pending.flow, ctx, path, answer)
-        enrolled = any(done.step == "totp_enrol" for done in outcome.done)
-        if (
-            trust is not None
-            and isinstance(outcome, flows.NeedsInput)
-            and outcome.challenge.step == "trust_device"
-        ):
-            # The code page's checkbox answers the flow's "trust this browser?" question.
-            answer_trust = {"trust": "yes" if trust else "no"}
-            outcome = flows.submit(flow, pending.flow, ctx, outcome.challenge.path, answer_trust)
-        user_id = pending.flow.user_id
-        if enrolled and user_id is not None:
-            pending.continuation = self._enrolled(pending, user_id, visit)
-        return self._after_answer(flow_id, pending, outcome, directory, visit)
+        with self._judging(visit) as judged:
+            pending = self.load(flow_id, visit)
+            if (upstream := self._home_realm(flow_id, pending, answer)) is not None:
+                return upstream
+            flow = self._flow_of(pending)
+            directory = self._directory(flow_id, pending, visit)
+            ctx = self._run(directory, visit)
+            outcome = flows.submit(flow, pending.flow, ctx, path, answer)
+            enrolled = any(done.step == "totp_enrol" for done in outcome.done)
+            if (
+                trust is not None
+                and isinstance(outcome, flows.NeedsInput)
+                and outcome.challenge.step == "trust_device"
+            ):
+                # The code page's checkbox answers the flow's "trust this browser?" question.
+                answer_trust = {"trust": "yes" if trust else "no"}
+                outcome = flows.submit(
+                    flow, pending.flow, ctx, outcome.challenge.path, answer_trust
+                )
+            judged.failed = outcome.failure is not None
+            user_id = pending.flow.user_id
+            if enrolled and user_id is not None:
+                pending.continuation = self._enrolled(pending, user_id, visit)
+            return self._after_answer(flow_id, pending, outcome, directory, visit)
 
     def _after_answer(
         self,
@@ -157,8 +169,6 @@ class LoginService:
         directory: BridgeDirectory,
         visit: Visit,
     ) -> Screen:
-        if outcome.failure is not None:
-            self._s.lockout.count_ip_failure(visit.ip)
         screen = self._respond(flow_id, pending, outcome, directory, visit, posted=True)
         if outcome.trust is not None and pending.flow.user_id is not None:
             notify_factor_change(self._s, pending.flow.user_id, "device_trusted")
@@ -325,10 +335,19 @@ class LoginService:
             upstream_start=start if leaves else None,
         )
 
-    def _throttle(self, visit: Visit) -> None:
-        retry_after = self._s.lockout.ip_blocked(visit.ip)
+    @contextmanager
+    def _judging(self, visit: Visit) -> Iterator[Judged]:
+        """A submission judged under the per-IP throttle: it takes a slot of its address's
+        window first (``Throttled`` when none is left) and gives it back unless it failed."""
+        retry_after = self._s.lockout.admit(visit.ip)
         if retry_after is not None:
             raise Throttled(retry_after)
+        judged = Judged()
+        try:
+            yield judged
+        finally:
+            if not judged.failed:
+                self._s.lockout.give_back(visit.ip)
 
     def _home_realm(
         self, flow_id: str, pending: PendingLogin, answer: Mapping[str, str]

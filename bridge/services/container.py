@@ -24,6 +24,7 @@ from bridge.services.clients import ClientService
 from bridge.services.keys import SigningKeys
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
+from bridge.services.orgs.audit import OrgAudit
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
 from bridge.services.reset_requests import ResetRequests
@@ -58,6 +59,8 @@ class Services:
     mfa_policy: MfaPolicy
     orgs: OrgService
     members: MemberService
+    # An organisation's audit log for its admins: filters, exports, retention.
+    org_audit: OrgAudit
     # The second factor's life (issue 5): each records its own audit events.
     mailer: Mailer
     recovery: RecoveryCodes
@@ -180,6 +183,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         mfa_policy=mfa_policy,
         orgs=OrgService(db, clock, audit, totp, identity_providers),
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
+        org_audit=OrgAudit(db, clock, audit, retention_days=settings.audit.retention_days),
         mailer=mailer,
         recovery=recovery,
         trusted_devices=trusted_devices,

@@ -12,7 +12,8 @@ before passing a request to a protected application. It passes with one of:
 Every pass re-checks the account now: not disabled, not locked, and (for app passwords) no
 organisation of the user forbids them. Basic guesses go through the sign-in's lockout: a slot
 is taken before the guess is judged, a wrong one counts toward the account's lock, and every
-failed attempt counts toward the per-IP throttle (``bridge.services.lockout``). A refusal is
+attempt takes a slot of the per-IP throttle before it is judged and only a pass gives it
+back (``bridge.services.lockout``). A refusal is
 audited as ``sign_in_failed`` (``details.via = forward_auth``); a pass with an app password
 records ``app_password_used`` at most once a minute.
 """
@@ -77,7 +78,7 @@ class ForwardAuth:
         return self._identity(user, "session")
 
     def bearer(self, token: str, caller: Caller) -> Verdict:
-        blocked = self._s.lockout.ip_blocked(caller.ip)
+        blocked = self._s.lockout.admit(caller.ip)
         if blocked is not None:
             return Refusal("throttled", "Bearer", retry_after=blocked)
         info = self._s.tokens.access_token(token)
@@ -86,10 +87,10 @@ class ForwardAuth:
             return self._refuse("invalid_token", None, caller, scheme="Bearer")
         if user.disabled or self._s.lockout.is_locked(user.id):
             return self._refuse("account_unusable", user.id, caller, scheme="Bearer")
-        return self._identity(user, "bearer")
+        return self._passed(user, "bearer", caller)
 
     def basic(self, username: str, password: str, caller: Caller) -> Verdict:
-        blocked = self._s.lockout.ip_blocked(caller.ip)
+        blocked = self._s.lockout.admit(caller.ip)
         if blocked is not None:
             return Refusal("throttled", retry_after=blocked)
         user = self._s.users.find(username) if username else None
@@ -111,12 +112,12 @@ class ForwardAuth:
                 if forbidding_org(session, user.id) is not None:
                     return self._refuse("app_passwords_forbidden", user.id, caller)
             self._s.app_passwords.record_use(match, ip=caller.ip, user_agent=caller.user_agent)
-        return self._identity(user, method)
+        return self._passed(user, method, caller)
 
     def malformed(self, caller: Caller) -> Refusal:
         """Credentials that cannot be read (not Basic or Bearer, not base64, not UTF-8, too
         long): refused and counted toward the per-IP throttle like a wrong password."""
-        blocked = self._s.lockout.ip_blocked(caller.ip)
+        blocked = self._s.lockout.admit(caller.ip)
         if blocked is not None:
             return Refusal("throttled", retry_after=blocked)
         return self._refuse("malformed_credentials", None, caller)
@@ -140,7 +141,7 @@ class ForwardAuth:
     def _refuse(
         self, reason: str, user_id: str | None, caller: Caller, *, scheme: str = "Basic"
     ) -> Refusal:
-        self._s.lockout.count_ip_failure(caller.ip)
+        # The attempt keeps the per-IP slot it was admitted with (``Lockout.admit``).
         self._s.audit.record(
             AuditEventName.SIGN_IN_FAILED,
             user_id=user_id,
@@ -151,6 +152,11 @@ class ForwardAuth:
             details={"via": "forward_auth"},
         )
         return Refusal(reason, scheme)
+
+    def _passed(self, user: User, method: str, caller: Caller) -> Identity:
+        """A pass gives its per-IP slot back: only failures use the window up."""
+        self._s.lockout.give_back(caller.ip)
+        return self._identity(user, method)
 
     def _identity(self, user: User, method: str) -> Identity:
         with self._s.db.session() as session:

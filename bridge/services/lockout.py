@@ -49,8 +49,8 @@ KINDS: tuple[Kind, ...] = ("password", "code")
 MAX_THRESHOLD = 100
 
 
-#: The store key prefix of an address blocked by the per-IP throttle.
-THROTTLE_BLOCK = "throttle:block:"
+#: The store key prefix of an address's per-IP throttle window.
+THROTTLE = "throttle:ip:"
 
 
 @dataclass(frozen=True)
@@ -324,28 +324,20 @@ class Lockout:
         return True
 
     # --- per-IP throttling ----------------------------------------------------------------
+    # A login submission takes a slot of its address's window *before* it is judged and gives
+    # it back when it did not fail. So at most ``ip_limit`` failed submissions are judged per
+    # window, even when they all arrive at once, while successful logins (a busy office behind
+    # one address) never use the window up.
 
-    def throttle(self, ip: str) -> int | None:
-        """Count one login submission from ``ip``; the ``Retry-After`` seconds when it is over
-        ``ip_limit`` in ``ip_window`` seconds, else None."""
-        key = f"throttle:ip:{ip}"
+    def admit(self, ip: str | None) -> int | None:
+        """Take a slot for one submission from ``ip``: None when it may be judged, else the
+        ``Retry-After`` seconds until the window ends (it is not judged, and holds no slot)."""
+        key = THROTTLE + (ip or "unknown")
         if self._store.incr(key, self.ip_window) <= self.ip_limit:
             return None
+        self._store.decr(key)
         return max(1, self._store.ttl(key) or self.ip_window)
 
-    def ip_blocked(self, ip: str | None) -> int | None:
-        """Seconds ``ip`` must wait before its next login submission, or None.
-
-        Only *failed* submissions count (``count_ip_failure``), so busy offices behind one
-        address are not stopped by their successful logins."""
-        key = THROTTLE_BLOCK + (ip or "unknown")
-        if self._store.get(key) is None:
-            return None
-        return max(1, self._store.ttl(key) or 1)
-
-    def count_ip_failure(self, ip: str | None) -> None:
-        """One failed login submission from ``ip``; over the limit, block it for a while."""
-        address = ip or "unknown"
-        retry_after = self.throttle(address)
-        if retry_after is not None:
-            self._store.put(THROTTLE_BLOCK + address, {"retry_after": retry_after}, retry_after)
+    def give_back(self, ip: str | None) -> None:
+        """The admitted submission did not fail: its slot is free again."""
+        self._store.decr(THROTTLE + (ip or "unknown"))

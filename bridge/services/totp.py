@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -18,10 +19,12 @@ from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.services.service_accounts import refuse_service_account
-from bridge.storage.crypto import Keyring
+from bridge.storage.crypto import DecryptionError, Keyring
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import TotpCredential, User
 from flows.context import EnrolmentOffer
+
+log = logging.getLogger(__name__)
 
 DIGESTS: dict[str, Callable[..., Any]] = {
     "SHA1": hashlib.sha1,
@@ -95,6 +98,29 @@ class TotpService:
         uri = self._totp(secret, self._algorithm, self._digits, self._period).provisioning_uri(
             name=account_name, issuer_name=self._issuer_label
         )
+        return EnrolmentOffer(credential_id=credential_id, secret=secret, otpauth_uri=uri)
+
+    def offer(self, user_id: str, credential_id: str, account_name: str) -> EnrolmentOffer | None:
+        """An unconfirmed offer of the user's again, its key opened from the sealed column (a
+        login keeps only the credential id while its page is open); None when it is gone."""
+        with self._db.session() as session:
+            credential = session.scalar(
+                select(TotpCredential).where(
+                    TotpCredential.id == credential_id,
+                    TotpCredential.user_id == user_id,
+                    TotpCredential.confirmed_at.is_(None),
+                )
+            )
+            if credential is None:
+                return None
+            try:
+                sealed = credential.secret_ciphertext
+                secret = self._keyring.open(sealed, secret_aad(credential_id)).decode()
+            except DecryptionError as error:
+                log.warning("enrolment offer %s cannot be opened: %s", credential_id, error)
+                return None  # the login starts a new offer
+            totp = self._totp(secret, credential.algorithm, credential.digits, credential.period)
+        uri = totp.provisioning_uri(name=account_name, issuer_name=self._issuer_label)
         return EnrolmentOffer(credential_id=credential_id, secret=secret, otpauth_uri=uri)
 
     def confirm_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:

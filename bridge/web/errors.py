@@ -51,6 +51,8 @@ API_PATH = "/admin/api/"
 #: Paths whose errors are OAuth-style JSON, not pages.
 JSON_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
 CSRF = "csrf"
+#: Seconds a client is asked to wait when a store is unreachable.
+RETRY_AFTER_OUTAGE = 5
 
 
 def status_of(error: BridgeError) -> int:
@@ -110,19 +112,30 @@ def _wants_json() -> bool:
 
 
 def _unavailable(error: Exception) -> Response:
-    # Fail closed: nobody gets in while a store that holds the rules is unreachable.
+    # Fail closed: nobody gets in while a store that holds the rules is unreachable. Each caller
+    # gets the outage in its own format: a problem document, OAuth JSON or a page.
     log.error("store unavailable: %s", error)
-    if _wants_json():
+    if request.path.startswith(API_PATH):
+        response = problem(
+            503,
+            "unavailable",
+            "Temporarily unavailable",
+            "The bridge cannot reach its storage right now. Please try again shortly.",
+        )
+    elif _wants_json():
         response = jsonify(
             {"error": "temporarily_unavailable", "error_description": "Try again shortly."}
         )
         response.status_code = 503
-        return response
-    return error_page(
-        "Sign-in is temporarily unavailable",
-        "The bridge cannot reach its storage right now. Please try again shortly.",
-        503,
-    )
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = error_page(
+            "Sign-in is temporarily unavailable",
+            "The bridge cannot reach its storage right now. Please try again shortly.",
+            503,
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
+    return response
 
 
 def _http_error(error: HTTPException) -> Any:
@@ -142,7 +155,9 @@ def _http_error(error: HTTPException) -> Any:
         title = error.name
         message = error.description or ""
     if _wants_json():
-        return jsonify({"error": "invalid_request", "error_description": message}), status
+        response = jsonify({"error": "invalid_request", "error_description": message})
+        response.status_code = status
+        return response
     return error_page(title, message, status)
 
 

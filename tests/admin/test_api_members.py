@@ -76,6 +76,7 @@ def test_unlock_lets_a_locked_member_sign_in_again(api: Api, acme: World) -> Non
 
 def test_reset_2fa_deletes_the_secret_and_the_member_enrols_again(api: Api, acme: World) -> None:
     acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    acme.services.orgs.add_domain(OPERATOR, "acme", "example.com")  # bob's (seed 002)
     acme.enrol("bob")
     response = action(api, "bob", "reset-mfa")
     assert response.get_json()["mfa_status"] == "setup_required"
@@ -146,13 +147,33 @@ def test_resetting_a_user_of_other_organisations_needs_a_verified_domain(
 
 def test_an_admin_adds_only_users_of_a_verified_domain(api: Api, acme: World) -> None:
     acme.user("dan", domain="elsewhere.org")
-    assert_problem(
-        api.post("/orgs/acme/members", "ada", {"username": "dan"}), 403, "domain-not-verified"
+    refused = assert_problem(
+        api.post("/orgs/acme/members", "ada", {"username": "dan"}), 404, "not-found"
     )
+    assert "elsewhere.org" not in refused["detail"]
+    assert "verified" in refused["detail"]
+    assert "dan" not in statuses(api)
     acme.services.orgs.add_domain(OPERATOR, "acme", "elsewhere.org")
     response = api.post("/orgs/acme/members", "ada", {"username": "dan", "role": "member"})
     assert response.status_code == 201
     assert response.get_json()["username"] == "dan"
+
+
+def test_adding_a_member_answers_alike_for_no_such_user_and_another_tenants_user(
+    api: Api, acme: World
+) -> None:
+    acme.org("globex")
+    acme.services.orgs.add_domain(OPERATOR, "globex", "globex.example")
+    acme.user("gina", domain="globex.example")
+    acme.join("globex", "gina")
+    theirs = api.post("/orgs/acme/members", "ada", {"username": "gina"})
+    nobody = api.post("/orgs/acme/members", "ada", {"username": "nobody"})
+    assert theirs.status_code == nobody.status_code == 404
+    assert theirs.headers["Content-Type"] == nobody.headers["Content-Type"]
+    expected = dict(nobody.get_json())
+    expected["detail"] = expected["detail"].replace("'nobody'", "'gina'")
+    assert theirs.get_json() == expected
+    assert "globex" not in theirs.get_data(as_text=True)
 
 
 def test_an_admin_changes_a_role_and_removes_a_member(api: Api, acme: World) -> None:
@@ -184,6 +205,7 @@ def test_reset_2fa_also_deletes_recovery_codes_and_trusted_browsers(api: Api, ac
     bob = acme.row("bob").id
     s.recovery.generate(bob)
     s.trusted_devices.trust(bob, "Firefox on Linux", 30)
+    s.orgs.add_domain(OPERATOR, "acme", "example.com")  # bob's (seed 002)
     assert action(api, "bob", "reset-mfa").status_code == 200
     assert not s.recovery.has_codes(bob)
     assert s.trusted_devices.list(bob) == []

@@ -1,4 +1,4 @@
-"""Migration 0007_app_passwords on a database that already holds organisations."""
+"""Migration 0009_app_passwords on a database that already holds organisations."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from sqlalchemy import text
 from bridge.storage.db.engine import Database
 
 
-def test_upgrading_from_0006_allows_app_passwords_in_every_organisation(sqlite_url: str) -> None:
+def test_upgrading_from_0008_allows_app_passwords_in_every_organisation(sqlite_url: str) -> None:
     database = Database(sqlite_url)
-    database.upgrade("0006")
+    database.upgrade("0008")
     with database.engine.begin() as connection:
         connection.execute(
             text(

@@ -182,7 +182,7 @@ def test_an_ip_with_too_many_failures_gets_429_with_retry_after(
 
     page = _password_page(rp, browser)
     limit = live.services.lockout.ip_limit
-    for attempt in range(limit + 1):
+    for attempt in range(limit):
         response = browser.post_raw(
             page.form_action(),
             {**page.form_fields(), "username": f"nobody{attempt}", "password": "x"},

@@ -92,6 +92,7 @@ def test_when_redis_is_unreachable_the_bridge_fails_closed_with_503(
     assert page.status_code == 503
     assert b"temporarily unavailable" in page.data
     assert page.headers.get("Location") is None
+    assert page.headers["Retry-After"] == "5"
     token = client.post(
         "/token",
         data={"grant_type": "authorization_code", "code": "x", "code_verifier": "v" * 43},
@@ -99,6 +100,12 @@ def test_when_redis_is_unreachable_the_bridge_fails_closed_with_503(
     )
     assert token.status_code == 503
     assert token.get_json()["error"] == "temporarily_unavailable"
+    assert token.headers["Retry-After"] == "5"
+    admin = client.get("/admin/api/v1/orgs", headers={"Authorization": "Bearer some-token"})
+    assert admin.status_code == 503
+    assert admin.mimetype == "application/problem+json"
+    assert admin.get_json()["type"] == "urn:bridge:problem:unavailable"
+    assert admin.headers["Retry-After"] == "5"
     health = client.get("/health")
     assert health.status_code == 503
     services.close()

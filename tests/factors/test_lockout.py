@@ -216,10 +216,35 @@ def test_locking_is_audited_with_the_reason(lockout: Lockout, alice: User, audit
 
 
 def test_an_ip_over_the_limit_is_told_when_to_retry(lockout: Lockout) -> None:
-    assert [lockout.throttle("192.0.2.1") for _ in range(5)] == [None] * 5
-    retry_after = lockout.throttle("192.0.2.1")
+    assert [lockout.admit("192.0.2.1") for _ in range(5)] == [None] * 5
+    retry_after = lockout.admit("192.0.2.1")
     assert retry_after is not None and 1 <= retry_after <= 60
-    assert lockout.throttle("192.0.2.2") is None
+    assert lockout.admit("192.0.2.2") is None
+
+
+def test_a_submission_that_did_not_fail_gives_its_slot_back(lockout: Lockout) -> None:
+    for _ in range(20):
+        assert lockout.admit("192.0.2.1") is None
+        lockout.give_back("192.0.2.1")
+    assert [lockout.admit("192.0.2.1") for _ in range(5)] == [None] * 5
+    assert lockout.admit("192.0.2.1") is not None
+
+
+def test_a_parallel_burst_from_one_address_has_exactly_the_limit_judged(lockout: Lockout) -> None:
+    admitted: list[bool] = []
+    start = threading.Barrier(30)
+
+    def submit() -> None:
+        start.wait()
+        admitted.append(lockout.admit("192.0.2.9") is None)
+
+    threads = [threading.Thread(target=submit) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert admitted.count(True) == lockout.ip_limit == 5
+    assert admitted.count(False) == 25
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ def test_the_services_are_built_and_a_failed_mail_is_recorded(
         assert len(services.recovery.generate(user.id)) == 10
         token = services.trusted_devices.trust(user.id, "Firefox on Linux", 30)
         assert services.trusted_devices.is_trusted(user.id, token)
-        assert services.lockout.throttle("192.0.2.1") is None
+        assert services.lockout.admit("192.0.2.1") is None
         services.mailer.notify(
             "reset_approved", to=user.email, user_id=user.id, username="alice", when="now"
         )

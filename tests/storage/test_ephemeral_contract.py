@@ -168,6 +168,25 @@ def test_a_counter_starts_again_once_its_window_expired(backend: Backend) -> Non
     assert backend.store.incr("failures", ttl=60) == 1
 
 
+def test_decr_takes_one_off_a_live_counter_and_keeps_its_window(store: EphemeralStore) -> None:
+    store.incr("slots", ttl=100)
+    store.incr("slots", ttl=100)
+    assert store.decr("slots") == 1
+    ttl = store.ttl("slots")
+    assert ttl is not None and 0 < ttl <= 100
+    assert store.decr("slots") == 0
+    assert store.decr("slots") == 0  # never below zero
+
+
+def test_decr_of_an_absent_counter_creates_nothing(backend: Backend) -> None:
+    assert backend.store.decr("slots") == 0
+    assert backend.store.ttl("slots") is None
+    backend.store.incr("slots", ttl=60)
+    backend.let_expire("slots", 60)
+    assert backend.store.decr("slots") == 0
+    assert backend.store.incr("slots", ttl=60) == 1
+
+
 def test_twenty_threads_incrementing_ten_times_count_exactly_200(store: EphemeralStore) -> None:
     results = _all_at_once(lambda: [store.incr("hits", ttl=60) for _ in range(10)])
     assert sorted(n for batch in results for n in batch) == list(range(1, 201))

@@ -34,7 +34,7 @@ from bridge.services.orgs.second_factors import wipe_second_factors
 from bridge.services.service_accounts import NO_MFA
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import AuditEvent, Membership, OrgDomain, User
+from bridge.storage.db.models import Membership, OrgDomain, User
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
@@ -170,11 +170,6 @@ class MemberService:
         needing = [m for m in members if m.mfa_required]
         return Progress(sum(1 for m in needing if m.mfa_configured), len(needing))
 
-    def audit(self, actor: Actor, slug: str, *, limit: int = 100) -> list[AuditEvent]:
-        with self._db.session() as session:
-            org = authorise(session, actor, slug).org
-        return self._audit.events(org_id=org.id, limit=limit)
-
     # --- membership -------------------------------------------------------------------------
 
     def add(self, actor: Actor, slug: str, username: str, role: str = "member") -> MemberStatus:
@@ -183,9 +178,7 @@ class MemberService:
             raise InvalidInput(f"'role' must be one of {', '.join(ROLES)}.", field="role")
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
-            user = self._user(session, username)
-            if not actor.is_operator:
-                self._require_verified_domain(session, authority, user, "add")
+            user = self._addable_user(session, authority, username)
             existing = session.get(Membership, (authority.org.id, user.id))
             if existing is not None:
                 raise Conflict(f"{user.username!r} is already a member of {slug!r}.")
@@ -244,9 +237,15 @@ class MemberService:
 
     def reset_mfa(self, actor: Actor, slug: str, username: str) -> None:
         """Delete the user's second factor; they enrol again at the next login if required.
-        Their app passwords are revoked too (issue 12)."""
+
+        Started by an admin, so with the organisation's ``admin_reset_requires_verified_domain``
+        (on by default, seed 002) only for a member of a domain it verified; a reset the member
+        asked for is approved through ``ResetRequests.approve`` by any admin instead. Their app
+        passwords are revoked too (issue 12)."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if authority.org.admin_reset_requires_verified_domain:
+                self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "reset-mfa")
             removed = wipe_second_factors(session, [user.id])
             app_passwords = delete_app_passwords(session, [user.id])
@@ -327,6 +326,45 @@ class MemberService:
             )
         return authority, user, membership
 
+    def _addable_user(self, session: Any, authority: Authority, username: str) -> User:
+        """The user an admin adds. A user who does not exist and one whose e-mail domain the
+        organisation has not verified get the same answer, naming nothing of theirs: an admin
+        learns nothing about other tenants' users (issue 15). The operator is told which."""
+        if authority.actor.is_operator:
+            return self._user(session, username)
+        name = normalise_username(username)
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None or not self._domain_verified(session, authority, user):
+            raise NotFound(
+                f"There is no user {name!r} that {authority.org.slug!r} can add: an admin can "
+                f"add only existing users whose e-mail address is at a domain "
+                f"{authority.org.slug!r} has verified."
+            )
+        return user  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _domain_verified(session: Any, authority: Authority, user: User) -> bool:
+        domain = _email_domain(user.email)
+        return domain is not None and bool(
+            session.scalar(
+                select(OrgDomain.domain).where(
+                    OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
+                )
+            )
+        )
+
+    def _require_own_domain_for_reset(self, session: Any, authority: Authority, user: User) -> None:
+        if authority.actor.is_operator or self._domain_verified(session, authority, user):
+            return
+        domain = _email_domain(user.email)
+        raise DomainNotVerified(
+            f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
+            f"{authority.org.slug!r} has not verified: by the organisation's policy "
+            "(admin_reset_requires_verified_domain) an admin may reset 2FA only for members of "
+            'its verified domains. The member can ask for a reset instead ("Lost your '
+            'device?" when signing in), which any admin may approve.'
+        )
+
     def _require_verified_domain(
         self, session: Any, authority: Authority, user: User, action: str
     ) -> None:
@@ -339,22 +377,12 @@ class MemberService:
         )
         if action != "add" and not other_orgs:
             return
-        domain = _email_domain(user.email)
-        verified = domain is not None and session.scalar(
-            select(OrgDomain.domain).where(
-                OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
-            )
-        )
-        if not verified:
+        if not self._domain_verified(session, authority, user):
+            domain = _email_domain(user.email)
             raise DomainNotVerified(
                 f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
-                f"{authority.org.slug!r} has not verified"
-                + (
-                    "; only such users can be added by an admin."
-                    if action == "add"
-                    else "; the user also belongs to other organisations, so their "
-                    "admins or the operator must do this."
-                )
+                f"{authority.org.slug!r} has not verified; the user also belongs to other "
+                "organisations, so their admins or the operator must do this."
             )
 
     def _record(

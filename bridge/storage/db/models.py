@@ -194,6 +194,7 @@ class AuditEvent(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
     actor_id: Mapped[str | None] = mapped_column(String(32))
     # The organisation an admin action concerned (R17); None for events of no organisation.
+    # Which organisations see the event: ``AuditEventOrg``.
     org_id: Mapped[str | None] = mapped_column(String(32), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -201,6 +202,20 @@ class AuditEvent(Base):
     mfa_factor_type: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEventOrg(Base):
+    """An organisation that sees an audit event in its log: the organisation an admin action
+    concerned, the organisation of the client a sign-in went through, the user's organisations
+    for events about the user's account (``bridge.services.audit``). Like ``org_id`` above, not
+    a foreign key to ``organisations``: the log outlives what it records."""
+
+    __tablename__ = "audit_event_orgs"
+
+    org_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Organisation(Base):
@@ -239,6 +254,9 @@ class Organisation(Base):
     sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # An admin may start a 2FA reset only for members of a domain the organisation verified
+    # (seed 002, R13); off: for any member who belongs to no other organisation.
+    admin_reset_requires_verified_domain: Mapped[bool] = mapped_column(Boolean, default=True)
     # False: no member may create or use an app password (seed 004; issue 12).
     app_passwords_allowed: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()

@@ -34,6 +34,10 @@ class EphemeralStore(Protocol):
     def incr(self, key: str, ttl: int) -> int:
         """Add one to a counter (created at 0 with ``ttl``) and return the new count (atomic)."""
 
+    def decr(self, key: str) -> int:
+        """Take one off a live counter (never below zero, never creating one; its expiry stays)
+        and return the new count (atomic); 0 when absent."""
+
     def ttl(self, key: str) -> int | None:
         """Seconds left, or None when absent."""
 

@@ -89,6 +89,15 @@ class MemoryStore:
             self._entries[key] = (str(count), expires_at)
             return count
 
+    def decr(self, key: str) -> int:
+        with self._lock:
+            if self._live(key, self._clock()) is None:
+                return 0
+            count_text, expires_at = self._entries[key]
+            count = max(0, int(count_text) - 1)
+            self._entries[key] = (str(count), expires_at)
+            return count
+
     def ttl(self, key: str) -> int | None:
         with self._lock:
             now = self._clock()

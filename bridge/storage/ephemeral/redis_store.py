@@ -28,6 +28,16 @@ end
 return count
 """
 
+# DECR a live counter, never below zero and never creating one: giving back a slot after its
+# window ended must not start a new window.
+_DECR_LIVE = """
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if count <= 0 then
+    return 0
+end
+return redis.call('DECR', KEYS[1])
+"""
+
 # Errors that mean "the store is not usable right now" (a failover leaves a read-only replica).
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
 
@@ -70,6 +80,7 @@ class RedisStore:
         pool_kwargs = self._client.connection_pool.connection_kwargs
         self._where = f"{pool_kwargs.get('host', '?')}:{pool_kwargs.get('port', '?')}"
         self._incr_with_ttl = self._client.register_script(_INCR_WITH_TTL)
+        self._decr_live = self._client.register_script(_DECR_LIVE)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -103,6 +114,10 @@ class RedisStore:
     def incr(self, key: str, ttl: int) -> int:
         _check_ttl(ttl)
         count = self._call(lambda: self._incr_with_ttl(keys=[self._key(key)], args=[ttl]))
+        return int(count)
+
+    def decr(self, key: str) -> int:
+        count = self._call(lambda: self._decr_live(keys=[self._key(key)]))
         return int(count)
 
     def ttl(self, key: str) -> int | None:

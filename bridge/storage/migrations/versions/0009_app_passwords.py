@@ -1,8 +1,8 @@
 """App passwords for integrations that cannot do 2FA, and the organisation policy that may forbid
 them (issue 12).
 
-Revision ID: 0007_app_passwords
-Revises: 0006
+Revision ID: 0009_app_passwords
+Revises: 0008
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_app_passwords"
-down_revision: str | None = "0006"
+revision: str = "0009_app_passwords"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
