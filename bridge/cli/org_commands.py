@@ -8,7 +8,6 @@ admin's rights only.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -18,6 +17,7 @@ from bridge.cli.unit import UnitOfWorkGroup
 from bridge.services.orgs import Actor
 from bridge.services.orgs.members import ACTIONS
 from bridge.services.orgs.service import policy_of
+from bridge.services.service_accounts import CONVERSIONS
 
 
 @click.group(cls=UnitOfWorkGroup)
@@ -92,6 +92,14 @@ def org_show(slug: str, as_user: str | None) -> None:
 @click.option("--sso/--no-sso", default=None, help="Single sign-on through --sso-idp.")
 @click.option("--sso-idp", help="The identity provider's alias.")
 @click.option("--sso-domain", "sso_domains", multiple=True, help="Repeat for each domain.")
+@click.option(
+    "--admin-reset-requires-verified-domain/--no-admin-reset-requires-verified-domain",
+    default=None,
+    help="Admins may reset 2FA only for members of a verified domain (default on).",
+)
+@click.option(
+    "--app-passwords/--no-app-passwords", default=None, help="Allow members' app passwords."
+)
 @click.option("--code", help="With --as: your current TOTP code (needed to wipe members' 2FA).")
 @click.option("--yes", is_flag=True, help="Confirm wiping every member's 2FA.")
 @as_option
@@ -108,6 +116,8 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
         "sso": "sso_enabled",
         "sso_idp": "sso_idp_alias",
         "sso_domains": "sso_domains",
+        "admin_reset_requires_verified_domain": "admin_reset_requires_verified_domain",
+        "app_passwords": "app_passwords_allowed",
     }
     changes = {
         names[key]: (list(value) if key == "sso_domains" else value)
@@ -169,19 +179,6 @@ def org_allow_admin_scope(client_id: str) -> None:
     services = current_services()
     services.orgs.allow_admin_scope(Actor.operator(), client_id)
     click.echo(f"client {client_id} may request the admin scope")
-
-
-@org.command("audit")
-@click.argument("slug")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
-@as_option
-def org_audit(slug: str, limit: int, as_user: str | None) -> None:
-    """The organisation's audit events, newest first (one JSON object per line)."""
-    from bridge.web.admin.api import event_json
-
-    services = current_services()
-    for event in services.members.audit(acting(as_user), slug, limit=limit):
-        click.echo(json.dumps(event_json(event), sort_keys=True))
 
 
 @click.group(cls=UnitOfWorkGroup)
@@ -249,6 +246,8 @@ def _action_command(action: str, help_text: str) -> None:
         services.members.act(actor, slug, username, action, **options)
         status = services.members.get(actor, slug, username).status
         click.echo(f"{action}: done; {username} is now {status}")
+        if action in CONVERSIONS:
+            click.echo(f"{username}: {CONVERSIONS[action]}")
 
     command: Any = as_option(run)
     if action == "require-mfa":
@@ -264,8 +263,10 @@ HELP = {
     "unlock": "Unlock a member locked out by failed sign-ins.",
     "reset-mfa": "Delete a member's 2FA; they enrol again at the next login if it is required.",
     "require-mfa": "Require 2FA for this one member (--lift to stop).",
-    "to-service-account": "Make a member a service account: no 2FA (for integrations).",
-    "from-service-account": "Make a service account a person again: 2FA rules apply.",
+    "to-service-account": "Make a member a service account: no 2FA (for integrations); its "
+    "authenticator, recovery codes and trusted browsers are deleted, app passwords kept.",
+    "from-service-account": "Make a service account a person again: 2FA rules apply from the "
+    "next login (a new authenticator if required); app passwords kept.",
 }
 for _action in ACTIONS:
     _action_command(_action, HELP[_action])

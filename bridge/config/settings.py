@@ -12,8 +12,10 @@ from pydantic import model_validator as _model_validator
 
 from bridge.config.errors import FieldError
 from bridge.config.fields import Section, Text, check_issuer
+from bridge.config.forward_auth import ForwardAuthSettings
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
+    AuditSettings,
     EphemeralSettings,
     FlowSettings,
     KeySettings,
@@ -45,6 +47,8 @@ class Settings(Section):
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
     logs: LogSettings = LogSettings()
+    audit: AuditSettings = AuditSettings()
+    forward_auth: ForwardAuthSettings = ForwardAuthSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 
     @field_validator("identity_providers")

@@ -26,11 +26,15 @@ from bridge.observability.recording import (
     watch_database_errors,
 )
 from bridge.oidc.tokens import TokenService
+from bridge.services.app_passwords import AppPasswords, app_password_key
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
+from bridge.services.imports import Importer
+from bridge.services.imports.export import Exporter
 from bridge.services.keys import SigningKeys
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
+from bridge.services.orgs.audit import OrgAudit
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
 from bridge.services.reset_requests import ResetRequests
@@ -65,6 +69,8 @@ class Services:
     mfa_policy: MfaPolicy
     orgs: OrgService
     members: MemberService
+    # An organisation's audit log for its admins: filters, exports, retention.
+    org_audit: OrgAudit
     # The second factor's life (issue 5): each records its own audit events.
     mailer: Mailer
     recovery: RecoveryCodes
@@ -78,6 +84,11 @@ class Services:
     home_realm: HomeRealm
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
+    # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
+    importer: Importer
+    exporter: Exporter
+    # Integrations that cannot do 2FA (issue 12).
+    app_passwords: AppPasswords
 
     def start_background(self) -> None:
         """What a serving process runs beside its requests: the mail outbox's sender, unless
@@ -153,6 +164,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         settings.identity_providers, stored=stored_providers
     )
     home_realm = HomeRealm(identity_providers, db)
+    orgs = OrgService(db, clock, audit, totp, identity_providers)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -195,8 +207,9 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             home_realm=home_realm,
         ),
         mfa_policy=mfa_policy,
-        orgs=OrgService(db, clock, audit, totp, identity_providers),
+        orgs=orgs,
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
+        org_audit=OrgAudit(db, clock, audit, retention_days=settings.audit.retention_days),
         mailer=mailer,
         recovery=recovery,
         trusted_devices=trusted_devices,
@@ -210,5 +223,10 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         home_realm=home_realm,
         provider_admin=ProviderAdmin(
             db, clock, audit, keyring, identity_providers, stored_providers
+        ),
+        importer=Importer(db, clock, audit, totp, orgs),
+        exporter=Exporter(db, clock, audit, totp, settings.issuer),
+        app_passwords=AppPasswords(
+            db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
     )

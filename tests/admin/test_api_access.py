@@ -52,10 +52,13 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/members/{user}/actions/{action}",
         "/orgs/{org}/mfa-progress",
         "/orgs/{org}/audit",
+        "/orgs/{org}/audit/export",
         "/orgs/{org}/reset-requests",
         "/orgs/{org}/reset-requests/{request_id}/approve",
         "/orgs/{org}/identity-providers",
         "/orgs/{org}/identity-providers/{alias}",
+        "/orgs/{org}/members/{user}/app-passwords",
+        "/orgs/{org}/members/{user}/app-passwords/{password_id}",
     }
 
 

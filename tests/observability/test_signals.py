@@ -171,7 +171,7 @@ def test_not_ready_while_migrations_are_behind(live: LiveBridge) -> None:
     config = database.alembic_config()
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+        command.downgrade(config, "-1")  # one migration behind
     try:
         response = requests.get(live.url + "/health/ready")
         assert response.status_code == 503

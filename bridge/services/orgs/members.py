@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bridge.domain.clock import Clock, utc_datetime
+from bridge.domain.errors import ServiceAccountWithoutMfa
 from bridge.domain.events import AuditEventName
+from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
 from bridge.services.lockout import Lockout
 from bridge.services.orgs.access import Actor, Authority, authorise
@@ -29,9 +31,10 @@ from bridge.services.orgs.errors import (
 )
 from bridge.services.orgs.policy import MfaPolicy, users_with_totp
 from bridge.services.orgs.second_factors import wipe_second_factors
+from bridge.services.service_accounts import NO_MFA
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import AuditEvent, Membership, OrgDomain, User
+from bridge.storage.db.models import Membership, OrgDomain, User
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
@@ -167,11 +170,6 @@ class MemberService:
         needing = [m for m in members if m.mfa_required]
         return Progress(sum(1 for m in needing if m.mfa_configured), len(needing))
 
-    def audit(self, actor: Actor, slug: str, *, limit: int = 100) -> list[AuditEvent]:
-        with self._db.session() as session:
-            org = authorise(session, actor, slug).org
-        return self._audit.events(org_id=org.id, limit=limit)
-
     # --- membership -------------------------------------------------------------------------
 
     def add(self, actor: Actor, slug: str, username: str, role: str = "member") -> MemberStatus:
@@ -238,28 +236,54 @@ class MemberService:
         self._record(AuditEventName.USER_UNLOCKED, authority, user.id, was_locked=was_locked)
 
     def reset_mfa(self, actor: Actor, slug: str, username: str) -> None:
-        """Delete the user's second factor; they enrol again at the next login if required."""
+        """Delete the user's second factor; they enrol again at the next login if required.
+
+        Started by an admin, so with the organisation's ``admin_reset_requires_verified_domain``
+        (on by default, seed 002) only for a member of a domain it verified; a reset the member
+        asked for is approved through ``ResetRequests.approve`` by any admin instead. Their app
+        passwords are revoked too (issue 12)."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if authority.org.admin_reset_requires_verified_domain:
+                self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "reset-mfa")
             removed = wipe_second_factors(session, [user.id])
+            app_passwords = delete_app_passwords(session, [user.id])
         self._record(
-            AuditEventName.MFA_RESET_BY_ADMIN, authority, user.id, removed=removed.as_json()
+            AuditEventName.MFA_RESET_BY_ADMIN,
+            authority,
+            user.id,
+            removed=removed.as_json(),
+            app_passwords_revoked=app_passwords,
         )
+        if app_passwords:
+            self._record(
+                AuditEventName.APP_PASSWORD_REVOKED,
+                authority,
+                user.id,
+                reason="mfa_reset_by_admin",
+                count=app_passwords,
+            )
 
     def require_mfa(self, actor: Actor, slug: str, username: str, *, required: bool = True) -> None:
         if not isinstance(required, bool):
             raise InvalidInput("'required' must be true or false.", field="required")
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if required and user.service_account:
+                raise ServiceAccountWithoutMfa(NO_MFA)
             user.mfa_required = required
             user.updated_at = utc_datetime(self._clock)
         self._record(AuditEventName.MFA_REQUIRED_BY_ADMIN, authority, user.id, required=required)
 
     def to_service_account(self, actor: Actor, slug: str, username: str) -> None:
-        """No 2FA from now on (for integrations using basic auth); the user's 2FA is deleted."""
+        """No 2FA from now on (for integrations using basic auth, seed 000): the user's
+        authenticator, recovery codes and trusted browsers are deleted (the audit event counts
+        them); their app passwords stay, since they are what a service account signs in with."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if authority.org.admin_reset_requires_verified_domain:
+                self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "to-service-account")
             user.service_account = True
             user.updated_at = utc_datetime(self._clock)
@@ -272,7 +296,9 @@ class MemberService:
         )
 
     def from_service_account(self, actor: Actor, slug: str, username: str) -> None:
-        """A person again: 2FA applies as for any member from the next login."""
+        """A person again: 2FA applies as for any member from the next login (one who must use
+        it sets up a new authenticator then: the old one was deleted by the conversion); their
+        app passwords stay, listed on their account page."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             user.service_account = False
@@ -327,6 +353,21 @@ class MemberService:
                     OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
                 )
             )
+        )
+
+    def _require_own_domain_for_reset(self, session: Any, authority: Authority, user: User) -> None:
+        """``admin_reset_requires_verified_domain``: an admin deletes a member's second factor
+        (a reset, or making them a service account) only for a domain the organisation verified."""
+        if authority.actor.is_operator or self._domain_verified(session, authority, user):
+            return
+        domain = _email_domain(user.email)
+        raise DomainNotVerified(
+            f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
+            f"{authority.org.slug!r} has not verified: by the organisation's policy "
+            "(admin_reset_requires_verified_domain) an admin may reset 2FA only for members of "
+            "its verified domains (making a service account deletes 2FA too). The member can "
+            'ask for a reset instead ("Lost your device?" when signing in), which any admin may '
+            "approve."
         )
 
     def _require_verified_domain(

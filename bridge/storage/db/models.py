@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -76,7 +77,11 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str | None] = mapped_column(String(200))
+    # The bridge's argon2id hash, or a hash imported from another provider
+    # (``imported:v1:<scheme>:...``, see bridge.services.foreign_passwords) until the first login.
     password_hash: Mapped[str | None] = mapped_column(Text)
+    # When an imported hash was stored; None once the bridge hashed the password itself.
+    password_imported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -193,6 +198,7 @@ class AuditEvent(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
     actor_id: Mapped[str | None] = mapped_column(String(32))
     # The organisation an admin action concerned (R17); None for events of no organisation.
+    # Which organisations see the event: ``AuditEventOrg``.
     org_id: Mapped[str | None] = mapped_column(String(32), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -200,6 +206,20 @@ class AuditEvent(Base):
     mfa_factor_type: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEventOrg(Base):
+    """An organisation that sees an audit event in its log: the organisation an admin action
+    concerned, the organisation of the client a sign-in went through, the user's organisations
+    for events about the user's account (``bridge.services.audit``). Like ``org_id`` above, not
+    a foreign key to ``organisations``: the log outlives what it records."""
+
+    __tablename__ = "audit_event_orgs"
+
+    org_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Organisation(Base):
@@ -238,6 +258,13 @@ class Organisation(Base):
     sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # An admin may start a 2FA reset only for members of a domain the organisation verified
+    # (seed 002, R13); off: for any member who belongs to no other organisation.
+    admin_reset_requires_verified_domain: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False: no member may create or use an app password (seed 004; issue 12).
+    app_passwords_allowed: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
 
     @hybrid_property
     def production_partner(self) -> bool:
@@ -404,6 +431,28 @@ class IdentityProviderDomain(Base):
     provider_id: Mapped[str] = mapped_column(
         ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True
     )
+
+
+class AppPassword(Base):
+    """A password an integration uses instead of the account's own (seed 004; issue 12).
+
+    Shown once; only a keyed hash is stored (HMAC-SHA256 with a key derived from the bridge's
+    secret key: the secret is 150 random bits, so a slow hash would add nothing). It never signs
+    in to a browser page and never stands in for the second factor. Revoking deletes the row.
+    """
+
+    __tablename__ = "app_passwords"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    comment: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Who created it: the user, or an admin for a service account.
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_ip: Mapped[str | None] = mapped_column(String(64))
 
 
 # Tables kept in modules of their own register on ``Base.metadata`` once this module is read.

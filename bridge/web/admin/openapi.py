@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from pydantic_core import core_schema
 
+from bridge.services.audit_export import MEDIA_TYPES
 from bridge.services.orgs.errors import PROBLEMS
 from bridge.web.admin import schemas as s
 
@@ -39,11 +40,14 @@ class Operation:
     body: type[BaseModel] | None = None
     body_required: bool = True
     query: type[BaseModel] | None = None
+    #: Media types of an answer that is not JSON (an export): its body is text.
+    answer_media: tuple[str, ...] = ()
 
 
 ORG = "/orgs/{org}"
 MEMBER = ORG + "/members/{user}"
 PROVIDER = ORG + "/identity-providers/{alias}"
+APP_PASSWORDS = MEMBER + "/app-passwords"
 
 OPERATIONS = (
     Operation(
@@ -110,6 +114,13 @@ OPERATIONS = (
         (200, s.AuditEventList, "Events"), (404, 422), query=s.AuditQuery,
     ),
     Operation(
+        "get", ORG + "/audit/export", "export_audit",
+        "Export the organisation's audit events, oldest first, as JSON Lines or CSV "
+        "(streamed; CSV cells that start with = + - @ are prefixed with a quote)",
+        (200, None, "The events, one per line"), (404, 422), query=s.AuditExportQuery,
+        answer_media=tuple(media.split(";")[0] for media in MEDIA_TYPES.values()),
+    ),
+    Operation(
         "get", ORG + "/identity-providers", "list_identity_providers",
         "The organisation's identity providers: configured ones (source config, read-only) "
         "and the ones its admins added",
@@ -136,6 +147,21 @@ OPERATIONS = (
         "(refused while the SSO policy names it)",
         (200, s.ProviderRemoved, "Removed"), (404, 409),
     ),
+    Operation(
+        "get", APP_PASSWORDS, "list_app_passwords",
+        "A service account's app passwords (comment, scopes, created, last used)",
+        (200, s.AppPasswordList, "The app passwords"), (404, 409),
+    ),
+    Operation(
+        "post", APP_PASSWORDS, "create_app_password",
+        "A new app password for a service account; the secret is shown only in this answer",
+        (201, s.NewAppPassword, "Created"), (403, 404, 409, 422), s.AppPasswordCreate,
+    ),
+    Operation(
+        "delete", APP_PASSWORDS + "/{password_id}", "revoke_app_password",
+        "Revoke one app password of a service account",
+        (204, None, "Revoked"), (404, 409),
+    ),
 )  # fmt: skip
 
 #: Path parameters by name: any text, but for the action.
@@ -144,6 +170,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "user": str,
     "alias": str,
     "request_id": str,
+    "password_id": str,
     "action": s.Action,
 }
 
@@ -206,6 +233,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if model is not None:
         schema = refs[(model, "serialization")]
         answer["content"] = {"application/json": {"schema": schema}}
+    if op.answer_media:
+        answer["content"] = {media: {"schema": {"type": "string"}} for media in op.answer_media}
     operation: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,

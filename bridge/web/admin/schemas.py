@@ -16,8 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from bridge.config.providers import UPSTREAM_ALGORITHMS
+from bridge.domain.errors import InvalidInput
 from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
+from bridge.services.app_passwords import MAX_COMMENT, SCOPES, check_comment, check_scopes
+from bridge.services.audit_export import FORMATS, ExportFormat
+from bridge.services.orgs.audit import AuditSearch
 from bridge.services.orgs.members import ACTIONS, ROLES, STATUSES
 from bridge.services.orgs.policy_input import (
     POLICY_FIELDS,
@@ -39,12 +43,14 @@ if TYPE_CHECKING:
     Kind = str
     Mode = str
     Algorithm = str
+    AppPasswordScope = str
 else:  # literal types of the tuples the services own, so that each list of names is written once
     Action = Literal[ACTIONS]
     MfaStatus = Literal[STATUSES]
     Kind = Literal[KINDS]
     Mode = Literal[MODES]
     Algorithm = Literal[UPSTREAM_ALGORITHMS]
+    AppPasswordScope = Literal[SCOPES]
 
 #: A role's name; which names are roles is ``MemberService``'s rule (and its refusal).
 RoleName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(ROLES)})]
@@ -138,10 +144,32 @@ class MemberActionOptions(Body):
         return raw
 
 
-class AuditQuery(Body):
-    """The query of ``GET .../audit``."""
+class AppPasswordCreate(Body):
+    """A new app password for a service account: what it is for, and what it may do."""
 
-    model_config = ConfigDict(extra="ignore")
+    comment: Annotated[str, Field(min_length=1, max_length=MAX_COMMENT)]
+    scopes: list[AppPasswordScope] | SkipJsonSchema[None] = Field(
+        default=None, description="Default: every scope (proxy: the forward-auth endpoint)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            refuse("Send a JSON object with a 'comment'.")
+        unknown = sorted(set(raw) - {"comment", "scopes"})
+        if unknown:
+            refuse(f"Unexpected field(s): {', '.join(map(str, unknown))}.", str(unknown[0]))
+        try:
+            check_comment(raw.get("comment"))
+            check_scopes(raw.get("scopes"))
+        except InvalidInput as error:
+            refuse(error.detail, error.field)
+        return raw
+
+
+class AuditQuery(AuditSearch):
+    """The query of ``GET .../audit``: the filters (``AuditSearch``) and how many events."""
 
     limit: Annotated[int, Field(ge=1, le=MAX_AUDIT_LIMIT)] = DEFAULT_AUDIT_LIMIT
 
@@ -151,7 +179,23 @@ class AuditQuery(Body):
         text = raw.get("limit", str(DEFAULT_AUDIT_LIMIT))
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_AUDIT_LIMIT:
             refuse(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
-        return {"limit": int(text)}
+        return {**raw, "limit": int(text)}
+
+
+class AuditExportQuery(AuditSearch):
+    """The query of ``GET .../audit/export``: the filters and the format."""
+
+    format: ExportFormat = Field(
+        default="jsonl", description="jsonl: JSON Lines; csv: CSV with a header row"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_format(cls, raw: Any) -> Any:
+        fmt = raw.get("format", "jsonl")
+        if fmt not in FORMATS:
+            refuse(f"'format' must be one of: {', '.join(FORMATS)}.", "format")
+        return raw
 
 
 class ClaimsChange(Body):
@@ -223,6 +267,11 @@ class Policy(Answer):
     sso_enabled: bool
     sso_idp_alias: SsoIdpAlias | None
     sso_domains: SsoDomains
+    admin_reset_requires_verified_domain: bool = Field(
+        description="An admin may reset the 2FA only of members whose e-mail domain the "
+        "organisation verified (a member's own reset request may be approved by any admin)."
+    )
+    app_passwords_allowed: bool
 
 
 class PolicyAfterChange(Policy):
@@ -278,7 +327,13 @@ class AuditEvent(Answer):
     event: str
     user_id: str | None
     actor_id: str | None
+    client_id: str | None = Field(description="The application signed in to, if any.")
     ip: str | None
+    user_agent: str | None
+    mfa_factor_type: str | None = Field(
+        description="Sign-ins: the second factor used or failed (totp, recovery_code, "
+        "trusted_device, federated, ...)."
+    )
     reason: str | None
     details: dict[str, Any]
 
@@ -347,6 +402,25 @@ class ProviderRemoved(Answer):
     removed: ProviderAlias
     links_removed: int
     domains_removed: list[Domain]
+
+
+class AppPassword(Answer):
+    """An app password, without its secret (shown only when it is created)."""
+
+    id: str
+    comment: str
+    scopes: list[AppPasswordScope]
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    last_used_ip: str | None
+
+
+class NewAppPassword(AppPassword):
+    secret: str = Field(description="Shown only now; stored as a keyed hash.")
+
+
+class AppPasswordList(Answer):
+    app_passwords: list[AppPassword]
 
 
 class Problem(Answer):

@@ -1,7 +1,7 @@
 """The durable mail outbox (issue 15): messages written in the transaction of their change.
 
 Revision ID: mail_outbox_table
-Revises: 0006
+Revises: 0010_app_passwords
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "mail_outbox_table"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010_app_passwords"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
