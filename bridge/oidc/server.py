@@ -41,6 +41,7 @@ from bridge.oidc.malformed import (
 )
 from bridge.oidc.tokens import CodeData
 from bridge.services.container import Services
+from bridge.services.issuance import refusal_for_user
 
 log = logging.getLogger(__name__)
 
@@ -197,8 +198,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         """Nothing to do: ``redeem_code`` already took the code out of the store."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
+        """The code's user, unless they may no longer have tokens (``invalid_grant``)."""
         data = authorization_code.data
-        if self.services.users.get(data.user_id) is None:
+        if refusal_for_user(self.services.users, self.services.lockout, data.user_id):
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
 
@@ -208,15 +210,20 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
+        """Spend the token, unless its user may no longer have tokens: then it is refused
+        (``invalid_grant``) and not spent, so it does not rotate."""
         services: Services = self.server.services
         client_id = self.request.client.get_client_id()
+        known = services.tokens.refresh_token(refresh_token)
+        if known is not None and refusal_for_user(services.users, services.lockout, known.user_id):
+            return None
         info = services.tokens.use_refresh_token(refresh_token, client_id)
         return IssuedRefreshToken(info, refresh_token) if info else None
 
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
         services: Services = self.server.services
         grant = services.tokens.grant(refresh_token.info.grant_id)
-        if grant is None or services.users.get(grant.user_id) is None:
+        if grant is None or refusal_for_user(services.users, services.lockout, grant.user_id):
             return None
         return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
 
