@@ -27,12 +27,20 @@ from flask import request as flask_request
 from joserfc.jwk import RSAKey
 
 from bridge.oidc.adapters import (
+    PRIVATE_KEY_JWT,
     AuthenticatedUser,
     AuthorizationCode,
     IssuedRefreshToken,
     OAuthClient,
 )
 from bridge.oidc.claims import claims_request, remember_userinfo_claims, user_claims
+from bridge.oidc.client_credentials import (
+    CLIENT_CREDENTIALS,
+    ApiClientCredentialsGrant,
+    ClientTokenGenerator,
+    PrivateKeyJwt,
+    issue_client_token,
+)
 from bridge.oidc.malformed import (
     MALFORMED,
     authenticate_client_secret_basic,
@@ -102,6 +110,9 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             return self.handle_error_response(request, InvalidRequestError(MALFORMED))
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        if request.payload.grant_type == CLIENT_CREDENTIALS:
+            issue_client_token(self.services, token, request.client)
+            return
         tokens = self.services.tokens
         if request.authorization_code is not None:
             code: CodeData = request.authorization_code.data
@@ -301,8 +312,11 @@ def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
             }
         ),
     )
+    server.register_token_generator(CLIENT_CREDENTIALS, ClientTokenGenerator(services))
     server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
+    server.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt(services))
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), BridgeOpenIDCode(services)])
     server.register_grant(RotatingRefreshTokenGrant)
+    server.register_grant(ApiClientCredentialsGrant)
     server.register_extension(BridgeIssuerParameter(services.settings.issuer))
     return server
