@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import time
 from typing import Any
@@ -324,3 +326,51 @@ def test_user_tokens_still_work_beside_api_clients(
 ) -> None:
     _, tokens = first_tokens(live, rp, Browser(), "beside")
     assert rp.userinfo(tokens["access_token"]).status_code == 200
+
+
+def test_the_owning_organisation_sees_each_token_issued_in_its_audit_log(
+    live: LiveBridge, acme: str, metadata: dict[str, Any]
+) -> None:
+    live.services.orgs.create(OPERATOR, "globex", "Globex")
+    new = _api_client(live, ["invoices:read"])
+    assert new.secret is not None
+    _token(metadata, (new.view.client_id, new.secret))
+    seen = live.services.org_audit.events(OPERATOR, "acme")
+    issued = [e for e in seen if e.event == "api_client_token_issued"]
+    assert [e.client_id for e in issued] == [new.view.client_id]
+    assert issued[0].details["scope"] == "invoices:read"
+    others = live.services.org_audit.events(OPERATOR, "globex")
+    assert not [e for e in others if e.event == "api_client_token_issued"]
+
+
+@pytest.mark.parametrize(
+    "assertion",
+    [
+        "garbage",
+        "a.b.c",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOjQyfQ.c2ln",  # sub is a number
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJub2JvZHkifQ.c2ln",  # sub names no client
+        "eyJhbGciOiJub25lIn0.WzFd.",  # a payload that is no object
+    ],
+)
+def test_a_malformed_assertion_is_invalid_client_never_a_server_error(
+    live: LiveBridge, acme: str, metadata: dict[str, Any], assertion: str
+) -> None:
+    response = _with_assertion(metadata, assertion)
+    assert response.status_code in (400, 401)
+    assert response.json()["error"] in ("invalid_client", "invalid_request")
+
+
+def test_an_unsigned_assertion_for_a_key_client_is_refused(
+    live: LiveBridge, acme: str, metadata: dict[str, Any]
+) -> None:
+    client_id, _key = _key_client(live)
+    now = int(time.time())
+    claims = {"iss": client_id, "sub": client_id, "aud": live.url, "exp": now + 60, "jti": "x"}
+
+    def part(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    response = _with_assertion(metadata, f"{part({'alg': 'none'})}.{part(claims)}.")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client"
