@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_ACR_LEVELS",
     "OWASP_ARGON2ID",
     "AcrLevel",
+    "DatabaseSettings",
     "EphemeralSettings",
     "FlowBinding",
     "FlowBindings",
@@ -36,6 +37,14 @@ __all__ = [
 
 #: (argon2 memory cost in KiB, time cost): OWASP's argon2id rows; a setting must meet one.
 OWASP_ARGON2ID = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+class DatabaseSettings(Section):
+    """How long the bridge waits for PostgreSQL before it answers 503 (seconds)."""
+
+    connect_timeout: Annotated[Int, between(1, 60)] = 3
+    statement_timeout: Annotated[Int, between(1, 300)] = 5
+    pool_timeout: Annotated[Int, between(1, 60)] = 5
 
 
 class EphemeralSettings(Section):

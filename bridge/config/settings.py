@@ -14,6 +14,7 @@ from bridge.config.errors import FieldError
 from bridge.config.fields import Section, Text, check_issuer
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
+    DatabaseSettings,
     EphemeralSettings,
     FlowSettings,
     KeySettings,
@@ -33,6 +34,7 @@ class Settings(Section):
     issuer: Text = "http://127.0.0.1:8000"
     data_dir: Path = Path(".bridge")
     database_url: Text | None = None
+    database: DatabaseSettings = DatabaseSettings()
     ephemeral: EphemeralSettings = EphemeralSettings()
     server: ServerSettings = ServerSettings()
     session: SessionSettings = SessionSettings()

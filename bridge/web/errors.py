@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, json, jsonify, request
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from bridge.domain.errors import (
@@ -170,5 +171,6 @@ def install(app: Flask) -> None:
     """The application's error handlers; a blueprint with another face registers its own."""
     app.register_error_handler(EphemeralStoreUnavailable, _unavailable)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(PoolTimeout, _unavailable)  # no free pooled connection in time
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BridgeError, error_page_response)

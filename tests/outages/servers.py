@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from glob import glob
@@ -109,9 +110,10 @@ class ThrowawayPostgres:
     """A PostgreSQL cluster of the test's own (``initdb``, ``pg_ctl``), trust authentication
     on a free loopback port; run as the ``postgres`` user when the tests run as root."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.data = folder / "data"
+    def __init__(self) -> None:
+        # Directly under /tmp: the ``postgres`` user cannot reach pytest's folders of root's.
+        self.folder = Path(tempfile.mkdtemp(prefix="bridge-test-pg-"))
+        self.data = self.folder / "data"
         self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self._as_user: list[str] = []
@@ -127,7 +129,6 @@ class ThrowawayPostgres:
         )
 
     def start(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         if self._as_user:
             shutil.chown(self.folder, "postgres", "postgres")
         if not self.data.exists():
@@ -164,7 +165,9 @@ class ThrowawayPostgres:
             os.kill(pid, signal.SIGCONT)
 
     def close(self) -> None:
-        if not (self.data / "postmaster.pid").exists():
-            return
-        self.resume()
-        self._run(_postgres_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        try:
+            if (self.data / "postmaster.pid").exists():
+                self.resume()
+                self._run(_postgres_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
