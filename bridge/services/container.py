@@ -36,6 +36,7 @@ from bridge.services.trusted_devices import TrustedDevices
 from bridge.services.users import UserService
 from bridge.storage.crypto import Keyring, parse_keyring
 from bridge.storage.db.engine import Database
+from bridge.storage.db.waits import Waits
 from bridge.storage.ephemeral import open_store
 from bridge.storage.ephemeral.base import EphemeralStore
 from flows import FlowSet
@@ -106,7 +107,11 @@ def _record_mail_failure(audit: AuditLog) -> Callable[[MailMessage, str], None]:
 
 def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
-    db = Database(settings.database_url_resolved)
+    timeouts = settings.database
+    db = Database(
+        settings.database_url_resolved,
+        waits=Waits(timeouts.connect_timeout, timeouts.statement_timeout, timeouts.pool_timeout),
+    )
     store = open_store(
         settings.ephemeral.backend,
         redis_url=settings.ephemeral.redis_url,
@@ -165,6 +170,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             clock,
             alg=settings.keys.signing_alg,
             rotation_grace=settings.keys.rotation_grace,
+            store=store,
         ),
         tokens=TokenService(
             db,
