@@ -21,6 +21,7 @@ __all__ = [
     "OWASP_ARGON2ID",
     "AcrLevel",
     "AuditSettings",
+    "DatabaseSettings",
     "EphemeralSettings",
     "FlowBinding",
     "FlowBindings",
@@ -38,6 +39,14 @@ __all__ = [
 
 #: (argon2 memory cost in KiB, time cost): OWASP's argon2id rows; a setting must meet one.
 OWASP_ARGON2ID = ((47104, 1), (19456, 2), (12288, 3), (9216, 4), (7168, 5))
+
+
+class DatabaseSettings(Section):
+    """How long the bridge waits for PostgreSQL before it answers 503 (seconds)."""
+
+    connect_timeout: Annotated[Int, between(1, 60)] = 3
+    statement_timeout: Annotated[Int, between(1, 300)] = 5
+    pool_timeout: Annotated[Int, between(1, 60)] = 5
 
 
 class EphemeralSettings(Section):

@@ -16,6 +16,7 @@ from bridge.config.forward_auth import ForwardAuthSettings
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
     AuditSettings,
+    DatabaseSettings,
     EphemeralSettings,
     FlowSettings,
     KeySettings,
@@ -36,6 +37,7 @@ class Settings(Section):
     issuer: Text = "http://127.0.0.1:8000"
     data_dir: Path = Path(".bridge")
     database_url: Text | None = None
+    database: DatabaseSettings = DatabaseSettings()
     ephemeral: EphemeralSettings = EphemeralSettings()
     server: ServerSettings = ServerSettings()
     session: SessionSettings = SessionSettings()

@@ -37,6 +37,7 @@ from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, 
 from bridge.login.vault import RecoveryCodeVault
 from bridge.observability.recording import count_step, step_type_at
 from bridge.services.account.notices import notify_factor_change
+from bridge.storage.db.unit import when_abandoned
 
 if TYPE_CHECKING:
     from bridge.services.container import Services
@@ -352,6 +353,8 @@ class LoginService:
         finally:
             if not judged.failed:
                 self._s.lockout.give_back(visit.ip)
+            else:  # kept, unless a store outage answers 503: then the request did not happen
+                when_abandoned(lambda: self._s.lockout.give_back(visit.ip))
 
     def _home_realm(
         self, flow_id: str, pending: PendingLogin, answer: Mapping[str, str]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from authlib.oidc.core import UserInfo
 
+from bridge.domain.json_limits import MAX_JSON_DEPTH, json_too_deep
 from bridge.services.container import Services
 
 #: The claims of each scope, in the order they appear in a token.
@@ -27,6 +28,8 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
 #: The scope whose data each claim is.
 CLAIM_SCOPE = {claim: scope for scope, claims in SCOPE_CLAIMS.items() for claim in claims}
 MEMBERS = ("userinfo", "id_token")
+#: The longest ``claims`` value read (a request naming every claim takes a few hundred).
+MAX_CLAIMS_LENGTH = 8192
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,11 @@ def claims_request(raw: str | None) -> ClaimsRequest:
     defines (each member an object of claim names)."""
     if not raw:
         return ClaimsRequest()
+    if len(raw) > MAX_CLAIMS_LENGTH or json_too_deep(raw):
+        raise ValueError(
+            f"'claims' must be at most {MAX_CLAIMS_LENGTH} characters, "
+            f"nested at most {MAX_JSON_DEPTH} levels."
+        )
     try:
         document = json.loads(raw)
     except ValueError:

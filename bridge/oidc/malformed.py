@@ -34,9 +34,10 @@ def plausible_client_id(client_id: str) -> bool:
 
 
 def authenticate_client_secret_basic(query_client: Any, request: Any) -> Any:
-    """Authlib's ``client_secret_basic``, where credentials that are not UTF-8 name no client
-    (the request then fails client authentication: 401 ``invalid_client``)."""
+    """Authlib's ``client_secret_basic``, where credentials that are not UTF-8, or an
+    ``Authorization`` header Authlib cannot split (``Bearer`` and blanks), name no client (the
+    request then fails client authentication: 401 ``invalid_client``)."""
     try:
         return authenticate_client.authenticate_client_secret_basic(query_client, request)
-    except UnicodeDecodeError:
+    except ValueError:  # UnicodeDecodeError among them
         return None

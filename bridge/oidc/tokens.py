@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Grant, RefreshToken
+from bridge.storage.db.unit import when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
@@ -214,6 +215,9 @@ class TokenService:
         # read, and a replayed code can revoke it from now on (the one exception to the
         # request's single transaction; see docs/storage.md).
         self._db.commit_now()
+        # Committed already: if a store outage ends this request (503), the code is spent and
+        # the family it started is ended, so it holds no tokens (see docs/storage.md).
+        when_abandoned(lambda: self.revoke_grant(code.grant_id, "token_request_failed"))
         voided = self._voided(code)
         if voided is not None:
             self.revoke_grant(code.grant_id, voided)

@@ -26,6 +26,7 @@ from bridge.observability.recording import (
     watch_database_errors,
 )
 from bridge.oidc.tokens import TokenService
+from bridge.services.api_clients import ApiClients
 from bridge.services.app_passwords import AppPasswords, app_password_key
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
@@ -43,6 +44,7 @@ from bridge.services.trusted_devices import TrustedDevices
 from bridge.services.users import UserService
 from bridge.storage.crypto import Keyring, parse_keyring
 from bridge.storage.db.engine import Database
+from bridge.storage.db.waits import Waits
 from bridge.storage.ephemeral import open_store
 from bridge.storage.ephemeral.base import EphemeralStore
 from flows import FlowSet
@@ -89,6 +91,8 @@ class Services:
     exporter: Exporter
     # Integrations that cannot do 2FA (issue 12).
     app_passwords: AppPasswords
+    # Machine clients of an organisation, with client credentials (issue 12).
+    api_clients: ApiClients
 
     def start_background(self) -> None:
         """What a serving process runs beside its requests: the mail outbox's sender, unless
@@ -117,7 +121,11 @@ def _record_mail_failure(audit: AuditLog) -> Callable[[MailMessage, str], None]:
 
 def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
-    db = Database(settings.database_url_resolved)
+    timeouts = settings.database
+    db = Database(
+        settings.database_url_resolved,
+        waits=Waits(timeouts.connect_timeout, timeouts.statement_timeout, timeouts.pool_timeout),
+    )
     store = open_store(
         settings.ephemeral.backend,
         redis_url=settings.ephemeral.redis_url,
@@ -182,6 +190,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             clock,
             alg=settings.keys.signing_alg,
             rotation_grace=settings.keys.rotation_grace,
+            store=store,
         ),
         tokens=TokenService(
             db,
@@ -229,4 +238,5 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         app_passwords=AppPasswords(
             db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
+        api_clients=ApiClients(db, clock, audit),
     )

@@ -3,11 +3,21 @@
 The private key is stored sealed with the keyring. At most one key is active: the
 ``signing_keys.active`` column is unique and holds True only for it, so when two processes
 start at once the database keeps the first key and the other process adopts it.
+
+The JWKS is served from a copy in each process, so that discovery and ``/jwks`` answer while
+the database does not (``PublishedKeys``). The copy is read again when a retired key's grace
+ends, after ``JWKS_MAX_AGE`` seconds, and as soon as a new key is announced: ``rotate`` and the
+first signature of each process with a key it had not published announce the active key's id
+in the ephemeral store, and a copy without that id is stale.
 """
 
 from __future__ import annotations
 
+import copy
+import logging
 import threading
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,9 +29,28 @@ from bridge.domain.clock import Clock, utc_datetime
 from bridge.storage.crypto import Keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey
+from bridge.storage.ephemeral.base import EphemeralStore, EphemeralStoreUnavailable
+
+log = logging.getLogger(__name__)
 
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 RSA_KEY_BITS = 2048
+#: The ephemeral store key holding the id of the key that signs now (see the module docstring).
+ACTIVE_KID = "signing-keys:active"
+#: The longest a process serves its copy of the JWKS without reading the database (seconds).
+JWKS_MAX_AGE = 60
+#: Seconds the JWKS does not ask an ephemeral store that failed to answer.
+STORE_RETRY = 10
+
+
+@dataclass(frozen=True)
+class PublishedKeys:
+    """A process's copy of the JWKS: valid until ``valid_until`` (the clock's time), and only
+    while the announced active key is among ``kids``."""
+
+    document: dict[str, Any]
+    kids: frozenset[str]
+    valid_until: float
 
 
 def private_key_aad(kid: str) -> bytes:
@@ -39,6 +68,7 @@ class SigningKeys:
         *,
         alg: str = "RS256",
         rotation_grace: int = 86400,
+        store: EphemeralStore | None = None,
     ) -> None:
         if alg not in RSA_ALGORITHMS:
             raise ValueError(f"signing algorithm {alg!r} is not one of {sorted(RSA_ALGORITHMS)}")
@@ -51,12 +81,18 @@ class SigningKeys:
         self._grace = timedelta(seconds=rotation_grace)
         self._private_keys: dict[str, RSAKey] = {}
         self._cache_lock = threading.Lock()
+        self._store = store
+        self._published: PublishedKeys | None = None
+        self._announced: str | None = None  # the kid this process last announced
+        self._store_down_until = 0.0  # time.monotonic(): the store is not asked before then
 
     def ensure_active(self) -> str:
         """The active key's id, generating the first key when there is none."""
-        kid = self._active_kid()
-        if kid is not None:
-            return kid
+        kid = self._active_kid() or self._first_key()
+        self.jwks()  # the published copy, read while the database answers
+        return kid
+
+    def _first_key(self) -> str:
         row = self._new_row()
         try:
             with self._db.session() as session:
@@ -86,6 +122,7 @@ class SigningKeys:
             if kid is None:
                 raise
             return kid
+        self._announce(row.kid)
         return row.kid
 
     def signer(self) -> tuple[str, RSAKey]:
@@ -98,6 +135,8 @@ class SigningKeys:
             row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
         if row is None:
             raise LookupError("no active signing key: call ensure_active() at start-up")
+        if row.kid != self._announced:  # a key this process signs with for the first time
+            self._announce(row.kid)
         with self._cache_lock:
             key = self._private_keys.get(row.kid)
         if key is None:
@@ -113,15 +152,58 @@ class SigningKeys:
         return kid, dict(key.as_dict(private=True))
 
     def jwks(self) -> dict[str, Any]:
-        """Every key that has not expired, newest first, as a JWK Set."""
-        now = utc_datetime(self._clock)
+        """Every key that has not expired, newest first, as a JWK Set (the process's copy while
+        it is valid, see the module docstring)."""
+        now = self._clock()
+        with self._cache_lock:
+            published = self._published
+        if published is None or now >= published.valid_until or not self._has_active(published):
+            published = self._read_published(now)
+            with self._cache_lock:
+                self._published = published
+        return copy.deepcopy(published.document)
+
+    def _read_published(self, now: float) -> PublishedKeys:
+        when = utc_datetime(self._clock)
         with self._db.session() as session:
             rows = session.scalars(
                 select(SigningKey)
-                .where(or_(SigningKey.expires_at.is_(None), SigningKey.expires_at > now))
+                .where(or_(SigningKey.expires_at.is_(None), SigningKey.expires_at > when))
                 .order_by(SigningKey.created_at.desc(), SigningKey.kid)
             ).all()
-        return {"keys": [dict(row.public_jwk) for row in rows]}
+        ends = [row.expires_at.timestamp() for row in rows if row.expires_at is not None]
+        return PublishedKeys(
+            document={"keys": [dict(row.public_jwk) for row in rows]},
+            kids=frozenset(row.kid for row in rows),
+            valid_until=min([now + JWKS_MAX_AGE, *ends]),
+        )
+
+    def _has_active(self, published: PublishedKeys) -> bool:
+        """False when the store names an active key the copy lacks; True when it cannot say."""
+        if self._store is None or time.monotonic() < self._store_down_until:
+            return True
+        try:
+            mark = self._store.get(ACTIVE_KID)
+        except EphemeralStoreUnavailable:
+            # Served as it is, and the store is not asked again for a while: no token can be
+            # issued while it is down (a new key's announcement would fail first).
+            self._store_down_until = time.monotonic() + STORE_RETRY
+            return True
+        return mark is None or mark.get("kid") in published.kids
+
+    def _announce(self, kid: str) -> None:
+        """Tell every process that ``kid`` signs now: their published copies without it are
+        stale. This process's copy is dropped at once if it lacks it."""
+        with self._cache_lock:
+            if self._published is not None and kid not in self._published.kids:
+                self._published = None
+        if self._store is not None:
+            try:
+                self._store.put(ACTIVE_KID, {"kid": kid}, 30 * 86400)
+            except EphemeralStoreUnavailable as error:  # said again at the next signature
+                log.warning("could not announce signing key %s: %s", kid, error)
+                return
+        self._announced = kid
 
     def _active_kid(self) -> str | None:
         with self._db.session() as session:

@@ -40,6 +40,7 @@ from bridge.mail import Mailer
 from bridge.services.audit import AuditLog
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import AccountLock, Organisation, User
+from bridge.storage.db.unit import when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 
 Kind = Literal["password", "code"]
@@ -152,7 +153,10 @@ class Lockout:
         """Reserve a slot for one guess before it is evaluated (see the module docstring)."""
         if self.status(user_id) is not None:
             return Attempt(user_id, kind, 0, allowed=kind == "password", locked=True)
-        number = self._store.incr(_counter(kind, user_id), policy.window)
+        counter = _counter(kind, user_id)
+        number = self._store.incr(counter, policy.window)
+        # A request that a store outage ends (503) did not happen: its slot is given back.
+        when_abandoned(lambda: self._store.decr(counter))
         return Attempt(
             user_id, kind, number, allowed=number <= policy.threshold(kind), locked=False
         )

@@ -45,7 +45,7 @@ def check_csrf(secret_key: bytes) -> None:
     if bid is None or not sent:
         abort(400, description="csrf")
     expected = hmac.new(secret_key, b"csrf:" + bid.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(sent, expected):
+    if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode()):
         abort(400, description="csrf")
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, json, jsonify, request
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from bridge.domain.errors import (
@@ -26,6 +27,7 @@ from bridge.domain.errors import (
     UpstreamFailure,
     UpstreamUnavailable,
 )
+from bridge.storage.db.unit import abandon_current_unit
 from bridge.storage.ephemeral.base import EphemeralStoreUnavailable
 from bridge.web.pages import error_page
 
@@ -113,8 +115,12 @@ def _wants_json() -> bool:
 
 def _unavailable(error: Exception) -> Response:
     # Fail closed: nobody gets in while a store that holds the rules is unreachable. Each caller
-    # gets the outage in its own format: a problem document, OAuth JSON or a page.
+    # gets the outage in its own format: a problem document, OAuth JSON or a page. The request
+    # did not happen: what it changed in either store is undone (``UnitOfWork.abandon``), so
+    # the client's retry is judged as a first try (a refresh token is not spent, a TOTP step
+    # or recovery code not used, a lockout slot not taken).
     log.error("store unavailable: %s", error)
+    abandon_current_unit()
     if request.path.startswith(API_PATH):
         response = problem(
             503,
@@ -165,5 +171,6 @@ def install(app: Flask) -> None:
     """The application's error handlers; a blueprint with another face registers its own."""
     app.register_error_handler(EphemeralStoreUnavailable, _unavailable)
     app.register_error_handler(OperationalError, _unavailable)
+    app.register_error_handler(PoolTimeout, _unavailable)  # no free pooled connection in time
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(BridgeError, error_page_response)

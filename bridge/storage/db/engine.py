@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.storage.db import sqlite
 from bridge.storage.db.hosts import multi_host_url
 from bridge.storage.db.unit import current_unit
+from bridge.storage.db.waits import Waits, bound_waits, unbounded
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -44,7 +45,9 @@ def affected_rows(result: Result[Any]) -> int:
 class Database:
     """An engine, a session factory and the schema migrations for one database URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, waits: Waits | None = None) -> None:
+        """``waits`` bounds every wait for PostgreSQL (``bridge.storage.db.waits``); the
+        defaults apply when None. SQLite waits only for its own lock (``busy_timeout``)."""
         self.url = normalise_url(url)
         if self.url.get_backend_name() == "sqlite":
             database = self.url.database
@@ -53,7 +56,9 @@ class Database:
             self.engine: Engine = create_engine(self.url)
             sqlite.install(self.engine)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True)
+            waits = waits or Waits()
+            self.engine = create_engine(self.url, pool_pre_ping=True, **waits.engine_options())
+            bound_waits(self.engine, waits)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -104,7 +109,8 @@ class Database:
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema to ``revision`` (the newest by default)."""
         config = self.alembic_config()
-        with self.engine.begin() as connection:
+        # A migration may take long: no statement limit.
+        with self.engine.begin() as connection, unbounded(connection):
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 

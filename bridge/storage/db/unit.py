@@ -52,6 +52,24 @@ def when_committed(action: Callable[[], object]) -> None:
         unit.after_commit(action)
 
 
+def when_abandoned(action: Callable[[], object]) -> None:
+    """Run ``action`` if the current unit of work is abandoned because a store did not answer
+    (``UnitOfWork.abandon``: the request is answered 503 and did not happen). For a change
+    outside the database that must not outlive the request, such as a lockout slot taken in
+    the ephemeral store: the action gives it back, best effort. Nothing outside a unit."""
+    unit = current_unit()
+    if unit is not None:
+        unit.on_abandon(action)
+
+
+def abandon_current_unit() -> None:
+    """Abandon the unit of work of this context, if any, also one whose commit just failed
+    (see ``UnitOfWork.abandon``)."""
+    unit = _current.get()
+    if unit is not None:
+        unit.abandon()
+
+
 class UnitOfWork:
     """The connection, in one transaction, of each database used inside the unit.
 
@@ -63,6 +81,7 @@ class UnitOfWork:
     def __init__(self) -> None:
         self._connections: dict[Engine, Connection] = {}
         self._after_commit: list[Callable[[], object]] = []
+        self._on_abandon: list[Callable[[], object]] = []
         self._token: Token[UnitOfWork | None] | None = None
         self._finished = False
 
@@ -107,6 +126,23 @@ class UnitOfWork:
     def after_commit(self, action: Callable[[], object]) -> None:
         self._after_commit.append(action)
 
+    def on_abandon(self, action: Callable[[], object]) -> None:
+        self._on_abandon.append(action)
+
+    def abandon(self) -> None:
+        """A store did not answer: roll everything back, then run what was registered with
+        ``when_abandoned``, latest first (outside the unit; a failure is logged, as the store
+        it needs may be the one that is down). Neither store keeps a trace of the request
+        that another request could take for something it did: a refresh token is not spent,
+        a TOTP step or a recovery code not used, a lockout slot not taken."""
+        actions, self._on_abandon = self._on_abandon, []
+        self.rollback()
+        for action in reversed(actions):
+            try:
+                action()
+            except Exception as error:
+                log.warning("could not undo a change of an abandoned request: %s", error)
+
     def commit(self) -> None:
         """Commit every connection and end the unit; on a failure the rest is rolled back.
         Then run what waited for the commit (outside the unit: its errors are logged)."""
@@ -115,7 +151,8 @@ class UnitOfWork:
                 if connection.in_transaction():
                     connection.commit()
         finally:
-            self._close()
+            self._close()  # a failed commit keeps what ``abandon`` would undo
+        self._on_abandon = []
         actions, self._after_commit = self._after_commit, []
         for action in actions:
             try:
@@ -127,6 +164,7 @@ class UnitOfWork:
         """Roll every connection back and end the unit (nothing to do once it has ended);
         what waited for the commit is dropped."""
         self._after_commit = []
+        self._on_abandon = []
         self._close()
 
     def _close(self) -> None:

@@ -1,7 +1,7 @@
 """The durable mail outbox (issue 15): messages written in the transaction of their change.
 
 Revision ID: mail_outbox_table
-Revises: 0010_app_passwords
+Revises: 0011_api_clients
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "mail_outbox_table"
-down_revision: str | None = "0010_app_passwords"
+down_revision: str | None = "0011_api_clients"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

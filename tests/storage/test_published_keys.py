@@ -1,0 +1,57 @@
+"""Each process serves its copy of the JWKS, and a key another process rotated to is published
+before any token it signs leaves (the announcement in the shared ephemeral store)."""
+
+from __future__ import annotations
+
+from bridge.domain.clock import FrozenClock
+from bridge.services.keys import JWKS_MAX_AGE, SigningKeys
+from bridge.storage.crypto import Keyring
+from bridge.storage.db.engine import Database
+from bridge.storage.ephemeral import MemoryStore
+
+
+def _kids(keys: SigningKeys) -> list[str]:
+    return [key["kid"] for key in keys.jwks()["keys"]]
+
+
+def _process(
+    database: Database, keyring: Keyring, clock: FrozenClock, store: MemoryStore
+) -> SigningKeys:
+    return SigningKeys(database, keyring, clock, store=store)
+
+
+def test_a_key_rotated_to_elsewhere_is_published_here_at_once(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    store = MemoryStore(clock)
+    here, elsewhere = (_process(database, keyring, clock, store) for _ in range(2))
+    first = here.ensure_active()
+    assert _kids(here) == [first]
+    clock.advance(1)  # newest first
+    new = elsewhere.rotate()
+    assert _kids(here) == [new, first]
+
+
+def test_a_key_signed_with_elsewhere_is_published_here_at_once(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    """A rotation whose announcement was lost (another store, as for ``bridge keys rotate``
+    beside a single process with the in-process store): the first signature announces it."""
+    here = _process(database, keyring, clock, MemoryStore(clock))
+    first = here.ensure_active()
+    clock.advance(1)  # newest first
+    new = _process(database, keyring, clock, MemoryStore(clock)).rotate()
+    assert _kids(here) == [first]  # the copy: nothing announced the new key here
+    assert here.signer()[0] == new
+    assert _kids(here) == [new, first]
+
+
+def test_the_copy_is_read_again_after_its_maximum_age(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    here = _process(database, keyring, clock, MemoryStore(clock))
+    first = here.ensure_active()
+    clock.advance(1)  # newest first
+    new = _process(database, keyring, clock, MemoryStore(clock)).rotate()
+    clock.advance(JWKS_MAX_AGE)
+    assert _kids(here) == [new, first]
