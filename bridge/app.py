@@ -26,7 +26,7 @@ from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
 from bridge.storage.ephemeral.single_process import claim_single_process
-from bridge.web import browser, errors
+from bridge.web import branding, browser, errors, language
 from bridge.web.account.views import bp as account_bp
 from bridge.web.admin.api import bp as admin_api_bp
 from bridge.web.admin.console import bp as admin_console_bp
@@ -69,6 +69,8 @@ def web_app(*, secure_cookies: bool) -> Flask:
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(admin_console_bp)
     browser.install(app, secure=secure_cookies)
+    language.install(app)
+    branding.install(app)
     errors.install(app)
 
     @app.get("/health")

@@ -24,6 +24,7 @@ from bridge.config.sections import (
     SessionSettings,
     TokenSettings,
     TotpSettings,
+    UiSettings,
 )
 
 __all__ = ["Settings"]
@@ -43,6 +44,7 @@ class Settings(Section):
     passwords: PasswordSettings = PasswordSettings()
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
+    ui: UiSettings = UiSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 
     @field_validator("identity_providers")

@@ -20,7 +20,9 @@ from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
+from bridge.services.explanations import Explanations
 from bridge.services.keys import SigningKeys
+from bridge.services.languages import Languages
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
 from bridge.services.passwords import PasswordHasher
@@ -70,6 +72,9 @@ class Services:
     home_realm: HomeRealm
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
+    # Pages and mails in German and English (issue 13).
+    languages: Languages
+    explanations: Explanations
 
     def close(self) -> None:
         self.mailer.close()
@@ -189,4 +194,6 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         provider_admin=ProviderAdmin(
             db, clock, audit, keyring, identity_providers, stored_providers
         ),
+        languages=Languages(db, clock, audit),
+        explanations=Explanations(db, mfa_policy),
     )

@@ -226,6 +226,7 @@ class Lockout:
             )
             user = session.get(User, user_id)
             email, username = (user.email, user.username) if user else (None, user_id)
+            language = user.language if user else None
         self._audit.record(
             AuditEventName.ACCOUNT_LOCKED,
             user_id=user_id,
@@ -239,6 +240,7 @@ class Lockout:
             self._mailer.notify(
                 "account_locked",
                 to=email,
+                language=language,
                 user_id=user_id,
                 username=username,
                 when=_readable(now),
@@ -304,6 +306,7 @@ class Lockout:
             session.execute(delete(AccountLock).where(AccountLock.user_id == user_id))
             user = session.get(User, user_id)
             email, username = (user.email, user.username) if user else (None, user_id)
+            language = user.language if user else None
         self.reset(user_id)
         self._audit.record(
             AuditEventName.ACCOUNT_UNLOCKED,
@@ -317,6 +320,7 @@ class Lockout:
             self._mailer.notify(
                 "account_unlocked",
                 to=email,
+                language=language,
                 user_id=user_id,
                 username=username,
                 when=_readable(utc_datetime(self._clock)),

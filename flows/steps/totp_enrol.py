@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from flows.results import Challenge, Done, Failure, Possible, Resolution, Retry, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
 from flows.steps.totp import CODE_ENDS, INVALID_CODE, MISSING_CODE, judged, normalise_code
+from flows.wording import N_
 
-ENROL_INVALID = (
+ENROL_INVALID = N_(
     "That code did not match. Add the key to your authenticator app, "
     "then enter the 6-digit code it shows now."
 )
@@ -34,7 +35,7 @@ class TotpEnrolStep(Step[NoConfig]):
     """
 
     type = "totp_enrol"
-    label = "Set up an authenticator app"
+    label = N_("Set up an authenticator app")
     needs_user = True
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:

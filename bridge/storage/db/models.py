@@ -89,6 +89,8 @@ class User(Base):
     service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set by the lockout (R8); only an admin's unlock clears it.
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The person's own choice of language for pages and mails ("en", "de"); None: not chosen.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class TotpCredential(Base):
@@ -238,6 +240,8 @@ class Organisation(Base):
     sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language of its members' pages and mails when theirs is not known; None: the setting.
+    default_language: Mapped[str | None] = mapped_column(String(8))
 
     @hybrid_property
     def production_partner(self) -> bool:
