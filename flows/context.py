@@ -108,6 +108,12 @@ class Directory(Protocol):
 
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer: ...
 
+    def totp_enrolment_offer(self, user_id: str, credential_id: str) -> EnrolmentOffer | None:
+        """The offer of an enrolment under way, its key read again from where it is kept
+        sealed (so the flow state never holds it); None when it is gone (confirmed, replaced
+        by a newer offer, or reset)."""
+        ...
+
     def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool: ...
 
     def has_recovery_codes(self, user_id: str) -> bool:

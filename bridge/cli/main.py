@@ -8,10 +8,12 @@ from pathlib import Path
 
 import click
 
+from bridge.cli.audit_commands import audit
 from bridge.cli.context import Context, pass_context
 from bridge.cli.errors import BridgeGroup
 from bridge.cli.flow_commands import flows_group
 from bridge.cli.idp_commands import idp
+from bridge.cli.import_commands import export_command, import_group
 from bridge.cli.org_commands import member, org
 from bridge.services.users import UnknownUser, normalise_username
 
@@ -244,3 +246,6 @@ main.add_command(flows_group)
 main.add_command(org)
 main.add_command(member)
 main.add_command(idp)
+main.add_command(audit)
+main.add_command(import_group)
+main.add_command(export_command)

@@ -8,7 +8,6 @@ admin's rights only.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -108,6 +107,11 @@ def org_show(slug: str, as_user: str | None) -> None:
 @click.option("--sso/--no-sso", default=None, help="Single sign-on through --sso-idp.")
 @click.option("--sso-idp", help="The identity provider's alias.")
 @click.option("--sso-domain", "sso_domains", multiple=True, help="Repeat for each domain.")
+@click.option(
+    "--admin-reset-requires-verified-domain/--no-admin-reset-requires-verified-domain",
+    default=None,
+    help="Admins may reset 2FA only for members of a verified domain (default on).",
+)
 @click.option("--code", help="With --as: your current TOTP code (needed to wipe members' 2FA).")
 @click.option("--yes", is_flag=True, help="Confirm wiping every member's 2FA.")
 @as_option
@@ -124,6 +128,7 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
         "sso": "sso_enabled",
         "sso_idp": "sso_idp_alias",
         "sso_domains": "sso_domains",
+        "admin_reset_requires_verified_domain": "admin_reset_requires_verified_domain",
     }
     changes = {
         names[key]: (list(value) if key == "sso_domains" else value)
@@ -185,19 +190,6 @@ def org_allow_admin_scope(client_id: str) -> None:
     services = current_services()
     services.orgs.allow_admin_scope(Actor.operator(), client_id)
     click.echo(f"client {client_id} may request the admin scope")
-
-
-@org.command("audit")
-@click.argument("slug")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
-@as_option
-def org_audit(slug: str, limit: int, as_user: str | None) -> None:
-    """The organisation's audit events, newest first (one JSON object per line)."""
-    from bridge.web.admin.api import event_json
-
-    services = current_services()
-    for event in services.members.audit(acting(as_user), slug, limit=limit):
-        click.echo(json.dumps(event_json(event), sort_keys=True))
 
 
 @click.group(cls=UnitOfWorkGroup)

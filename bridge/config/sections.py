@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_ACR_LEVELS",
     "OWASP_ARGON2ID",
     "AcrLevel",
+    "AuditSettings",
     "EphemeralSettings",
     "FlowBinding",
     "FlowBindings",
@@ -101,6 +102,13 @@ class TotpSettings(Section):
 
 class MfaSettings(Section):
     required: Bool = True
+
+
+class AuditSettings(Section):
+    """The audit log. ``retention_days``: ``bridge audit prune`` deletes older events; null
+    keeps them for ever (nothing is deleted unless that command runs)."""
+
+    retention_days: Annotated[Int, between(1, 36_500)] | None = None
 
 
 class MailSettings(Section):

@@ -14,6 +14,7 @@ from bridge.config.errors import FieldError
 from bridge.config.fields import Section, Text, check_issuer
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
+    AuditSettings,
     EphemeralSettings,
     FlowSettings,
     KeySettings,
@@ -45,6 +46,7 @@ class Settings(Section):
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
     ui: UiSettings = UiSettings()
+    audit: AuditSettings = AuditSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 
     @field_validator("identity_providers")

@@ -50,3 +50,37 @@ class AuditEventName(StrEnum):
     IDENTITY_PROVIDER_ADDED = "identity_provider_added"
     IDENTITY_PROVIDER_CHANGED = "identity_provider_changed"
     IDENTITY_PROVIDER_REMOVED = "identity_provider_removed"
+    # Moving in and out (issue 17): one event per import run, one per user it changed
+    USERS_IMPORTED = "users_imported"
+    USER_IMPORTED = "user_imported"
+    DATA_EXPORTED = "data_exported"
+
+
+#: Sign-ins and sign-outs: the organisation of the client they went through sees them; through a
+#: client of no organisation (or the account pages), every organisation of the user.
+SIGN_IN_EVENTS = frozenset(
+    {
+        AuditEventName.SIGN_IN_SUCCEEDED,
+        AuditEventName.SIGN_IN_FAILED,
+        AuditEventName.SIGNED_OUT,
+    }
+)
+
+#: Events about the user's account and second factor (lockout, unlock, factor changes, reset
+#: requests): every organisation of the user sees them, since one account serves them all (R14).
+USER_ACCOUNT_EVENTS = frozenset(
+    {
+        AuditEventName.ACCOUNT_LOCKED,
+        AuditEventName.ACCOUNT_UNLOCKED,
+        AuditEventName.MFA_SETUP_SUCCEEDED,
+        AuditEventName.MFA_DISABLED,
+        AuditEventName.MFA_RESET,
+        AuditEventName.MFA_RESET_REQUESTED,
+        AuditEventName.MFA_RESET_APPROVED,
+        AuditEventName.MFA_RESET_BY_ADMIN,
+        AuditEventName.RECOVERY_CODE_USED,
+        AuditEventName.RECOVERY_CODES_REGENERATED,
+        AuditEventName.DEVICE_TRUSTED,
+        AuditEventName.DEVICE_REVOKED,
+    }
+)

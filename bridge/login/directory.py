@@ -210,6 +210,10 @@ class BridgeDirectory:
         account = user.username if user else user_id
         return self._totp.start_enrolment(user_id, account)
 
+    def totp_enrolment_offer(self, user_id: str, credential_id: str) -> EnrolmentOffer | None:
+        user = self._users.get(user_id)
+        return self._totp.offer(user_id, credential_id, user.username if user else user_id)
+
     def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:
         return self._totp.confirm_enrolment(user_id, credential_id, code)
 

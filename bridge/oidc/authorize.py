@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from bridge.config.sections import AcrLevel
 from bridge.oidc.acr import UnmetAcr, requested_acr, requirement, settle
 from bridge.oidc.adapters import AuthenticatedUser
+from bridge.oidc.claims import claims_request
 from bridge.oidc.server import BridgeAuthorizationServer
 from flows.context import LoginRequest
 
@@ -58,6 +59,7 @@ def login_request_from(
         if not raw_max_age.isascii() or not raw_max_age.isdigit():
             raise ValueError("'max_age' must be a non-negative whole number of seconds.")
         max_age = min(int(raw_max_age), MAX_AGE_LIMIT)
+    claims_request(params.get("claims"))  # a malformed one is refused now, not at the token
     acr_values = requested_acr(params)
     factors, level_max_age = requirement(levels, acr_values)
     if level_max_age is not None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint
+from flask import Request
+from flask import request as flask_request
 
 from bridge.oidc.adapters import (
     AuthenticatedUser,
@@ -44,12 +47,22 @@ def find_token(services: Services, token: str, hint: str | None) -> TokenRecord 
     return None
 
 
+def check_token_params(request: Any) -> None:
+    """``token`` is required; a ``token_type_hint`` the bridge does not know is ignored and the
+    token looked up as either kind (RFC 7009 §2.1, RFC 7662 §2.1), never a refusal."""
+    if "token" not in request.form:
+        raise InvalidRequestError()
+
+
 class BridgeRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
     CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
+
+    def check_params(self, request: Any, client: OAuthClient) -> None:
+        check_token_params(request)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
         return find_token(self.services, token_string, token_type_hint)
@@ -67,6 +80,9 @@ class BridgeIntrospectionEndpoint(IntrospectionEndpoint):  # type: ignore[misc]
     def __init__(self, services: Services) -> None:
         super().__init__()
         self.services = services
+
+    def check_params(self, request: Any, client: OAuthClient) -> None:
+        check_token_params(request)
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> TokenRecord | None:
         return find_token(self.services, token_string, token_type_hint)
@@ -112,8 +128,30 @@ class AccessTokenValidator(BearerTokenValidator):  # type: ignore[misc]
         return IssuedAccessToken(info, user)
 
 
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+
+
+class BridgeResourceProtector(ResourceProtector):  # type: ignore[misc]
+    """Authlib's, and a bearer token may also come in a POST form body's ``access_token``
+    (RFC 6750 §2.2) when no ``Authorization`` header is sent; never in a query string."""
+
+    def parse_request_authorization(self, request: Any) -> Any:
+        if not request.headers.get("Authorization"):
+            token = form_access_token(flask_request)
+            if token:
+                return self.get_token_validator("bearer"), token
+        return super().parse_request_authorization(request)
+
+
+def form_access_token(request: Request) -> str | None:
+    """The ``access_token`` of a form-encoded POST body (RFC 6750 §2.2), or None."""
+    if request.method == "GET" or request.mimetype != FORM_MEDIA_TYPE:
+        return None
+    return request.form.get("access_token")
+
+
 def build_resource_protector(services: Services) -> ResourceProtector:
-    protector = ResourceProtector()
+    protector = BridgeResourceProtector()
     protector.register_token_validator(AccessTokenValidator(services))
     return protector
 

@@ -7,6 +7,7 @@ every authorization response carries ``iss`` (RFC 9207).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -14,6 +15,7 @@ from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidRequestError,
     OAuth2Request,
+    UnsupportedResponseTypeError,
     grants,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -30,8 +32,17 @@ from bridge.oidc.adapters import (
     IssuedRefreshToken,
     OAuthClient,
 )
+from bridge.oidc.claims import claims_request, remember_userinfo_claims, user_claims
+from bridge.oidc.malformed import (
+    MALFORMED,
+    authenticate_client_secret_basic,
+    plausible_client_id,
+    printable,
+)
 from bridge.oidc.tokens import CodeData
 from bridge.services.container import Services
+
+log = logging.getLogger(__name__)
 
 
 class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
@@ -51,14 +62,50 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
         return FlaskOAuth2Request(flask_request)
 
     def query_client(self, client_id: str) -> OAuthClient | None:
+        if not plausible_client_id(client_id):
+            return None
         record = self.services.clients.get(client_id)
         return OAuthClient(record, self.services.clients) if record else None
+
+    def get_authorization_grant(self, request: OAuth2Request) -> Any:
+        """Authlib's, with an unknown response type echoed printably in the error."""
+        if any(cls.check_authorization_endpoint(request) for cls, _ in self._authorization_grants):
+            return super().get_authorization_grant(request)
+        response_type = request.payload.response_type or ""
+        redirect_uri = None
+        client = self.query_client(request.payload.client_id or "")
+        requested = request.payload.redirect_uri
+        if client is not None and requested and client.check_redirect_uri(requested):
+            redirect_uri = requested  # validated: the error may go back to the client
+        error = UnsupportedResponseTypeError(
+            response_type,
+            f"The response type '{printable(response_type)}' is not supported by the server.",
+            redirect_uri=redirect_uri,
+        )
+        raise error
+
+    def get_consent_grant(self, request: Any = None, end_user: Any = None) -> Any:
+        """Authlib's; a request Authlib cannot even describe is refused without a redirect."""
+        try:
+            return super().get_consent_grant(request, end_user=end_user)
+        except ValueError as error:
+            log.warning("malformed authorization request refused: %s", error)
+            raise InvalidRequestError(MALFORMED) from error
+
+    def create_token_response(self, request: Any = None) -> Any:
+        """Authlib's; a request Authlib cannot even describe is ``invalid_request``."""
+        try:
+            return super().create_token_response(request)
+        except ValueError as error:
+            log.warning("malformed token request refused: %s", error)
+            return self.handle_error_response(request, InvalidRequestError(MALFORMED))
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         tokens = self.services.tokens
         if request.authorization_code is not None:
             code: CodeData = request.authorization_code.data
             tokens.open_grant(code)
+            remember_userinfo_claims(self.services, code.grant_id, code.userinfo_claims)
             grant_id = code.grant_id
         else:
             grant_id = request.refresh_token.info.grant_id
@@ -97,6 +144,20 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 
+    @staticmethod
+    def validate_authorization_redirect_uri(request: OAuth2Request, client: OAuthClient) -> str:
+        """Exact match (``OAuthClient.check_redirect_uri``); the refusal echoes it printably."""
+        redirect_uri = request.payload.redirect_uri
+        if not redirect_uri:
+            raise InvalidRequestError(
+                "Missing 'redirect_uri' in request.", state=request.payload.state
+            )
+        if not client.check_redirect_uri(redirect_uri):
+            raise InvalidRequestError(
+                f"Redirect URI {printable(redirect_uri)} is not supported by client."
+            )
+        return str(redirect_uri)
+
     @property
     def services(self) -> Services:
         services: Services = self.server.services
@@ -106,6 +167,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         user: AuthenticatedUser = request.user
         data = request.payload.data
         nonce = data.get("nonce")
+        # Validated when the request came in (bridge.oidc.authorize.login_request_from).
+        claims = claims_request(data.get("claims")).allowed(request.client.get_allowed_scope)
         self.services.tokens.save_code(
             code,
             CodeData(
@@ -119,6 +182,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
                 nonce=nonce,
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
+                userinfo_claims=claims.userinfo,
+                id_token_claims=claims.id_token,
             ),
         )
         if nonce:
@@ -193,6 +258,15 @@ class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]
             "exp": now + self.services.settings.tokens.id_token_ttl,
         }
 
+    def get_authorization_code_claims(self, authorization_code: AuthorizationCode) -> Any:
+        """Authlib's (nonce, auth_time, acr, amr), and the claims the request's ``claims``
+        parameter asked for in the ID token."""
+        claims = super().get_authorization_code_claims(authorization_code)
+        data = authorization_code.data
+        if data.id_token_claims:
+            claims.update(user_claims(self.services, data.user_id, "", data.id_token_claims))
+        return claims
+
     def generate_user_info(self, user: AuthenticatedUser, scope: str) -> UserInfo:
         return user_claims(self.services, user.id, scope)
 
@@ -203,24 +277,6 @@ class BridgeIssuerParameter(IssuerParameter):  # type: ignore[misc]
 
     def get_issuer(self) -> str:
         return self.issuer
-
-
-def user_claims(services: Services, user_id: str, scope: str) -> UserInfo:
-    """The claims a scope releases about a user (ID token and userinfo alike)."""
-    scopes = set(scope.split())
-    record = services.users.get(user_id)
-    info = UserInfo(sub=user_id)
-    if record is None:
-        return info
-    if "profile" in scopes:
-        info["preferred_username"] = record.username
-        if record.name:
-            info["name"] = record.name
-        info["updated_at"] = int(record.updated_at.timestamp())
-    if "email" in scopes and record.email:
-        info["email"] = record.email
-        info["email_verified"] = bool(record.email_verified)
-    return info
 
 
 def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
@@ -238,6 +294,7 @@ def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
             }
         ),
     )
+    server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), BridgeOpenIDCode(services)])
     server.register_grant(RotatingRefreshTokenGrant)
     server.register_extension(BridgeIssuerParameter(services.settings.issuer))

@@ -66,6 +66,9 @@ class CodeData:
     expires_at: float = 0.0
     grant_id: str = field(default_factory=new_id)
     issued_at: float = 0.0  # the clock's exact time, compared with ``revoke_user_grants``
+    # What the ``claims`` parameter asked for, one by one (bridge.oidc.claims).
+    userinfo_claims: tuple[str, ...] = ()
+    id_token_claims: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -83,6 +86,8 @@ class CodeData:
             "expires_at": self.expires_at,
             "grant_id": self.grant_id,
             "issued_at": self.issued_at,
+            "userinfo_claims": list(self.userinfo_claims),
+            "id_token_claims": list(self.id_token_claims),
         }
 
     @classmethod
@@ -104,6 +109,9 @@ class CodeData:
             expires_at=fields.number("expires_at"),
             grant_id=fields.text("grant_id"),
             issued_at=fields.number("issued_at"),
+            # A code issued before claims requests were kept asked for none.
+            userinfo_claims=fields.texts("userinfo_claims") if "userinfo_claims" in data else (),
+            id_token_claims=fields.texts("id_token_claims") if "id_token_claims" in data else (),
         )
 
 

@@ -17,11 +17,14 @@ from bridge.login.views import logins
 from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
-from bridge.oidc.server import user_claims
+from bridge.oidc.claims import userinfo as userinfo_claims
+from bridge.oidc.cors import add_cors_headers
+from bridge.oidc.hints import HintedUserNotSignedIn, check_hint
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.web.context import bridge
 
 bp = Blueprint("oidc", __name__)
+bp.after_request(add_cors_headers)
 
 SCOPES = ["openid", "profile", "email", "offline_access", "admin"]
 
@@ -128,8 +131,10 @@ def authorize() -> Any:
         login = login_request_from(params, client_id, s.settings.flows.acr_levels)
         # The organisation of a login is its client's, named by slug (bridge.services.orgs).
         login = dataclasses.replace(login, org_id=s.orgs.slug_of_client(client_id))
+        check_hint(s, params, session.user_id if session else None)
     except ValueError as problem:
-        code = problem.error if isinstance(problem, UnmetAcr) else "invalid_request"
+        refused = problem if isinstance(problem, UnmetAcr | HintedUserNotSignedIn) else None
+        code = refused.error if refused else "invalid_request"
         return error_redirect(s.settings.issuer, params, code, str(problem))
     flow_id = logins().start(login, AnswerAuthorization(params), ensure_browser_id())
     return redirect(url_for("login.step", flow_id=flow_id), code=302)
@@ -154,7 +159,8 @@ def introspect() -> Any:
 def userinfo() -> Any:
     b = bridge()
     with b.protector.acquire(["openid"]) as token:
-        claims = user_claims(b.services, token.info.user_id, token.info.scope)
+        info = token.info
+        claims = userinfo_claims(b.services, info.user_id, info.scope, info.grant_id)
     response = jsonify(dict(claims))
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,22 +2,76 @@
 
 Event names are ``bridge.domain.events.AuditEventName`` members; the stored strings are their
 values.
+
+**Which organisations see an event** (``audit_event_orgs``, decided once, when it is written):
+
+- the organisation an admin action concerned (``org_id``);
+- a sign-in, a failed sign-in or a sign-out (``SIGN_IN_EVENTS``): the organisation of the client
+  it went through; through a client of no organisation (or the account pages), every
+  organisation the user belongs to;
+- an event about the user's account or second factor (``USER_ACCOUNT_EVENTS``: lockout,
+  unlock, enrolment, resets, reset requests, recovery codes, trusted browsers): every
+  organisation the user belongs to, and the organisation of the client it happened through.
+
+No other organisation sees it. Memberships are read when the event is written: a member who
+joins later brings no earlier events, and one who leaves takes none away.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bridge.domain.clock import Clock, utc_datetime
-from bridge.domain.events import AuditEventName
+from bridge.domain.events import SIGN_IN_EVENTS, USER_ACCOUNT_EVENTS, AuditEventName
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import AuditEvent
+from bridge.storage.db.models import AuditEvent, AuditEventOrg, Client, Membership
+
+#: Events read per transaction while a log is streamed (an export).
+STREAM_BATCH = 500
 
 
 def _clip(value: str | None, length: int) -> str | None:
     return None if value is None else value[:length]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events to read: every given condition holds (``since`` inclusive, ``until``
+    exclusive)."""
+
+    event: str | None = None
+    user_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def concerned_orgs(
+    session: Session,
+    event: AuditEventName,
+    *,
+    org_id: str | None,
+    user_id: str | None,
+    client_id: str | None,
+) -> set[str]:
+    """The organisations that see ``event`` (see the module's description)."""
+    orgs = {org_id} if org_id is not None else set()
+    if event not in SIGN_IN_EVENTS and event not in USER_ACCOUNT_EVENTS:
+        return orgs
+    client_org = None
+    if client_id is not None:
+        client_org = session.scalar(select(Client.org_id).where(Client.id == client_id))
+    if client_org is not None:
+        orgs.add(client_org)
+    if user_id is not None and (event in USER_ACCOUNT_EVENTS or client_org is None):
+        orgs.update(session.scalars(select(Membership.org_id).where(Membership.user_id == user_id)))
+    return orgs
 
 
 class AuditLog:
@@ -39,15 +93,17 @@ class AuditLog:
         reason: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Append one event; request-supplied strings are clipped to their column's length.
+        """Append one event and the organisations that see it; request-supplied strings are
+        clipped to their column's length.
 
         Inside a unit of work (a request, a CLI command) the event is written in its
         transaction: it commits, or rolls back, with the change it records. Outside one (the
         mail outbox's thread) it is a transaction of its own.
         """
+        name = AuditEventName(event)
         row = AuditEvent(
             occurred_at=utc_datetime(self._clock),
-            event=AuditEventName(event).value,
+            event=name.value,
             user_id=user_id,
             actor_id=actor_id,
             org_id=org_id,
@@ -59,7 +115,12 @@ class AuditLog:
             details=dict(details or {}),
         )
         with self._db.session() as session:
+            orgs = concerned_orgs(
+                session, name, org_id=org_id, user_id=user_id, client_id=row.client_id
+            )
             session.add(row)
+            session.flush()
+            session.add_all(AuditEventOrg(org_id=org, event_id=row.id) for org in sorted(orgs))
         return row
 
     def events(
@@ -68,16 +129,69 @@ class AuditLog:
         user_id: str | None = None,
         event: str | None = None,
         org_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
     ) -> list[AuditEvent]:
-        """Matching events, newest first."""
-        query = select(AuditEvent)
-        if user_id is not None:
-            query = query.where(AuditEvent.user_id == user_id)
-        if org_id is not None:
-            query = query.where(AuditEvent.org_id == org_id)
-        if event is not None:
-            query = query.where(AuditEvent.event == event)
+        """Matching events, newest first; ``org_id``: the events that organisation sees."""
+        where = AuditFilter(event=event, user_id=user_id, since=since, until=until)
+        query = _select(org_id, where)
         query = query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc()).limit(limit)
         with self._db.session() as session:
             return list(session.scalars(query))
+
+    def orgs_of(self, event_id: int) -> list[str]:
+        """The organisations that see the event, by id."""
+        with self._db.session() as session:
+            query = select(AuditEventOrg.org_id).where(AuditEventOrg.event_id == event_id)
+            return sorted(session.scalars(query))
+
+    def stream(
+        self, org_id: str, where: AuditFilter, *, batch: int = STREAM_BATCH
+    ) -> Iterator[AuditEvent]:
+        """Every matching event the organisation sees, oldest first, read ``batch`` at a time
+        (one short transaction each outside a unit of work), never all at once."""
+        after: tuple[datetime, int] | None = None
+        while True:
+            query = _select(org_id, where)
+            if after is not None:
+                query = query.where(
+                    (AuditEvent.occurred_at > after[0])
+                    | ((AuditEvent.occurred_at == after[0]) & (AuditEvent.id > after[1]))
+                )
+            query = query.order_by(AuditEvent.occurred_at, AuditEvent.id).limit(batch)
+            with self._db.session() as session:
+                rows = list(session.scalars(query))
+            yield from rows
+            if len(rows) < batch:
+                return
+            after = (rows[-1].occurred_at, rows[-1].id)
+
+    def prune(self, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete the events that happened before ``before`` (and their organisations' links);
+        the number of events deleted, or with ``dry_run`` that would be."""
+        old = select(AuditEvent.id).where(AuditEvent.occurred_at < before)
+        with self._db.session() as session:
+            count = session.scalar(select(func.count()).select_from(old.subquery())) or 0
+            if dry_run or not count:
+                return count
+            session.execute(delete(AuditEventOrg).where(AuditEventOrg.event_id.in_(old)))
+            session.execute(delete(AuditEvent).where(AuditEvent.occurred_at < before))
+        return count
+
+
+def _select(org_id: str | None, where: AuditFilter) -> Select[AuditEvent]:
+    query = select(AuditEvent)
+    if org_id is not None:
+        query = query.join(AuditEventOrg, AuditEventOrg.event_id == AuditEvent.id).where(
+            AuditEventOrg.org_id == org_id
+        )
+    if where.user_id is not None:
+        query = query.where(AuditEvent.user_id == where.user_id)
+    if where.event is not None:
+        query = query.where(AuditEvent.event == where.event)
+    if where.since is not None:
+        query = query.where(AuditEvent.occurred_at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEvent.occurred_at < where.until)
+    return query

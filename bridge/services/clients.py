@@ -53,6 +53,23 @@ def check_redirect_uri(uri: str) -> None:
         )
 
 
+def web_origin(uri: str) -> str | None:
+    """The origin a browser sends for pages at ``uri`` (RFC 6454: scheme, host, and the port
+    unless it is the scheme's default), or None for what is not an absolute http(s) URL."""
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname
+    if parts.scheme not in ("http", "https") or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"  # IPv6
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
 class ClientService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -96,6 +113,18 @@ class ClientService:
     def list(self) -> list[Client]:
         with self._db.session() as session:
             return list(session.scalars(select(Client).order_by(Client.created_at, Client.id)))
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether ``origin`` (a browser's ``Origin`` header) is the web origin of a redirect
+        URI some client registered: a single-page application there may call the token
+        endpoints across origins (``bridge.oidc.cors``)."""
+        if web_origin(origin) != origin:
+            return False  # "null", a path, a default port written out: never a match
+        with self._db.session() as session:
+            for uris in session.scalars(select(Client.redirect_uris)):
+                if any(web_origin(uri) == origin for uri in uris):
+                    return True
+        return False
 
     def check_secret(self, client: Client, secret: str) -> bool:
         """Constant-time comparison of the secret's hash; always False for public clients."""

@@ -21,10 +21,13 @@ from bridge.oidc.tokens import TokenService
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
 from bridge.services.explanations import Explanations
+from bridge.services.imports import Importer
+from bridge.services.imports.export import Exporter
 from bridge.services.keys import SigningKeys
 from bridge.services.languages import Languages
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
+from bridge.services.orgs.audit import OrgAudit
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
 from bridge.services.reset_requests import ResetRequests
@@ -59,6 +62,8 @@ class Services:
     mfa_policy: MfaPolicy
     orgs: OrgService
     members: MemberService
+    # An organisation's audit log for its admins: filters, exports, retention.
+    org_audit: OrgAudit
     # The second factor's life (issue 5): each records its own audit events.
     mailer: Mailer
     recovery: RecoveryCodes
@@ -75,6 +80,9 @@ class Services:
     # Pages and mails in German and English (issue 13).
     languages: Languages
     explanations: Explanations
+    # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
+    importer: Importer
+    exporter: Exporter
 
     def close(self) -> None:
         self.mailer.close()
@@ -138,6 +146,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         settings.identity_providers, stored=stored_providers
     )
     home_realm = HomeRealm(identity_providers, db)
+    orgs = OrgService(db, clock, audit, totp, identity_providers)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -180,8 +189,9 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             home_realm=home_realm,
         ),
         mfa_policy=mfa_policy,
-        orgs=OrgService(db, clock, audit, totp, identity_providers),
+        orgs=orgs,
         members=MemberService(db, clock, audit, mfa_policy, lockout=lockout),
+        org_audit=OrgAudit(db, clock, audit, retention_days=settings.audit.retention_days),
         mailer=mailer,
         recovery=recovery,
         trusted_devices=trusted_devices,
@@ -196,4 +206,6 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         ),
         languages=Languages(db, clock, audit),
         explanations=Explanations(db, mfa_policy),
+        importer=Importer(db, clock, audit, totp, orgs),
+        exporter=Exporter(db, clock, audit, totp, settings.issuer),
     )

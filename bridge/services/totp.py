@@ -6,8 +6,10 @@ written with one conditional UPDATE, so a code is accepted once even under paral
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import logging
 import re
 import uuid
 from collections.abc import Callable
@@ -15,12 +17,15 @@ from typing import Any
 
 import pyotp
 from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy.orm import Session
 
 from bridge.domain.clock import Clock, utc_datetime
-from bridge.storage.crypto import Keyring
+from bridge.storage.crypto import DecryptionError, Keyring
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import TotpCredential, User
 from flows.context import EnrolmentOffer
+
+log = logging.getLogger(__name__)
 
 DIGESTS: dict[str, Callable[..., Any]] = {
     "SHA1": hashlib.sha1,
@@ -28,6 +33,10 @@ DIGESTS: dict[str, Callable[..., Any]] = {
     "SHA512": hashlib.sha512,
 }
 SECRET_BASE32_CHARS = 32  # 160 bits, the RFC 4226 recommendation
+#: What an imported authenticator may use: what Keycloak and Authelia offer, and apps show.
+IMPORTED_DIGITS = (6, 8)
+IMPORTED_PERIODS = range(15, 121)  # 30 and 60 s from Keycloak; Authelia allows any
+MIN_IMPORTED_SECRET_BYTES = 10  # 80 bits, the shortest secret authenticator apps were given
 _ASCII_DIGITS = re.compile("[0-9]+")
 
 
@@ -94,6 +103,29 @@ class TotpService:
         )
         return EnrolmentOffer(credential_id=credential_id, secret=secret, otpauth_uri=uri)
 
+    def offer(self, user_id: str, credential_id: str, account_name: str) -> EnrolmentOffer | None:
+        """An unconfirmed offer of the user's again, its key opened from the sealed column (a
+        login keeps only the credential id while its page is open); None when it is gone."""
+        with self._db.session() as session:
+            credential = session.scalar(
+                select(TotpCredential).where(
+                    TotpCredential.id == credential_id,
+                    TotpCredential.user_id == user_id,
+                    TotpCredential.confirmed_at.is_(None),
+                )
+            )
+            if credential is None:
+                return None
+            try:
+                sealed = credential.secret_ciphertext
+                secret = self._keyring.open(sealed, secret_aad(credential_id)).decode()
+            except DecryptionError as error:
+                log.warning("enrolment offer %s cannot be opened: %s", credential_id, error)
+                return None  # the login starts a new offer
+            totp = self._totp(secret, credential.algorithm, credential.digits, credential.period)
+        uri = totp.provisioning_uri(name=account_name, issuer_name=self._issuer_label)
+        return EnrolmentOffer(credential_id=credential_id, secret=secret, otpauth_uri=uri)
+
     def confirm_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:
         """Activate the offer with a valid code; the user's other credentials are deleted."""
         with self._db.session() as session:
@@ -134,6 +166,45 @@ class TotpService:
                 .execution_options(synchronize_session=False)
             )
             return True
+
+    def import_confirmed(
+        self,
+        session: Session,
+        user_id: str,
+        secret: bytes,
+        *,
+        algorithm: str,
+        digits: int,
+        period: int,
+        last_used_step: int | None = None,
+    ) -> str:
+        """Store an authenticator another provider set up, active at once (its owner proved
+        it there), sealed like a native one; in the caller's ``session`` (an import's user).
+        The user's other credentials are replaced. Check it first with ``check_imported``."""
+        check_imported(secret, algorithm=algorithm, digits=digits, period=period)
+        credential_id = uuid.uuid4().hex
+        text = base64.b32encode(secret).decode("ascii").rstrip("=")
+        now = utc_datetime(self._clock)
+        session.execute(delete(TotpCredential).where(TotpCredential.user_id == user_id))
+        session.add(
+            TotpCredential(
+                id=credential_id,
+                user_id=user_id,
+                secret_ciphertext=self._keyring.seal(text.encode(), secret_aad(credential_id)),
+                algorithm=algorithm,
+                digits=digits,
+                period=period,
+                created_at=now,
+                confirmed_at=now,
+                last_used_step=last_used_step,
+            )
+        )
+        return credential_id
+
+    def secret_of(self, credential: TotpCredential) -> bytes:
+        """The raw secret of a stored credential (for an export with ``--include-secrets``)."""
+        text = self._keyring.open(credential.secret_ciphertext, secret_aad(credential.id))
+        return base64.b32decode(text + b"=" * (-len(text) % 8), casefold=True)
 
     # --- use --------------------------------------------------------------------------------
 
@@ -209,6 +280,19 @@ class TotpService:
     @staticmethod
     def _totp(secret: str, algorithm: str, digits: int, period: int) -> pyotp.TOTP:
         return pyotp.TOTP(secret, digits=digits, digest=DIGESTS[algorithm], interval=period)
+
+
+def check_imported(secret: bytes, *, algorithm: str, digits: int, period: int) -> None:
+    """Refuse an authenticator the bridge cannot verify as its app computes it (``ValueError``
+    with the reason)."""
+    if algorithm not in DIGESTS:
+        raise ValueError(f"TOTP algorithm {algorithm!r} is not one of {', '.join(DIGESTS)}")
+    if digits not in IMPORTED_DIGITS:
+        raise ValueError(f"TOTP digits {digits} is not 6 or 8")
+    if period not in IMPORTED_PERIODS:
+        raise ValueError(f"TOTP period {period} s is outside 15..120 s")
+    if len(secret) < MIN_IMPORTED_SECRET_BYTES:
+        raise ValueError(f"the TOTP secret has {len(secret) * 8} bits, fewer than 80")
 
 
 def _step_is_new(step: int) -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotFound
 from bridge.domain.wording import N_
+from bridge.services.foreign_passwords import is_imported, verify_foreign
 from bridge.services.passwords import PasswordHasher
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import User
@@ -54,7 +55,8 @@ def normalise_username(username: str) -> str:
     return username.strip().casefold()
 
 
-def _valid_username(username: str) -> str:
+def valid_username(username: str) -> str:
+    """The normalised username, or ``InvalidUsername``."""
     normal = normalise_username(username)
     if not USERNAME_PATTERN.fullmatch(normal):
         raise InvalidUsername(
@@ -85,7 +87,7 @@ class UserService:
         name: str | None = None,
     ) -> User:
         """A new, enabled account. ``password=None``: it cannot sign in with a password."""
-        normal = _valid_username(username)
+        normal = valid_username(username)
         if password is not None:
             _check_password_strength(password)
         password_hash = self._hasher.hash(password) if password is not None else None
@@ -129,13 +131,22 @@ class UserService:
             result = session.execute(
                 update(User)
                 .where(User.username == normalise_username(username))
-                .values(password_hash=password_hash, updated_at=utc_datetime(self._clock))
+                .values(
+                    password_hash=password_hash,
+                    password_imported_at=None,
+                    updated_at=utc_datetime(self._clock),
+                )
             )
             if affected_rows(result) != 1:
                 raise UnknownUser(f"no user named {normalise_username(username)!r}")
 
     def check_password(self, username: str, password: str) -> PasswordCheck:
-        """Verify a password. Every failure costs one argon2 verification, like a success."""
+        """Verify a password. Every failure costs one argon2 verification, like a success.
+
+        A hash imported from another provider is verified as it is (an allow-listed scheme, see
+        ``bridge.services.foreign_passwords``) and, once it matched, replaced by the bridge's
+        argon2id hash.
+        """
         user = self.find(username)
         if user is None:
             self._hasher.verify_dummy(password)
@@ -143,7 +154,7 @@ class UserService:
         if user.password_hash is None:
             self._hasher.verify_dummy(password)
             return PasswordCheck(user_id=None, reason="no_password", known_user_id=user.id)
-        if not self._hasher.verify(user.password_hash, password):
+        if not self._matches(user.password_hash, password):
             return PasswordCheck(user_id=None, reason="wrong_password", known_user_id=user.id)
         # Only someone who knows the password learns that the account is disabled.
         if user.disabled:
@@ -152,6 +163,11 @@ class UserService:
             self._rehash(user, password)
         return PasswordCheck(user_id=user.id)
 
+    def _matches(self, password_hash: str, password: str) -> bool:
+        if is_imported(password_hash):
+            return verify_foreign(password_hash, password)
+        return self._hasher.verify(password_hash, password)
+
     def _rehash(self, user: User, password: str) -> None:
         new_hash = self._hasher.hash(password)
         with self._db.session() as session:
@@ -159,5 +175,9 @@ class UserService:
             session.execute(
                 update(User)
                 .where(User.id == user.id, User.password_hash == user.password_hash)
-                .values(password_hash=new_hash, updated_at=utc_datetime(self._clock))
+                .values(
+                    password_hash=new_hash,
+                    password_imported_at=None,
+                    updated_at=utc_datetime(self._clock),
+                )
             )

@@ -52,6 +52,7 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/members/{user}/actions/{action}",
         "/orgs/{org}/mfa-progress",
         "/orgs/{org}/audit",
+        "/orgs/{org}/audit/export",
         "/orgs/{org}/reset-requests",
         "/orgs/{org}/reset-requests/{request_id}/approve",
         "/orgs/{org}/identity-providers",

@@ -76,6 +76,7 @@ def test_unlock_lets_a_locked_member_sign_in_again(api: Api, acme: World) -> Non
 
 def test_reset_2fa_deletes_the_secret_and_the_member_enrols_again(api: Api, acme: World) -> None:
     acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    acme.services.orgs.add_domain(OPERATOR, "acme", "example.com")  # bob's (seed 002)
     acme.enrol("bob")
     response = action(api, "bob", "reset-mfa")
     assert response.get_json()["mfa_status"] == "setup_required"
@@ -92,12 +93,23 @@ def test_an_admin_requires_2fa_for_one_member_and_can_lift_it(api: Api, acme: Wo
 
 def test_a_member_becomes_a_service_account_and_back(api: Api, acme: World) -> None:
     acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    acme.services.orgs.add_domain(OPERATOR, "acme", "example.com")
     acme.enrol("bob")
     converted = action(api, "bob", "to-service-account").get_json()
     assert converted["mfa_status"] == "service_account"
     assert not acme.has_totp("bob")
     back = action(api, "bob", "from-service-account").get_json()
     assert back["mfa_status"] == "setup_required"
+
+
+def test_making_a_service_account_deletes_2fa_so_it_needs_a_verified_domain_too(
+    api: Api, acme: World
+) -> None:
+    acme.enrol("bob")
+    body = assert_problem(action(api, "bob", "to-service-account"), 403, "domain-not-verified")
+    assert "admin_reset_requires_verified_domain" in body["detail"]
+    assert acme.has_totp("bob")
+    assert acme.row("bob").service_account is False
 
 
 def test_an_admin_cannot_use_admin_actions_on_their_own_account(api: Api, acme: World) -> None:
@@ -204,6 +216,7 @@ def test_reset_2fa_also_deletes_recovery_codes_and_trusted_browsers(api: Api, ac
     bob = acme.row("bob").id
     s.recovery.generate(bob)
     s.trusted_devices.trust(bob, "Firefox on Linux", 30)
+    s.orgs.add_domain(OPERATOR, "acme", "example.com")  # bob's (seed 002)
     assert action(api, "bob", "reset-mfa").status_code == 200
     assert not s.recovery.has_codes(bob)
     assert s.trusted_devices.list(bob) == []

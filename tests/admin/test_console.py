@@ -87,6 +87,7 @@ def test_a_member_who_is_no_admin_is_refused(acme: LiveBridge) -> None:
 
 
 def test_an_admin_resets_a_members_2fa_from_the_member_list(acme: LiveBridge) -> None:
+    acme.services.orgs.add_domain(OPERATOR, "acme", "example.com")
     acme.services.members.require_mfa(OPERATOR, "acme", "bob")
     browser = signed_in(acme, "ada")
     page = page_of(browser)

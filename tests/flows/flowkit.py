@@ -111,6 +111,12 @@ class FakeDirectory:
         self.pending[credential_id] = user_id
         return EnrolmentOffer(credential_id, "JBSWY3DPEHPK3PXP", f"otpauth://totp/{user_id}")
 
+    def totp_enrolment_offer(self, user_id: str, credential_id: str) -> EnrolmentOffer | None:
+        self.calls.append(("totp_enrolment_offer", user_id, credential_id))
+        if self.pending.get(credential_id) != user_id:
+            return None
+        return EnrolmentOffer(credential_id, "JBSWY3DPEHPK3PXP", f"otpauth://totp/{user_id}")
+
     def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:
         self.calls.append(("confirm_totp_enrolment", user_id, credential_id, code))
         if self.pending.get(credential_id) != user_id or code != GOOD_CODE:

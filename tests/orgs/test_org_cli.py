@@ -78,6 +78,7 @@ def test_member_actions_from_the_cli(run: Invoke) -> None:
     assert "now service_account" in run("member", "to-service-account", "acme", "bob").output
     assert "now not_required" in run("member", "from-service-account", "acme", "bob").output
     assert run("member", "unlock", "acme", "bob").exit_code == 0
+    assert run("org", "verify-domain", "acme", "example.com").exit_code == 0  # bob's (seed 002)
     assert run("member", "reset-mfa", "acme", "bob", "--as", "ada").exit_code == 0
     audit = [json.loads(line) for line in run("org", "audit", "acme").output.splitlines()]
     assert audit[0]["event"] == "mfa_reset_by_admin"

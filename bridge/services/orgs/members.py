@@ -31,7 +31,7 @@ from bridge.services.orgs.policy import MfaPolicy, users_with_totp
 from bridge.services.orgs.second_factors import wipe_second_factors
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import AuditEvent, Membership, OrgDomain, User
+from bridge.storage.db.models import Membership, OrgDomain, User
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
@@ -167,11 +167,6 @@ class MemberService:
         needing = [m for m in members if m.mfa_required]
         return Progress(sum(1 for m in needing if m.mfa_configured), len(needing))
 
-    def audit(self, actor: Actor, slug: str, *, limit: int = 100) -> list[AuditEvent]:
-        with self._db.session() as session:
-            org = authorise(session, actor, slug).org
-        return self._audit.events(org_id=org.id, limit=limit)
-
     # --- membership -------------------------------------------------------------------------
 
     def add(self, actor: Actor, slug: str, username: str, role: str = "member") -> MemberStatus:
@@ -238,9 +233,15 @@ class MemberService:
         self._record(AuditEventName.USER_UNLOCKED, authority, user.id, was_locked=was_locked)
 
     def reset_mfa(self, actor: Actor, slug: str, username: str) -> None:
-        """Delete the user's second factor; they enrol again at the next login if required."""
+        """Delete the user's second factor; they enrol again at the next login if required.
+
+        Started by an admin, so with the organisation's ``admin_reset_requires_verified_domain``
+        (on by default, seed 002) only for a member of a domain it verified; a reset the member
+        asked for is approved through ``ResetRequests.approve`` by any admin instead."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if authority.org.admin_reset_requires_verified_domain:
+                self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "reset-mfa")
             removed = wipe_second_factors(session, [user.id])
         self._record(
@@ -260,6 +261,8 @@ class MemberService:
         """No 2FA from now on (for integrations using basic auth); the user's 2FA is deleted."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if authority.org.admin_reset_requires_verified_domain:
+                self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "to-service-account")
             user.service_account = True
             user.updated_at = utc_datetime(self._clock)
@@ -327,6 +330,21 @@ class MemberService:
                     OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
                 )
             )
+        )
+
+    def _require_own_domain_for_reset(self, session: Any, authority: Authority, user: User) -> None:
+        """``admin_reset_requires_verified_domain``: an admin deletes a member's second factor
+        (a reset, or making them a service account) only for a domain the organisation verified."""
+        if authority.actor.is_operator or self._domain_verified(session, authority, user):
+            return
+        domain = _email_domain(user.email)
+        raise DomainNotVerified(
+            f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
+            f"{authority.org.slug!r} has not verified: by the organisation's policy "
+            "(admin_reset_requires_verified_domain) an admin may reset 2FA only for members of "
+            "its verified domains (making a service account deletes 2FA too). The member can "
+            'ask for a reset instead ("Lost your device?" when signing in), which any admin may '
+            "approve."
         )
 
     def _require_verified_domain(

@@ -59,6 +59,7 @@ class PolicyChanges(Body):
     sso_enabled: bool | SkipJsonSchema[None] = None
     sso_idp_alias: SsoIdpAlias | None = None
     sso_domains: SsoDomains | SkipJsonSchema[None] = None
+    admin_reset_requires_verified_domain: bool | SkipJsonSchema[None] = None
 
     _order: tuple[str, ...] = PrivateAttr(default=())
 
@@ -75,7 +76,13 @@ class PolicyChanges(Body):
         check_policy_body(raw, POLICY_FIELDS)
         return raw
 
-    @field_validator("mfa_enforced", "trusted_browsers_enabled", "sso_enabled", mode="before")
+    @field_validator(
+        "mfa_enforced",
+        "trusted_browsers_enabled",
+        "sso_enabled",
+        "admin_reset_requires_verified_domain",
+        mode="before",
+    )
     @classmethod
     def _flag(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, bool):

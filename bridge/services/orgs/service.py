@@ -56,6 +56,7 @@ def policy_of(org: Organisation) -> dict[str, Any]:
         "sso_enabled": bool(org.sso_enabled),
         "sso_idp_alias": org.sso_idp_alias,
         "sso_domains": list(org.sso_domains),
+        "admin_reset_requires_verified_domain": bool(org.admin_reset_requires_verified_domain),
     }
 
 

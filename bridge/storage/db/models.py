@@ -76,7 +76,11 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str | None] = mapped_column(String(200))
+    # The bridge's argon2id hash, or a hash imported from another provider
+    # (``imported:v1:<scheme>:...``, see bridge.services.foreign_passwords) until the first login.
     password_hash: Mapped[str | None] = mapped_column(Text)
+    # When an imported hash was stored; None once the bridge hashed the password itself.
+    password_imported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -195,6 +199,7 @@ class AuditEvent(Base):
     user_id: Mapped[str | None] = mapped_column(String(32))
     actor_id: Mapped[str | None] = mapped_column(String(32))
     # The organisation an admin action concerned (R17); None for events of no organisation.
+    # Which organisations see the event: ``AuditEventOrg``.
     org_id: Mapped[str | None] = mapped_column(String(32), index=True)
     client_id: Mapped[str | None] = mapped_column(String(64))
     ip: Mapped[str | None] = mapped_column(String(64))
@@ -202,6 +207,20 @@ class AuditEvent(Base):
     mfa_factor_type: Mapped[str | None] = mapped_column(String(32))
     reason: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditEventOrg(Base):
+    """An organisation that sees an audit event in its log: the organisation an admin action
+    concerned, the organisation of the client a sign-in went through, the user's organisations
+    for events about the user's account (``bridge.services.audit``). Like ``org_id`` above, not
+    a foreign key to ``organisations``: the log outlives what it records."""
+
+    __tablename__ = "audit_event_orgs"
+
+    org_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
 
 
 class Organisation(Base):
@@ -242,6 +261,9 @@ class Organisation(Base):
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The language of its members' pages and mails when theirs is not known; None: the setting.
     default_language: Mapped[str | None] = mapped_column(String(8))
+    # An admin may start a 2FA reset only for members of a domain the organisation verified
+    # (seed 002, R13); off: for any member who belongs to no other organisation.
+    admin_reset_requires_verified_domain: Mapped[bool] = mapped_column(Boolean, default=True)
 
     @hybrid_property
     def production_partner(self) -> bool:

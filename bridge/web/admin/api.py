@@ -14,10 +14,11 @@ from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
 from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.services.audit_export import event_record
 from bridge.services.orgs import Actor
 from bridge.services.orgs.service import policy_of
 from bridge.services.orgs.validation import parse
-from bridge.storage.db.models import AuditEvent, Organisation, ResetRequest
+from bridge.storage.db.models import Organisation, ResetRequest
 from bridge.web.admin import schemas
 from bridge.web.admin.openapi import openapi_document
 from bridge.web.admin.problems import insufficient_scope, unauthorised
@@ -96,19 +97,6 @@ def org_json(org: Organisation) -> dict[str, Any]:
         "kind": org.kind,
         "mode": org.mode,
         "policy": policy_of(org),
-    }
-
-
-def event_json(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": event.id,
-        "occurred_at": event.occurred_at.isoformat().replace("+00:00", "Z"),
-        "event": event.event,
-        "user_id": event.user_id,
-        "actor_id": event.actor_id,
-        "ip": event.ip,
-        "reason": event.reason,
-        "details": event.details,
     }
 
 
@@ -226,9 +214,21 @@ def mfa_progress(org: str) -> Response:
 
 @bp.get("/orgs/<org>/audit")
 def audit(org: str) -> Response:
+    """The events the organisation sees, newest first, filtered (docs/audit.md)."""
     query = parse(schemas.AuditQuery, request.args.to_dict())
-    events = services().members.audit(_actor(), org, limit=query.limit)
-    return _answer(schemas.AuditEventList, {"events": [event_json(e) for e in events]})
+    events = services().org_audit.events(_actor(), org, query, limit=query.limit)
+    return _answer(schemas.AuditEventList, {"events": [event_record(e) for e in events]})
+
+
+@bp.get("/orgs/<org>/audit/export")
+def export_audit(org: str) -> Response:
+    """Every matching event, oldest first, as JSON Lines or CSV for a SIEM; streamed: the
+    events are read batch by batch while the answer is sent."""
+    query = parse(schemas.AuditExportQuery, request.args.to_dict())
+    export = services().org_audit.export(_actor(), org, query, query.format)
+    response = Response(export.lines, content_type=export.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
 
 
 # --- identity providers (issue 6) -------------------------------------------------------------

@@ -8,6 +8,7 @@ like the API's. Views raise refusals; ``console_pages`` shows them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,10 +16,14 @@ from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.domain.errors import BridgeError
+from bridge.services.audit_export import FORMATS
 from bridge.services.container import Services
 from bridge.services.orgs import Actor
+from bridge.services.orgs.audit import EVENT_NAMES, FILTERS, AuditSearch
 from bridge.services.orgs.members import ACTIONS
 from bridge.services.orgs.service import policy_of
+from bridge.services.orgs.validation import parse
+from bridge.storage.db.models import AuditEvent
 from bridge.web.admin import console_providers
 from bridge.web.admin.console_pages import (
     NOTICES,
@@ -32,12 +37,15 @@ from bridge.web.admin.console_pages import (
     render_page,
     shows_refusal,
 )
+from bridge.web.admin.schemas import AuditExportQuery
 from bridge.web.auth import OrgAdmin, SignedIn
 from bridge.web.context import services
 from flows.context import LoginRequest
 from flows.explain import explain
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
+#: Events the audit page shows at most (the export has every one).
+AUDIT_PAGE_LIMIT = 200
 bp.register_error_handler(BridgeError, refused_page)
 bp.register_blueprint(console_providers.bp)
 
@@ -130,6 +138,9 @@ def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
             "sso_enabled": checkbox("sso_enabled"),
             "sso_idp_alias": form.get("sso_idp_alias", "").strip() or None,
             "sso_domains": [d for d in form.get("sso_domains", "").split() if d],
+            "admin_reset_requires_verified_domain": checkbox(
+                "admin_reset_requires_verified_domain"
+            ),
         }
     admin_code = form.get("admin_code") or None
     services().orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)
@@ -153,14 +164,52 @@ def approve_reset_request(admin: OrgAdmin, slug: str, request_id: str) -> Werkze
     return _back_to_org(slug, "reset-approved")
 
 
-@bp.get("/orgs/<slug>/audit")
-@org_admin
-def audit(admin: OrgAdmin, slug: str) -> Response:
+def audit_page(
+    admin: OrgAdmin,
+    *,
+    slug: str,
+    events: Sequence[AuditEvent] = (),
+    error: BridgeError | None = None,
+    **_: Any,
+) -> Response:
+    """The audit log with its filter form (as sent), and a refused filter's ``error`` on top."""
     s = services()
-    events = s.members.audit(admin.actor, slug, limit=200)
     ids = {i for e in events for i in (e.user_id, e.actor_id) if i}
     names = {i: (u.username if (u := s.users.get(i)) else i) for i in ids}
-    return render_page("admin/audit.html", org=admin.org, events=events, names=names)
+    return render_page(
+        "admin/audit.html",
+        status=error_status(error),
+        org=admin.org,
+        events=events,
+        names=names,
+        filters={name: request.args.get(name, "") for name in FILTERS},
+        event_names=EVENT_NAMES,
+        formats=FORMATS,
+        limit=AUDIT_PAGE_LIMIT,
+        error=error,
+    )
+
+
+@bp.get("/orgs/<slug>/audit")
+@org_admin
+@shows_refusal(audit_page)
+def audit(admin: OrgAdmin, slug: str) -> Response:
+    """The events the organisation sees, newest first, filtered by the form's query."""
+    search = parse(AuditSearch, request.args.to_dict())
+    events = services().org_audit.events(admin.actor, slug, search, limit=AUDIT_PAGE_LIMIT)
+    return audit_page(admin, slug=slug, events=events)
+
+
+@bp.get("/orgs/<slug>/audit/export")
+@org_admin
+@shows_refusal(audit_page)
+def export_audit(admin: OrgAdmin, slug: str) -> Response:
+    """The filtered log as a download (the admin API's export, streamed)."""
+    query = parse(AuditExportQuery, request.args.to_dict())
+    export = services().org_audit.export(admin.actor, slug, query, query.format)
+    response = Response(export.lines, content_type=export.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response
 
 
 @bp.get("/orgs/<slug>/members/<username>/sign-in")

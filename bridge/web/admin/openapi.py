@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 from pydantic_core import core_schema
 
+from bridge.services.audit_export import MEDIA_TYPES
 from bridge.services.orgs.errors import PROBLEMS
 from bridge.web.admin import schemas as s
 
@@ -39,6 +40,8 @@ class Operation:
     body: type[BaseModel] | None = None
     body_required: bool = True
     query: type[BaseModel] | None = None
+    #: Media types of an answer that is not JSON (an export): its body is text.
+    answer_media: tuple[str, ...] = ()
 
 
 ORG = "/orgs/{org}"
@@ -108,6 +111,13 @@ OPERATIONS = (
     Operation(
         "get", ORG + "/audit", "audit", "The organisation's audit events, newest first",
         (200, s.AuditEventList, "Events"), (404, 422), query=s.AuditQuery,
+    ),
+    Operation(
+        "get", ORG + "/audit/export", "export_audit",
+        "Export the organisation's audit events, oldest first, as JSON Lines or CSV "
+        "(streamed; CSV cells that start with = + - @ are prefixed with a quote)",
+        (200, None, "The events, one per line"), (404, 422), query=s.AuditExportQuery,
+        answer_media=tuple(media.split(";")[0] for media in MEDIA_TYPES.values()),
     ),
     Operation(
         "get", ORG + "/identity-providers", "list_identity_providers",
@@ -206,6 +216,8 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
     if model is not None:
         schema = refs[(model, "serialization")]
         answer["content"] = {"application/json": {"schema": schema}}
+    if op.answer_media:
+        answer["content"] = {media: {"schema": {"type": "string"}} for media in op.answer_media}
     operation: dict[str, Any] = {
         "operationId": op.operation_id,
         "summary": op.summary,

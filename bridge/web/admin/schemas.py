@@ -18,6 +18,8 @@ from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 from bridge.config.providers import UPSTREAM_ALGORITHMS
 from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
+from bridge.services.audit_export import FORMATS, ExportFormat
+from bridge.services.orgs.audit import AuditSearch
 from bridge.services.orgs.members import ACTIONS, ROLES, STATUSES
 from bridge.services.orgs.policy_input import (
     POLICY_FIELDS,
@@ -138,10 +140,8 @@ class MemberActionOptions(Body):
         return raw
 
 
-class AuditQuery(Body):
-    """The query of ``GET .../audit``."""
-
-    model_config = ConfigDict(extra="ignore")
+class AuditQuery(AuditSearch):
+    """The query of ``GET .../audit``: the filters (``AuditSearch``) and how many events."""
 
     limit: Annotated[int, Field(ge=1, le=MAX_AUDIT_LIMIT)] = DEFAULT_AUDIT_LIMIT
 
@@ -151,7 +151,23 @@ class AuditQuery(Body):
         text = raw.get("limit", str(DEFAULT_AUDIT_LIMIT))
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_AUDIT_LIMIT:
             refuse(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
-        return {"limit": int(text)}
+        return {**raw, "limit": int(text)}
+
+
+class AuditExportQuery(AuditSearch):
+    """The query of ``GET .../audit/export``: the filters and the format."""
+
+    format: ExportFormat = Field(
+        default="jsonl", description="jsonl: JSON Lines; csv: CSV with a header row"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_format(cls, raw: Any) -> Any:
+        fmt = raw.get("format", "jsonl")
+        if fmt not in FORMATS:
+            refuse(f"'format' must be one of: {', '.join(FORMATS)}.", "format")
+        return raw
 
 
 class ClaimsChange(Body):
@@ -223,6 +239,10 @@ class Policy(Answer):
     sso_enabled: bool
     sso_idp_alias: SsoIdpAlias | None
     sso_domains: SsoDomains
+    admin_reset_requires_verified_domain: bool = Field(
+        description="An admin may reset the 2FA only of members whose e-mail domain the "
+        "organisation verified (a member's own reset request may be approved by any admin)."
+    )
 
 
 class PolicyAfterChange(Policy):
@@ -278,7 +298,13 @@ class AuditEvent(Answer):
     event: str
     user_id: str | None
     actor_id: str | None
+    client_id: str | None = Field(description="The application signed in to, if any.")
     ip: str | None
+    user_agent: str | None
+    mfa_factor_type: str | None = Field(
+        description="Sign-ins: the second factor used or failed (totp, recovery_code, "
+        "trusted_device, federated, ...)."
+    )
     reason: str | None
     details: dict[str, Any]
 

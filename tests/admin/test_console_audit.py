@@ -1,0 +1,80 @@
+"""The console's audit page: the organisation's events, filtered by a form, and exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from bridge.domain.events import AuditEventName as Event
+from tests.admin.test_console import signed_in
+from tests.e2e.harness import LiveBridge, Page
+from tests.world import OPERATOR
+
+
+@pytest.fixture
+def acme(live: LiveBridge) -> LiveBridge:
+    """acme (ada its admin, bob a member, an app of its own, where bob failed a code once)."""
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme")
+    for name, role in (("ada", "admin"), ("bob", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+    app, _ = s.clients.add("Acme app", ["https://app.example/cb"])
+    s.orgs.assign_client(OPERATOR, "acme", app.id)
+    bob = s.users.find("bob")
+    assert bob is not None
+    s.audit.record(
+        Event.SIGN_IN_FAILED,
+        user_id=bob.id,
+        client_id=app.id,
+        mfa_factor_type="totp",
+        reason="invalid_code",
+        user_agent="@SUM(1+1)",
+    )
+    return live
+
+
+def rows(page: Page) -> list[list[str]]:
+    body = page.soup.select_one("#audit tbody")
+    assert body is not None
+    return [[td.get_text(strip=True) for td in tr.select("td")] for tr in body.select("tr")]
+
+
+def test_the_filter_form_shows_only_the_members_failed_sign_ins(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit?event=sign_in_failed&user=bob")
+    assert isinstance(page, Page) and page.status == 200
+    [row] = rows(page)
+    assert row[1:6] == ["sign_in_failed", "", "bob", "totp", "invalid_code"]
+    selected = page.soup.select_one("#event option[selected]")
+    assert selected is not None and selected.get_text() == "sign_in_failed"
+
+
+def test_the_admins_own_console_sign_in_is_in_the_log(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit?event=sign_in_succeeded")
+    assert isinstance(page, Page)
+    assert [row[3] for row in rows(page)] == ["ada"]
+
+
+def test_a_bad_filter_is_shown_on_the_page(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit?since=last+tuesday")
+    assert isinstance(page, Page) and page.status == 422
+    errors = page.soup.select_one("#form-errors")
+    assert errors is not None and "'since' must be an ISO 8601 date" in errors.get_text()
+    assert rows(page) == []
+
+
+def test_the_export_link_downloads_the_filtered_log_as_csv(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit?event=sign_in_failed")
+    assert isinstance(page, Page)
+    link = next(a for a in page.soup.select("#audit-export a") if a.get_text() == "CSV")
+    response = browser.http.get(acme.url + str(link["href"]))
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert (row["event"], row["user_agent"]) == ("sign_in_failed", "'@SUM(1+1)")
