@@ -73,10 +73,21 @@ def page_is_wider_than_the_viewport(page: Page) -> bool:
     return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth + 1"))
 
 
+def wider(page: Page) -> list[str]:
+    """The elements that reach past the right edge of the viewport (the first few)."""
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                 .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+                 .slice(0, 8).map((e) => `${e.tagName}#${e.id}.${e.className}`)"""
+        )
+    )
+
+
 def check_accessible(page: Page) -> None:
     """No axe violation, no small or covered control, no horizontal scrolling."""
     violations = axe_violations(page)
     assert violations == [], f"{page.url}: {violations}"
     small = small_or_hidden_controls(page)
     assert small == [], f"{page.url}: {small}"
-    assert not page_is_wider_than_the_viewport(page), f"{page.url} scrolls sideways"
+    assert not page_is_wider_than_the_viewport(page), f"{page.url} scrolls sideways: {wider(page)}"

@@ -11,11 +11,14 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
+from bridge.services.orgs import Actor
 from tests.e2e.axe import check_accessible
+from tests.e2e.factor_life import code_of, enrolled_user
 from tests.e2e.harness import PASSWORD, LiveBridge, RelyingParty
 
 pytestmark = pytest.mark.browser
 
+OPERATOR = Actor.operator()
 PHONE = {"width": 390, "height": 844}
 APP = re.compile(r"^http://127\.0\.0\.1:9/.*")
 
@@ -125,4 +128,51 @@ def test_an_english_browser_on_a_phone_in_dark_mode_gets_english_pages(
     page.goto(rp.authorization_request().url)
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_role("heading", name="Sign in").wait_for()
+    check_accessible(page)
+
+
+def test_the_account_page_in_german_on_a_phone_in_dark_mode(
+    live: LiveBridge, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    _, secret = enrolled_user(live, "paula")
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    page.goto(f"{live.url}/account")
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("paula")
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_label("Authentifizierungscode").fill(code_of(live, secret))
+    page.get_by_role("button", name="Bestätigen").click()
+    page.get_by_role("heading", name="Ihr Konto").wait_for()
+    assert page.locator("#amr").inner_text() == "Kennwort und Authentifizierungs-App"
+    check_accessible(page)
+    page.get_by_label("Sprache Ihrer Seiten und E-Mails").select_option("en")
+    page.get_by_role("button", name="Sprache speichern").click()
+    page.get_by_role("heading", name="Your account").wait_for()
+    check_accessible(page)
+
+
+def test_the_console_in_german_on_a_phone_in_dark_mode_confirms_before_it_deletes(
+    live: LiveBridge, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme Werke GmbH")
+    s.orgs.add_domain(OPERATOR, "acme", "example.com")
+    for name, role in (("ada", "admin"), ("bob", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    page.goto(f"{live.url}/admin/orgs/acme")
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("ada")
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("heading", name="Acme Werke GmbH: Sicherheit").wait_for()
+    check_accessible(page)
+    row = page.locator('tr[data-username="bob"]')
+    row.get_by_role("button", name="In Dienstkonto umwandeln").click()
+    page.get_by_role("heading", name="In Dienstkonto umwandeln für bob?").wait_for()
+    check_accessible(page)
+    assert not s.users.find("bob").service_account  # type: ignore[union-attr]
+    page.get_by_role("button", name="In Dienstkonto umwandeln").click()
+    page.get_by_text("Das Mitglied ist jetzt ein Dienstkonto (ohne 2FA).").wait_for()
+    assert s.users.find("bob").service_account  # type: ignore[union-attr]
     check_accessible(page)
