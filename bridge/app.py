@@ -27,11 +27,13 @@ from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
 from bridge.storage.ephemeral.single_process import claim_single_process
 from bridge.web import branding, browser, errors, language
+from bridge.web.account.app_passwords import bp as app_passwords_bp
 from bridge.web.account.views import bp as account_bp
 from bridge.web.admin.api import bp as admin_api_bp
 from bridge.web.admin.console import bp as admin_console_bp
 from bridge.web.browser import cookies_are_secure
 from bridge.web.context import Bridge, bridge
+from bridge.web.forward_auth import bp as forward_auth_bp
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +67,11 @@ def web_app(*, secure_cookies: bool) -> Flask:
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(app_passwords_bp)
     app.register_blueprint(federation_bp)
     app.register_blueprint(admin_api_bp)
     app.register_blueprint(admin_console_bp)
+    app.register_blueprint(forward_auth_bp)
     browser.install(app, secure=secure_cookies)
     language.install(app)
     branding.install(app)

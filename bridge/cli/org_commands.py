@@ -17,6 +17,7 @@ from bridge.cli.unit import UnitOfWorkGroup
 from bridge.services.orgs import Actor
 from bridge.services.orgs.members import ACTIONS
 from bridge.services.orgs.service import policy_of
+from bridge.services.service_accounts import CONVERSIONS
 
 
 @click.group(cls=UnitOfWorkGroup)
@@ -112,6 +113,9 @@ def org_show(slug: str, as_user: str | None) -> None:
     default=None,
     help="Admins may reset 2FA only for members of a verified domain (default on).",
 )
+@click.option(
+    "--app-passwords/--no-app-passwords", default=None, help="Allow members' app passwords."
+)
 @click.option("--code", help="With --as: your current TOTP code (needed to wipe members' 2FA).")
 @click.option("--yes", is_flag=True, help="Confirm wiping every member's 2FA.")
 @as_option
@@ -129,6 +133,7 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
         "sso_idp": "sso_idp_alias",
         "sso_domains": "sso_domains",
         "admin_reset_requires_verified_domain": "admin_reset_requires_verified_domain",
+        "app_passwords": "app_passwords_allowed",
     }
     changes = {
         names[key]: (list(value) if key == "sso_domains" else value)
@@ -257,6 +262,8 @@ def _action_command(action: str, help_text: str) -> None:
         services.members.act(actor, slug, username, action, **options)
         status = services.members.get(actor, slug, username).status
         click.echo(f"{action}: done; {username} is now {status}")
+        if action in CONVERSIONS:
+            click.echo(f"{username}: {CONVERSIONS[action]}")
 
     command: Any = as_option(run)
     if action == "require-mfa":
@@ -272,8 +279,10 @@ HELP = {
     "unlock": "Unlock a member locked out by failed sign-ins.",
     "reset-mfa": "Delete a member's 2FA; they enrol again at the next login if it is required.",
     "require-mfa": "Require 2FA for this one member (--lift to stop).",
-    "to-service-account": "Make a member a service account: no 2FA (for integrations).",
-    "from-service-account": "Make a service account a person again: 2FA rules apply.",
+    "to-service-account": "Make a member a service account: no 2FA (for integrations); its "
+    "authenticator, recovery codes and trusted browsers are deleted, app passwords kept.",
+    "from-service-account": "Make a service account a person again: 2FA rules apply from the "
+    "next login (a new authenticator if required); app passwords kept.",
 }
 for _action in ACTIONS:
     _action_command(_action, HELP[_action])

@@ -12,6 +12,7 @@ from pydantic import model_validator as _model_validator
 
 from bridge.config.errors import FieldError
 from bridge.config.fields import Section, Text, check_issuer
+from bridge.config.forward_auth import ForwardAuthSettings
 from bridge.config.providers import IdentityProviderSettings
 from bridge.config.sections import (
     AuditSettings,
@@ -47,6 +48,7 @@ class Settings(Section):
     mail: MailSettings = MailSettings()
     ui: UiSettings = UiSettings()
     audit: AuditSettings = AuditSettings()
+    forward_auth: ForwardAuthSettings = ForwardAuthSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()
 
     @field_validator("identity_providers")

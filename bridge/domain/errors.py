@@ -145,3 +145,27 @@ class LoginExpired(InvalidRequest):
 
     code = "login-expired"
     title = N_("Please sign in again")
+
+
+# --- integrations that cannot do 2FA (issue 12) -------------------------------------------------
+
+
+class ServiceAccountWithoutMfa(Conflict):
+    """A service account is for an integration: it never has a second factor (seed 000)."""
+
+    code = "service-account-without-mfa"
+    title = N_("Service accounts have no two-factor authentication")
+
+
+class AppPasswordsForbidden(NotAllowed):
+    """An organisation of the user forbids app passwords."""
+
+    code = "app-passwords-forbidden"
+    title = N_("App passwords are not allowed")
+
+
+class NotAServiceAccount(Conflict):
+    """An admin may manage app passwords of service accounts only; a person manages their own."""
+
+    code = "not-a-service-account"
+    title = N_("Not a service account")

@@ -27,6 +27,10 @@ class AuditEventName(StrEnum):
     DEVICE_TRUSTED = "device_trusted"
     DEVICE_REVOKED = "device_revoked"
     MAIL_FAILED = "mail_failed"
+    # App passwords (issue 12); ``app_password_used`` at most once a minute per password
+    APP_PASSWORD_CREATED = "app_password_created"
+    APP_PASSWORD_USED = "app_password_used"
+    APP_PASSWORD_REVOKED = "app_password_revoked"
     # Organisations and their members
     ORG_CREATED = "org_created"
     ORG_MODE_CHANGED = "org_mode_changed"

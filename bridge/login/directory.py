@@ -164,6 +164,10 @@ class BridgeDirectory:
             user = self._users.get(check.user_id)
             if user is not None and user.locked_at is not None:
                 return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
+            if user is not None and user.service_account:
+                # Seed 000: an integration's account signs in with app passwords or as an API
+                # client, never with its password on a browser page.
+                return PasswordCheck(user_id=None, reason="service_account", known_user_id=user.id)
         return check
 
     def _judge_code(self, user_id: str, judge: Callable[[], bool]) -> Verdict:

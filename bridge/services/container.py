@@ -18,6 +18,7 @@ from bridge.login.pending import PendingLogins
 from bridge.login.sessions import BrowserSessions
 from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
+from bridge.services.app_passwords import AppPasswords, app_password_key
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
 from bridge.services.explanations import Explanations
@@ -83,6 +84,8 @@ class Services:
     # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
     importer: Importer
     exporter: Exporter
+    # Integrations that cannot do 2FA (issue 12).
+    app_passwords: AppPasswords
 
     def close(self) -> None:
         self.mailer.close()
@@ -208,4 +211,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         explanations=Explanations(db, mfa_policy),
         importer=Importer(db, clock, audit, totp, orgs),
         exporter=Exporter(db, clock, audit, totp, settings.issuer),
+        app_passwords=AppPasswords(
+            db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
+        ),
     )

@@ -25,6 +25,7 @@ from bridge.domain.errors import Conflict, NotFound
 from bridge.domain.events import AuditEventName
 from bridge.domain.wording import N_
 from bridge.mail import Mailer
+from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
 from bridge.services.orgs.access import Actor, authorise
 from bridge.services.orgs.second_factors import wipe_second_factors
@@ -194,6 +195,8 @@ class ResetRequests:
             )
             # The same wipe as an admin's reset: nothing that skips or replaces the factor stays.
             removed = wipe_second_factors(session, [row.user_id]).as_json()
+            # A reset revokes the app passwords too (issue 12).
+            app_passwords = delete_app_passwords(session, [row.user_id])
             user = session.get(User, row.user_id)
             session.refresh(row)
         for event in (AuditEventName.MFA_RESET_APPROVED, AuditEventName.MFA_RESET):
@@ -205,7 +208,11 @@ class ResetRequests:
                 ip=actor.ip,
                 user_agent=actor.user_agent,
                 reason="reset_request",
-                details={"request_id": row.id, "removed": removed},
+                details={
+                    "request_id": row.id,
+                    "removed": removed,
+                    "app_passwords_revoked": app_passwords,
+                },
             )
         if self._mailer is not None and user is not None:
             self._mailer.notify(

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bridge.domain.clock import Clock, utc_datetime
+from bridge.services.service_accounts import refuse_service_account
 from bridge.storage.crypto import DecryptionError, Keyring
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import TotpCredential, User
@@ -76,7 +77,9 @@ class TotpService:
     # --- enrolment --------------------------------------------------------------------------
 
     def start_enrolment(self, user_id: str, account_name: str) -> EnrolmentOffer:
-        """A new secret, inactive until confirmed; earlier unconfirmed offers are dropped."""
+        """A new secret, inactive until confirmed; earlier unconfirmed offers are dropped.
+        ``ServiceAccountWithoutMfa`` for a service account: it never has a second factor."""
+        refuse_service_account(self._db, user_id)
         credential_id = uuid.uuid4().hex
         secret = pyotp.random_base32(length=SECRET_BASE32_CHARS)
         with self._db.session() as session:

@@ -59,6 +59,8 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/reset-requests/{request_id}/approve",
         "/orgs/{org}/identity-providers",
         "/orgs/{org}/identity-providers/{alias}",
+        "/orgs/{org}/members/{user}/app-passwords",
+        "/orgs/{org}/members/{user}/app-passwords/{password_id}",
     }
 
 

@@ -18,6 +18,7 @@ from bridge.services.account.notices import notify_factor_change
 from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
 from bridge.services.orgs.second_factors import wipe_second_factors
+from bridge.services.service_accounts import refuse_service_account
 from bridge.storage.db.models import User
 from flows.context import Directory, Verdict
 
@@ -68,6 +69,10 @@ class FactorChanges:
             self._s.sessions.end_all(user.id)
             raise AccountLocked()
         return verdict is Verdict.OK
+
+    def check_can_enable(self, user: User) -> None:
+        """``ServiceAccountWithoutMfa`` for a service account: it never has a second factor."""
+        refuse_service_account(self._s.db, user.id)
 
     def reset(self, user: User, origin: Origin, *, reason: str) -> None:
         """Seed 003 / 001: the authenticator, recovery codes and trusted browsers go, every

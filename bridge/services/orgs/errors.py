@@ -7,7 +7,16 @@ each answers with is the admin API's business (``bridge.web.errors``).
 
 from __future__ import annotations
 
-from bridge.domain.errors import BridgeError, Conflict, InvalidInput, NotAllowed, NotFound
+from bridge.domain.errors import (
+    AppPasswordsForbidden,
+    BridgeError,
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotAServiceAccount,
+    NotFound,
+    ServiceAccountWithoutMfa,
+)
 
 #: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
 OrgProblem = BridgeError
@@ -77,6 +86,9 @@ PROBLEMS: tuple[type[BridgeError], ...] = (
     ProductionPartner,
     AdminCodeRequired,
     AdminCodeInvalid,
+    NotAServiceAccount,
+    AppPasswordsForbidden,
+    ServiceAccountWithoutMfa,
     Conflict,
 )
 

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bridge.domain.clock import Clock, utc_datetime
+from bridge.domain.errors import ServiceAccountWithoutMfa
 from bridge.domain.events import AuditEventName
+from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
 from bridge.services.lockout import Lockout
 from bridge.services.orgs.access import Actor, Authority, authorise
@@ -29,6 +31,7 @@ from bridge.services.orgs.errors import (
 )
 from bridge.services.orgs.policy import MfaPolicy, users_with_totp
 from bridge.services.orgs.second_factors import wipe_second_factors
+from bridge.services.service_accounts import NO_MFA
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Membership, OrgDomain, User
@@ -237,28 +240,46 @@ class MemberService:
 
         Started by an admin, so with the organisation's ``admin_reset_requires_verified_domain``
         (on by default, seed 002) only for a member of a domain it verified; a reset the member
-        asked for is approved through ``ResetRequests.approve`` by any admin instead."""
+        asked for is approved through ``ResetRequests.approve`` by any admin instead. Their app
+        passwords are revoked too (issue 12)."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             if authority.org.admin_reset_requires_verified_domain:
                 self._require_own_domain_for_reset(session, authority, user)
             self._require_verified_domain(session, authority, user, "reset-mfa")
             removed = wipe_second_factors(session, [user.id])
+            app_passwords = delete_app_passwords(session, [user.id])
         self._record(
-            AuditEventName.MFA_RESET_BY_ADMIN, authority, user.id, removed=removed.as_json()
+            AuditEventName.MFA_RESET_BY_ADMIN,
+            authority,
+            user.id,
+            removed=removed.as_json(),
+            app_passwords_revoked=app_passwords,
         )
+        if app_passwords:
+            self._record(
+                AuditEventName.APP_PASSWORD_REVOKED,
+                authority,
+                user.id,
+                reason="mfa_reset_by_admin",
+                count=app_passwords,
+            )
 
     def require_mfa(self, actor: Actor, slug: str, username: str, *, required: bool = True) -> None:
         if not isinstance(required, bool):
             raise InvalidInput("'required' must be true or false.", field="required")
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
+            if required and user.service_account:
+                raise ServiceAccountWithoutMfa(NO_MFA)
             user.mfa_required = required
             user.updated_at = utc_datetime(self._clock)
         self._record(AuditEventName.MFA_REQUIRED_BY_ADMIN, authority, user.id, required=required)
 
     def to_service_account(self, actor: Actor, slug: str, username: str) -> None:
-        """No 2FA from now on (for integrations using basic auth); the user's 2FA is deleted."""
+        """No 2FA from now on (for integrations using basic auth, seed 000): the user's
+        authenticator, recovery codes and trusted browsers are deleted (the audit event counts
+        them); their app passwords stay, since they are what a service account signs in with."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             if authority.org.admin_reset_requires_verified_domain:
@@ -275,7 +296,9 @@ class MemberService:
         )
 
     def from_service_account(self, actor: Actor, slug: str, username: str) -> None:
-        """A person again: 2FA applies as for any member from the next login."""
+        """A person again: 2FA applies as for any member from the next login (one who must use
+        it sets up a new authenticator then: the old one was deleted by the conversion); their
+        app passwords stay, listed on their account page."""
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             user.service_account = False

@@ -60,6 +60,7 @@ class PolicyChanges(Body):
     sso_idp_alias: SsoIdpAlias | None = None
     sso_domains: SsoDomains | SkipJsonSchema[None] = None
     admin_reset_requires_verified_domain: bool | SkipJsonSchema[None] = None
+    app_passwords_allowed: bool | SkipJsonSchema[None] = None
 
     _order: tuple[str, ...] = PrivateAttr(default=())
 
@@ -81,6 +82,7 @@ class PolicyChanges(Body):
         "trusted_browsers_enabled",
         "sso_enabled",
         "admin_reset_requires_verified_domain",
+        "app_passwords_allowed",
         mode="before",
     )
     @classmethod

@@ -57,6 +57,7 @@ def policy_of(org: Organisation) -> dict[str, Any]:
         "sso_idp_alias": org.sso_idp_alias,
         "sso_domains": list(org.sso_domains),
         "admin_reset_requires_verified_domain": bool(org.admin_reset_requires_verified_domain),
+        "app_passwords_allowed": bool(org.app_passwords_allowed),
     }
 
 

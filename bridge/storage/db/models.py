@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -264,6 +265,10 @@ class Organisation(Base):
     # An admin may start a 2FA reset only for members of a domain the organisation verified
     # (seed 002, R13); off: for any member who belongs to no other organisation.
     admin_reset_requires_verified_domain: Mapped[bool] = mapped_column(Boolean, default=True)
+    # False: no member may create or use an app password (seed 004; issue 12).
+    app_passwords_allowed: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
 
     @hybrid_property
     def production_partner(self) -> bool:
@@ -430,3 +435,25 @@ class IdentityProviderDomain(Base):
     provider_id: Mapped[str] = mapped_column(
         ForeignKey("identity_providers.id", ondelete="CASCADE"), index=True
     )
+
+
+class AppPassword(Base):
+    """A password an integration uses instead of the account's own (seed 004; issue 12).
+
+    Shown once; only a keyed hash is stored (HMAC-SHA256 with a key derived from the bridge's
+    secret key: the secret is 150 random bits, so a slow hash would add nothing). It never signs
+    in to a browser page and never stands in for the second factor. Revoking deletes the row.
+    """
+
+    __tablename__ = "app_passwords"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    comment: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Who created it: the user, or an admin for a service account.
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_used_ip: Mapped[str | None] = mapped_column(String(64))

@@ -31,6 +31,7 @@ from bridge.services.account.changes import FactorChanges, Origin
 from bridge.services.account.notices import notify_factor_change
 from bridge.services.account.sign_out import sign_out_everywhere as end_everything
 from bridge.services.container import Services
+from bridge.services.service_accounts import NO_MFA
 from bridge.services.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKIE
 from bridge.storage.db.models import User
 from bridge.web.auth import SignedIn, signed_in
@@ -92,7 +93,9 @@ def _page(s: Services, session: BrowserSession, user: User, errors: list[str]) -
         mfa_reasons=requirement.reasons,
         recovery_remaining=remaining,
         devices=s.trusted_devices.list(user.id),
+        app_passwords=s.app_passwords.list_own(user.id),
         errors=errors,
+        no_mfa=NO_MFA if user.service_account else None,
         notice=request.args.get("done"),
         signed_in_with=signed_in_with(session.amr),
         csrf_token=csrf_token(s.secrets.secret_key),
@@ -188,7 +191,9 @@ def _signed_out(s: Services, *, forget_trust: bool = True) -> WerkzeugResponse:
 @signed_in(back_to=_account_page, max_age=FRESH_LOGIN, recent_only=False)
 def enable(who: SignedIn) -> WerkzeugResponse:
     """Set up two-factor authentication by choice (R10): a login that asks for two factors,
-    so the flow enrols an authenticator, then back to the account page."""
+    so the flow enrols an authenticator, then back to the account page. A service account is
+    refused (``ServiceAccountWithoutMfa``, the error page says why)."""
+    FactorChanges(bridge().services).check_can_enable(who.user)
     request_two = LoginRequest(force_login=True, acr_values=(TWO_FACTORS,), required_factors=2)
     back = ReturnTo(url_for("account.account"))
     flow_id = logins().start(request_two, back, ensure_browser_id())

@@ -299,3 +299,27 @@ def delete_identity_provider(org: str, alias: str) -> Response:
             "domains_removed": removed.domains,
         },
     )
+
+
+# --- app passwords of service accounts (issue 12) ---------------------------------------------
+
+
+@bp.get("/orgs/<org>/members/<user>/app-passwords")
+def list_app_passwords(org: str, user: str) -> Response:
+    views = services().app_passwords.list_for(_actor(), org, user)
+    return _answer(schemas.AppPasswordList, {"app_passwords": [v.as_json() for v in views]})
+
+
+@bp.post("/orgs/<org>/members/<user>/app-passwords")
+def create_app_password(org: str, user: str) -> Response:
+    new = parse(schemas.AppPasswordCreate, _json_body())
+    created = services().app_passwords.create_for(_actor(), org, user, new.comment, new.scopes)
+    return _answer(
+        schemas.NewAppPassword, {**created.view.as_json(), "secret": created.secret}, 201
+    )
+
+
+@bp.delete("/orgs/<org>/members/<user>/app-passwords/<password_id>")
+def revoke_app_password(org: str, user: str, password_id: str) -> Response:
+    services().app_passwords.revoke_for(_actor(), org, user, password_id)
+    return Response(status=204)

@@ -143,6 +143,8 @@ def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
                 "admin_reset_requires_verified_domain"
             ),
         }
+        if form.get("app_passwords_shown"):  # a form of before the field keeps the value
+            changes["app_passwords_allowed"] = checkbox("app_passwords_allowed")
     admin_code = form.get("admin_code") or None
     services().orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)
     return _back_to_org(slug, "policy")

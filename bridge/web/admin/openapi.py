@@ -47,6 +47,7 @@ class Operation:
 ORG = "/orgs/{org}"
 MEMBER = ORG + "/members/{user}"
 PROVIDER = ORG + "/identity-providers/{alias}"
+APP_PASSWORDS = MEMBER + "/app-passwords"
 
 OPERATIONS = (
     Operation(
@@ -156,6 +157,21 @@ OPERATIONS = (
         "(refused while the SSO policy names it)",
         (200, s.ProviderRemoved, "Removed"), (404, 409),
     ),
+    Operation(
+        "get", APP_PASSWORDS, "list_app_passwords",
+        "A service account's app passwords (comment, scopes, created, last used)",
+        (200, s.AppPasswordList, "The app passwords"), (404, 409),
+    ),
+    Operation(
+        "post", APP_PASSWORDS, "create_app_password",
+        "A new app password for a service account; the secret is shown only in this answer",
+        (201, s.NewAppPassword, "Created"), (403, 404, 409, 422), s.AppPasswordCreate,
+    ),
+    Operation(
+        "delete", APP_PASSWORDS + "/{password_id}", "revoke_app_password",
+        "Revoke one app password of a service account",
+        (204, None, "Revoked"), (404, 409),
+    ),
 )  # fmt: skip
 
 #: Path parameters by name: any text, but for the action.
@@ -164,6 +180,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "user": str,
     "alias": str,
     "request_id": str,
+    "password_id": str,
     "action": s.Action,
 }
 

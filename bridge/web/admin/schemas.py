@@ -16,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validat
 from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from bridge.config.providers import UPSTREAM_ALGORITHMS
+from bridge.domain.errors import InvalidInput
 from bridge.domain.language import LANGUAGES
 from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
+from bridge.services.app_passwords import MAX_COMMENT, SCOPES, check_comment, check_scopes
 from bridge.services.audit_export import FORMATS, ExportFormat
 from bridge.services.orgs.audit import AuditSearch
 from bridge.services.orgs.members import ACTIONS, ROLES, STATUSES
@@ -42,12 +44,14 @@ if TYPE_CHECKING:
     Kind = str
     Mode = str
     Algorithm = str
+    AppPasswordScope = str
 else:  # literal types of the tuples the services own, so that each list of names is written once
     Action = Literal[ACTIONS]
     MfaStatus = Literal[STATUSES]
     Kind = Literal[KINDS]
     Mode = Literal[MODES]
     Algorithm = Literal[UPSTREAM_ALGORITHMS]
+    AppPasswordScope = Literal[SCOPES]
 
 #: A role's name; which names are roles is ``MemberService``'s rule (and its refusal).
 RoleName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(ROLES)})]
@@ -161,6 +165,30 @@ class MemberActionOptions(Body):
         return raw
 
 
+class AppPasswordCreate(Body):
+    """A new app password for a service account: what it is for, and what it may do."""
+
+    comment: Annotated[str, Field(min_length=1, max_length=MAX_COMMENT)]
+    scopes: list[AppPasswordScope] | SkipJsonSchema[None] = Field(
+        default=None, description="Default: every scope (proxy: the forward-auth endpoint)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            refuse("Send a JSON object with a 'comment'.")
+        unknown = sorted(set(raw) - {"comment", "scopes"})
+        if unknown:
+            refuse(f"Unexpected field(s): {', '.join(map(str, unknown))}.", str(unknown[0]))
+        try:
+            check_comment(raw.get("comment"))
+            check_scopes(raw.get("scopes"))
+        except InvalidInput as error:
+            refuse(error.detail, error.field)
+        return raw
+
+
 class AuditQuery(AuditSearch):
     """The query of ``GET .../audit``: the filters (``AuditSearch``) and how many events."""
 
@@ -264,6 +292,7 @@ class Policy(Answer):
         description="An admin may reset the 2FA only of members whose e-mail domain the "
         "organisation verified (a member's own reset request may be approved by any admin)."
     )
+    app_passwords_allowed: bool
 
 
 class PolicyAfterChange(Policy):
@@ -400,6 +429,25 @@ class ProviderRemoved(Answer):
     removed: ProviderAlias
     links_removed: int
     domains_removed: list[Domain]
+
+
+class AppPassword(Answer):
+    """An app password, without its secret (shown only when it is created)."""
+
+    id: str
+    comment: str
+    scopes: list[AppPasswordScope]
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    last_used_ip: str | None
+
+
+class NewAppPassword(AppPassword):
+    secret: str = Field(description="Shown only now; stored as a keyed hash.")
+
+
+class AppPasswordList(Answer):
+    app_passwords: list[AppPassword]
 
 
 class Problem(Answer):
