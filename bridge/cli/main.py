@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from bridge.cli.api_client_commands import api_client
 from bridge.cli.audit_commands import audit
 from bridge.cli.context import Context, pass_context
 from bridge.cli.errors import BridgeGroup
@@ -249,3 +250,4 @@ main.add_command(idp)
 main.add_command(audit)
 main.add_command(import_group)
 main.add_command(export_command)
+main.add_command(api_client)

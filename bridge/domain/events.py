@@ -31,6 +31,11 @@ class AuditEventName(StrEnum):
     APP_PASSWORD_CREATED = "app_password_created"
     APP_PASSWORD_USED = "app_password_used"
     APP_PASSWORD_REVOKED = "app_password_revoked"
+    # API clients (issue 12): an admin's changes, and each access token issued to one
+    API_CLIENT_CREATED = "api_client_created"
+    API_CLIENT_SECRET_ROTATED = "api_client_secret_rotated"
+    API_CLIENT_REMOVED = "api_client_removed"
+    API_CLIENT_TOKEN_ISSUED = "api_client_token_issued"
     # Organisations and their members
     ORG_CREATED = "org_created"
     ORG_MODE_CHANGED = "org_mode_changed"
@@ -88,3 +93,7 @@ USER_ACCOUNT_EVENTS = frozenset(
         AuditEventName.DEVICE_REVOKED,
     }
 )
+
+#: Events about what an API client did itself (issue 12): the organisation that owns the client
+#: sees them.
+API_CLIENT_EVENTS = frozenset({AuditEventName.API_CLIENT_TOKEN_ISSUED})

@@ -9,10 +9,12 @@ from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from bridge.oidc.tokens import AccessTokenInfo, CodeData, RefreshTokenInfo
+from bridge.services.api_clients import API_KIND, granted_scopes
 from bridge.services.clients import ClientService
 from bridge.storage.db.models import Client
 
 CONFIDENTIAL_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+PRIVATE_KEY_JWT = "private_key_jwt"
 
 
 @dataclass(frozen=True)
@@ -45,15 +47,23 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]
         # Every request must name its redirect URI: no guessing.
         return None
 
+    @property
+    def is_api_client(self) -> bool:
+        """A machine client of an organisation: client credentials only (issue 12)."""
+        return self.record.kind == API_KIND
+
     def get_allowed_scope(self, scope: str | None) -> str:
         allowed = self.record.scope.split()
+        if self.is_api_client:
+            # Checked against the granted scopes by the grant; none named means all of them.
+            return " ".join(granted_scopes(self.record, (scope or "").split()) or ())
         if not scope:
             return "openid" if "openid" in allowed else ""
         return " ".join(s for s in dict.fromkeys(scope.split()) if s in allowed)
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         # Exact string comparison: no prefix, case or trailing-slash leniency.
-        return redirect_uri in self.record.redirect_uris
+        return redirect_uri in self.record.redirect_uris and not self.is_api_client
 
     def check_client_secret(self, client_secret: str) -> bool:
         return self._service.check_secret(self.record, client_secret)
@@ -61,12 +71,16 @@ class OAuthClient(ClientMixin):  # type: ignore[misc]
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if self.record.public:
             return method == "none"
+        if self.record.jwks:
+            return method == PRIVATE_KEY_JWT  # a client with keys has no secret
         return method in CONFIDENTIAL_AUTH_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
-        return response_type == "code"
+        return response_type == "code" and not self.is_api_client
 
     def check_grant_type(self, grant_type: str) -> bool:
+        if self.is_api_client:
+            return grant_type == "client_credentials"
         return grant_type in ("authorization_code", "refresh_token")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
-from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749 import InvalidRequestError, TokenMixin
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -14,15 +14,40 @@ from flask import Request
 from flask import request as flask_request
 
 from bridge.oidc.adapters import (
+    PRIVATE_KEY_JWT,
     AuthenticatedUser,
     IssuedAccessToken,
     IssuedRefreshToken,
     OAuthClient,
 )
+from bridge.oidc.client_credentials import ClientTokenInfo, ClientTokens
 from bridge.services.container import Services
 
-TokenRecord = IssuedAccessToken | IssuedRefreshToken
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+class IssuedClientToken(TokenMixin):  # type: ignore[misc]
+    """An access token issued to an API client (``bridge.oidc.client_credentials``)."""
+
+    def __init__(self, info: ClientTokenInfo) -> None:
+        self.info = info
+
+    def check_client(self, client: OAuthClient) -> bool:
+        return bool(client.get_client_id() == self.info.client_id)
+
+    def get_scope(self) -> str:
+        return self.info.scope
+
+    def get_expires_in(self) -> int:
+        return self.info.expires_at - self.info.issued_at
+
+    def is_expired(self) -> bool:
+        return False  # ClientTokens only returns live tokens
+
+    def is_revoked(self) -> bool:
+        return False
+
+
+TokenRecord = IssuedAccessToken | IssuedRefreshToken | IssuedClientToken
+CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT, "none"]
 
 
 def find_token(services: Services, token: str, hint: str | None) -> TokenRecord | None:
@@ -40,6 +65,9 @@ def find_token(services: Services, token: str, hint: str | None) -> TokenRecord 
             access = services.tokens.access_token(token)
             if access is not None:
                 return IssuedAccessToken(access)
+            issued = ClientTokens(services).find(token)
+            if issued is not None:
+                return IssuedClientToken(issued)
         else:
             refresh = services.tokens.refresh_token(token)
             if refresh is not None:
@@ -70,12 +98,14 @@ class BridgeRevocationEndpoint(RevocationEndpoint):  # type: ignore[misc]
     def revoke_token(self, token: TokenRecord, request: Any) -> None:
         if isinstance(token, IssuedAccessToken):
             self.services.tokens.revoke_access_token(token.info)
+        elif isinstance(token, IssuedClientToken):
+            ClientTokens(self.services).revoke(token.info)
         else:
             self.services.tokens.revoke_grant(token.info.grant_id, "revoked_by_client")
 
 
 class BridgeIntrospectionEndpoint(IntrospectionEndpoint):  # type: ignore[misc]
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", PRIVATE_KEY_JWT]
 
     def __init__(self, services: Services) -> None:
         super().__init__()
@@ -92,6 +122,20 @@ class BridgeIntrospectionEndpoint(IntrospectionEndpoint):  # type: ignore[misc]
         return token.check_client(client)
 
     def introspect_token(self, token: TokenRecord) -> dict[str, Any]:
+        if isinstance(token, IssuedClientToken):
+            issued = token.info
+            return {
+                "active": True,
+                "client_id": issued.client_id,
+                "token_type": "Bearer",
+                "scope": issued.scope,
+                "sub": issued.client_id,
+                "aud": issued.audience,
+                "iss": self.services.settings.issuer,
+                "exp": issued.expires_at,
+                "iat": issued.issued_at,
+                "jti": issued.jti,
+            }
         info = token.info
         record = self.services.users.get(info.user_id)
         payload: dict[str, Any] = {

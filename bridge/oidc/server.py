@@ -27,12 +27,20 @@ from flask import request as flask_request
 from joserfc.jwk import RSAKey
 
 from bridge.oidc.adapters import (
+    PRIVATE_KEY_JWT,
     AuthenticatedUser,
     AuthorizationCode,
     IssuedRefreshToken,
     OAuthClient,
 )
 from bridge.oidc.claims import claims_request, remember_userinfo_claims, user_claims
+from bridge.oidc.client_credentials import (
+    CLIENT_CREDENTIALS,
+    ApiClientCredentialsGrant,
+    ClientTokenGenerator,
+    PrivateKeyJwt,
+    issue_client_token,
+)
 from bridge.oidc.malformed import (
     MALFORMED,
     authenticate_client_secret_basic,
@@ -41,6 +49,7 @@ from bridge.oidc.malformed import (
 )
 from bridge.oidc.tokens import CodeData
 from bridge.services.container import Services
+from bridge.services.issuance import refusal_for_user
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +110,9 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             return self.handle_error_response(request, InvalidRequestError(MALFORMED))
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        if request.payload.grant_type == CLIENT_CREDENTIALS:
+            issue_client_token(self.services, token, request.client)
+            return
         tokens = self.services.tokens
         if request.authorization_code is not None:
             code: CodeData = request.authorization_code.data
@@ -197,8 +209,9 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         """Nothing to do: ``redeem_code`` already took the code out of the store."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
+        """The code's user, unless they may no longer have tokens (``invalid_grant``)."""
         data = authorization_code.data
-        if self.services.users.get(data.user_id) is None:
+        if refusal_for_user(self.services.users, self.services.lockout, data.user_id):
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
 
@@ -208,15 +221,20 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
+        """Spend the token, unless its user may no longer have tokens: then it is refused
+        (``invalid_grant``) and not spent, so it does not rotate."""
         services: Services = self.server.services
         client_id = self.request.client.get_client_id()
+        known = services.tokens.refresh_token(refresh_token)
+        if known is not None and refusal_for_user(services.users, services.lockout, known.user_id):
+            return None
         info = services.tokens.use_refresh_token(refresh_token, client_id)
         return IssuedRefreshToken(info, refresh_token) if info else None
 
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
         services: Services = self.server.services
         grant = services.tokens.grant(refresh_token.info.grant_id)
-        if grant is None or services.users.get(grant.user_id) is None:
+        if grant is None or refusal_for_user(services.users, services.lockout, grant.user_id):
             return None
         return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
 
@@ -294,8 +312,11 @@ def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
             }
         ),
     )
+    server.register_token_generator(CLIENT_CREDENTIALS, ClientTokenGenerator(services))
     server.register_client_auth_method("client_secret_basic", authenticate_client_secret_basic)
+    server.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt(services))
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), BridgeOpenIDCode(services)])
     server.register_grant(RotatingRefreshTokenGrant)
+    server.register_grant(ApiClientCredentialsGrant)
     server.register_extension(BridgeIssuerParameter(services.settings.issuer))
     return server

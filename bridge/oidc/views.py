@@ -18,6 +18,7 @@ from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.claims import userinfo as userinfo_claims
+from bridge.oidc.client_credentials import ASSERTION_ALGORITHMS
 from bridge.oidc.cors import add_cors_headers
 from bridge.oidc.hints import HintedUserNotSignedIn, check_hint
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
@@ -46,23 +47,30 @@ def discovery() -> Response:
             "scopes_supported": SCOPES,
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": [s.settings.keys.signing_alg],
             "token_endpoint_auth_methods_supported": [
                 "client_secret_basic",
                 "client_secret_post",
+                "private_key_jwt",
                 "none",
             ],
+            # private_key_jwt: what an API client may sign its assertion with (RFC 7523).
+            "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
             "revocation_endpoint_auth_methods_supported": [
                 "client_secret_basic",
                 "client_secret_post",
+                "private_key_jwt",
                 "none",
             ],
+            "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
             "introspection_endpoint_auth_methods_supported": [
                 "client_secret_basic",
                 "client_secret_post",
+                "private_key_jwt",
             ],
+            "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
             "code_challenge_methods_supported": ["S256"],
             "claims_supported": [
                 "sub",

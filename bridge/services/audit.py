@@ -11,7 +11,9 @@ values.
   organisation the user belongs to;
 - an event about the user's account or second factor (``USER_ACCOUNT_EVENTS``: lockout,
   unlock, enrolment, resets, reset requests, recovery codes, trusted browsers): every
-  organisation the user belongs to, and the organisation of the client it happened through.
+  organisation the user belongs to, and the organisation of the client it happened through;
+- what an API client did itself (``API_CLIENT_EVENTS``: a token issued to it): the organisation
+  that owns the client.
 
 No other organisation sees it. Memberships are read when the event is written: a member who
 joins later brings no earlier events, and one who leaves takes none away.
@@ -29,7 +31,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from bridge.domain.clock import Clock, utc_datetime
-from bridge.domain.events import SIGN_IN_EVENTS, USER_ACCOUNT_EVENTS, AuditEventName
+from bridge.domain.events import (
+    API_CLIENT_EVENTS,
+    SIGN_IN_EVENTS,
+    USER_ACCOUNT_EVENTS,
+    AuditEventName,
+)
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import AuditEvent, AuditEventOrg, Client, Membership
 
@@ -62,13 +69,16 @@ def concerned_orgs(
 ) -> set[str]:
     """The organisations that see ``event`` (see the module's description)."""
     orgs = {org_id} if org_id is not None else set()
-    if event not in SIGN_IN_EVENTS and event not in USER_ACCOUNT_EVENTS:
+    by_client = event in API_CLIENT_EVENTS
+    if event not in SIGN_IN_EVENTS and event not in USER_ACCOUNT_EVENTS and not by_client:
         return orgs
     client_org = None
     if client_id is not None:
         client_org = session.scalar(select(Client.org_id).where(Client.id == client_id))
     if client_org is not None:
         orgs.add(client_org)
+    if by_client:
+        return orgs
     if user_id is not None and (event in USER_ACCOUNT_EVENTS or client_org is None):
         orgs.update(session.scalars(select(Membership.org_id).where(Membership.user_id == user_id)))
     return orgs

@@ -18,6 +18,7 @@ from bridge.login.pending import PendingLogins
 from bridge.login.sessions import BrowserSessions
 from bridge.mail import Mailer, MailMessage, build_mailer
 from bridge.oidc.tokens import TokenService
+from bridge.services.api_clients import ApiClients
 from bridge.services.app_passwords import AppPasswords, app_password_key
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
@@ -86,6 +87,8 @@ class Services:
     exporter: Exporter
     # Integrations that cannot do 2FA (issue 12).
     app_passwords: AppPasswords
+    # Machine clients of an organisation, with client credentials (issue 12).
+    api_clients: ApiClients
 
     def close(self) -> None:
         self.mailer.close()
@@ -214,4 +217,5 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         app_passwords=AppPasswords(
             db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
+        api_clients=ApiClients(db, clock, audit),
     )

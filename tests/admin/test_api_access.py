@@ -61,6 +61,9 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/identity-providers/{alias}",
         "/orgs/{org}/members/{user}/app-passwords",
         "/orgs/{org}/members/{user}/app-passwords/{password_id}",
+        "/orgs/{org}/api-clients",
+        "/orgs/{org}/api-clients/{client_id}",
+        "/orgs/{org}/api-clients/{client_id}/secret",
     }
 
 

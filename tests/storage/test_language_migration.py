@@ -1,4 +1,4 @@
-"""Migration 0011 (issue 13): a language for each person and a default for each organisation."""
+"""Migration 0012 (issue 13): a language for each person and a default for each organisation."""
 
 from __future__ import annotations
 
@@ -51,11 +51,11 @@ def empty_database(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[
 def test_existing_people_and_organisations_have_no_language_until_they_choose(
     empty_database: Database,
 ) -> None:
-    empty_database.upgrade("0010_app_passwords")
+    empty_database.upgrade("0011_api_clients")
     with empty_database.engine.begin() as connection:
         connection.execute(text(ALICE))
         connection.execute(text(ACME))
-    empty_database.upgrade("0011")
+    empty_database.upgrade("0012")
     with empty_database.engine.begin() as connection:
         assert connection.execute(text("SELECT language FROM users")).scalar_one() is None
         connection.execute(text("UPDATE users SET language = 'de'"))
@@ -67,14 +67,14 @@ def test_existing_people_and_organisations_have_no_language_until_they_choose(
 def test_the_language_migration_can_be_undone_keeping_the_rows(
     empty_database: Database,
 ) -> None:
-    empty_database.upgrade("0011")
+    empty_database.upgrade("0012")
     with empty_database.engine.begin() as connection:
         connection.execute(text(ALICE))
         connection.execute(text("UPDATE users SET language = 'de'"))
     config = empty_database.alembic_config()
     with empty_database.engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0010_app_passwords")
+        command.downgrade(config, "0011_api_clients")
     with empty_database.engine.connect() as connection:
         assert connection.execute(text("SELECT username FROM users")).scalar_one() == "alice"
         columns = connection.execute(text("SELECT * FROM users")).keys()

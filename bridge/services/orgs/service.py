@@ -331,7 +331,10 @@ class OrgService:
     def clients(self, actor: Actor, slug: str) -> list[Client]:
         with self._db.session() as session:
             org = authorise(session, actor, slug).org
-            return list(session.scalars(select(Client).where(Client.org_id == org.id)))
+            # Its relying parties; its API clients are ``bridge.services.api_clients``'.
+            return list(
+                session.scalars(select(Client).where(Client.org_id == org.id, Client.kind != "api"))
+            )
 
     def allow_admin_scope(self, actor: Actor, client_id: str) -> None:
         """Let a client request the ``admin`` scope (for an admin console or script)."""

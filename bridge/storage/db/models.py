@@ -133,6 +133,13 @@ class Client(Base):
     # The organisation whose users sign in here: the organisation of a login is its client's.
     # No ON DELETE action: an organisation that still has clients cannot be deleted.
     org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # "relying_party" (users sign in through it) or "api": a machine client of its organisation
+    # that gets tokens with its own credentials only (client_credentials; issue 12).
+    kind: Mapped[str] = mapped_column(
+        String(20), default="relying_party", server_default="relying_party"
+    )
+    # An API client's public keys (RFC 7517) for private_key_jwt; it then has no secret.
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class SigningKey(Base):

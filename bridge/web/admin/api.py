@@ -323,3 +323,37 @@ def create_app_password(org: str, user: str) -> Response:
 def revoke_app_password(org: str, user: str, password_id: str) -> Response:
     services().app_passwords.revoke_for(_actor(), org, user, password_id)
     return Response(status=204)
+
+
+# --- API clients of the organisation (issue 12) -----------------------------------------------
+
+
+@bp.get("/orgs/<org>/api-clients")
+def list_api_clients(org: str) -> Response:
+    views = services().api_clients.list(_actor(), org)
+    return _answer(schemas.ApiClientList, {"api_clients": [v.as_json() for v in views]})
+
+
+@bp.post("/orgs/<org>/api-clients")
+def create_api_client(org: str) -> Response:
+    new = parse(schemas.ApiClientCreate, _json_body())
+    created = services().api_clients.create(_actor(), org, new.name, new.scopes, new.jwks)
+    return _answer(schemas.NewApiClient, {**created.view.as_json(), "secret": created.secret}, 201)
+
+
+@bp.get("/orgs/<org>/api-clients/<client_id>")
+def get_api_client(org: str, client_id: str) -> Response:
+    view = services().api_clients.get(_actor(), org, client_id)
+    return _answer(schemas.ApiClient, view.as_json())
+
+
+@bp.delete("/orgs/<org>/api-clients/<client_id>")
+def delete_api_client(org: str, client_id: str) -> Response:
+    services().api_clients.remove(_actor(), org, client_id)
+    return Response(status=204)
+
+
+@bp.post("/orgs/<org>/api-clients/<client_id>/secret")
+def rotate_api_client_secret(org: str, client_id: str) -> Response:
+    rotated = services().api_clients.rotate_secret(_actor(), org, client_id)
+    return _answer(schemas.NewApiClient, {**rotated.view.as_json(), "secret": rotated.secret})

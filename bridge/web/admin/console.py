@@ -24,7 +24,7 @@ from bridge.services.orgs.members import ACTIONS
 from bridge.services.orgs.service import policy_of
 from bridge.services.orgs.validation import parse
 from bridge.storage.db.models import AuditEvent
-from bridge.web.admin import console_providers
+from bridge.web.admin import console_api_clients, console_providers
 from bridge.web.admin.console_pages import (
     CONFIRMED_ACTIONS,
     NOTICES,
@@ -49,6 +49,7 @@ bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 AUDIT_PAGE_LIMIT = 200
 bp.register_error_handler(BridgeError, refused_page)
 bp.register_blueprint(console_providers.bp)
+bp.register_blueprint(console_api_clients.bp)
 
 
 @dataclass(frozen=True)

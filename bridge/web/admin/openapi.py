@@ -48,6 +48,8 @@ ORG = "/orgs/{org}"
 MEMBER = ORG + "/members/{user}"
 PROVIDER = ORG + "/identity-providers/{alias}"
 APP_PASSWORDS = MEMBER + "/app-passwords"
+API_CLIENTS = ORG + "/api-clients"
+API_CLIENT = API_CLIENTS + "/{client_id}"
 
 OPERATIONS = (
     Operation(
@@ -172,6 +174,30 @@ OPERATIONS = (
         "Revoke one app password of a service account",
         (204, None, "Revoked"), (404, 409),
     ),
+    Operation(
+        "get", API_CLIENTS, "list_api_clients",
+        "The organisation's API clients (client credentials)",
+        (200, s.ApiClientList, "The API clients"), (404,),
+    ),
+    Operation(
+        "post", API_CLIENTS, "create_api_client",
+        "A new API client with the scopes granted; its secret is shown only in this answer",
+        (201, s.NewApiClient, "Created"), (404, 422), s.ApiClientCreate,
+    ),
+    Operation(
+        "get", API_CLIENT, "get_api_client", "One API client",
+        (200, s.ApiClient, "The API client"), (404,),
+    ),
+    Operation(
+        "delete", API_CLIENT, "delete_api_client",
+        "Remove an API client: it gets no more tokens and its tokens introspect as inactive",
+        (204, None, "Removed"), (404,),
+    ),
+    Operation(
+        "post", API_CLIENT + "/secret", "rotate_api_client_secret",
+        "A new secret for an API client; the old one stops working at once",
+        (200, s.NewApiClient, "Rotated"), (404, 409),
+    ),
 )  # fmt: skip
 
 #: Path parameters by name: any text, but for the action.
@@ -181,6 +207,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "alias": str,
     "request_id": str,
     "password_id": str,
+    "client_id": str,
     "action": s.Action,
 }
 

@@ -20,6 +20,10 @@ from bridge.domain.errors import InvalidInput
 from bridge.domain.language import LANGUAGES
 from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
+from bridge.services.api_clients import MAX_SCOPES as MAX_API_SCOPES
+from bridge.services.api_clients import check_jwks
+from bridge.services.api_clients import check_name as check_api_client_name
+from bridge.services.api_clients import check_scopes as check_api_scopes
 from bridge.services.app_passwords import MAX_COMMENT, SCOPES, check_comment, check_scopes
 from bridge.services.audit_export import FORMATS, ExportFormat
 from bridge.services.orgs.audit import AuditSearch
@@ -184,6 +188,40 @@ class AppPasswordCreate(Body):
         try:
             check_comment(raw.get("comment"))
             check_scopes(raw.get("scopes"))
+        except InvalidInput as error:
+            refuse(error.detail, error.field)
+        return raw
+
+
+class ApiClientCreate(Body):
+    """A new API client of the organisation: its name, the scopes granted, and either nothing
+    (it gets a secret) or the public keys it signs its assertions with (private_key_jwt)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    scopes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        min_length=1,
+        max_length=MAX_API_SCOPES,
+        description="The scopes granted, e.g. invoices:read",
+    )
+    jwks: dict[str, Any] | SkipJsonSchema[None] = Field(
+        default=None,
+        description="A JWK Set of public keys ({'keys': [...]}): the client then authenticates "
+        "with private_key_jwt and gets no secret.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            refuse("Send a JSON object with a 'name' and 'scopes'.")
+        unknown = sorted(set(raw) - {"name", "scopes", "jwks"})
+        if unknown:
+            refuse(f"Unexpected field(s): {', '.join(map(str, unknown))}.", str(unknown[0]))
+        try:
+            check_api_client_name(raw.get("name"))
+            check_api_scopes(raw.get("scopes"))
+            if raw.get("jwks") is not None:
+                check_jwks(raw["jwks"])
         except InvalidInput as error:
             refuse(error.detail, error.field)
         return raw
@@ -448,6 +486,27 @@ class NewAppPassword(AppPassword):
 
 class AppPasswordList(Answer):
     app_passwords: list[AppPassword]
+
+
+class ApiClient(Answer):
+    """An API client of the organisation (client credentials), without its secret."""
+
+    client_id: str
+    name: str
+    scopes: list[str]
+    auth_method: Literal["client_secret", "private_key_jwt"]
+    created_at: Timestamp
+
+
+class NewApiClient(ApiClient):
+    secret: str | None = Field(
+        description="Shown only now (created or rotated); stored hashed. None for a client "
+        "that authenticates with its key."
+    )
+
+
+class ApiClientList(Answer):
+    api_clients: list[ApiClient]
 
 
 class Problem(Answer):

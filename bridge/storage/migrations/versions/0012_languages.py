@@ -1,7 +1,7 @@
 """Languages: a person's own choice and an organisation's default (issue 13).
 
-Revision ID: 0011
-Revises: 0010_app_passwords
+Revision ID: 0012
+Revises: 0011_api_clients
 Create Date: 2026-11-25
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011"
-down_revision: str | None = "0010_app_passwords"
+revision: str = "0012"
+down_revision: str | None = "0011_api_clients"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,34 @@
+"""Whether tokens may be issued now (issue 12, item 5).
+
+Every token-issuing path asks again at issuance, not only when the login ended: a code, a refresh
+token or a client's credentials can outlive the state they were earned in. A user must still
+exist, be enabled, not be locked and not be a service account (whose account signs in nowhere,
+``bridge.services.service_accounts``); a client must still exist and be allowed the grant it
+uses (``bridge.oidc.adapters.OAuthClient``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bridge.services.lockout import Lockout
+from bridge.services.users import UserService
+
+log = logging.getLogger(__name__)
+
+
+def refusal_for_user(users: UserService, lockout: Lockout, user_id: str) -> str | None:
+    """Why no token may be issued to ``user_id`` now, or None when one may."""
+    user = users.get(user_id)
+    if user is None:
+        reason = "unknown_user"
+    elif user.disabled:
+        reason = "disabled"
+    elif user.service_account:
+        reason = "service_account"
+    elif lockout.is_locked(user.id):
+        reason = "locked"
+    else:
+        return None
+    log.info("no token for user %s: %s", user_id, reason)
+    return reason
