@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: serve test lint install
+.PHONY: serve test lint install messages compile
 
 serve: $(STAMP)
 	$(BIN)/bridge serve
@@ -22,6 +22,20 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 install: $(STAMP)
+
+# Translations (docs/languages.md): `make messages` extracts every message into the template and
+# merges it into each catalogue (new ones empty, changed ones fuzzy: translate them), `make compile`
+# compiles the catalogues into the .mo files the bridge reads (committed, so a fresh checkout needs
+# no build step; a test fails when a .mo is not what its .po compiles to).
+TRANSLATIONS := bridge/translations
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Phrase --no-location --sort-output \
+		--project "The bridge" --copyright-holder "The bridge" \
+		-o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+
+compile: $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) --statistics
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

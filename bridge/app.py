@@ -27,7 +27,7 @@ from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
 from bridge.storage.ephemeral.single_process import claim_single_process
-from bridge.web import browser, edge, errors
+from bridge.web import branding, browser, edge, errors, language
 from bridge.web.account.app_passwords import bp as app_passwords_bp
 from bridge.web.account.views import bp as account_bp
 from bridge.web.admin.api import bp as admin_api_bp
@@ -78,6 +78,8 @@ def web_app(*, secure_cookies: bool) -> Flask:
     app.register_blueprint(admin_console_bp)
     app.register_blueprint(forward_auth_bp)
     browser.install(app, secure=secure_cookies)
+    language.install(app)
+    branding.install(app)
     errors.install(app)
     edge.install(app)  # NUL bytes and over-deep JSON refused before any view sees them
 

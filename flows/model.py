@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from flows.conditions import ConditionExpr
 from flows.steps.base import AnyStep
+from flows.wording import N_
 
 
 class Requirement(StrEnum):
@@ -56,7 +57,7 @@ class SubFlow:
         if self.label:
             return self.label
         first = self.first_step()
-        return first.display_label if first else "Another way"
+        return first.display_label if first else N_("Another way")
 
     def first_step(self) -> StepExecution | None:
         if self.requirement is Requirement.DISABLED:

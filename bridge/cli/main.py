@@ -17,6 +17,7 @@ from bridge.cli.idp_commands import idp
 from bridge.cli.import_commands import export_command, import_group
 from bridge.cli.mail_commands import mail
 from bridge.cli.org_commands import member, org
+from bridge.services.users import UnknownUser, normalise_username
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
 
@@ -133,6 +134,20 @@ def user_set_password(ctx: Context, username: str, password_stdin: bool) -> None
     password = _read_password(password_stdin)
     services.users.set_password(username, password)
     click.echo(f"password set for {username}")
+
+
+@user.command("set-language")
+@click.argument("username")
+@click.argument("language")
+@pass_context
+def user_set_language(ctx: Context, username: str, language: str) -> None:
+    """Set the language of a user's pages and mails (en, de; "none": as their browser says)."""
+    services = ctx.services()
+    found = services.users.find(username)
+    if found is None:
+        raise UnknownUser(f"no user named {normalise_username(username)!r}")
+    chosen = services.languages.choose(found.id, None if language == "none" else language)
+    click.echo(f"language of {found.username}: {chosen or 'as the browser says'}")
 
 
 @main.group()

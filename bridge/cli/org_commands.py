@@ -59,6 +59,22 @@ def org_list(as_user: str | None) -> None:
         click.echo(f"{record.slug}\t{record.kind}\t{record.mode}\t{enforced}\t{sso}")
 
 
+@org.command("language")
+@click.argument("slug")
+@click.argument("language")
+@as_option
+def org_language(slug: str, language: str, as_user: str | None) -> None:
+    """Set the default language of an organisation's members (en, de; "none": the configured
+    ``ui.language``). A member's own choice and their browser's language come first."""
+    services = current_services()
+    actor = acting(as_user)
+    record = services.orgs.get(actor, slug)  # refuses anyone but its admins and the operator
+    chosen = services.languages.set_organisation_default(
+        record.id, None if language == "none" else language, actor_id=actor.user_id
+    )
+    click.echo(f"default language of {record.slug}: {chosen or 'the configured default'}")
+
+
 @org.command("show")
 @click.argument("slug")
 @as_option

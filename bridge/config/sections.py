@@ -8,8 +8,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Strict, field_validator
+from pydantic import AfterValidator, Strict, field_validator
 from pydantic import model_validator as _model_validator
 
 from bridge.config.errors import FieldError, SettingsError
@@ -35,6 +36,7 @@ __all__ = [
     "SessionSettings",
     "TokenSettings",
     "TotpSettings",
+    "UiSettings",
 ]
 
 #: (argon2 memory cost in KiB, time cost): OWASP's argon2id rows; a setting must meet one.
@@ -156,6 +158,37 @@ class LogSettings(Section):
 
     format: Literal["text", "json"] = "text"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+def _https_or_path(value: str) -> str:
+    parts = urlsplit(value)
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError("must be an https:// URL or a path on this server (/...)")
+    return value
+
+
+def _colour(value: str) -> str:
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", value):
+        raise ValueError("must be a colour as #rrggbb")
+    return value
+
+
+Link = Annotated[Text, AfterValidator(_https_or_path)]
+Colour = Annotated[Text, AfterValidator(_colour)]
+
+
+class UiSettings(Section):
+    """What people see: the default language and the operator's brand (docs/languages.md)."""
+
+    language: Literal["en", "de"] = "en"
+    product_name: Text = "The bridge"
+    logo_url: Link | None = None
+    accent_colour: Colour | None = None
+    accent_colour_dark: Colour | None = None
+    imprint_url: Link | None = None
+    privacy_url: Link | None = None
 
 
 class PasswordSettings(Section):

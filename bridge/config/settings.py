@@ -28,6 +28,7 @@ from bridge.config.sections import (
     SessionSettings,
     TokenSettings,
     TotpSettings,
+    UiSettings,
 )
 
 __all__ = ["Settings"]
@@ -49,6 +50,7 @@ class Settings(Section):
     flows: FlowSettings = FlowSettings()
     mail: MailSettings = MailSettings()
     logs: LogSettings = LogSettings()
+    ui: UiSettings = UiSettings()
     audit: AuditSettings = AuditSettings()
     forward_auth: ForwardAuthSettings = ForwardAuthSettings()
     identity_providers: tuple[IdentityProviderSettings, ...] = ()

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from bridge.domain.wording import N_
+
 
 class BridgeError(Exception):
     """A refusal by the bridge's rules; the faces turn it into a page, a problem or a message."""
@@ -31,7 +33,7 @@ class BridgeError(Exception):
     code: ClassVar[str] = "error"
     #: The same as ``code``, under the name the admin API's OpenAPI document reads.
     slug: ClassVar[str] = "error"
-    title: str = "The request cannot be done"
+    title: str = N_("The request cannot be done")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -58,40 +60,40 @@ class InvalidRequest(BridgeError):
     """The request cannot be used as it is: an expired or malformed link, a step out of turn."""
 
     code = "invalid-request"
-    title = "The request cannot be used"
+    title = N_("The request cannot be used")
 
 
 class InvalidInput(BridgeError):
     """A value the caller sent breaks a rule; ``field`` names it when it is one field."""
 
     code = "invalid-input"
-    title = "The request is not valid"
+    title = N_("The request is not valid")
 
 
 class NotFound(BridgeError):
     code = "not-found"
-    title = "No such resource"
+    title = N_("No such resource")
 
 
 class NotAllowed(BridgeError):
     """The caller may not do this (not an admin, the wrong factor, a locked account...)."""
 
     code = "not-allowed"
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 class Conflict(BridgeError):
     """The request is valid but the current state forbids it."""
 
     code = "conflict"
-    title = "The request conflicts with the current state"
+    title = N_("The request conflicts with the current state")
 
 
 class TooManyAttempts(BridgeError):
     """Too many failed attempts from one place: wait ``retry_after`` seconds."""
 
     code = "too-many-attempts"
-    title = "Too many attempts"
+    title = N_("Too many attempts")
 
     def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
         super().__init__(detail, **extra)
@@ -102,14 +104,14 @@ class Unavailable(BridgeError):
     """Something the bridge needs (its storage, a mail server) is not answering."""
 
     code = "unavailable"
-    title = "Temporarily unavailable"
+    title = N_("Temporarily unavailable")
 
 
 class UpstreamFailure(BridgeError):
     """A system the bridge relies on for this request answered something it cannot use."""
 
     code = "upstream-failure"
-    title = "Sign-in did not work"
+    title = N_("Sign-in did not work")
 
 
 class UpstreamUnavailable(UpstreamFailure):
@@ -122,7 +124,7 @@ class UpstreamUnavailable(UpstreamFailure):
 
 
 #: Shown when the account is locked, and only to someone who proved the password (R8).
-ACCOUNT_LOCKED = (
+ACCOUNT_LOCKED = N_(
     "Your account is locked after too many failed attempts. "
     "Contact an administrator of your organisation to unlock it."
 )
@@ -132,7 +134,7 @@ class AccountLocked(NotAllowed):
     """Too many failed attempts locked the account; an admin unlocks it."""
 
     code = "account-locked"
-    title = "Account locked"
+    title = N_("Account locked")
 
     def __init__(self, detail: str = ACCOUNT_LOCKED, **extra: Any) -> None:
         super().__init__(detail, **extra)
@@ -142,7 +144,7 @@ class LoginExpired(InvalidRequest):
     """A login in progress that is unknown, expired, or belongs to another browser."""
 
     code = "login-expired"
-    title = "Please sign in again"
+    title = N_("Please sign in again")
 
 
 # --- integrations that cannot do 2FA (issue 12) -------------------------------------------------
@@ -152,18 +154,18 @@ class ServiceAccountWithoutMfa(Conflict):
     """A service account is for an integration: it never has a second factor (seed 000)."""
 
     code = "service-account-without-mfa"
-    title = "Service accounts have no two-factor authentication"
+    title = N_("Service accounts have no two-factor authentication")
 
 
 class AppPasswordsForbidden(NotAllowed):
     """An organisation of the user forbids app passwords."""
 
     code = "app-passwords-forbidden"
-    title = "App passwords are not allowed"
+    title = N_("App passwords are not allowed")
 
 
 class NotAServiceAccount(Conflict):
     """An admin may manage app passwords of service accounts only; a person manages their own."""
 
     code = "not-a-service-account"
-    title = "Not a service account"
+    title = N_("Not a service account")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.domain.errors import UpstreamFailure, UpstreamUnavailable
+from bridge.domain.wording import N_
 
 
 class UpstreamError(UpstreamFailure):
@@ -20,7 +21,7 @@ class UpstreamError(UpstreamFailure):
 
     code = "upstream-error"
     reason = "upstream_error"
-    message = "Signing in through your organisation's provider did not work. Please try again."
+    message = N_("Signing in through your organisation's provider did not work. Please try again.")
 
     def __init__(self, detail: str, *, provider: str | None = None, **details: Any) -> None:
         super().__init__(detail)
@@ -33,7 +34,9 @@ class ProviderUnavailable(UpstreamError, UpstreamUnavailable):
 
     code = "provider-unavailable"
     reason = "provider_unavailable"
-    message = "The sign-in provider is not answering right now. Please try again in a few minutes."
+    message = N_(
+        "The sign-in provider is not answering right now. Please try again in a few minutes."
+    )
 
 
 class ProviderTimeout(ProviderUnavailable):
@@ -44,27 +47,27 @@ class ProviderMisconfigured(UpstreamError):
     """The provider's metadata or our configuration cannot be used (an operator must act)."""
 
     reason = "provider_misconfigured"
-    message = "Signing in through this provider is not possible at the moment."
+    message = N_("Signing in through this provider is not possible at the moment.")
 
 
 class UpstreamRefused(UpstreamError):
     """The provider sent the user back with an ``error`` (RFC 6749 section 4.1.2.1)."""
 
     reason = "upstream_refused"
-    message = "The sign-in provider did not sign you in."
+    message = N_("The sign-in provider did not sign you in.")
 
     def __init__(self, error: str, *, provider: str | None = None, **details: Any) -> None:
         super().__init__(f"the provider answered {error!r}", provider=provider, **details)
         self.error = error
         if error == "access_denied":
-            self.message = "The sign-in was cancelled at the provider."
+            self.message = N_("The sign-in was cancelled at the provider.")
 
 
 class InvalidState(UpstreamError):
     """The callback's ``state`` is unknown, expired, already used or for another provider."""
 
     reason = "invalid_state"
-    message = "This sign-in link has expired or was already used. Please start again."
+    message = N_("This sign-in link has expired or was already used. Please start again.")
 
 
 class IssuerMismatch(UpstreamError):
@@ -84,7 +87,7 @@ class StaleAuthentication(UpstreamError):
     token's ``auth_time`` does not show one: missing, too old, or from before this login."""
 
     reason = "stale_authentication"
-    message = "Your organisation's sign-in did not confirm a fresh sign-in. Please try again."
+    message = N_("Your organisation's sign-in did not confirm a fresh sign-in. Please try again.")
 
 
 class InvalidIdToken(UpstreamError):

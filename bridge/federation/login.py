@@ -17,6 +17,7 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
 from bridge.federation.accounts import NeedsLocalProof, Refused, federated_amr
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.events import FACTOR_TYPE
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from bridge.login.service import LoginService
     from bridge.services.container import Services
 
-DISABLED = "This account is disabled. Contact an administrator of your organisation."
+DISABLED = N_("This account is disabled. Contact an administrator of your organisation.")
 NOT_THE_ACCOUNT = (
     "You signed in to a different account than the one with your e-mail address, so nothing "
     "was linked. Please start again."

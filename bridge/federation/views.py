@@ -18,6 +18,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.domain.errors import BridgeError, NotFound
+from bridge.domain.wording import N_
 from bridge.federation.errors import InvalidState, UpstreamError
 from bridge.federation.events import record_upstream_failure
 from bridge.federation.login import continue_with_identity, upstream_logout_target
@@ -42,7 +43,7 @@ COOKIE_PATH = "/federation/"
 COOKIE_MAX_AGE = 600
 LOGOUT_KEY = "federation-logout:"
 LOGOUT_TTL = 600
-UNKNOWN_PROVIDER = "This sign-in provider is not configured here."
+UNKNOWN_PROVIDER = N_("This sign-in provider is not configured here.")
 
 
 def transaction_cookie(state: str) -> str:

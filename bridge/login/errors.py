@@ -15,6 +15,7 @@ from bridge.domain.errors import (
     NotAllowed,
     TooManyAttempts,
 )
+from bridge.domain.wording import N_, Phrase
 
 __all__ = [
     "AccountLocked",
@@ -31,28 +32,28 @@ class LoginStopped(NotAllowed):
     """The login was refused and is over; the person may start again."""
 
     code = "login-stopped"
-    title = "Sign-in stopped"
+    title = N_("Sign-in stopped")
 
 
 class LoginFinished(InvalidRequest):
     """The login already ended (or its account went away); the person starts again."""
 
     code = "login-finished"
-    title = "This login has already finished"
+    title = N_("This login has already finished")
 
 
 class LoginRestarted(NotAllowed):
     """The ``restart`` lockout policy ended the login after too many wrong codes (R8)."""
 
     code = "login-restarted"
-    title = "Sign-in ended"
+    title = N_("Sign-in ended")
 
 
 class NoAdminsToAsk(Conflict):
     """A lost device, and no organisation whose admins could reset it."""
 
     code = "no-admins"
-    title = "Ask your administrator"
+    title = N_("Ask your administrator")
 
 
 class Throttled(TooManyAttempts):
@@ -60,6 +61,9 @@ class Throttled(TooManyAttempts):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many failed sign-in attempts from your network. Try again in {retry_after} s.",
+            Phrase(
+                "Too many failed sign-in attempts from your network. Try again in %(seconds)s s.",
+                seconds=retry_after,
+            ),
             retry_after=retry_after,
         )

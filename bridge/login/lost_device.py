@@ -14,10 +14,12 @@ from bridge.login.side_pages import LoginSidePages
 from bridge.login.visit import visit
 from bridge.web.browser import check_csrf, csrf_token
 from bridge.web.context import bridge
+from bridge.web.language import remember
 
 
 def lost_device(flow_id: str) -> str:
     pages = LoginSidePages(bridge().services)
+    remember(pages.hints(flow_id, visit()))
     user_id = pages.asking_user(flow_id, visit())
     return render_template(
         "login/lost_device.html",
@@ -30,5 +32,6 @@ def lost_device(flow_id: str) -> str:
 def request_reset(flow_id: str) -> str:
     check_csrf(bridge().services.secrets.secret_key)
     pages = LoginSidePages(bridge().services)
+    remember(pages.hints(flow_id, visit()))
     pages.request_reset(flow_id, visit(), request.form.get("message", ""))
     return render_template("login/reset_requested.html")

@@ -16,16 +16,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.domain.errors import LoginExpired
-from bridge.login.continuation import Continuation
+from bridge.domain.language import LanguageHints
+from bridge.domain.wording import N_
+from bridge.login.continuation import AnswerAuthorization, Continuation
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import RecordError
 from flows import FlowState, FlowStateError
 
 PENDING_VERSION = 2
 PENDING_TTL = 30 * 60
-EXPIRED = "This login has expired or does not exist. Please start again."
-OTHER_BROWSER = "This login was started in another browser. Please start again here."
-OLDER_VERSION = "This login was started by an older version of the bridge."
+EXPIRED = N_("This login has expired or does not exist. Please start again.")
+OTHER_BROWSER = N_("This login was started in another browser. Please start again here.")
+OLDER_VERSION = N_("This login was started by an older version of the bridge.")
 
 log = logging.getLogger(__name__)
 
@@ -115,3 +117,15 @@ class PendingLogins:
     def finish(self, flow_id: str) -> bool:
         """Remove the login; True for the one caller that removed it (a flow ends once)."""
         return self._store.take(f"flow:{flow_id}") is not None
+
+
+def hints_of(pending: PendingLogin) -> LanguageHints:
+    """What a login's pages know for their language: the application's ``ui_locales`` (from
+    its authorization request), the person once known, the login's organisation."""
+    then = pending.continuation.then
+    ui_locales = then.params.get("ui_locales") if isinstance(then, AnswerAuthorization) else None
+    return LanguageHints(
+        ui_locales=ui_locales,
+        user_id=pending.flow.user_id,
+        org_id=pending.flow.request.org_id,
+    )

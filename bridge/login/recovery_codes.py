@@ -8,20 +8,24 @@ They can be printed, downloaded as text/plain and copied; they cannot be shown a
 from __future__ import annotations
 
 from flask import make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.login.side_pages import LoginSidePages
 from bridge.login.visit import visit
 from bridge.web.browser import check_csrf, csrf_token
 from bridge.web.context import bridge
+from bridge.web.language import remember
 
 
 def codes_text(codes: list[str]) -> str:
     lines = [
-        "Recovery codes for the bridge",
+        gettext(
+            "Recovery codes for %(product)s", product=bridge().services.settings.ui.product_name
+        ),
         "",
-        "Each code works once, in place of a code from your authenticator app.",
-        "Keep them somewhere safe, away from your phone.",
+        gettext("Each code works once, in place of a code from your authenticator app."),
+        gettext("Keep them somewhere safe, away from your phone."),
         "",
         *codes,
         "",
@@ -34,6 +38,7 @@ def _pages() -> LoginSidePages:
 
 
 def recovery_codes(flow_id: str) -> WerkzeugResponse | str:
+    remember(_pages().hints(flow_id, visit()))
     shown = _pages().recovery_codes(flow_id, visit())
     if shown is None:
         return redirect(url_for("login.step", flow_id=flow_id), code=303)
@@ -50,6 +55,7 @@ def recovery_codes(flow_id: str) -> WerkzeugResponse | str:
 
 
 def recovery_codes_text(flow_id: str) -> WerkzeugResponse:
+    remember(_pages().hints(flow_id, visit()))
     shown = _pages().recovery_codes(flow_id, visit())
     if shown is None:
         return redirect(url_for("login.step", flow_id=flow_id), code=303)

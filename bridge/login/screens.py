@@ -8,10 +8,11 @@ or a refusal to send back to the application.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import flows
+from bridge.domain.language import LanguageHints
 from bridge.federation.providers import IdentityProvider
 from bridge.login.hooks import SignedIn, Visit
 
@@ -37,6 +38,10 @@ class ShowStep:
     trust_days: int | None  # N of "trust this browser for N days", when offered
     linking: bool  # proving a local account for linking: no provider buttons
     providers: tuple[IdentityProvider, ...] = ()  # "log in with ..." on the password page
+    # For the page's language (the application's ui_locales, the person, the organisation).
+    hints: LanguageHints = field(default_factory=LanguageHints)
+    # The factors the application asked for (``acr_values``): why a page asks for a code.
+    required_factors: int = 0
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from bridge.login.errors import (
     Throttled,
 )
 from bridge.login.hooks import Finishing, after_login, earned
-from bridge.login.pending import PendingLogin
+from bridge.login.pending import PendingLogin, hints_of
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
 from bridge.login.vault import RecoveryCodeVault
 from bridge.observability.recording import count_step, step_type_at
@@ -241,6 +241,8 @@ class LoginService:
                 if challenge.step == "password" and not linking
                 else ()
             ),
+            hints=hints_of(pending),
+            required_factors=pending.flow.request.required_factors,
         )
 
     def _trust_days(

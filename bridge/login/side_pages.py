@@ -14,8 +14,11 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from bridge.domain.errors import LoginExpired
+from bridge.domain.language import LanguageHints
+from bridge.domain.wording import N_
 from bridge.login.errors import LoginStopped, NoAdminsToAsk
-from bridge.login.pending import PendingLogin
+from bridge.login.pending import PendingLogin, hints_of
 from bridge.login.screens import Visit
 from bridge.login.vault import RecoveryCodeVault
 from bridge.storage.db.models import Membership, Organisation
@@ -24,13 +27,21 @@ if TYPE_CHECKING:
     from bridge.services.container import Services
 
 MAX_MESSAGE = 500
-NOT_SAVED = "Confirm that you saved your recovery codes before you continue."
+NOT_SAVED = N_("Confirm that you saved your recovery codes before you continue.")
 
 
 class LoginSidePages:
     def __init__(self, services: Services) -> None:
         self._s = services
         self._vault = RecoveryCodeVault(services.keyring)
+
+    def hints(self, flow_id: str, visit: Visit) -> LanguageHints:
+        """What this login's side pages know for their language (nothing, once it is gone)."""
+        try:
+            pending = self._s.pending.load(flow_id, visit.browser_id)
+        except LoginExpired:
+            return LanguageHints()
+        return hints_of(pending)
 
     # --- recovery codes, shown once --------------------------------------------------------
 
@@ -74,7 +85,9 @@ class LoginSidePages:
         pending = self._s.pending.load(flow_id, visit.browser_id)
         user_id = pending.flow.user_id
         if user_id is None or "pwd" not in pending.flow.proven:
-            raise LoginStopped("Enter your username and password first.", title="Sign in first")
+            raise LoginStopped(
+                N_("Enter your username and password first."), title=N_("Sign in first")
+            )
         return user_id
 
     def organisations(self, user_id: str) -> list[tuple[str, str]]:
@@ -93,8 +106,10 @@ class LoginSidePages:
         orgs = self.organisations(user_id)
         if not orgs:
             raise NoAdminsToAsk(
-                "Your account belongs to no organisation whose admins could reset it. "
-                "Contact the operator of this service."
+                N_(
+                    "Your account belongs to no organisation whose admins could reset it. "
+                    "Contact the operator of this service."
+                )
             )
         console = self._s.settings.issuer.rstrip("/") + "/admin/orgs/"
         for org_id, slug in orgs:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.login import lost_device, recovery_codes
@@ -23,6 +24,7 @@ from bridge.services.trusted_devices import COOKIE_NAME as TRUSTED_BROWSER_COOKI
 from bridge.services.trusted_devices import cookie_options
 from bridge.web.browser import check_csrf, cookies_are_secure, csrf_token
 from bridge.web.context import bridge
+from bridge.web.language import remember
 from flows import DeviceTrust
 
 bp = Blueprint("login", __name__)
@@ -101,6 +103,7 @@ def _set_trust_cookie(response: WerkzeugResponse, trust: DeviceTrust) -> None:
 
 def _page(screen: ShowStep) -> str:
     s = bridge().services
+    remember(screen.hints)
     challenge = screen.challenge
     qr_svg = grouped_secret = None
     otpauth_uri = challenge.data.get("otpauth_uri")
@@ -121,7 +124,44 @@ def _page(screen: ShowStep) -> str:
         trust_days=screen.trust_days,
         providers=list(screen.providers),
         linking=screen.linking,
+        client_name=_client_name(screen.client_id),
+        org_name=s.explanations.organisation_name(screen.hints.org_id),
+        enrol_reasons=_enrol_reasons(screen) if challenge.step == "totp_enrol" else [],
     )
+
+
+def _client_name(client_id: str | None) -> str | None:
+    """The name of the application the person signs in to (its id when it has none)."""
+    if client_id is None:
+        return None
+    client = bridge().services.clients.get(client_id)
+    return None if client is None else (client.name or client.id)
+
+
+def _enrol_reasons(screen: ShowStep) -> list[str]:
+    """Why the enrolment page asks for a second factor, truthfully and in the page's language."""
+    user_id = screen.hints.user_id
+    reasons = [] if user_id is None else bridge().services.explanations.mfa_reasons(user_id)
+    said: list[str] = []
+    for reason in reasons:
+        if reason.kind == "organisation":
+            said.append(
+                gettext(
+                    "Your organisation %(org)s requires two-factor authentication.",
+                    org=reason.name,
+                )
+            )
+        elif reason.kind == "admin":
+            said.append(gettext("An administrator requires two-factor authentication for you."))
+        elif reason.kind == "reenrol":
+            said.append(gettext("You reset your authenticator app: set up the new one."))
+        elif reason.kind == "default":
+            said.append(gettext("Every account here needs two-factor authentication."))
+    if not said and screen.required_factors >= 2:
+        said.append(gettext("The application asks for two-factor authentication."))
+    if not said:
+        said.append(gettext("You chose to set up two-factor authentication."))
+    return said
 
 
 @bp.get("/login/<flow_id>")

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from bridge.domain.errors import InvalidRequest
 from bridge.domain.events import AuditEventName
+from bridge.domain.language import LANGUAGES
 from bridge.federation.views import start_upstream_logout
 from bridge.login.continuation import AnswerAuthorization
 from bridge.login.views import logins
@@ -87,6 +88,8 @@ def discovery() -> Response:
                 "email_verified",
             ],
             "prompt_values_supported": ["none", "login"],
+            # The languages of the pages; an application asks for one with ``ui_locales``.
+            "ui_locales_supported": list(LANGUAGES),
             "authorization_response_iss_parameter_supported": True,
             "request_parameter_supported": False,
             "request_uri_parameter_supported": False,

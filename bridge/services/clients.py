@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import InvalidInput
+from bridge.domain.wording import N_
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
 
@@ -24,7 +25,7 @@ class InvalidClient(InvalidInput):
     """A client registration the bridge refuses; the message says what to fix."""
 
     code = "invalid-client"
-    title = "The client registration is not valid"
+    title = N_("The client registration is not valid")
 
 
 def hash_secret(secret: str) -> str:

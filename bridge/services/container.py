@@ -30,9 +30,11 @@ from bridge.services.api_clients import ApiClients
 from bridge.services.app_passwords import AppPasswords, app_password_key
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
+from bridge.services.explanations import Explanations
 from bridge.services.imports import Importer
 from bridge.services.imports.export import Exporter
 from bridge.services.keys import SigningKeys
+from bridge.services.languages import Languages
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
 from bridge.services.orgs.audit import OrgAudit
@@ -86,6 +88,9 @@ class Services:
     home_realm: HomeRealm
     # Providers an organisation's admin adds through the admin API or ``bridge idp``.
     provider_admin: ProviderAdmin
+    # Pages and mails in German and English (issue 13).
+    languages: Languages
+    explanations: Explanations
     # Users brought from Keycloak, Authelia, a generic file or a bridge export (issue 17).
     importer: Importer
     exporter: Exporter
@@ -233,6 +238,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         provider_admin=ProviderAdmin(
             db, clock, audit, keyring, identity_providers, stored_providers
         ),
+        languages=Languages(db, clock, audit),
+        explanations=Explanations(db, mfa_policy),
         importer=Importer(db, clock, audit, totp, orgs),
         exporter=Exporter(db, clock, audit, totp, settings.issuer),
         app_passwords=AppPasswords(

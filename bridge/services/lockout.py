@@ -230,6 +230,7 @@ class Lockout:
             )
             user = session.get(User, user_id)
             email, username = (user.email, user.username) if user else (None, user_id)
+            language = user.language if user else None
         self._audit.record(
             AuditEventName.ACCOUNT_LOCKED,
             user_id=user_id,
@@ -243,6 +244,7 @@ class Lockout:
             self._mailer.notify(
                 "account_locked",
                 to=email,
+                language=language,
                 user_id=user_id,
                 username=username,
                 when=_readable(now),
@@ -308,6 +310,7 @@ class Lockout:
             session.execute(delete(AccountLock).where(AccountLock.user_id == user_id))
             user = session.get(User, user_id)
             email, username = (user.email, user.username) if user else (None, user_id)
+            language = user.language if user else None
         self.reset(user_id)
         self._audit.record(
             AuditEventName.ACCOUNT_UNLOCKED,
@@ -321,6 +324,7 @@ class Lockout:
             self._mailer.notify(
                 "account_unlocked",
                 to=email,
+                language=language,
                 user_id=user_id,
                 username=username,
                 when=_readable(utc_datetime(self._clock)),

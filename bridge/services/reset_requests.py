@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, NotFound
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
 from bridge.mail import Mailer
 from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
@@ -38,7 +39,7 @@ class ResetRequestError(Conflict):
     """The request cannot be made or decided; the message says why."""
 
     code = "reset-request"
-    title = "Reset request refused"
+    title = N_("Reset request refused")
 
 
 class UnknownResetRequestError(NotFound, ResetRequestError):
@@ -129,6 +130,7 @@ class ResetRequests:
                 self._mailer.notify(
                     "reset_requested",
                     to=admin.email,
+                    language=admin.language,
                     user_id=admin.id,
                     username=user.username,
                     email=user.email,
@@ -216,6 +218,7 @@ class ResetRequests:
             self._mailer.notify(
                 "reset_approved",
                 to=user.email,
+                language=user.language,
                 user_id=user.id,
                 username=user.username,
                 when=_readable(self._clock),

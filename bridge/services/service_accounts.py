@@ -17,10 +17,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bridge.domain.errors import ServiceAccountWithoutMfa
+from bridge.domain.wording import N_
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import User
 
-NO_MFA = (
+NO_MFA = N_(
     "This is a service account, for an integration: service accounts never use two-factor "
     "authentication. They sign in with app passwords, created by an admin of their "
     "organisation, or as API clients."

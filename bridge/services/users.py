@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotFound
+from bridge.domain.wording import N_
 from bridge.services.foreign_passwords import is_imported, verify_foreign
 from bridge.services.passwords import PasswordHasher
 from bridge.storage.db.engine import Database, affected_rows
@@ -25,28 +26,28 @@ class UserExists(Conflict):
     """The username is taken."""
 
     code = "user-exists"
-    title = "The username is taken"
+    title = N_("The username is taken")
 
 
 class InvalidUsername(InvalidInput):
     """A username outside 1-150 characters of [a-z0-9._@-] (after case folding)."""
 
     code = "invalid-username"
-    title = "The username is not valid"
+    title = N_("The username is not valid")
 
 
 class WeakPassword(InvalidInput):
     """A password the bridge does not accept; the message says why."""
 
     code = "weak-password"
-    title = "The password is not accepted"
+    title = N_("The password is not accepted")
 
 
 class UnknownUser(NotFound):
     """No account has this username or id."""
 
     code = "unknown-user"
-    title = "No such user"
+    title = N_("No such user")
 
 
 def normalise_username(username: str) -> str:

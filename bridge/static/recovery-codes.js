@@ -6,7 +6,7 @@ document.querySelectorAll("[data-action]").forEach((button) => {
       window.print();
     } else {
       const text = document.getElementById(button.dataset.target).value;
-      navigator.clipboard.writeText(text).then(() => { button.textContent = "Copied"; });
+      navigator.clipboard.writeText(text).then(() => { button.textContent = button.dataset.copied || "Copied"; });
     }
   });
 });

@@ -13,6 +13,8 @@ import secrets
 
 from flask import Flask, Response, abort, g, request
 
+from bridge.web.branding import content_security_policy
+
 BROWSER_COOKIE = "bridge_browser"
 BROWSER_COOKIE_MAX_AGE = 400 * 24 * 3600
 
@@ -70,10 +72,7 @@ def install(app: Flask, *, secure: bool) -> None:
                 path="/",
             )
         headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-        )
+        headers.setdefault("Content-Security-Policy", content_security_policy())
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")

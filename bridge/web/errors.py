@@ -27,6 +27,7 @@ from bridge.domain.errors import (
     UpstreamFailure,
     UpstreamUnavailable,
 )
+from bridge.domain.wording import N_
 from bridge.storage.db.unit import abandon_current_unit
 from bridge.storage.ephemeral.base import EphemeralStoreUnavailable
 from bridge.web.pages import error_page
@@ -53,6 +54,14 @@ API_PATH = "/admin/api/"
 #: Paths whose errors are OAuth-style JSON, not pages.
 JSON_PATHS = ("/token", "/userinfo", "/revoke", "/introspect", "/jwks", "/.well-known/")
 CSRF = "csrf"
+STORAGE_DOWN = N_("The bridge cannot reach its storage right now. Please try again shortly.")
+#: The titles of HTTP errors a browser may meet, in the catalogue (werkzeug's are English only).
+HTTP_TITLES = {
+    400: N_("Bad Request"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    413: N_("Request Entity Too Large"),
+}
 #: Seconds a client is asked to wait when a store is unreachable.
 RETRY_AFTER_OUTAGE = 5
 
@@ -126,7 +135,7 @@ def _unavailable(error: Exception) -> Response:
             503,
             "unavailable",
             "Temporarily unavailable",
-            "The bridge cannot reach its storage right now. Please try again shortly.",
+            STORAGE_DOWN,
         )
     elif _wants_json():
         response = jsonify(
@@ -135,11 +144,7 @@ def _unavailable(error: Exception) -> Response:
         response.status_code = 503
         response.headers["Cache-Control"] = "no-store"
     else:
-        response = error_page(
-            "Sign-in is temporarily unavailable",
-            "The bridge cannot reach its storage right now. Please try again shortly.",
-            503,
-        )
+        response = error_page(N_("Sign-in is temporarily unavailable"), STORAGE_DOWN, 503)
     response.headers["Retry-After"] = str(RETRY_AFTER_OUTAGE)
     return response
 
@@ -152,13 +157,13 @@ def _http_error(error: HTTPException) -> Any:
         return error.get_response()
     status = error.code or 500
     if error.description == CSRF:
-        title = "This form has expired"
-        message = (
+        title = N_("This form has expired")
+        message = N_(
             "The form was sent without a valid security token (it may be old, or it was "
             "sent from another site). Go back, reload the page and try again."
         )
     else:
-        title = error.name
+        title = HTTP_TITLES.get(status, error.name)
         message = error.description or ""
     if _wants_json():
         response = jsonify({"error": "invalid_request", "error_description": message})

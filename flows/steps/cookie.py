@@ -18,6 +18,7 @@ from flows.results import (
     StepResult,
 )
 from flows.steps.base import Step, StepConfig, StepContext
+from flows.wording import N_
 
 
 class CookieConfig(StepConfig):
@@ -34,7 +35,7 @@ class CookieStep(Step[CookieConfig]):
     """
 
     type = "cookie"
-    label = "Continue with your current session"
+    label = N_("Continue with your current session")
     config_model = CookieConfig
     identifies_user = True
     asks = False

@@ -17,6 +17,7 @@ from flows.results import (
     StepResult,
 )
 from flows.steps.base import Step, StepConfig, StepContext
+from flows.wording import N_
 
 
 class IdpRedirectConfig(StepConfig):
@@ -36,7 +37,7 @@ class IdpRedirectStep(Step[IdpRedirectConfig]):
     """
 
     type = "idp_redirect"
-    label = "Sign in with your organisation"
+    label = N_("Sign in with your organisation")
     config_model = IdpRedirectConfig
     asks = False
 

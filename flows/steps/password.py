@@ -6,9 +6,10 @@ from collections.abc import Mapping
 
 from flows.results import Challenge, Done, Failure, Possible, Resolution, Retry, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
+from flows.wording import N_
 
-INCORRECT = "Incorrect username or password."
-MISSING = "Enter your username and password."
+INCORRECT = N_("Incorrect username or password.")
+MISSING = N_("Enter your username and password.")
 
 
 class PasswordStep(Step[NoConfig]):
@@ -21,7 +22,7 @@ class PasswordStep(Step[NoConfig]):
     """
 
     type = "password"
-    label = "Password"
+    label = N_("Password")
     identifies_user = True
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:

@@ -18,9 +18,10 @@ from flows.results import (
 )
 from flows.steps.base import NoConfig, Step, StepContext
 from flows.steps.totp import CODE_ENDS, judged, normalise_code
+from flows.wording import N_
 
-INVALID_RECOVERY_CODE = "That recovery code is not valid or was already used."
-MISSING_RECOVERY_CODE = "Enter one of your recovery codes."
+INVALID_RECOVERY_CODE = N_("That recovery code is not valid or was already used.")
+MISSING_RECOVERY_CODE = N_("Enter one of your recovery codes.")
 
 
 class RecoveryCodeStep(Step[NoConfig]):
@@ -32,7 +33,7 @@ class RecoveryCodeStep(Step[NoConfig]):
     """
 
     type = "recovery_code"
-    label = "Use a recovery code"
+    label = N_("Use a recovery code")
     needs_user = True
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:

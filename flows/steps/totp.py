@@ -19,16 +19,17 @@ from flows.results import (
     StepResult,
 )
 from flows.steps.base import NoConfig, Step, StepContext
+from flows.wording import N_
 
-INVALID_CODE = "Invalid code. Enter the current 6-digit code from your authenticator app."
-MISSING_CODE = "Enter the 6-digit code from your authenticator app."
+INVALID_CODE = N_("Invalid code. Enter the current 6-digit code from your authenticator app.")
+MISSING_CODE = N_("Enter the 6-digit code from your authenticator app.")
 #: The messages of the lockout's ``Deny`` (for the flow's logs; the bridge shows the person its
 #: own ``AccountLocked`` page, in the same words).
-LOCKED = (
+LOCKED = N_(
     "Your account is locked after too many failed attempts. "
     "Contact an administrator of your organisation to unlock it."
 )
-RESTARTED = "Too many wrong codes. For your security this sign-in has ended: start again."
+RESTARTED = N_("Too many wrong codes. For your security this sign-in has ended: start again.")
 #: What a step that judges a code may end in: the lockout may end the login (R8).
 CODE_ENDS = (Possible("deny"),)
 
@@ -66,7 +67,7 @@ class TotpStep(Step[NoConfig]):
     """
 
     type = "totp"
-    label = "Authenticator app"
+    label = N_("Authenticator app")
     needs_user = True
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:

@@ -8,11 +8,12 @@ from flows.context import EnrolmentOffer
 from flows.results import Challenge, Done, Failure, Possible, Resolution, Retry, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
 from flows.steps.totp import CODE_ENDS, INVALID_CODE, MISSING_CODE, judged, normalise_code
+from flows.wording import N_
 
 #: What a flow state written before the key was sealed kept in the scratch data, in clear.
 LEGACY_SCRATCH = ("secret", "otpauth_uri")
 
-ENROL_INVALID = (
+ENROL_INVALID = N_(
     "That code did not match. Add the key to your authenticator app, "
     "then enter the 6-digit code it shows now."
 )
@@ -41,7 +42,7 @@ class TotpEnrolStep(Step[NoConfig]):
     """
 
     type = "totp_enrol"
-    label = "Set up an authenticator app"
+    label = N_("Set up an authenticator app")
     needs_user = True
 
     def challenge(self, ctx: StepContext) -> Challenge | Resolution:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from flows.results import DONE, NOT_FACTORS, Challenge, Done, Possible, Resolution, StepResult
 from flows.steps.base import NoConfig, Step, StepContext
+from flows.wording import N_
 
 YES = ("yes", "on", "true", "1")
 
@@ -21,7 +22,7 @@ class TrustDeviceStep(Step[NoConfig]):
     """
 
     type = "trust_device"
-    label = "Trust this browser"
+    label = N_("Trust this browser")
     needs_user = True
     offerable = False
 

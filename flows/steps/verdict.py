@@ -9,6 +9,7 @@ from pydantic import Field
 from flows.errors import FlowRuntimeError
 from flows.results import DONE, Challenge, Deny, Done, Possible, Resolution, StepResult
 from flows.steps.base import NoConfig, Step, StepConfig, StepContext
+from flows.wording import N_
 
 
 class DenyConfig(StepConfig):
@@ -22,7 +23,7 @@ class DenyStep(Step[DenyConfig]):
     """
 
     type = "deny"
-    label = "Access denied"
+    label = N_("Access denied")
     config_model = DenyConfig
     asks = False
     offerable = False
@@ -48,7 +49,7 @@ class AllowStep(Step[NoConfig]):
     """
 
     type = "allow"
-    label = "Continue"
+    label = N_("Continue")
     asks = False
     offerable = False
 

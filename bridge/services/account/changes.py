@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 from bridge.domain.errors import AccountLocked, Conflict
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
 from bridge.services.account.notices import notify_factor_change
 from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
@@ -26,7 +27,7 @@ class MfaStillRequiredError(Conflict):
     """Two-factor authentication cannot be turned off: something requires it."""
 
     code = "mfa-still-required"
-    title = "Two-factor authentication stays on"
+    title = N_("Two-factor authentication stays on")
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ def notify_factor_change(s: Services, user_id: str, change: str) -> None:
     s.mailer.notify(
         "factor_changed",
         to=user.email,
+        language=user.language,
         user_id=user.id,
         username=user.username,
         change=change,

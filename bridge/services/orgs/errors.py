@@ -17,6 +17,7 @@ from bridge.domain.errors import (
     NotFound,
     ServiceAccountWithoutMfa,
 )
+from bridge.domain.wording import N_
 
 #: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
 OrgProblem = BridgeError
@@ -24,52 +25,52 @@ OrgProblem = BridgeError
 
 class NotAnAdmin(NotAllowed):
     code = "not-an-admin"
-    title = "Only an admin of this organisation (or of its partner) may do this"
+    title = N_("Only an admin of this organisation (or of its partner) may do this")
 
 
 class OperatorOnly(NotAllowed):
     code = "operator-only"
-    title = "Only an operator of the bridge may do this (bridge org ... on the command line)"
+    title = N_("Only an operator of the bridge may do this (bridge org ... on the command line)")
 
 
 class SelfAction(NotAllowed):
     code = "self-action"
-    title = "Admins cannot use admin actions on their own account"
+    title = N_("Admins cannot use admin actions on their own account")
 
 
 class DomainNotVerified(NotAllowed):
     code = "domain-not-verified"
-    title = "The user's e-mail domain is not verified by this organisation"
+    title = N_("The user's e-mail domain is not verified by this organisation")
 
 
 class SsoEnabled(Conflict):
     code = "sso-enabled"
-    title = "2FA cannot be enforced while single sign-on is on"
+    title = N_("2FA cannot be enforced while single sign-on is on")
 
 
 class MembersUseMfa(Conflict):
     code = "members-use-mfa"
-    title = "Single sign-on cannot be turned on while members use 2FA"
+    title = N_("Single sign-on cannot be turned on while members use 2FA")
 
 
 class MfaEnforced(Conflict):
     code = "mfa-enforced"
-    title = "Single sign-on cannot be turned on while 2FA is enforced"
+    title = N_("Single sign-on cannot be turned on while 2FA is enforced")
 
 
 class ProductionPartner(Conflict):
     code = "production-partner"
-    title = "A partner in production mode always enforces 2FA"
+    title = N_("A partner in production mode always enforces 2FA")
 
 
 class AdminCodeRequired(NotAllowed):
     code = "admin-code-required"
-    title = "Turning 2FA off with on_disable=wipe needs your current authenticator code"
+    title = N_("Turning 2FA off with on_disable=wipe needs your current authenticator code")
 
 
 class AdminCodeInvalid(NotAllowed):
     code = "admin-code-invalid"
-    title = "The authenticator code is not valid"
+    title = N_("The authenticator code is not valid")
 
 
 #: The problem types the admin API documents (``bridge.web.admin.openapi``).

@@ -94,6 +94,8 @@ class User(Base):
     service_account: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set by the lockout (R8); only an admin's unlock clears it.
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The person's own choice of language for pages and mails ("en", "de"); None: not chosen.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class TotpCredential(Base):
@@ -265,6 +267,8 @@ class Organisation(Base):
     sso_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sso_idp_alias: Mapped[str | None] = mapped_column(String(100))
     sso_domains: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The language of its members' pages and mails when theirs is not known; None: the setting.
+    default_language: Mapped[str | None] = mapped_column(String(8))
     # An admin may start a 2FA reset only for members of a domain the organisation verified
     # (seed 002, R13); off: for any member who belongs to no other organisation.
     admin_reset_requires_verified_domain: Mapped[bool] = mapped_column(Boolean, default=True)

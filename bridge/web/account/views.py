@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.domain.errors import InvalidRequest, NotFound
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
 from bridge.login.continuation import ReturnTo
 from bridge.login.directory import BridgeDirectory
 from bridge.login.recovery_codes import codes_text
@@ -43,9 +45,11 @@ bp = Blueprint("account", __name__)
 FRESH_LOGIN = 10 * 60
 #: How long new recovery codes wait to be shown and downloaded.
 CODES_TTL = 10 * 60
-WRONG_CODE = "That code is not right. Enter the current 6-digit code from your authenticator app."
+WRONG_CODE = N_(
+    "That code is not right. Enter the current 6-digit code from your authenticator app."
+)
 TWO_FACTORS = "urn:bridge:loa:2"
-MISSING_CODE = "Enter the current 6-digit code from your authenticator app to confirm."
+MISSING_CODE = N_("Enter the current 6-digit code from your authenticator app to confirm.")
 _ERRORS = {WRONG_CODE, MISSING_CODE}
 
 
@@ -93,8 +97,28 @@ def _page(s: Services, session: BrowserSession, user: User, errors: list[str]) -
         errors=errors,
         no_mfa=NO_MFA if user.service_account else None,
         notice=request.args.get("done"),
+        signed_in_with=signed_in_with(session.amr),
         csrf_token=csrf_token(s.secrets.secret_key),
     )
+
+
+#: How each ``amr`` value reads on the account page ("mfa" says nothing more to a person).
+AMR_WORDS = {
+    "pwd": N_("password"),
+    "otp": N_("authenticator app"),
+    "recovery_code": N_("recovery code"),
+    "fed": N_("your organisation's sign-in"),
+}
+
+
+def signed_in_with(amr: Iterable[str]) -> str:
+    """ "password and authenticator app": how this session was signed in, in plain words."""
+    words = [str(gettext(AMR_WORDS[value])) for value in amr if value in AMR_WORDS]
+    if not words:
+        return str(gettext("an existing session"))
+    if len(words) == 1:
+        return words[0]
+    return str(gettext("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1]))
 
 
 @bp.get("/account")
@@ -292,3 +316,11 @@ def sign_out_everywhere(s: Services, user: User) -> Any:
     )
     _notify(s, user, "signed_out_everywhere")
     return _signed_out(s, forget_trust=False)
+
+
+@bp.post("/account/language")
+@guarded(needs_code=False)
+def choose_language(s: Services, user: User) -> Any:
+    """The person's language for pages and mails; empty: as their browser says."""
+    s.languages.choose(user.id, request.form.get("language") or None)
+    return _done("language")

@@ -166,6 +166,29 @@ def patch_member(org: str, user: str) -> Response:
     return _answer(schemas.Member, member.as_json())
 
 
+@bp.put("/orgs/<org>/members/<user>/language")
+def set_member_language(org: str, user: str) -> Response:
+    """A member's language for pages and mails (their own choice on the account page too)."""
+    change = parse(schemas.LanguageChange, _json_body())
+    s = services()
+    member = s.members.get(_actor(), org, user)  # refuses anyone but the org's admins
+    chosen = s.languages.choose(member.user_id, change.language)
+    return _answer(schemas.LanguageSetting, {"language": chosen})
+
+
+@bp.put("/orgs/<org>/language")
+def set_org_language(org: str) -> Response:
+    """The default language of the organisation's members who chose none."""
+    change = parse(schemas.LanguageChange, _json_body())
+    s = services()
+    actor = _actor()
+    record = s.orgs.get(actor, org)  # refuses anyone but its admins
+    chosen = s.languages.set_organisation_default(
+        record.id, change.language, actor_id=actor.user_id
+    )
+    return _answer(schemas.LanguageSetting, {"language": chosen})
+
+
 @bp.delete("/orgs/<org>/members/<user>")
 def delete_member(org: str, user: str) -> Response:
     services().members.remove(_actor(), org, user)

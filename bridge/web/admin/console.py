@@ -26,6 +26,7 @@ from bridge.services.orgs.validation import parse
 from bridge.storage.db.models import AuditEvent
 from bridge.web.admin import console_api_clients, console_providers
 from bridge.web.admin.console_pages import (
+    CONFIRMED_ACTIONS,
     NOTICES,
     VIA,
     checkbox,
@@ -153,7 +154,20 @@ def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
 @bp.post("/orgs/<slug>/members/<username>/<action>")
 @org_admin
 @shows_refusal(org_page)
-def member_action(admin: OrgAdmin, slug: str, username: str, action: str) -> WerkzeugResponse:
+def member_action(admin: OrgAdmin, slug: str, username: str, action: str) -> Any:
+    """Act on a member. From the member list, a destructive action (``CONFIRMED_ACTIONS``)
+    first shows what it does and asks again; the confirmation page posts without ``step``."""
+    if request.form.get("step") == "confirm" and action in CONFIRMED_ACTIONS:
+        members = {m.username: m for m in services().members.members(admin.actor, slug)}
+        member = members.get(username.casefold())
+        if member is not None:
+            return render_page(
+                "admin/confirm_action.html",
+                org=admin.org,
+                member=member,
+                action=action,
+                consequence=CONFIRMED_ACTIONS[action],
+            )
     services().members.act(admin.actor, slug, username, action)
     return _back_to_org(slug, action)
 

@@ -15,38 +15,60 @@ from typing import Any
 from flask import Response, make_response, render_template, request, url_for
 
 from bridge.domain.errors import BridgeError
+from bridge.domain.wording import N_
 from bridge.web.auth import View, admin_of_org, signed_in
 from bridge.web.browser import csrf_token
 from bridge.web.context import services
 from bridge.web.errors import error_page_response, status_of
 
 NOTICES = {
-    "policy": "The policy was saved.",
-    "unlock": "The account was unlocked.",
-    "reset-mfa": "The member's 2FA was reset; they set it up again at their next login.",
-    "require-mfa": "2FA is now required for this member.",
-    "to-service-account": "The member is now a service account (no 2FA).",
-    "from-service-account": "The service account is a person again; 2FA rules apply.",
-    "reset-approved": "The request was approved: the member's 2FA was reset and they were "
-    "e-mailed; they set up a new authenticator at their next login.",
-    "provider-added": "The provider was added.",
-    "provider-secret": "The provider's client secret was changed.",
-    "provider-removed": "The provider was removed, with its domains and linked accounts.",
+    "policy": N_("The policy was saved."),
+    "unlock": N_("The account was unlocked."),
+    "reset-mfa": N_("The member's 2FA was reset; they set it up again at their next login."),
+    "require-mfa": N_("2FA is now required for this member."),
+    "to-service-account": N_("The member is now a service account (no 2FA)."),
+    "from-service-account": N_("The service account is a person again; 2FA rules apply."),
+    "reset-approved": N_(
+        "The request was approved: the member's 2FA was reset and they were "
+        "e-mailed; they set up a new authenticator at their next login."
+    ),
+    "provider-added": N_("The provider was added."),
+    "provider-secret": N_("The provider's client secret was changed."),
+    "provider-removed": N_("The provider was removed, with its domains and linked accounts."),
 }
 ACTION_LABELS = {
-    "unlock": "Unlock",
-    "reset-mfa": "Reset 2FA",
-    "require-mfa": "Require 2FA",
-    "to-service-account": "Make service account",
-    "from-service-account": "Make person again",
+    "unlock": N_("Unlock"),
+    "reset-mfa": N_("Reset 2FA"),
+    "require-mfa": N_("Require 2FA"),
+    "to-service-account": N_("Make service account"),
+    "from-service-account": N_("Make person again"),
 }
 STATUS_LABELS = {
-    "setup_required": "Setup required",
-    "configured": "Configured",
-    "not_required": "Not required",
-    "service_account": "Service account",
-    "locked": "Locked",
+    "setup_required": N_("Setup required"),
+    "configured": N_("Configured"),
+    "not_required": N_("Not required"),
+    "service_account": N_("Service account"),
+    "locked": N_("Locked"),
 }
+ROLE_LABELS = {"member": N_("Member"), "admin": N_("Admin")}
+KIND_LABELS = {
+    "partner": N_("partner"),
+    "customer": N_("customer"),
+    "standalone": N_("standalone"),
+}
+MODE_LABELS = {"trial": N_("trial"), "production": N_("production")}
+#: Actions the member list asks to confirm first, with what they do (seed 002's dialog).
+CONFIRMED_ACTIONS = {
+    "reset-mfa": N_(
+        "Their authenticator, recovery codes and trusted browsers are deleted; they set up a "
+        "new authenticator at their next sign-in."
+    ),
+    "to-service-account": N_(
+        "Their authenticator, recovery codes and trusted browsers are deleted and they are "
+        "never asked for a second factor again: only for integrations that cannot use 2FA."
+    ),
+}
+
 #: The actor's ``via`` in the audit log.
 VIA = "console"
 
@@ -73,6 +95,10 @@ def render_page(template: str, status: int = 200, **values: Any) -> Response:
             csrf_token=csrf_token(services().secrets.secret_key),
             status_labels=STATUS_LABELS,
             action_labels=ACTION_LABELS,
+            role_labels=ROLE_LABELS,
+            kind_labels=KIND_LABELS,
+            mode_labels=MODE_LABELS,
+            confirmed_actions=CONFIRMED_ACTIONS,
             **values,
         )
     )

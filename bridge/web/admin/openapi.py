@@ -87,6 +87,16 @@ OPERATIONS = (
         (200, s.Member, "Changed"), (404, 422), s.MemberRoleChange,
     ),
     Operation(
+        "put", MEMBER + "/language", "set_member_language",
+        "The member's language for pages and mails (en, de; null: their browser's)",
+        (200, s.LanguageSetting, "The member's language"), (404, 422), s.LanguageChange,
+    ),
+    Operation(
+        "put", ORG + "/language", "set_org_language",
+        "The default language of members who chose none (en, de; null: the configured one)",
+        (200, s.LanguageSetting, "The organisation's default"), (404, 422), s.LanguageChange,
+    ),
+    Operation(
         "delete", MEMBER, "delete_member", "Remove a member from the organisation",
         (204, None, "Removed"), (404,),
     ),

@@ -17,6 +17,7 @@ from pydantic.json_schema import SkipJsonSchema, WithJsonSchema
 
 from bridge.config.providers import UPSTREAM_ALGORITHMS
 from bridge.domain.errors import InvalidInput
+from bridge.domain.language import LANGUAGES
 from bridge.domain.validators import Domain, ProviderAlias, Slug, SsoIdpAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
 from bridge.services.api_clients import MAX_SCOPES as MAX_API_SCOPES
@@ -58,6 +59,9 @@ else:  # literal types of the tuples the services own, so that each list of name
 
 #: A role's name; which names are roles is ``MemberService``'s rule (and its refusal).
 RoleName = Annotated[str, WithJsonSchema({"type": "string", "enum": list(ROLES)})]
+LanguageName = Annotated[
+    str | None, WithJsonSchema({"type": ["string", "null"], "enum": [*LANGUAGES, None]})
+]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
@@ -123,6 +127,23 @@ class MemberRoleChange(Body):
     def _check_body(cls, raw: Any) -> Any:
         if not isinstance(raw, dict) or set(raw) != {"role"} or not isinstance(raw["role"], str):
             refuse('Send {"role": "member"} or {"role": "admin"}.', "role")
+        return raw
+
+
+class LanguageChange(Body):
+    """A language for pages and mails (issue 13); null: the next hint decides."""
+
+    language: LanguageName
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        if (
+            not isinstance(raw, dict)
+            or set(raw) != {"language"}
+            or raw["language"] not in (*LANGUAGES, None)
+        ):
+            refuse('Send {"language": "de"}, {"language": "en"} or {"language": null}.', "language")
         return raw
 
 
@@ -353,6 +374,12 @@ class Member(Answer):
     mfa_required_because: list[str]
     service_account: bool
     locked: bool
+
+
+class LanguageSetting(Answer):
+    """A person's language, or an organisation's default; null: not set."""
+
+    language: str | None
 
 
 class MemberList(Answer):

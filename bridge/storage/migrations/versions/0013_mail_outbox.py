@@ -1,7 +1,7 @@
 """The durable mail outbox (issue 15): messages written in the transaction of their change.
 
-Revision ID: mail_outbox_table
-Revises: 0011_api_clients
+Revision ID: 0013_mail_outbox
+Revises: 0012
 Create Date: 2026-11-30
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "mail_outbox_table"
-down_revision: str | None = "0011_api_clients"
+revision: str = "0013_mail_outbox"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

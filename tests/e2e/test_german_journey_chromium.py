@@ -1,0 +1,178 @@
+"""A German-speaking person signs in on a phone in dark mode, and one whose application asks for
+German with ``ui_locales``: every page in German, with no axe violation, every control at least
+24 x 24 px and reachable, nothing wider than the screen (issue 13)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+
+from bridge.services.orgs import Actor
+from tests.e2e.axe import check_accessible
+from tests.e2e.factor_life import code_of, enrolled_user
+from tests.e2e.harness import PASSWORD, LiveBridge, RelyingParty
+
+pytestmark = pytest.mark.browser
+
+OPERATOR = Actor.operator()
+PHONE = {"width": 390, "height": 844}
+APP = re.compile(r"^http://127\.0\.0\.1:9/.*")
+
+
+@pytest.fixture
+def contexts(chromium: Browser) -> Iterator[list[BrowserContext]]:
+    made: list[BrowserContext] = []
+    yield made
+    for context in made:
+        context.close()
+
+
+def open_page(
+    chromium: Browser, contexts: list[BrowserContext], *, locale: str, scheme: str, width: int
+) -> Page:
+    context = chromium.new_context(
+        locale=locale,
+        color_scheme=scheme,  # type: ignore[arg-type]
+        viewport={"width": width, "height": PHONE["height"]},
+        extra_http_headers={"Accept-Language": locale},
+    )
+    contexts.append(context)
+    page = context.new_page()
+    page.route(APP, lambda route: route.fulfill(body="signed in"))
+    return page
+
+
+def enrol_in_german(page: Page, live: LiveBridge, url: str) -> None:
+    page.goto(url)
+    assert page.locator("html").get_attribute("lang") == "de"
+    page.get_by_role("heading", name="Anmelden").wait_for()
+    check_accessible(page)
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("paula")
+    page.get_by_label("Kennwort").fill("falsch und falsch")
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_text("Benutzername oder Kennwort ist falsch.").wait_for()
+    assert page.get_by_label("Kennwort").get_attribute("aria-invalid") == "true"
+    check_accessible(page)
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    page.get_by_role("heading", name="Zwei-Faktor-Authentifizierung einrichten").wait_for()
+    page.get_by_text("Sie können den Code nicht scannen?").click()
+    check_accessible(page)
+    secret = re.sub(r"\s", "", page.locator("#secret").inner_text())
+    field = page.get_by_label("Geben Sie zum Abschluss den 6-stelligen Code ein")
+    field.fill("000000" if pyotp.TOTP(secret).at(live.clock()) != "000000" else "111111")
+    page.get_by_role("button", name="Aktivieren").click()
+    page.get_by_text("Dieser Code passt nicht.").wait_for()
+    check_accessible(page)
+    field.fill(pyotp.TOTP(secret).at(live.clock()))
+    page.get_by_role("button", name="Aktivieren").click()
+
+    page.get_by_role("heading", name="Speichern Sie Ihre Wiederherstellungscodes").wait_for()
+    check_accessible(page)
+    page.get_by_label("Ich habe meine Wiederherstellungscodes gespeichert").check()
+    page.get_by_role("button", name="Weiter").click()
+    page.get_by_text("signed in").wait_for()
+
+
+def test_a_german_browser_on_a_phone_in_dark_mode_signs_in_in_german(
+    live: LiveBridge, rp: RelyingParty, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    live.add_user("paula")
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    enrol_in_german(page, live, rp.authorization_request().url)
+
+    # The next sign-in asks for the code, offers the recovery code, and trusts the browser.
+    live.clock.advance(30)
+    second = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    second.goto(rp.authorization_request(prompt="login").url)
+    second.get_by_label("Benutzername oder E-Mail-Adresse").fill("paula")
+    second.get_by_label("Kennwort").fill(PASSWORD)
+    second.get_by_role("button", name="Anmelden").click()
+    second.get_by_role("heading", name="Zwei-Faktor-Authentifizierung").wait_for()
+    assert second.get_by_text("Diesem Browser 30 Tage lang vertrauen").is_visible()
+    check_accessible(second)
+    second.get_by_role("button", name="Wiederherstellungscode verwenden").click()
+    second.get_by_role("heading", name="Wiederherstellungscode verwenden").wait_for()
+    check_accessible(second)
+
+
+def test_the_card_is_dark_with_light_text_in_dark_mode(
+    live: LiveBridge, rp: RelyingParty, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    page.goto(rp.authorization_request().url)
+    colours = page.evaluate(
+        """() => { const card = getComputedStyle(document.querySelector('main.card'));
+                   return [card.backgroundColor, card.color]; }"""
+    )
+    assert colours == ["rgb(32, 35, 42)", "rgb(231, 233, 238)"]
+
+
+def test_ui_locales_de_in_an_english_browser_in_light_mode(
+    live: LiveBridge, rp: RelyingParty, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    live.add_user("paula")
+    page = open_page(chromium, contexts, locale="en-GB", scheme="light", width=1280)
+    enrol_in_german(page, live, rp.authorization_request(ui_locales="de").url)
+
+
+def test_an_english_browser_on_a_phone_in_dark_mode_gets_english_pages(
+    live: LiveBridge, rp: RelyingParty, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    page = open_page(chromium, contexts, locale="en-GB", scheme="dark", width=PHONE["width"])
+    page.goto(rp.authorization_request().url)
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("heading", name="Sign in").wait_for()
+    check_accessible(page)
+
+
+def test_the_account_page_in_german_on_a_phone_in_dark_mode(
+    live: LiveBridge, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    _, secret = enrolled_user(live, "paula")
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    page.goto(f"{live.url}/account")
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("paula")
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_label("Authentifizierungscode").fill(code_of(live, secret))
+    page.get_by_role("button", name="Bestätigen").click()
+    page.get_by_role("heading", name="Ihr Konto").wait_for()
+    assert page.locator("#amr").inner_text() == "Kennwort und Authentifizierungs-App"
+    check_accessible(page)
+    page.get_by_label("Sprache Ihrer Seiten und E-Mails").select_option("en")
+    page.get_by_role("button", name="Sprache speichern").click()
+    page.get_by_role("heading", name="Your account").wait_for()
+    check_accessible(page)
+
+
+def test_the_console_in_german_on_a_phone_in_dark_mode_confirms_before_it_deletes(
+    live: LiveBridge, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme Werke GmbH")
+    s.orgs.add_domain(OPERATOR, "acme", "example.com")
+    for name, role in (("ada", "admin"), ("bob", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    page.goto(f"{live.url}/admin/orgs/acme")
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("ada")
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("heading", name="Acme Werke GmbH: Sicherheit").wait_for()
+    check_accessible(page)
+    row = page.locator('tr[data-username="bob"]')
+    row.get_by_role("button", name="In Dienstkonto umwandeln").click()
+    page.get_by_role("heading", name="In Dienstkonto umwandeln für bob?").wait_for()
+    check_accessible(page)
+    assert not s.users.find("bob").service_account  # type: ignore[union-attr]
+    page.get_by_role("button", name="In Dienstkonto umwandeln").click()
+    page.get_by_text("Das Mitglied ist jetzt ein Dienstkonto (ohne 2FA).").wait_for()
+    assert s.users.find("bob").service_account  # type: ignore[union-attr]
+    check_accessible(page)
