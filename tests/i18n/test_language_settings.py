@@ -100,8 +100,8 @@ def sent() -> Sent:
 
 
 @pytest.fixture
-def mailer(sent: Sent) -> Iterator[Mailer]:
-    made = Mailer(MailTemplates(default_language="en"), Outbox(sent))
+def mailer(sent: Sent, database: Database) -> Iterator[Mailer]:
+    made = Mailer(MailTemplates(default_language="en"), Outbox(database, sent))
     yield made
     made.close()
 
