@@ -10,7 +10,8 @@ pool check-outs (with ``pool_pre_ping`` each is one more round trip). Three path
 ``/__bench/`` answer the driver and never reach the bridge: ``stats`` (the figures as JSON),
 ``reset`` and ``verify?n=N`` (the CPU of one argon2id verify with the server's parameters).
 With ``BENCH_PROFILE=<file>`` in its environment the requests run under cProfile, whose
-statistics ``/__bench/profile`` writes to that file (``python -m pstats <file>`` reads them).
+statistics ``/__bench/profile`` writes to that file (``python -m pstats <file>`` reads them);
+with ``BENCH_SQL=1`` every statement is printed to standard error with its operation.
 
     python -m bench.metered PORT                    # werkzeug, one thread
     gunicorn -w 2 'bench.metered:gunicorn_app()'    # the throughput run: figures per worker
@@ -52,6 +53,7 @@ class Meter:
         self.op = "other"
         self.profile_path = os.environ.get("BENCH_PROFILE")
         self.profile = cProfile.Profile(time.process_time) if self.profile_path else None
+        self.show_sql = os.environ.get("BENCH_SQL") == "1"
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "begin", lambda *_a: self._add("transactions"))
         event.listen(engine.pool, "checkout", lambda *_a: self._add("checkouts"))
@@ -63,6 +65,8 @@ class Meter:
         if sql.startswith("--"):
             return  # a savepoint SQLite's transaction control does not send (storage/db/sqlite)
         self._add("savepoints" if "SAVEPOINT" in sql.upper() else "statements")
+        if self.show_sql:
+            print(f"[{self.op}] {' '.join(sql.split())[:160]}", file=sys.stderr)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")

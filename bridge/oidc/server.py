@@ -32,7 +32,12 @@ from bridge.oidc.adapters import (
     IssuedRefreshToken,
     OAuthClient,
 )
-from bridge.oidc.claims import claims_request, remember_userinfo_claims, user_claims
+from bridge.oidc.claims import (
+    claims_request,
+    known_user,
+    remember_userinfo_claims,
+    user_claims,
+)
 from bridge.oidc.malformed import (
     MALFORMED,
     authenticate_client_secret_basic,
@@ -41,6 +46,7 @@ from bridge.oidc.malformed import (
 )
 from bridge.oidc.tokens import CodeData
 from bridge.services.container import Services
+from bridge.storage.db.unit import remembered
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +70,8 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
     def query_client(self, client_id: str) -> OAuthClient | None:
         if not plausible_client_id(client_id):
             return None
-        record = self.services.clients.get(client_id)
+        # Authlib asks for the client several times per request: one query per request.
+        record = remembered(("client", client_id), lambda: self.services.clients.get(client_id))
         return OAuthClient(record, self.services.clients) if record else None
 
     def get_authorization_grant(self, request: OAuth2Request) -> Any:
@@ -198,7 +205,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
         data = authorization_code.data
-        if self.services.users.get(data.user_id) is None:
+        if known_user(self.services, data.user_id) is None:
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
 
@@ -216,7 +223,7 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
         services: Services = self.server.services
         grant = services.tokens.grant(refresh_token.info.grant_id)
-        if grant is None or services.users.get(grant.user_id) is None:
+        if grant is None or known_user(services, grant.user_id) is None:
             return None
         return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
 
