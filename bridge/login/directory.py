@@ -7,8 +7,8 @@ organisations).
 The login service binds one directory per request with ``bound(...)`` so that it knows the
 request's IP, User-Agent and trusted-browser cookie (``RequestFacts``: inputs only). A bound
 directory reads what it knows of a user once for its request (``bridge.services.subjects``:
-the row, organisations, roles, TOTP; and whether recovery codes are left) and reads it again
-after a change it made itself (a failure counted, an enrolment confirmed, a code used). What a
+the row, organisations, roles, TOTP, recovery codes) and reads it again after a change it made
+itself (a failure counted, an enrolment confirmed, a code used). What a
 check decides comes back through the port: a ``Verdict`` for every code (``locked`` and
 ``restart`` end the login through the flow), a ``DeviceTrust`` for a browser trusted now.
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bridge.services.lockout import Lockout, LockoutPolicy, Outcome
@@ -38,7 +38,6 @@ from bridge.services.totp import TotpService
 from bridge.services.trusted_devices import TrustedDevices, describe_user_agent, trust_days
 from bridge.services.users import UserService
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import User
 from flows.context import DeviceTrust, EnrolmentOffer, PasswordCheck, UserFacts, Verdict
 
 #: The URL that starts this login at a provider: ``(alias, login_hint) -> URL``.
@@ -66,18 +65,6 @@ class RequestFacts:
     user_agent: str | None = None
     trust_token: str | None = None  # the trusted-browser cookie the browser sent
     upstream_start: UpstreamStart | None = None  # None: this login may not leave for a provider
-
-
-@dataclass
-class _Known:
-    """What a bound directory has read for its request (see the module docstring)."""
-
-    subjects: dict[str, Subject | None] = field(default_factory=dict)
-    recovery_codes: dict[str, bool] = field(default_factory=dict)
-
-    def forget(self) -> None:
-        self.subjects.clear()
-        self.recovery_codes.clear()
 
 
 class BridgeDirectory:
@@ -109,7 +96,8 @@ class BridgeDirectory:
         self._providers = providers
         self._home_realm = home_realm
         self.request = RequestFacts()
-        self._known: _Known | None = None  # an unbound directory reads every time
+        # The users a bound directory read for its request; None: read every time (unbound).
+        self._known: dict[str, Subject | None] | None = None
 
     def bound(
         self,
@@ -128,32 +116,35 @@ class BridgeDirectory:
         bound.request = RequestFacts(
             ip=ip, user_agent=user_agent, trust_token=trust_token, upstream_start=upstream_start
         )
-        bound._known = _Known()
+        bound._known = {}
         return bound
 
     # --- what the request knows of a user -------------------------------------------------
 
-    def _subject(self, user_id: str, user: User | None = None) -> Subject | None:
-        """The user with their organisations and TOTP, read once per bound request (``user``:
-        the row, when the caller has just read it)."""
+    def _subject(self, user_id: str) -> Subject | None:
+        """The user with their organisations, TOTP and recovery codes, read once per bound
+        request."""
         known = self._known
-        if known is not None and user_id in known.subjects:
-            return known.subjects[user_id]
-        if self._db is not None:
-            subject = load_subject(self._db, user_id, user)
-        else:  # no organisations without the database (tests of the flows alone)
-            user = user or self._users.get(user_id)
-            subject = None if user is None else Subject(user, (), frozenset(), False)
-            if subject is not None:
-                subject = replace(subject, has_totp=self._totp.has_totp(user_id))
+        if known is not None and user_id in known:
+            return known[user_id]
+        subject = self._load_subject(user_id)
         if known is not None:
-            known.subjects[user_id] = subject
+            known[user_id] = subject
         return subject
+
+    def _load_subject(self, user_id: str) -> Subject | None:
+        if self._db is not None:
+            return load_subject(self._db, user_id)
+        user = self._users.get(user_id)  # no organisations without the database
+        if user is None:
+            return None
+        codes = self._recovery.remaining(user_id) if self._recovery else 0
+        return Subject(user, (), frozenset(), self._totp.has_totp(user_id), codes)
 
     def _changed(self) -> None:
         """This request changed what it knows (a failure counted, a factor used or added)."""
         if self._known is not None:
-            self._known.forget()
+            self._known.clear()
 
     def lockout_policy(self, user_id: str) -> LockoutPolicy:
         """The user's effective lockout policy: the strictest of their organisations' (R14)."""
@@ -166,7 +157,7 @@ class BridgeDirectory:
         user = self._users.find(username) if self._lockout is not None else None
         if user is None or self._lockout is None:
             return self._check_password(username, password)
-        subject = self._subject(user.id, user)
+        subject = self._subject(user.id)
         policy = LockoutPolicy() if subject is None else subject.lockout_policy
         locked = None if subject is None else subject.locked
         attempt = self._lockout.attempt(user.id, "password", policy, locked=locked)
@@ -250,14 +241,10 @@ class BridgeDirectory:
             self._changed()
 
     def has_recovery_codes(self, user_id: str) -> bool:
-        recovery, known = self._recovery, self._known
-        if recovery is None:
+        if self._recovery is None:
             return False
-        if known is None:
-            return recovery.has_codes(user_id)
-        if user_id not in known.recovery_codes:
-            known.recovery_codes[user_id] = recovery.has_codes(user_id)
-        return known.recovery_codes[user_id]
+        subject = self._subject(user_id)
+        return subject is not None and subject.recovery_codes > 0
 
     def verify_recovery_code(self, user_id: str, code: str) -> Verdict:
         recovery = self._recovery

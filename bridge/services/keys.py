@@ -3,11 +3,21 @@
 The private key is stored sealed with the keyring. At most one key is active: the
 ``signing_keys.active`` column is unique and holds True only for it, so when two processes
 start at once the database keeps the first key and the other process adopts it.
+
+Each process keeps the active key it last read (issue 16: no query and no decryption per ID
+token) while the key version in the shared ephemeral store is the one it read it under: a
+rotation puts a new version there once it has committed, so every process reads the key again
+on its next token, and none trusts its copy longer than ``SIGNER_MAX_AGE`` whatever happens to
+the version. Without a shared store (the in-process one serves one process, and ``bridge keys
+rotate`` runs in another) the active key's row is read for every token, as before.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -19,15 +29,30 @@ from bridge.domain.clock import Clock, utc_datetime
 from bridge.storage.crypto import Keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey
+from bridge.storage.db.unit import when_committed
+from bridge.storage.ephemeral.base import EphemeralStore
 
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512"})
 RSA_KEY_BITS = 2048
+#: The shared store's key of the signing key version, and how long a version lives there.
+VERSION_KEY = "signing_keys:version"
+VERSION_TTL = 30 * 86400
+#: Seconds a process signs with its copy of the active key before reading it again anyway.
+SIGNER_MAX_AGE = 60.0
 
 
 def private_key_aad(kid: str) -> bytes:
     """Binds a sealed private key to its row (``bridge.services.reseal`` seals it again the same
     way)."""
     return b"signing_key:" + kid.encode("ascii")
+
+
+@dataclass(frozen=True)
+class _Signer:
+    version: str
+    kid: str
+    key: RSAKey
+    read_at: float  # time.monotonic()
 
 
 class SigningKeys:
@@ -39,6 +64,7 @@ class SigningKeys:
         *,
         alg: str = "RS256",
         rotation_grace: int = 86400,
+        shared_store: EphemeralStore | None = None,
     ) -> None:
         if alg not in RSA_ALGORITHMS:
             raise ValueError(f"signing algorithm {alg!r} is not one of {sorted(RSA_ALGORITHMS)}")
@@ -51,6 +77,8 @@ class SigningKeys:
         self._grace = timedelta(seconds=rotation_grace)
         self._private_keys: dict[str, RSAKey] = {}
         self._cache_lock = threading.Lock()
+        self._store = shared_store  # every serving process's: where rotations are announced
+        self._signer: _Signer | None = None
 
     def ensure_active(self) -> str:
         """The active key's id, generating the first key when there is none."""
@@ -86,14 +114,52 @@ class SigningKeys:
             if kid is None:
                 raise
             return kid
+        finally:
+            self._signer = None
+        when_committed(self._announce_rotation)
         return row.kid
 
-    def signer(self) -> tuple[str, RSAKey]:
-        """The active key's id and private key, imported once per process and key.
+    def _announce_rotation(self) -> None:
+        self._signer = None
+        if self._store is not None:
+            self._store.put(VERSION_KEY, {"version": secrets.token_hex(8)}, VERSION_TTL)
 
-        Importing an RSA private key validates it, which costs tens of milliseconds: far too
-        much to repeat for every ID token.
+    def _version(self) -> str | None:
+        """The key version in the shared store (one is put there when none is); None without
+        a shared store."""
+        store = self._store
+        if store is None:
+            return None
+        found = store.get(VERSION_KEY)
+        if found is None:
+            store.add(VERSION_KEY, {"version": secrets.token_hex(8)}, VERSION_TTL)
+            found = store.get(VERSION_KEY)
+        version = None if found is None else found.get("version")
+        return version if isinstance(version, str) else None
+
+    def signer(self) -> tuple[str, RSAKey]:
+        """The active key's id and private key: this process's copy while the key version it
+        was read under holds (see the module docstring), else read from the database.
+
+        Importing an RSA private key validates it, which costs tens of milliseconds: each key
+        is imported once per process.
         """
+        version = self._version()  # before the row: a rotation after this is seen next time
+        cached = self._signer
+        if (
+            version is not None
+            and cached is not None
+            and cached.version == version
+            and time.monotonic() - cached.read_at < SIGNER_MAX_AGE
+        ):
+            return cached.kid, cached.key
+        read_at = time.monotonic()
+        kid, key = self._read_signer()
+        if version is not None:
+            self._signer = _Signer(version, kid, key, read_at)
+        return kid, key
+
+    def _read_signer(self) -> tuple[str, RSAKey]:
         with self._db.session() as session:
             row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
         if row is None:

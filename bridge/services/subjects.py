@@ -2,33 +2,35 @@
 
 A login's steps and conditions ask the same things several times per request: whether the user
 has TOTP, needs 2FA, which roles they hold, their organisations' lockout and trusted-browser
-policies, whether the account is locked. ``load_subject`` reads all of it in one block of three
-queries; ``BridgeDirectory`` keeps it for the request it serves and reads it again after a change
-it made (an enrolment confirmed, a failure counted).
+policies, whether the account is locked, whether recovery codes are left. ``load_subject``
+reads all of it in one query; ``BridgeDirectory`` keeps it for the request it serves and reads
+it again after a change it made (an enrolment confirmed, a failure counted, a code used).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, func, select
 
 from bridge.services.lockout import LockoutPolicy
-from bridge.services.orgs.policy import requirement_for, roles_from, users_with_totp
+from bridge.services.orgs.policy import requirement_for, roles_from
 from bridge.services.trusted_devices import trust_days
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import Membership, Organisation, User
+from bridge.storage.db.models import Membership, Organisation, RecoveryCode, TotpCredential, User
 from flows.context import UserFacts
 
 
 @dataclass(frozen=True)
 class Subject:
-    """A user as one request found them: the row, their organisations and roles, their TOTP."""
+    """A user as one request found them: the row, their organisations and roles, their TOTP,
+    how many unused recovery codes they have."""
 
     user: User  # detached
     organisations: tuple[Organisation, ...]
     roles: frozenset[str]
     has_totp: bool
+    recovery_codes: int
 
     def facts(self, *, default_mfa_required: bool) -> UserFacts:
         """What the flow's conditions may ask (``mfa.required`` for users in no organisation)."""
@@ -60,22 +62,43 @@ class Subject:
         return self.user.locked_at is not None
 
 
-def load_subject(db: Database, user_id: str, user: User | None = None) -> Subject | None:
-    """The user ``user_id`` (None when there is none) with their organisations and TOTP;
-    ``user``: their row, when the caller has just read it."""
+#: A confirmed TOTP credential of the user of the enclosing query.
+_HAS_TOTP = exists().where(
+    TotpCredential.user_id == User.id, TotpCredential.confirmed_at.is_not(None)
+)
+#: The unused recovery codes of the user of the enclosing query.
+_RECOVERY_CODES = (
+    select(func.count())
+    .select_from(RecoveryCode)
+    .where(RecoveryCode.user_id == User.id, RecoveryCode.used_at.is_(None))
+    .scalar_subquery()
+)
+
+
+def load_subject(db: Database, user_id: str) -> Subject | None:
+    """The user ``user_id`` (None when there is none) with their organisations, TOTP and
+    recovery codes: one row per membership (one without organisation for none)."""
     with db.session() as session:
-        user = user or session.get(User, user_id)
-        if user is None:
-            return None
         rows = session.execute(
-            select(Membership.role, Organisation)
-            .join(Organisation, Organisation.id == Membership.org_id)
-            .where(Membership.user_id == user_id)
+            select(
+                User,
+                _HAS_TOTP.label("has_totp"),
+                _RECOVERY_CODES.label("recovery_codes"),
+                Membership.role,
+                Organisation,
+            )
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Organisation, Organisation.id == Membership.org_id)
+            .where(User.id == user_id)
         ).all()
-        has_totp = bool(users_with_totp(session, [user_id]))
+    if not rows:
+        return None
+    user, has_totp, recovery_codes = rows[0][:3]
+    memberships = [(role, org) for *_, role, org in rows if org is not None]
     return Subject(
         user=user,
-        organisations=tuple(org for _, org in rows),
-        roles=roles_from((role, org.slug) for role, org in rows),
-        has_totp=has_totp,
+        organisations=tuple(org for _, org in memberships),
+        roles=roles_from((role, org.slug) for role, org in memberships),
+        has_totp=bool(has_totp),
+        recovery_codes=int(recovery_codes or 0),
     )
