@@ -160,7 +160,7 @@ class SigningKeys:
         return kid, key
 
     def _read_signer(self) -> tuple[str, RSAKey]:
-        with self._db.session() as session:
+        with self._db.reading() as session:
             row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
         if row is None:
             raise LookupError("no active signing key: call ensure_active() at start-up")

@@ -78,7 +78,7 @@ _RECOVERY_CODES = (
 def load_subject(db: Database, user_id: str) -> Subject | None:
     """The user ``user_id`` (None when there is none) with their organisations, TOTP and
     recovery codes: one row per membership (one without organisation for none)."""
-    with db.session() as session:
+    with db.reading() as session:
         rows = session.execute(
             select(
                 User,

@@ -21,6 +21,7 @@ from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bridge.storage.db import sqlite
+from bridge.storage.db.reading import ReadingSession
 from bridge.storage.db.unit import current_unit
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -82,6 +83,24 @@ class Database:
             session.begin(),
         ):
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A block that only reads: inside a unit of work it joins the unit's transaction
+        without a savepoint (``bridge.storage.db.reading``); outside one it is ``session()``."""
+        unit = current_unit()
+        if unit is None:
+            with self.session() as session:
+                yield session
+            return
+        with ReadingSession(
+            bind=unit.connection(self.engine),
+            join_transaction_mode="rollback_only",
+            autoflush=False,
+            expire_on_commit=False,
+        ) as session:
+            yield session
+            session.check_unchanged()
 
     def commit_now(self) -> None:
         """Inside a unit of work, commit what it did so far and go on in a new transaction;
