@@ -216,23 +216,24 @@ def report(args: argparse.Namespace, driver: Driver, pid: int, users: list[Any])
     print(f"{args.rounds} rounds x {args.logins} logins, {stores}, argon2id t={t} m={m} p={p}")
     print("server CPU per operation (median of rounds), and what one operation sends the database")
     print(f"  {'operation':<14} {'HTTP':>5} {'CPU ms':>8} {'stmts':>6} {'savepts':>7} "
-          f"{'tx':>5} {'checkouts':>9}")  # fmt: skip
+          f"{'tx':>5} {'checkouts':>9} {'store':>6}")  # fmt: skip
     for op in (*LOGIN, *OTHERS):
         per_op = statistics.median(f["requests"] / args.logins for f in rounds[op])
         cpu = statistics.median(f["cpu"] / args.logins for f in rounds[op]) * 1000
         counts = [
             statistics.median(f[k] / args.logins for f in rounds[op])
-            for k in ("statements", "savepoints", "transactions", "checkouts")
+            for k in ("statements", "savepoints", "transactions", "checkouts", "store")
         ]
         print(f"  {op:<14} {per_op:5.1f} {cpu:8.2f} {counts[0]:6.1f} {counts[1]:7.1f} "
-              f"{counts[2]:5.1f} {counts[3]:9.1f}")  # fmt: skip
+              f"{counts[2]:5.1f} {counts[3]:9.1f} {counts[4]:6.1f}")  # fmt: skip
     login_cpu = per_login("cpu") * 1000
     print(f"one login ({', '.join(LOGIN)}):")
     print(f"  CPU {login_cpu:.2f} ms; one argon2id verify {verify['cpu'] * 1000:.2f} ms; "
           f"beyond the verify {login_cpu - verify['cpu'] * 1000:.2f} ms")  # fmt: skip
     print(f"  {per_login('statements'):.1f} statements, {per_login('savepoints'):.1f} savepoint "
           f"commands, {per_login('transactions'):.1f} transactions, "
-          f"{per_login('checkouts'):.1f} pool check-outs")  # fmt: skip
+          f"{per_login('checkouts'):.1f} pool check-outs, "
+          f"{per_login('store'):.1f} ephemeral store calls")  # fmt: skip
     print(f"  process CPU per login from /proc (with the HTTP server): "
           f"{statistics.median(whole) * 1000:.1f} ms (rounds: "
           f"{', '.join(f'{w * 1000:.1f}' for w in whole)})")  # fmt: skip

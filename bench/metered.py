@@ -10,7 +10,8 @@ pool check-outs (with ``pool_pre_ping`` each is one more round trip). Three path
 ``/__bench/`` answer the driver and never reach the bridge: ``stats`` (the figures as JSON),
 ``reset`` and ``verify?n=N`` (the CPU of one argon2id verify with the server's parameters).
 With ``BENCH_PROFILE=<file>`` in its environment the requests run under cProfile, whose
-statistics ``/__bench/profile`` writes to that file (``python -m pstats <file>`` reads them);
+statistics ``/__bench/profile`` writes to that file (``python -m pstats <file>`` reads them;
+``BENCH_PROFILE_OP=<operation>``: that operation's requests only);
 with ``BENCH_SQL=1`` every statement is printed to standard error with its operation.
 
     python -m bench.metered PORT                    # werkzeug, one thread
@@ -40,7 +41,7 @@ from bridge.services.passwords import PasswordHasher
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
-FIELDS = ("requests", "cpu", "statements", "savepoints", "transactions", "checkouts")
+FIELDS = ("requests", "cpu", "statements", "savepoints", "transactions", "checkouts", "store")
 
 
 class Meter:
@@ -53,10 +54,28 @@ class Meter:
         self.op = "other"
         self.profile_path = os.environ.get("BENCH_PROFILE")
         self.profile = cProfile.Profile(time.process_time) if self.profile_path else None
+        self.profile_op = os.environ.get("BENCH_PROFILE_OP")
         self.show_sql = os.environ.get("BENCH_SQL") == "1"
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "begin", lambda *_a: self._add("transactions"))
         event.listen(engine.pool, "checkout", lambda *_a: self._add("checkouts"))
+        self._count_store_calls()
+
+    def _count_store_calls(self) -> None:
+        """Every call of the ephemeral store (Redis or in-process) counts as ``store``."""
+        from bridge.storage.ephemeral.memory import MemoryStore
+        from bridge.storage.ephemeral.redis_store import RedisStore
+
+        def counting(original: Any) -> Any:
+            def counted(*args: Any, **kw: Any) -> Any:
+                self._add("store")
+                return original(*args, **kw)
+
+            return counted
+
+        for cls in (MemoryStore, RedisStore):
+            for name in ("put", "add", "get", "take", "delete", "incr", "decr", "ttl"):
+                setattr(cls, name, counting(getattr(cls, name)))
 
     def _add(self, field: str, amount: float = 1) -> None:
         self.figures[self.op][field] += amount
@@ -74,8 +93,9 @@ class Meter:
             return self._answer(path, environ, start_response)
         self.op = environ.get("HTTP_X_BENCH_OP", "other")
         started = time.process_time()
-        if self.profile is not None:
-            self.profile.enable()
+        profile = self.profile if self.profile_op in (None, self.op) else None
+        if profile is not None:
+            profile.enable()
         try:
             body = self.app(environ, start_response)
             try:
@@ -85,8 +105,8 @@ class Meter:
                 if close is not None:
                     close()
         finally:
-            if self.profile is not None:
-                self.profile.disable()
+            if profile is not None:
+                profile.disable()
             self._add("cpu", time.process_time() - started)
             self._add("requests")
             self.op = "other"
