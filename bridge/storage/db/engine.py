@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.storage.db import sqlite
+from bridge.storage.db import pool, sqlite
 from bridge.storage.db.reading import ReadingSession
 from bridge.storage.db.unit import current_unit
 
@@ -52,7 +52,9 @@ class Database:
             self.engine: Engine = create_engine(self.url)
             sqlite.install(self.engine)
         else:
-            self.engine = create_engine(self.url, pool_pre_ping=True)
+            # No ping per check-out: only connections idle for a while (storage/db/pool.py).
+            self.engine = create_engine(self.url, pool_recycle=pool.POOL_RECYCLE_SECONDS)
+            pool.install(self.engine)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
