@@ -5,7 +5,10 @@ that a login flow judges goes through this class, which takes a lockout slot *be
 (``bridge.services.lockout``) with the user's effective policy (the strictest of their
 organisations).
 The login service binds one directory per request with ``bound(...)`` so that it knows the
-request's IP, User-Agent and trusted-browser cookie (``RequestFacts``: inputs only). What a
+request's IP, User-Agent and trusted-browser cookie (``RequestFacts``: inputs only). A bound
+directory reads what it knows of a user once for its request (``bridge.services.subjects``:
+the row, organisations, roles, TOTP, recovery codes) and reads it again after a change it made
+itself (a failure counted, an enrolment confirmed, a code used). What a
 check decides comes back through the port: a ``Verdict`` for every code (``locked`` and
 ``restart`` end the login through the flow), a ``DeviceTrust`` for a browser trusted now.
 
@@ -24,19 +27,17 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
-
-from sqlalchemy import select
 
 from bridge.services.lockout import Lockout, LockoutPolicy, Outcome
 from bridge.services.orgs.policy import MfaPolicy
 from bridge.services.recovery import RecoveryCodes
+from bridge.services.subjects import Subject, load_subject
 from bridge.services.totp import TotpService
-from bridge.services.trusted_devices import TrustedDevices, describe_user_agent
+from bridge.services.trusted_devices import TrustedDevices, describe_user_agent, trust_days
 from bridge.services.users import UserService
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import Membership, Organisation
 from flows.context import DeviceTrust, EnrolmentOffer, PasswordCheck, UserFacts, Verdict
 
 #: The URL that starts this login at a provider: ``(alias, login_hint) -> URL``.
@@ -95,6 +96,8 @@ class BridgeDirectory:
         self._providers = providers
         self._home_realm = home_realm
         self.request = RequestFacts()
+        # The users a bound directory read for its request; None: read every time (unbound).
+        self._known: dict[str, Subject | None] | None = None
 
     def bound(
         self,
@@ -113,25 +116,40 @@ class BridgeDirectory:
         bound.request = RequestFacts(
             ip=ip, user_agent=user_agent, trust_token=trust_token, upstream_start=upstream_start
         )
+        bound._known = {}
         return bound
 
-    # --- organisation policy --------------------------------------------------------------
+    # --- what the request knows of a user -------------------------------------------------
 
-    def _organisations(self, user_id: str) -> list[Organisation]:
-        if self._db is None:
-            return []
-        with self._db.session() as session:
-            return list(
-                session.scalars(
-                    select(Organisation)
-                    .join(Membership, Membership.org_id == Organisation.id)
-                    .where(Membership.user_id == user_id)
-                )
-            )
+    def _subject(self, user_id: str) -> Subject | None:
+        """The user with their organisations, TOTP and recovery codes, read once per bound
+        request."""
+        known = self._known
+        if known is not None and user_id in known:
+            return known[user_id]
+        subject = self._load_subject(user_id)
+        if known is not None:
+            known[user_id] = subject
+        return subject
+
+    def _load_subject(self, user_id: str) -> Subject | None:
+        if self._db is not None:
+            return load_subject(self._db, user_id)
+        user = self._users.get(user_id)  # no organisations without the database
+        if user is None:
+            return None
+        codes = self._recovery.remaining(user_id) if self._recovery else 0
+        return Subject(user, (), frozenset(), self._totp.has_totp(user_id), codes)
+
+    def _changed(self) -> None:
+        """This request changed what it knows (a failure counted, a factor used or added)."""
+        if self._known is not None:
+            self._known.clear()
 
     def lockout_policy(self, user_id: str) -> LockoutPolicy:
         """The user's effective lockout policy: the strictest of their organisations' (R14)."""
-        return LockoutPolicy.strictest(self._organisations(user_id))
+        subject = self._subject(user_id)
+        return LockoutPolicy() if subject is None else subject.lockout_policy
 
     # --- passwords and codes, counted ------------------------------------------------------
 
@@ -139,8 +157,10 @@ class BridgeDirectory:
         user = self._users.find(username) if self._lockout is not None else None
         if user is None or self._lockout is None:
             return self._check_password(username, password)
-        policy = self.lockout_policy(user.id)
-        attempt = self._lockout.attempt(user.id, "password", policy)
+        subject = self._subject(user.id)
+        policy = LockoutPolicy() if subject is None else subject.lockout_policy
+        locked = None if subject is None else subject.locked
+        attempt = self._lockout.attempt(user.id, "password", policy, locked=locked)
         if not attempt.allowed:
             # Over the threshold in a parallel burst: refused unjudged, same message.
             return PasswordCheck(user_id=None, reason="too_many_attempts", known_user_id=user.id)
@@ -149,6 +169,7 @@ class BridgeDirectory:
             self._lockout.failed(
                 attempt, policy, ip=self.request.ip, user_agent=self.request.user_agent
             )
+            self._changed()
             return check
         if check.user_id is None and check.reason != "locked" and not attempt.locked:
             return check  # the right password of an unusable (disabled) account
@@ -161,6 +182,7 @@ class BridgeDirectory:
     def _check_password(self, username: str, password: str) -> PasswordCheck:
         check = self._users.check_password(username, password)
         if check.user_id is not None:
+            # Read again: the account may have been locked while the password was verified.
             user = self._users.get(check.user_id)
             if user is not None and user.locked_at is not None:
                 return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
@@ -174,8 +196,10 @@ class BridgeDirectory:
         """Judge one code (TOTP or recovery: both are "codes" to the lockout) within a slot."""
         if self._lockout is None:
             return Verdict.OK if judge() else Verdict.WRONG
-        policy = self.lockout_policy(user_id)
-        attempt = self._lockout.attempt(user_id, "code", policy)
+        subject = self._subject(user_id)
+        policy = LockoutPolicy() if subject is None else subject.lockout_policy
+        locked = None if subject is None else subject.locked
+        attempt = self._lockout.attempt(user_id, "code", policy, locked=locked)
         if not attempt.allowed:
             restart = not attempt.locked and policy.action == "restart"
             return Verdict.RESTART if restart else Verdict.LOCKED
@@ -185,6 +209,7 @@ class BridgeDirectory:
         outcome = self._lockout.failed(
             attempt, policy, ip=self.request.ip, user_agent=self.request.user_agent
         )
+        self._changed()
         if outcome is Outcome.LOCKED:
             return Verdict.LOCKED
         if outcome is Outcome.RESTART:
@@ -192,47 +217,51 @@ class BridgeDirectory:
         return Verdict.WRONG
 
     def user_facts(self, user_id: str) -> UserFacts | None:
-        user = self._users.get(user_id)
-        if user is None:
+        subject = self._subject(user_id)
+        if subject is None:
             return None
-        return UserFacts(
-            id=user.id,
-            username=user.username,
-            has_totp=self._totp.has_totp(user.id),
-            mfa_required=(
-                self._policy.mfa_required(user.id) if self._policy else self._mfa_required
-            ),
-            is_service_account=bool(user.service_account),
-            roles=self._policy.roles(user.id) if self._policy else frozenset(),
-        )
+        if self._policy is None:  # ``mfa_required`` applies to everyone
+            facts = subject.facts(default_mfa_required=self._mfa_required)
+            return replace(facts, mfa_required=self._mfa_required, roles=frozenset())
+        return subject.facts(default_mfa_required=self._policy.default_required)
 
     def verify_totp(self, user_id: str, code: str) -> Verdict:
         return self._judge_code(user_id, lambda: self._totp.verify(user_id, code))
 
+    def _account_name(self, user_id: str) -> str:
+        subject = self._subject(user_id)
+        return subject.user.username if subject else user_id
+
     def start_totp_enrolment(self, user_id: str) -> EnrolmentOffer:
-        user = self._users.get(user_id)
-        account = user.username if user else user_id
-        return self._totp.start_enrolment(user_id, account)
+        return self._totp.start_enrolment(user_id, self._account_name(user_id))
 
     def totp_enrolment_offer(self, user_id: str, credential_id: str) -> EnrolmentOffer | None:
-        user = self._users.get(user_id)
-        return self._totp.offer(user_id, credential_id, user.username if user else user_id)
+        return self._totp.offer(user_id, credential_id, self._account_name(user_id))
 
     def confirm_totp_enrolment(self, user_id: str, credential_id: str, code: str) -> bool:
-        return self._totp.confirm_enrolment(user_id, credential_id, code)
+        try:
+            return self._totp.confirm_enrolment(user_id, credential_id, code)
+        finally:
+            self._changed()
 
     def has_recovery_codes(self, user_id: str) -> bool:
-        return self._recovery is not None and self._recovery.has_codes(user_id)
+        if self._recovery is None:
+            return False
+        subject = self._subject(user_id)
+        return subject is not None and subject.recovery_codes > 0
 
     def verify_recovery_code(self, user_id: str, code: str) -> Verdict:
         recovery = self._recovery
         if recovery is None:
             return Verdict.WRONG
         facts = self.request
-        return self._judge_code(
-            user_id,
-            lambda: recovery.use(user_id, code, ip=facts.ip, user_agent=facts.user_agent),
-        )
+        try:
+            return self._judge_code(
+                user_id,
+                lambda: recovery.use(user_id, code, ip=facts.ip, user_agent=facts.user_agent),
+            )
+        finally:
+            self._changed()
 
     def device_is_trusted(self, user_id: str, device: str | None) -> bool:
         """This browser's trusted-browser cookie (bound per request; ``device`` is the browser
@@ -245,8 +274,11 @@ class BridgeDirectory:
         return self._trusted.is_trusted(user_id, self.request.trust_token)
 
     def trusted_device_days(self, user_id: str) -> int | None:
-        """The days the user may trust this browser (``TrustedDevices.days_for``); None: not."""
-        return None if self._trusted is None else self._trusted.days_for(user_id)
+        """The days the user may trust this browser (``trust_days``); None: not."""
+        if self._trusted is None:
+            return None
+        subject = self._subject(user_id)
+        return trust_days(() if subject is None else subject.organisations)
 
     def trust_device(self, user_id: str, device: str | None) -> DeviceTrust | None:
         days = self.trusted_device_days(user_id)

@@ -19,6 +19,8 @@ from authlib.oidc.core import UserInfo
 
 from bridge.domain.json_limits import MAX_JSON_DEPTH, json_too_deep
 from bridge.services.container import Services
+from bridge.storage.db.models import User
+from bridge.storage.db.unit import remembered
 
 #: The claims of each scope, in the order they appear in a token.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -76,13 +78,19 @@ def claims_request(raw: str | None) -> ClaimsRequest:
     return ClaimsRequest(userinfo=named["userinfo"], id_token=named["id_token"])
 
 
+def known_user(services: Services, user_id: str) -> User | None:
+    """The user's row, read once per request (a token request authenticates the user, then
+    claims about them)."""
+    return remembered(("oidc_user", user_id), lambda: services.users.get(user_id))
+
+
 def user_claims(
     services: Services, user_id: str, scope: str, requested: Iterable[str] = ()
 ) -> UserInfo:
     """The claims a scope, and the claims requested one by one, release about a user."""
     names = {claim for s in scope.split() for claim in SCOPE_CLAIMS.get(s, ())}
     names.update(requested)
-    record = services.users.get(user_id)
+    record = known_user(services, user_id)
     info = UserInfo(sub=user_id)
     if record is None:
         return info

@@ -33,7 +33,11 @@ from bridge.oidc.adapters import (
     IssuedRefreshToken,
     OAuthClient,
 )
-from bridge.oidc.claims import claims_request, remember_userinfo_claims, user_claims
+from bridge.oidc.claims import (
+    claims_request,
+    remember_userinfo_claims,
+    user_claims,
+)
 from bridge.oidc.client_credentials import (
     CLIENT_CREDENTIALS,
     ApiClientCredentialsGrant,
@@ -50,6 +54,7 @@ from bridge.oidc.malformed import (
 from bridge.oidc.tokens import CodeData
 from bridge.services.container import Services
 from bridge.services.issuance import refusal_for_user
+from bridge.storage.db.unit import remembered
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +78,8 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
     def query_client(self, client_id: str) -> OAuthClient | None:
         if not plausible_client_id(client_id):
             return None
-        record = self.services.clients.get(client_id)
+        # Authlib asks for the client several times per request: one query per request.
+        record = remembered(("client", client_id), lambda: self.services.clients.get(client_id))
         return OAuthClient(record, self.services.clients) if record else None
 
     def get_authorization_grant(self, request: OAuth2Request) -> Any:

@@ -344,7 +344,7 @@ class TokenService:
             return row is not None and row.used_at is not None
 
     def grant(self, grant_id: str) -> Grant | None:
-        with self._db.session() as s:
+        with self._db.reading() as s:
             return s.get(Grant, grant_id)
 
     def revoke_grant(self, grant_id: str, reason: str) -> None:
@@ -393,6 +393,6 @@ class TokenService:
             self.revoke_grant(info.grant_id, "revoked_by_client")
 
     def _grant_revoked(self, grant_id: str) -> bool:
-        with self._db.session() as s:
+        with self._db.reading() as s:
             revoked = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).scalar()
             return revoked is not None

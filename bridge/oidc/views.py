@@ -134,11 +134,13 @@ def authorize() -> Any:
             + " The application that sent you here is misconfigured; nothing was sent back to it.",
             title="This sign-in link is not valid",
         ) from error
-    client_id = grant.request.client.get_client_id()
+    client = grant.request.client
+    client_id = client.get_client_id()
     try:
         login = login_request_from(params, client_id, s.settings.flows.acr_levels)
         # The organisation of a login is its client's, named by slug (bridge.services.orgs).
-        login = dataclasses.replace(login, org_id=s.orgs.slug_of_client(client_id))
+        org = None if client.record.org_id is None else s.orgs.slug_of_client(client_id)
+        login = dataclasses.replace(login, org_id=org)
         check_hint(s, params, session.user_id if session else None)
     except ValueError as problem:
         refused = problem if isinstance(problem, UnmetAcr | HintedUserNotSignedIn) else None

@@ -107,7 +107,7 @@ class ClientService:
         return client, secret
 
     def get(self, client_id: str) -> Client | None:
-        with self._db.session() as session:
+        with self._db.reading() as session:
             return session.get(Client, client_id)
 
     def list(self) -> list[Client]:

@@ -196,6 +196,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             alg=settings.keys.signing_alg,
             rotation_grace=settings.keys.rotation_grace,
             store=store,
+            # Rotations are announced where every serving process looks (not in-process).
+            shared_store=None if settings.ephemeral.backend == "memory" else store,
         ),
         tokens=TokenService(
             db,

@@ -9,12 +9,20 @@ the database does not (``PublishedKeys``). The copy is read again when a retired
 ends, after ``JWKS_MAX_AGE`` seconds, and as soon as a new key is announced: ``rotate`` and the
 first signature of each process with a key it had not published announce the active key's id
 in the ephemeral store, and a copy without that id is stale.
+
+Each process also keeps the active key it last read (issue 16: no query and no decryption per ID
+token) while the key version in the shared ephemeral store is the one it read it under: a
+rotation puts a new version there once it has committed, so every process reads the key again
+on its next token, and none trusts its copy longer than ``SIGNER_MAX_AGE`` whatever happens to
+the version. Without a shared store (the in-process one serves one process, and ``bridge keys
+rotate`` runs in another) the active key's row is read for every token.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +37,7 @@ from bridge.domain.clock import Clock, utc_datetime
 from bridge.storage.crypto import Keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey
+from bridge.storage.db.unit import when_committed
 from bridge.storage.ephemeral.base import EphemeralStore, EphemeralStoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,19 @@ ACTIVE_KID = "signing-keys:active"
 JWKS_MAX_AGE = 60
 #: Seconds the JWKS does not ask an ephemeral store that failed to answer.
 STORE_RETRY = 10
+#: The shared store's key of the signing key version, and how long a version lives there.
+VERSION_KEY = "signing_keys:version"
+VERSION_TTL = 30 * 86400
+#: Seconds a process signs with its copy of the active key before reading it again anyway.
+SIGNER_MAX_AGE = 60.0
+
+
+@dataclass(frozen=True)
+class _Signer:
+    version: str
+    kid: str
+    key: RSAKey
+    read_at: float  # time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -69,6 +91,7 @@ class SigningKeys:
         alg: str = "RS256",
         rotation_grace: int = 86400,
         store: EphemeralStore | None = None,
+        shared_store: EphemeralStore | None = None,
     ) -> None:
         if alg not in RSA_ALGORITHMS:
             raise ValueError(f"signing algorithm {alg!r} is not one of {sorted(RSA_ALGORITHMS)}")
@@ -85,6 +108,8 @@ class SigningKeys:
         self._published: PublishedKeys | None = None
         self._announced: str | None = None  # the kid this process last announced
         self._store_down_until = 0.0  # time.monotonic(): the store is not asked before then
+        self._shared = shared_store  # every serving process's: where rotations are versioned
+        self._signer: _Signer | None = None
 
     def ensure_active(self) -> str:
         """The active key's id, generating the first key when there is none."""
@@ -122,16 +147,54 @@ class SigningKeys:
             if kid is None:
                 raise
             return kid
+        finally:
+            self._signer = None
+        when_committed(self._announce_rotation)
         self._announce(row.kid)
         return row.kid
 
-    def signer(self) -> tuple[str, RSAKey]:
-        """The active key's id and private key, imported once per process and key.
+    def _announce_rotation(self) -> None:
+        self._signer = None
+        if self._shared is not None:
+            self._shared.put(VERSION_KEY, {"version": secrets.token_hex(8)}, VERSION_TTL)
 
-        Importing an RSA private key validates it, which costs tens of milliseconds: far too
-        much to repeat for every ID token.
+    def _version(self) -> str | None:
+        """The key version in the shared store (one is put there when none is); None without
+        a shared store."""
+        store = self._shared
+        if store is None:
+            return None
+        found = store.get(VERSION_KEY)
+        if found is None:
+            store.add(VERSION_KEY, {"version": secrets.token_hex(8)}, VERSION_TTL)
+            found = store.get(VERSION_KEY)
+        version = None if found is None else found.get("version")
+        return version if isinstance(version, str) else None
+
+    def signer(self) -> tuple[str, RSAKey]:
+        """The active key's id and private key: this process's copy while the key version it
+        was read under holds (see the module docstring), else read from the database.
+
+        Importing an RSA private key validates it, which costs tens of milliseconds: each key
+        is imported once per process.
         """
-        with self._db.session() as session:
+        version = self._version()  # before the row: a rotation after this is seen next time
+        cached = self._signer
+        if (
+            version is not None
+            and cached is not None
+            and cached.version == version
+            and time.monotonic() - cached.read_at < SIGNER_MAX_AGE
+        ):
+            return cached.kid, cached.key
+        read_at = time.monotonic()
+        kid, key = self._read_signer()
+        if version is not None:
+            self._signer = _Signer(version, kid, key, read_at)
+        return kid, key
+
+    def _read_signer(self) -> tuple[str, RSAKey]:
+        with self._db.reading() as session:
             row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
         if row is None:
             raise LookupError("no active signing key: call ensure_active() at start-up")

@@ -149,9 +149,15 @@ class Lockout:
 
     # --- the counters ---------------------------------------------------------------------
 
-    def attempt(self, user_id: str, kind: Kind, policy: LockoutPolicy) -> Attempt:
-        """Reserve a slot for one guess before it is evaluated (see the module docstring)."""
-        if self.status(user_id) is not None:
+    def attempt(
+        self, user_id: str, kind: Kind, policy: LockoutPolicy, *, locked: bool | None = None
+    ) -> Attempt:
+        """Reserve a slot for one guess before it is evaluated (see the module docstring).
+
+        ``locked``: whether ``users.locked_at`` is set, when the caller read the user in this
+        request already (False spares the query); None: read it here.
+        """
+        if locked is not False and self.status(user_id) is not None:
             return Attempt(user_id, kind, 0, allowed=kind == "password", locked=True)
         counter = _counter(kind, user_id)
         number = self._store.incr(counter, policy.window)

@@ -113,11 +113,11 @@ class UserService:
         return user
 
     def get(self, user_id: str) -> User | None:
-        with self._db.session() as session:
+        with self._db.reading() as session:
             return session.get(User, user_id)
 
     def find(self, username: str) -> User | None:
-        with self._db.session() as session:
+        with self._db.reading() as session:
             return session.scalar(select(User).where(User.username == normalise_username(username)))
 
     def list(self) -> list[User]:

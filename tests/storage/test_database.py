@@ -9,9 +9,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from bridge.storage.db import pool
 from bridge.storage.db.engine import Database, normalise_url
 from bridge.storage.db.models import Base, TotpCredential, User
 
@@ -128,3 +129,21 @@ def test_timestamps_read_back_as_aware_utc(database: Database) -> None:
 def test_a_naive_timestamp_is_refused(database: Database) -> None:
     with pytest.raises(StatementError, match="naive datetime"), database.session() as session:
         session.add(User(id="u1", username="a", created_at=datetime(2026, 1, 1), updated_at=NOW))
+
+
+def test_a_postgresql_connection_dropped_while_idle_is_replaced_at_check_out(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pool, "IDLE_PING_SECONDS", 0.0)
+    database = Database(postgres_url)
+    admin = create_engine(normalise_url(postgres_url))
+    try:
+        with database.engine.connect() as connection:
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with admin.connect() as connection:  # the server drops the pooled connection
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with database.session() as session:
+            assert session.scalar(text("SELECT pg_backend_pid()")) != pid
+    finally:
+        admin.dispose()
+        database.dispose()

@@ -11,10 +11,12 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
 from bridge.domain.clock import FrozenClock
-from bridge.services.keys import SigningKeys
+from bridge.services.keys import VERSION_KEY, SigningKeys
 from bridge.storage.crypto import Keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey
+from bridge.storage.db.unit import unit_of_work
+from bridge.storage.ephemeral.memory import MemoryStore
 
 pytestmark = pytest.mark.postgres("the storage contract holds on both dialects")
 
@@ -148,3 +150,53 @@ def test_a_non_rsa_algorithm_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="not one of"):
         SigningKeys(database, keyring, clock, alg=alg)
+
+
+def test_a_process_signs_with_the_key_another_process_rotated_to(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    """Two serving processes share the ephemeral store: each keeps its copy of the active key
+    until the other announces a rotation there."""
+    store = MemoryStore(clock)
+    serving = SigningKeys(database, keyring, clock, shared_store=store)
+    rotating = SigningKeys(database, keyring, clock, shared_store=store)
+    old = serving.ensure_active()
+    assert serving.signer()[0] == old
+    new = rotating.rotate()
+    assert serving.signer()[0] == new
+    assert serving.signer()[0] == new
+
+
+@pytest.mark.postgres("the unit's own connection must see the key", committed=True)
+def test_a_rotation_inside_a_unit_of_work_is_announced_once_it_commits(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    store = MemoryStore(clock)
+    serving = SigningKeys(database, keyring, clock, shared_store=store)
+    rotating = SigningKeys(database, keyring, clock, shared_store=store)
+    old = serving.ensure_active()
+    assert serving.signer()[0] == old
+
+    def failed_command() -> None:
+        with unit_of_work():
+            rotating.rotate()
+            raise RuntimeError("the command failed: its rotation is rolled back")
+
+    with pytest.raises(RuntimeError):
+        failed_command()
+    assert serving.signer()[0] == old
+    with unit_of_work():
+        new = rotating.rotate()
+    assert serving.signer()[0] == new
+
+
+def test_a_lost_key_version_makes_every_process_read_the_key_again(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    store = MemoryStore(clock)
+    serving = SigningKeys(database, keyring, clock, shared_store=store)
+    old = serving.ensure_active()
+    assert serving.signer()[0] == old
+    new = SigningKeys(database, keyring, clock).rotate()  # announced nowhere
+    store.delete(VERSION_KEY)  # the store lost the version (evicted, flushed)
+    assert serving.signer()[0] == new

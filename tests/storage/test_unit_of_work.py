@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bridge.services.users import UserExists, UserService
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import User
+from bridge.storage.db.reading import ReadOnlyBlock
 from bridge.storage.db.unit import current_unit, unit_of_work, when_committed
 
 pytestmark = pytest.mark.postgres(
@@ -97,3 +98,50 @@ def test_the_unit_is_bound_to_its_context_only_while_it_runs() -> None:
     with unit_of_work() as unit:
         assert current_unit() is unit
     assert current_unit() is None
+
+
+def test_a_reading_block_sees_the_units_writes_and_keeps_them(
+    users: UserService, database: Database
+) -> None:
+    with unit_of_work():
+        users.create("ann", email="ann@example.org", password="correct horse")
+        with database.reading() as session:
+            assert session.scalars(select(User.username)).all() == ["ann"]
+        users.create("bob", email="bob@example.org", password="correct horse")
+    assert _usernames(database) == ["ann", "bob"]
+
+
+def test_an_error_in_a_reading_block_leaves_the_units_writes_alone(
+    users: UserService, database: Database
+) -> None:
+    def read_then_fail() -> None:
+        with database.reading() as session:
+            session.scalars(select(User.username)).all()
+            raise ZeroDivisionError
+
+    with unit_of_work():
+        users.create("ann", email="ann@example.org", password="correct horse")
+        with pytest.raises(ZeroDivisionError):
+            read_then_fail()
+        users.create("bob", email="bob@example.org", password="correct horse")
+    assert _usernames(database) == ["ann", "bob"]
+
+
+def test_a_reading_block_refuses_to_write(users: UserService, database: Database) -> None:
+    def add_in_a_reading_block() -> None:
+        with database.reading() as session:
+            now = datetime.now(UTC)
+            session.add(User(id="u-sly", username="sly", created_at=now, updated_at=now))
+
+    def update_in_a_reading_block() -> None:
+        with database.reading() as session:
+            session.execute(update(User).values(name="sly"))
+
+    with unit_of_work():
+        users.create("ann", email="ann@example.org", password="correct horse")
+        with pytest.raises(ReadOnlyBlock):
+            add_in_a_reading_block()
+        with pytest.raises(ReadOnlyBlock):
+            update_in_a_reading_block()
+    assert _usernames(database) == ["ann"]
+    assert users.get(users.find("ann").id).name != "sly"  # type: ignore[union-attr]

@@ -67,6 +67,15 @@ def requirement_for(
     return MfaRequirement(bool(reasons), tuple(reasons))
 
 
+def roles_from(memberships: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The roles of ``(role, organisation slug)`` memberships: ``admin``/``member`` and
+    ``admin@<slug>``/``member@<slug>``."""
+    roles: set[str] = set()
+    for role, slug in memberships:
+        roles.update({role, f"{role}@{slug}"})
+    return frozenset(roles)
+
+
 def users_with_totp(session: Session, user_ids: Iterable[str]) -> set[str]:
     """Which of these users have an active (confirmed) TOTP credential."""
     ids = list(user_ids)
@@ -120,7 +129,4 @@ class MfaPolicy:
                 .join(Organisation, Organisation.id == Membership.org_id)
                 .where(Membership.user_id == user_id)
             )
-            roles: set[str] = set()
-            for role, slug in rows:
-                roles.update({role, f"{role}@{slug}"})
-            return frozenset(roles)
+            return roles_from(rows)

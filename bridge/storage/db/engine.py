@@ -20,8 +20,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.storage.db import sqlite
+from bridge.storage.db import pool, sqlite
 from bridge.storage.db.hosts import multi_host_url
+from bridge.storage.db.reading import ReadingSession
 from bridge.storage.db.unit import current_unit
 from bridge.storage.db.waits import Waits, bound_waits, unbounded
 
@@ -57,8 +58,12 @@ class Database:
             sqlite.install(self.engine)
         else:
             waits = waits or Waits()
-            self.engine = create_engine(self.url, pool_pre_ping=True, **waits.engine_options())
+            # No ping per check-out: only connections idle for a while (storage/db/pool.py).
+            self.engine = create_engine(
+                self.url, pool_recycle=pool.POOL_RECYCLE_SECONDS, **waits.engine_options()
+            )
             bound_waits(self.engine, waits)
+            pool.install(self.engine)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property
@@ -89,6 +94,24 @@ class Database:
             session.begin(),
         ):
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A block that only reads: inside a unit of work it joins the unit's transaction
+        without a savepoint (``bridge.storage.db.reading``); outside one it is ``session()``."""
+        unit = current_unit()
+        if unit is None:
+            with self.session() as session:
+                yield session
+            return
+        with ReadingSession(
+            bind=unit.connection(self.engine),
+            join_transaction_mode="rollback_only",
+            autoflush=False,
+            expire_on_commit=False,
+        ) as session:
+            yield session
+            session.check_unchanged()
 
     def commit_now(self) -> None:
         """Inside a unit of work, commit what it did so far and go on in a new transaction;

@@ -24,13 +24,16 @@ transaction control in ``bridge.storage.db.sqlite`` for savepoints to be part of
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _current: ContextVar[UnitOfWork | None] = ContextVar("bridge_unit_of_work", default=None)
 
@@ -70,6 +73,27 @@ def abandon_current_unit() -> None:
         unit.abandon()
 
 
+def remembered(key: Hashable, load: Callable[[], T]) -> T:
+    """``load()``, called once per unit of work for ``key``: a row that one request reads
+    several times (the client at ``/authorize`` and again when its code is issued) costs one
+    query. Outside a unit it is called every time. Whoever changes what ``key`` names inside
+    a unit calls ``forget(key)``."""
+    unit = current_unit()
+    if unit is None:
+        return load()
+    if key not in unit.memo:
+        unit.memo[key] = load()
+    value: T = unit.memo[key]
+    return value
+
+
+def forget(key: Hashable) -> None:
+    """Drop what ``remembered`` keeps for ``key`` in the current unit, if anything."""
+    unit = current_unit()
+    if unit is not None:
+        unit.memo.pop(key, None)
+
+
 class UnitOfWork:
     """The connection, in one transaction, of each database used inside the unit.
 
@@ -82,6 +106,7 @@ class UnitOfWork:
         self._connections: dict[Engine, Connection] = {}
         self._after_commit: list[Callable[[], object]] = []
         self._on_abandon: list[Callable[[], object]] = []
+        self.memo: dict[Hashable, Any] = {}  # see ``remembered``
         self._token: Token[UnitOfWork | None] | None = None
         self._finished = False
 
@@ -169,6 +194,7 @@ class UnitOfWork:
 
     def _close(self) -> None:
         self._finished = True
+        self.memo.clear()
         connections, self._connections = self._connections, {}
         for connection in connections.values():
             connection.close()  # rolls back what was not committed

@@ -1,0 +1,104 @@
+"""What a login asks of a user, read in one go (issue 16).
+
+A login's steps and conditions ask the same things several times per request: whether the user
+has TOTP, needs 2FA, which roles they hold, their organisations' lockout and trusted-browser
+policies, whether the account is locked, whether recovery codes are left. ``load_subject``
+reads all of it in one query; ``BridgeDirectory`` keeps it for the request it serves and reads
+it again after a change it made (an enrolment confirmed, a failure counted, a code used).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, func, select
+
+from bridge.services.lockout import LockoutPolicy
+from bridge.services.orgs.policy import requirement_for, roles_from
+from bridge.services.trusted_devices import trust_days
+from bridge.storage.db.engine import Database
+from bridge.storage.db.models import Membership, Organisation, RecoveryCode, TotpCredential, User
+from flows.context import UserFacts
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A user as one request found them: the row, their organisations and roles, their TOTP,
+    how many unused recovery codes they have."""
+
+    user: User  # detached
+    organisations: tuple[Organisation, ...]
+    roles: frozenset[str]
+    has_totp: bool
+    recovery_codes: int
+
+    def facts(self, *, default_mfa_required: bool) -> UserFacts:
+        """What the flow's conditions may ask (``mfa.required`` for users in no organisation)."""
+        requirement = requirement_for(
+            self.user, self.organisations, default_required=default_mfa_required
+        )
+        return UserFacts(
+            id=self.user.id,
+            username=self.user.username,
+            has_totp=self.has_totp,
+            mfa_required=requirement.required,
+            is_service_account=bool(self.user.service_account),
+            roles=self.roles,
+        )
+
+    @property
+    def lockout_policy(self) -> LockoutPolicy:
+        """The strictest lockout policy of the user's organisations (R14)."""
+        return LockoutPolicy.strictest(self.organisations)
+
+    @property
+    def trusted_device_days(self) -> int | None:
+        """The days the user may trust a browser (``trust_days``); None: not at all."""
+        return trust_days(self.organisations)
+
+    @property
+    def locked(self) -> bool:
+        """Whether ``users.locked_at`` was set (a timed lock may have run out: ``Lockout``)."""
+        return self.user.locked_at is not None
+
+
+#: A confirmed TOTP credential of the user of the enclosing query.
+_HAS_TOTP = exists().where(
+    TotpCredential.user_id == User.id, TotpCredential.confirmed_at.is_not(None)
+)
+#: The unused recovery codes of the user of the enclosing query.
+_RECOVERY_CODES = (
+    select(func.count())
+    .select_from(RecoveryCode)
+    .where(RecoveryCode.user_id == User.id, RecoveryCode.used_at.is_(None))
+    .scalar_subquery()
+)
+
+
+def load_subject(db: Database, user_id: str) -> Subject | None:
+    """The user ``user_id`` (None when there is none) with their organisations, TOTP and
+    recovery codes: one row per membership (one without organisation for none)."""
+    with db.reading() as session:
+        rows = session.execute(
+            select(
+                User,
+                _HAS_TOTP.label("has_totp"),
+                _RECOVERY_CODES.label("recovery_codes"),
+                Membership.role,
+                Organisation,
+            )
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Organisation, Organisation.id == Membership.org_id)
+            .where(User.id == user_id)
+        ).all()
+    if not rows:
+        return None
+    user, has_totp, recovery_codes = rows[0][:3]
+    memberships = [(role, org) for *_, role, org in rows if org is not None]
+    return Subject(
+        user=user,
+        organisations=tuple(org for _, org in memberships),
+        roles=roles_from((role, org.slug) for role, org in memberships),
+        has_totp=bool(has_totp),
+        recovery_codes=int(recovery_codes or 0),
+    )
