@@ -19,7 +19,7 @@ from bridge.services.orgs import Actor
 from bridge.services.orgs.service import policy_of
 from bridge.services.orgs.validation import parse
 from bridge.storage.db.models import Organisation, ResetRequest
-from bridge.web.admin import schemas
+from bridge.web.admin import answers, schemas
 from bridge.web.admin.openapi import openapi_document
 from bridge.web.admin.problems import insufficient_scope, unauthorised
 from bridge.web.context import services
@@ -111,7 +111,7 @@ def openapi() -> Response:
 @bp.get("/orgs")
 def list_orgs() -> Response:
     orgs = services().orgs.administered(_actor())
-    return _answer(schemas.OrgList, {"orgs": [org_json(org) for org in orgs]})
+    return _answer(answers.OrgList, {"orgs": [org_json(org) for org in orgs]})
 
 
 @bp.get("/orgs/<org>")
@@ -122,12 +122,12 @@ def get_org(org: str) -> Response:
     body["domains"] = s.orgs.domains(_actor(), org)
     body["mfa_progress"] = s.members.progress(_actor(), org).as_json()
     body["acting_via_partner"] = authority.via_partner.slug if authority.via_partner else None
-    return _answer(schemas.OrgDetail, body)
+    return _answer(answers.OrgDetail, body)
 
 
 @bp.get("/orgs/<org>/policy")
 def get_policy(org: str) -> Response:
-    return _answer(schemas.Policy, services().orgs.policy(_actor(), org))
+    return _answer(answers.Policy, services().orgs.policy(_actor(), org))
 
 
 @bp.patch("/orgs/<org>/policy")
@@ -137,33 +137,33 @@ def patch_policy(org: str) -> Response:
         _actor(), org, change.changes(), admin_code=change.admin_code
     )
     return _answer(
-        schemas.PolicyAfterChange, {**policy_of(result.org), "wiped_users": result.wiped_users}
+        answers.PolicyAfterChange, {**policy_of(result.org), "wiped_users": result.wiped_users}
     )
 
 
 @bp.get("/orgs/<org>/members")
 def list_members(org: str) -> Response:
     members = services().members.members(_actor(), org)
-    return _answer(schemas.MemberList, {"members": [m.as_json() for m in members]})
+    return _answer(answers.MemberList, {"members": [m.as_json() for m in members]})
 
 
 @bp.post("/orgs/<org>/members")
 def add_member(org: str) -> Response:
     new = parse(schemas.MemberCreate, _json_body())
     member = services().members.add(_actor(), org, new.username, new.role)
-    return _answer(schemas.Member, member.as_json(), 201)
+    return _answer(answers.Member, member.as_json(), 201)
 
 
 @bp.get("/orgs/<org>/members/<user>")
 def get_member(org: str, user: str) -> Response:
-    return _answer(schemas.Member, services().members.get(_actor(), org, user).as_json())
+    return _answer(answers.Member, services().members.get(_actor(), org, user).as_json())
 
 
 @bp.patch("/orgs/<org>/members/<user>")
 def patch_member(org: str, user: str) -> Response:
     change = parse(schemas.MemberRoleChange, _json_body())
     member = services().members.set_role(_actor(), org, user, change.role)
-    return _answer(schemas.Member, member.as_json())
+    return _answer(answers.Member, member.as_json())
 
 
 @bp.put("/orgs/<org>/members/<user>/language")
@@ -173,7 +173,7 @@ def set_member_language(org: str, user: str) -> Response:
     s = services()
     member = s.members.get(_actor(), org, user)  # refuses anyone but the org's admins
     chosen = s.languages.choose(member.user_id, change.language)
-    return _answer(schemas.LanguageSetting, {"language": chosen})
+    return _answer(answers.LanguageSetting, {"language": chosen})
 
 
 @bp.put("/orgs/<org>/language")
@@ -186,7 +186,7 @@ def set_org_language(org: str) -> Response:
     chosen = s.languages.set_organisation_default(
         record.id, change.language, actor_id=actor.user_id
     )
-    return _answer(schemas.LanguageSetting, {"language": chosen})
+    return _answer(answers.LanguageSetting, {"language": chosen})
 
 
 @bp.delete("/orgs/<org>/members/<user>")
@@ -202,14 +202,14 @@ def member_action(org: str, user: str, action: str) -> Response:
     )
     s = services()
     s.members.act(_actor(), org, user, action, **options.model_dump(exclude_unset=True))
-    return _answer(schemas.Member, s.members.get(_actor(), org, user).as_json())
+    return _answer(answers.Member, s.members.get(_actor(), org, user).as_json())
 
 
 @bp.get("/orgs/<org>/reset-requests")
 def list_reset_requests(org: str) -> Response:
     """Pending "lost my device" requests of the organisation's members (R13)."""
     rows = services().reset_requests.awaiting(_actor(), org)
-    return _answer(schemas.ResetRequestList, {"requests": [reset_request_json(r) for r in rows]})
+    return _answer(answers.ResetRequestList, {"requests": [reset_request_json(r) for r in rows]})
 
 
 @bp.post("/orgs/<org>/reset-requests/<request_id>/approve")
@@ -217,7 +217,7 @@ def approve_reset_request(org: str, request_id: str) -> Response:
     """Any admin of the organisation (other than the requester) approves: the member's TOTP,
     recovery codes and trusted browsers are removed and the member is e-mailed (R13, R18)."""
     row = services().reset_requests.approve(_actor(), org, request_id)
-    return _answer(schemas.ResetRequest, reset_request_json(row))
+    return _answer(answers.ResetRequest, reset_request_json(row))
 
 
 def reset_request_json(row: ResetRequest) -> dict[str, Any]:
@@ -232,7 +232,7 @@ def reset_request_json(row: ResetRequest) -> dict[str, Any]:
 
 @bp.get("/orgs/<org>/mfa-progress")
 def mfa_progress(org: str) -> Response:
-    return _answer(schemas.Progress, services().members.progress(_actor(), org).as_json())
+    return _answer(answers.Progress, services().members.progress(_actor(), org).as_json())
 
 
 @bp.get("/orgs/<org>/audit")
@@ -240,7 +240,7 @@ def audit(org: str) -> Response:
     """The events the organisation sees, newest first, filtered (docs/audit.md)."""
     query = parse(schemas.AuditQuery, request.args.to_dict())
     events = services().org_audit.events(_actor(), org, query, limit=query.limit)
-    return _answer(schemas.AuditEventList, {"events": [event_record(e) for e in events]})
+    return _answer(answers.AuditEventList, {"events": [event_record(e) for e in events]})
 
 
 @bp.get("/orgs/<org>/audit/export")
@@ -263,7 +263,7 @@ def list_identity_providers(org: str) -> Response:
     the ones its admins added."""
     views = services().provider_admin.of_organisation(_actor(), org)
     return _answer(
-        schemas.IdentityProviderList, {"identity_providers": [view.as_json() for view in views]}
+        answers.IdentityProviderList, {"identity_providers": [view.as_json() for view in views]}
     )
 
 
@@ -272,19 +272,19 @@ def add_identity_provider(org: str) -> Response:
     # The body is checked by the service, after the caller's authority (bridge.federation.
     # provider_input); schemas.IdentityProviderCreate describes it in the document.
     view = services().provider_admin.add(_actor(), org, _json_body())
-    return _answer(schemas.IdentityProvider, view.as_json(), 201)
+    return _answer(answers.IdentityProvider, view.as_json(), 201)
 
 
 @bp.get("/orgs/<org>/identity-providers/<alias>")
 def get_identity_provider(org: str, alias: str) -> Response:
     view = services().provider_admin.get(_actor(), org, alias)
-    return _answer(schemas.IdentityProvider, view.as_json())
+    return _answer(answers.IdentityProvider, view.as_json())
 
 
 @bp.patch("/orgs/<org>/identity-providers/<alias>")
 def patch_identity_provider(org: str, alias: str) -> Response:
     view = services().provider_admin.change(_actor(), org, alias, _json_body())
-    return _answer(schemas.IdentityProvider, view.as_json())
+    return _answer(answers.IdentityProvider, view.as_json())
 
 
 @bp.delete("/orgs/<org>/identity-providers/<alias>")
@@ -292,7 +292,7 @@ def delete_identity_provider(org: str, alias: str) -> Response:
     """Removes the provider, its domains and every account link to it, in one transaction."""
     removed = services().provider_admin.remove(_actor(), org, alias)
     return _answer(
-        schemas.ProviderRemoved,
+        answers.ProviderRemoved,
         {
             "removed": removed.alias,
             "links_removed": removed.links_removed,
@@ -307,7 +307,7 @@ def delete_identity_provider(org: str, alias: str) -> Response:
 @bp.get("/orgs/<org>/members/<user>/app-passwords")
 def list_app_passwords(org: str, user: str) -> Response:
     views = services().app_passwords.list_for(_actor(), org, user)
-    return _answer(schemas.AppPasswordList, {"app_passwords": [v.as_json() for v in views]})
+    return _answer(answers.AppPasswordList, {"app_passwords": [v.as_json() for v in views]})
 
 
 @bp.post("/orgs/<org>/members/<user>/app-passwords")
@@ -315,7 +315,7 @@ def create_app_password(org: str, user: str) -> Response:
     new = parse(schemas.AppPasswordCreate, _json_body())
     created = services().app_passwords.create_for(_actor(), org, user, new.comment, new.scopes)
     return _answer(
-        schemas.NewAppPassword, {**created.view.as_json(), "secret": created.secret}, 201
+        answers.NewAppPassword, {**created.view.as_json(), "secret": created.secret}, 201
     )
 
 
@@ -331,20 +331,20 @@ def revoke_app_password(org: str, user: str, password_id: str) -> Response:
 @bp.get("/orgs/<org>/api-clients")
 def list_api_clients(org: str) -> Response:
     views = services().api_clients.list(_actor(), org)
-    return _answer(schemas.ApiClientList, {"api_clients": [v.as_json() for v in views]})
+    return _answer(answers.ApiClientList, {"api_clients": [v.as_json() for v in views]})
 
 
 @bp.post("/orgs/<org>/api-clients")
 def create_api_client(org: str) -> Response:
     new = parse(schemas.ApiClientCreate, _json_body())
     created = services().api_clients.create(_actor(), org, new.name, new.scopes, new.jwks)
-    return _answer(schemas.NewApiClient, {**created.view.as_json(), "secret": created.secret}, 201)
+    return _answer(answers.NewApiClient, {**created.view.as_json(), "secret": created.secret}, 201)
 
 
 @bp.get("/orgs/<org>/api-clients/<client_id>")
 def get_api_client(org: str, client_id: str) -> Response:
     view = services().api_clients.get(_actor(), org, client_id)
-    return _answer(schemas.ApiClient, view.as_json())
+    return _answer(answers.ApiClient, view.as_json())
 
 
 @bp.delete("/orgs/<org>/api-clients/<client_id>")
@@ -356,4 +356,4 @@ def delete_api_client(org: str, client_id: str) -> Response:
 @bp.post("/orgs/<org>/api-clients/<client_id>/secret")
 def rotate_api_client_secret(org: str, client_id: str) -> Response:
     rotated = services().api_clients.rotate_secret(_actor(), org, client_id)
-    return _answer(schemas.NewApiClient, {**rotated.view.as_json(), "secret": rotated.secret})
+    return _answer(answers.NewApiClient, {**rotated.view.as_json(), "secret": rotated.secret})

@@ -19,6 +19,7 @@ from pydantic_core import core_schema
 
 from bridge.services.audit_export import MEDIA_TYPES
 from bridge.services.orgs.errors import PROBLEMS
+from bridge.web.admin import answers as a
 from bridge.web.admin import schemas as s
 
 REF = "#/components/schemas/{model}"
@@ -55,46 +56,46 @@ OPERATIONS = (
     Operation(
         "get", "/orgs", "list_orgs",
         "Organisations you administer (and customers of your partners)",
-        (200, s.OrgList, "The organisations"),
+        (200, a.OrgList, "The organisations"),
     ),
     Operation(
         "get", ORG, "get_org", "One organisation with its policy, domains and 2FA progress",
-        (200, s.OrgDetail, "The organisation"), (404,),
+        (200, a.OrgDetail, "The organisation"), (404,),
     ),
     Operation(
         "get", ORG + "/policy", "get_policy", "The security policy",
-        (200, s.Policy, "The policy"), (404,),
+        (200, a.Policy, "The policy"), (404,),
     ),
     Operation(
         "patch", ORG + "/policy", "patch_policy",
         "Change some policy fields; every rule is checked first",
-        (200, s.PolicyAfterChange, "The new policy"), (404, 409, 422), s.PolicyChange,
+        (200, a.PolicyAfterChange, "The new policy"), (404, 409, 422), s.PolicyChange,
     ),
     Operation(
         "get", ORG + "/members", "list_members", "Members with their 2FA status",
-        (200, s.MemberList, "The members"), (404,),
+        (200, a.MemberList, "The members"), (404,),
     ),
     Operation(
         "post", ORG + "/members", "add_member",
         "Add an existing user (of a domain the organisation verified)",
-        (201, s.Member, "Added"), (404, 409, 422), s.MemberCreate,
+        (201, a.Member, "Added"), (404, 409, 422), s.MemberCreate,
     ),
     Operation(
-        "get", MEMBER, "get_member", "One member", (200, s.Member, "The member"), (404,),
+        "get", MEMBER, "get_member", "One member", (200, a.Member, "The member"), (404,),
     ),
     Operation(
         "patch", MEMBER, "patch_member", "Change a member's role",
-        (200, s.Member, "Changed"), (404, 422), s.MemberRoleChange,
+        (200, a.Member, "Changed"), (404, 422), s.MemberRoleChange,
     ),
     Operation(
         "put", MEMBER + "/language", "set_member_language",
         "The member's language for pages and mails (en, de; null: their browser's)",
-        (200, s.LanguageSetting, "The member's language"), (404, 422), s.LanguageChange,
+        (200, a.LanguageSetting, "The member's language"), (404, 422), s.LanguageChange,
     ),
     Operation(
         "put", ORG + "/language", "set_org_language",
         "The default language of members who chose none (en, de; null: the configured one)",
-        (200, s.LanguageSetting, "The organisation's default"), (404, 422), s.LanguageChange,
+        (200, a.LanguageSetting, "The organisation's default"), (404, 422), s.LanguageChange,
     ),
     Operation(
         "delete", MEMBER, "delete_member", "Remove a member from the organisation",
@@ -103,27 +104,27 @@ OPERATIONS = (
     Operation(
         "post", MEMBER + "/actions/{action}", "member_action",
         "Unlock, reset 2FA, require 2FA, convert to or from a service account",
-        (200, s.Member, "The member after the action"), (404, 422),
+        (200, a.Member, "The member after the action"), (404, 422),
         s.MemberActionOptions, body_required=False,
     ),
     Operation(
         "get", ORG + "/reset-requests", "list_reset_requests",
         "Pending requests of members who lost their device (R13)",
-        (200, s.ResetRequestList, "The pending requests"), (404,),
+        (200, a.ResetRequestList, "The pending requests"), (404,),
     ),
     Operation(
         "post", ORG + "/reset-requests/{request_id}/approve", "approve_reset_request",
         "Approve a reset request: the member's 2FA is reset and mailed",
-        (200, s.ResetRequest, "The approved request"), (404, 409),
+        (200, a.ResetRequest, "The approved request"), (404, 409),
     ),
     Operation(
         "get", ORG + "/mfa-progress", "mfa_progress",
         "Members with 2FA configured, out of members who need it",
-        (200, s.Progress, "Progress"), (404,),
+        (200, a.Progress, "Progress"), (404,),
     ),
     Operation(
         "get", ORG + "/audit", "audit", "The organisation's audit events, newest first",
-        (200, s.AuditEventList, "Events"), (404, 422), query=s.AuditQuery,
+        (200, a.AuditEventList, "Events"), (404, 422), query=s.AuditQuery,
     ),
     Operation(
         "get", ORG + "/audit/export", "export_audit",
@@ -136,38 +137,38 @@ OPERATIONS = (
         "get", ORG + "/identity-providers", "list_identity_providers",
         "The organisation's identity providers: configured ones (source config, read-only) "
         "and the ones its admins added",
-        (200, s.IdentityProviderList, "The providers"), (404,),
+        (200, a.IdentityProviderList, "The providers"), (404,),
     ),
     Operation(
         "post", ORG + "/identity-providers", "add_identity_provider",
         "Add an identity provider for the organisation's single sign-on "
         "(domains must be verified by it)",
-        (201, s.IdentityProvider, "Added"), (404, 409, 422), s.IdentityProviderCreate,
+        (201, a.IdentityProvider, "Added"), (404, 409, 422), s.IdentityProviderCreate,
     ),
     Operation(
         "get", PROVIDER, "get_identity_provider", "One identity provider",
-        (200, s.IdentityProvider, "The provider"), (404,),
+        (200, a.IdentityProvider, "The provider"), (404,),
     ),
     Operation(
         "patch", PROVIDER, "patch_identity_provider",
         "Change some fields (never the alias or the issuer)",
-        (200, s.IdentityProvider, "Changed"), (404, 409, 422), s.IdentityProviderChange,
+        (200, a.IdentityProvider, "Changed"), (404, 409, 422), s.IdentityProviderChange,
     ),
     Operation(
         "delete", PROVIDER, "delete_identity_provider",
         "Remove the provider, its domains and its account links "
         "(refused while the SSO policy names it)",
-        (200, s.ProviderRemoved, "Removed"), (404, 409),
+        (200, a.ProviderRemoved, "Removed"), (404, 409),
     ),
     Operation(
         "get", APP_PASSWORDS, "list_app_passwords",
         "A service account's app passwords (comment, scopes, created, last used)",
-        (200, s.AppPasswordList, "The app passwords"), (404, 409),
+        (200, a.AppPasswordList, "The app passwords"), (404, 409),
     ),
     Operation(
         "post", APP_PASSWORDS, "create_app_password",
         "A new app password for a service account; the secret is shown only in this answer",
-        (201, s.NewAppPassword, "Created"), (403, 404, 409, 422), s.AppPasswordCreate,
+        (201, a.NewAppPassword, "Created"), (403, 404, 409, 422), s.AppPasswordCreate,
     ),
     Operation(
         "delete", APP_PASSWORDS + "/{password_id}", "revoke_app_password",
@@ -177,16 +178,16 @@ OPERATIONS = (
     Operation(
         "get", API_CLIENTS, "list_api_clients",
         "The organisation's API clients (client credentials)",
-        (200, s.ApiClientList, "The API clients"), (404,),
+        (200, a.ApiClientList, "The API clients"), (404,),
     ),
     Operation(
         "post", API_CLIENTS, "create_api_client",
         "A new API client with the scopes granted; its secret is shown only in this answer",
-        (201, s.NewApiClient, "Created"), (404, 422), s.ApiClientCreate,
+        (201, a.NewApiClient, "Created"), (404, 422), s.ApiClientCreate,
     ),
     Operation(
         "get", API_CLIENT, "get_api_client", "One API client",
-        (200, s.ApiClient, "The API client"), (404,),
+        (200, a.ApiClient, "The API client"), (404,),
     ),
     Operation(
         "delete", API_CLIENT, "delete_api_client",
@@ -196,7 +197,7 @@ OPERATIONS = (
     Operation(
         "post", API_CLIENT + "/secret", "rotate_api_client_secret",
         "A new secret for an API client; the old one stops working at once",
-        (200, s.NewApiClient, "Rotated"), (404, 409),
+        (200, a.NewApiClient, "Rotated"), (404, 409),
     ),
 )  # fmt: skip
 
@@ -228,7 +229,7 @@ class _Schema(GenerateJsonSchema):
 def _components() -> tuple[dict[Any, Any], dict[str, Any]]:
     """References to the models, and their schemas for ``#/components/schemas``: requests as
     they are read, answers as they are written."""
-    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(s.Problem, "serialization")]
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = [(a.Problem, "serialization")]
     for op in OPERATIONS:
         if op.body is not None:
             models.append((op.body, "validation"))
