@@ -38,7 +38,7 @@ from bridge.mail.message import MailMessage
 from bridge.mail.smtp import PermanentMailError, Transport
 from bridge.mail.status import OutboxStatus, read_status
 from bridge.storage.db.engine import Database, affected_rows
-from bridge.storage.db.outbox_models import FAILED, PENDING, SENT, OutboxMail
+from bridge.storage.db.models.outbox import FAILED, PENDING, SENT, OutboxMail
 from bridge.storage.db.unit import unit_of_work, when_committed
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from bridge.storage.db.engine import Database
-from bridge.storage.db.outbox_models import FAILED, PENDING, SENT, OutboxMail
+from bridge.storage.db.models.outbox import FAILED, PENDING, SENT, OutboxMail
 
 
 @dataclass(frozen=True)

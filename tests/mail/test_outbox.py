@@ -16,7 +16,7 @@ from bridge.domain.events import AuditEventName
 from bridge.mail import MailMessage, MailTemplates, Outbox, SmtpTransport
 from bridge.services.audit import AuditLog
 from bridge.storage.db.engine import Database
-from bridge.storage.db.outbox_models import OutboxMail
+from bridge.storage.db.models.outbox import OutboxMail
 from bridge.storage.db.unit import unit_of_work
 from tests.factors.smtp_server import Inbox, free_port, smtp_server
 

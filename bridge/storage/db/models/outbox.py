@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bridge.storage.db.models import Base, UtcDateTime
+from bridge.storage.db.models.base import Base, UtcDateTime
 
 #: A row's ``status``: waiting (or being delivered), acknowledged by the server, given up.
 PENDING, SENT, FAILED = "pending", "sent", "failed"
