@@ -109,10 +109,13 @@ def test_making_a_service_account_asks_first_and_says_what_it_deletes(acme: Live
 
 
 def test_the_console_speaks_german_to_a_german_browser(acme: LiveBridge) -> None:
+    acme.services.members.require_mfa(OPERATOR, "acme", "bob")
     browser, page = console(acme, "de")
     assert page.title == "Acme Werke: Sicherheit"
     assert "Zwei-Faktor-Authentifizierung für jedes Mitglied verlangen" in page.html
     status = page.soup.select_one('tr[data-username="bob"] td.status')
+    assert status is not None and status.get_text(strip=True) == "Setup erforderlich"
+    status = page.soup.select_one('tr[data-username="ada"] td.status')
     assert status is not None and status.get_text(strip=True) == "Nicht erforderlich"
     browser.http.close()
 
@@ -145,4 +148,18 @@ def test_a_refused_api_client_is_explained_in_german(acme: LiveBridge) -> None:
     )
     assert response.status_code == 422
     assert "Die öffentlichen Schlüssel müssen ein JWK Set in JSON sein." in response.text
+    browser.http.close()
+
+
+def test_a_refused_policy_is_explained_in_german_with_the_field_s_label(acme: LiveBridge) -> None:
+    browser, page = console(acme, "de")
+    response = browser.http.post(
+        f"{acme.url}/admin/orgs/acme/policy",
+        data={"csrf_token": form_token(page), "section": "policy", "trusted_browser_days": "3"},
+    )
+    assert response.status_code == 422
+    assert (
+        "„Tage, die einem Browser vertraut wird“ muss eine ganze Zahl von 7 bis 90 sein."
+        in response.text
+    )
     browser.http.close()
