@@ -182,3 +182,18 @@ def test_a_refused_policy_names_the_field_by_its_label_and_the_organisation_by_i
     response = browser.post_raw(f"{acme.url}/admin/orgs/acme/policy", mfa)
     text = Page(response.url, response.status_code, response.text).errors[0]
     assert "'Acme' uses single sign-on" in text and "'acme'" not in text
+
+
+def test_turning_2fa_off_with_wipe_asks_first_and_says_what_it_deletes(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    browser.open(f"{acme.url}/admin/orgs/acme")
+    asked = browser.submit(on_disable="wipe")  # the switch unticked: turning 2FA off
+    assert isinstance(asked, Page) and asked.status == 200
+    assert asked.title.startswith("Turn 2FA off and delete every member's 2FA?")
+    assert "trusted browsers of every member are deleted" in asked.html
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is True
+    done = browser.submit()
+    assert isinstance(done, Page)
+    assert done.soup.select_one("#notice").get_text(strip=True) == "The policy was saved."  # type: ignore[union-attr]
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is False
