@@ -166,6 +166,23 @@ class MemberService:
                 return member
         raise NotFound(Phrase("%(user)r is not a member of %(org)r.", user=wanted, org=slug))
 
+    def admin_contacts(self, user_id: str | None) -> list[str]:
+        """Who a person asks for help (an unlock): the admins of their organisations, each as
+        "name <address>" or the name alone, the person themselves left out."""
+        if user_id is None:
+            return []
+        with self._db.session() as session:
+            orgs = select(Membership.org_id).where(Membership.user_id == user_id)
+            admins = session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.org_id.in_(orgs), Membership.role == "admin")
+                .where(User.id != user_id, User.disabled.is_(False))
+                .order_by(User.username)
+                .limit(5)
+            ).unique()
+            return [f"{u.username} <{u.email}>" if u.email else u.username for u in admins]
+
     def progress(self, actor: Actor, slug: str) -> Progress:
         members = self.members(actor, slug)
         needing = [m for m in members if m.mfa_required]
