@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import Phrase
 from bridge.federation.provider_input import (
     ProviderInput,
     parse_provider,
@@ -294,8 +295,17 @@ class ProviderAdmin:
             )
         if slug is None:
             configured = self._providers.configured_alias(alias) is not None
-            where = " (it is in the configuration file: remove it there)" if configured else ""
-            raise NotFound(f"There is no provider {alias!r} added through the admin API{where}.")
+            raise NotFound(
+                Phrase(
+                    "There is no provider %(alias)r added through the admin API (it is in the "
+                    "configuration file: remove it there).",
+                    alias=alias,
+                )
+                if configured
+                else Phrase(
+                    "There is no provider %(alias)r added through the admin API.", alias=alias
+                )
+            )
         return self.remove(actor, slug, alias)
 
     # --- rows ---------------------------------------------------------------------------------
@@ -310,7 +320,13 @@ class ProviderAdmin:
                 )
             )
         if record is None:
-            raise NotFound(f"{authority.org.slug!r} has no identity provider {alias!r}.")
+            raise NotFound(
+                Phrase(
+                    "%(org)r has no identity provider %(alias)r.",
+                    org=authority.org.slug,
+                    alias=alias,
+                )
+            )
         return record
 
     def _apply(

@@ -289,7 +289,7 @@ class LoginService:
         if outcome.reason in LOCKOUT_ENDS:
             # The lockout ended this login: the account locked now, or the ``restart`` policy.
             if outcome.reason == "locked":
-                raise AccountLocked()
+                raise AccountLocked(contacts=self._s.members.admin_contacts(pending.flow.user_id))
             raise LoginRestarted(outcome.message)
         log.info("login flow denied: %s (%s)", outcome.reason, outcome.message)
         then = pending.continuation.then

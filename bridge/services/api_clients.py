@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, NotFound
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_, Phrase
 from bridge.services.audit import AuditLog
 from bridge.services.clients import CLIENT_ID_BYTES, CLIENT_SECRET_BYTES, InvalidClient, hash_secret
 from bridge.services.orgs.access import Actor, Authority, authorise
@@ -52,25 +53,32 @@ PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 
 def check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-        raise InvalidClient("An API client needs a name of 1-200 characters.", field="name")
+        raise InvalidClient(N_("An API client needs a name of 1-200 characters."), field="name")
     return name.strip()
 
 
 def check_scopes(scopes: Any) -> list[str]:
     """The scopes to grant: 1-20 distinct RFC 6749 scope names, none of the bridge's own."""
     if not isinstance(scopes, list) or not scopes or len(scopes) > MAX_SCOPES:
-        raise InvalidClient(f"Grant 1-{MAX_SCOPES} scopes, as a list of names.", field="scopes")
+        raise InvalidClient(
+            Phrase("Grant 1-%(most)s scopes, as a list of names.", most=MAX_SCOPES), field="scopes"
+        )
     for scope in scopes:
         if not isinstance(scope, str) or not SCOPE_TOKEN.fullmatch(scope):
             raise InvalidClient(
-                "A scope is 1-64 printable ASCII characters, without spaces, quotes or "
-                "backslashes.",
+                N_(
+                    "A scope is 1-64 printable ASCII characters, without spaces, quotes or "
+                    "backslashes."
+                ),
                 field="scopes",
             )
         if scope in RESERVED_SCOPES:
             raise InvalidClient(
-                f"The scope {scope!r} is about a user; an API client acts as itself and cannot "
-                "be granted it.",
+                Phrase(
+                    "The scope %(scope)r is about a user; an API client acts as itself and "
+                    "cannot be granted it.",
+                    scope=scope,
+                ),
                 field="scopes",
             )
     return list(dict.fromkeys(scopes))
@@ -78,7 +86,7 @@ def check_scopes(scopes: Any) -> list[str]:
 
 def check_jwks(jwks: Any) -> dict[str, Any]:
     """A JWK Set of 1-10 public signing keys (RSA, EC or OKP), or ``InvalidClient``."""
-    problem = "Send 'jwks' as a JWK Set of 1-10 public RSA, EC or OKP keys: {'keys': [...]}."
+    problem = N_("Send 'jwks' as a JWK Set of 1-10 public RSA, EC or OKP keys: {'keys': [...]}.")
     if not isinstance(jwks, dict) or len(json.dumps(jwks)) > MAX_JWKS_CHARS:
         raise InvalidClient(problem, field="jwks")
     keys = jwks.get("keys")
@@ -89,12 +97,14 @@ def check_jwks(jwks: Any) -> dict[str, Any]:
             raise InvalidClient(problem, field="jwks")
         if PRIVATE_MEMBERS & set(key):
             raise InvalidClient(
-                "The JWK Set holds a private key: register only the public half.", field="jwks"
+                N_("The JWK Set holds a private key: register only the public half."), field="jwks"
             )
     try:
         KeySet.import_key_set(jwks)  # type: ignore[arg-type]
     except (JoseError, ValueError, TypeError, KeyError) as error:
-        raise InvalidClient(f"The JWK Set cannot be read: {error}", field="jwks") from error
+        raise InvalidClient(
+            Phrase("The JWK Set cannot be read: %(error)s", error=str(error)), field="jwks"
+        ) from error
     return {"keys": keys}
 
 
@@ -233,7 +243,13 @@ def _owned(session: Session, authority: Authority, client_id: str) -> Client:
     plausible = len(client_id) <= 64 and "\x00" not in client_id
     client = session.get(Client, client_id) if plausible else None
     if client is None or client.kind != API_KIND or client.org_id != authority.org.id:
-        raise NotFound(f"There is no API client {client_id!r} in {authority.org.slug!r}.")
+        raise NotFound(
+            Phrase(
+                "There is no API client %(client)r in %(org)r.",
+                client=client_id,
+                org=authority.org.slug,
+            )
+        )
     return client
 
 

@@ -112,7 +112,14 @@ def http_problem(error: HTTPException) -> Response:
 
 def error_page_response(error: BridgeError, template: str = "error.html") -> Response:
     """The browser's face of a refusal: a page saying what happened and what to do."""
-    response = error_page(error.title, error.message, status_of(error), template=template)
+    response = error_page(
+        error.title,
+        error.message,
+        status_of(error),
+        template=template,
+        code=error.code,
+        contacts=error.extra.get("contacts") or [],
+    )
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

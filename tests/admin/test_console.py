@@ -49,7 +49,9 @@ def test_enforcing_2fa_in_the_console_updates_the_status_column_and_progress(
     acme: LiveBridge,
 ) -> None:
     browser = signed_in(acme, "ada")
-    assert set(status_column(page_of(browser)).values()) == {"Not required"}
+    before = page_of(browser)
+    assert before.soup.select_one("#members td.status") is None  # nothing to say yet (seed 000)
+    assert before.soup.select_one("#no-status-column") is not None
     browser.submit(mfa_enforced="on")
     page = page_of(browser)
     assert page.soup.select_one("#notice").get_text(strip=True) == "The policy was saved."
@@ -148,3 +150,50 @@ def test_the_sign_in_plan_of_someone_outside_the_organisation_is_not_shown(
     page = browser.open(f"{acme.url}/admin/orgs/acme/members/mallory/sign-in")
     assert isinstance(page, Page) and page.status == 404
     assert page.soup.select_one("#plan") is None
+
+
+def test_the_2fa_status_column_is_hidden_while_no_one_is_asked_for_2fa(acme: LiveBridge) -> None:
+    page = page_of(signed_in(acme, "ada"))
+    assert page.soup.select_one("#members th:-soup-contains('2FA status')") is None
+    assert page.soup.select_one("#members td.status") is None
+
+
+def test_a_refused_policy_names_the_field_by_its_label_and_the_organisation_by_its_name(
+    acme: LiveBridge,
+) -> None:
+    acme.services.provider_admin.add(
+        OPERATOR,
+        "acme",
+        {"alias": "okta", "issuer": "https://acme.okta.example", "client_id": "bridge"},
+    )
+    acme.services.orgs.update_policy(
+        OPERATOR, "acme", {"sso_enabled": True, "sso_idp_alias": "okta"}
+    )
+    browser = signed_in(acme, "ada")
+    token = page_of(browser).form_fields()["csrf_token"]
+    policy = {"csrf_token": token, "section": "policy", "sso_enabled": "on"}
+    response = browser.post_raw(
+        f"{acme.url}/admin/orgs/acme/policy", {**policy, "trusted_browser_days": "3"}
+    )
+    text = Page(response.url, response.status_code, response.text).errors[0]
+    assert "'Days a browser is trusted' must be a whole number from 7 to 90." in text
+    assert "trusted_browser_days" not in text
+    mfa = {"csrf_token": token, "section": "mfa", "mfa_enforced": "on"}
+    response = browser.post_raw(f"{acme.url}/admin/orgs/acme/policy", mfa)
+    text = Page(response.url, response.status_code, response.text).errors[0]
+    assert "'Acme' uses single sign-on" in text and "'acme'" not in text
+
+
+def test_turning_2fa_off_with_wipe_asks_first_and_says_what_it_deletes(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    acme.services.orgs.update_policy(OPERATOR, "acme", {"mfa_enforced": True})
+    browser.open(f"{acme.url}/admin/orgs/acme")
+    asked = browser.submit(on_disable="wipe")  # the switch unticked: turning 2FA off
+    assert isinstance(asked, Page) and asked.status == 200
+    assert asked.title.startswith("Turn 2FA off and delete every member's 2FA?")
+    assert "trusted browsers of every member are deleted" in asked.html
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is True
+    done = browser.submit()
+    assert isinstance(done, Page)
+    assert done.soup.select_one("#notice").get_text(strip=True) == "The policy was saved."  # type: ignore[union-attr]
+    assert acme.services.orgs.policy(OPERATOR, "acme")["mfa_enforced"] is False

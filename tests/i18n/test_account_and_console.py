@@ -109,9 +109,57 @@ def test_making_a_service_account_asks_first_and_says_what_it_deletes(acme: Live
 
 
 def test_the_console_speaks_german_to_a_german_browser(acme: LiveBridge) -> None:
+    acme.services.members.require_mfa(OPERATOR, "acme", "bob")
     browser, page = console(acme, "de")
     assert page.title == "Acme Werke: Sicherheit"
     assert "Zwei-Faktor-Authentifizierung für jedes Mitglied verlangen" in page.html
     status = page.soup.select_one('tr[data-username="bob"] td.status')
+    assert status is not None and status.get_text(strip=True) == "Setup erforderlich"
+    status = page.soup.select_one('tr[data-username="ada"] td.status')
     assert status is not None and status.get_text(strip=True) == "Nicht erforderlich"
+    browser.http.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/audit", "Acme Werke: Protokoll"),
+        ("/identity-providers", "Acme Werke: Single-Sign-on-Anbieter"),
+        ("/api-clients", "Acme Werke: API-Clients"),
+    ],
+)
+def test_the_console_s_other_pages_speak_german_to_a_german_browser(
+    acme: LiveBridge, path: str, title: str
+) -> None:
+    browser, _ = console(acme, "de")
+    page = browser.open(f"{acme.url}/admin/orgs/acme{path}")
+    assert isinstance(page, Page) and page.title == title
+    assert "Zurück zu" in page.html or "Zurück zu den Sicherheitseinstellungen" in page.html
+    browser.http.close()
+
+
+def test_a_refused_api_client_is_explained_in_german(acme: LiveBridge) -> None:
+    browser, _ = console(acme, "de")
+    clients = browser.open(f"{acme.url}/admin/orgs/acme/api-clients")
+    assert isinstance(clients, Page)
+    response = browser.http.post(
+        f"{acme.url}/admin/orgs/acme/api-clients",
+        data={"csrf_token": form_token(clients), "name": "x", "scopes": "a", "jwks": "{"},
+    )
+    assert response.status_code == 422
+    assert "Die öffentlichen Schlüssel müssen ein JWK Set in JSON sein." in response.text
+    browser.http.close()
+
+
+def test_a_refused_policy_is_explained_in_german_with_the_field_s_label(acme: LiveBridge) -> None:
+    browser, page = console(acme, "de")
+    response = browser.http.post(
+        f"{acme.url}/admin/orgs/acme/policy",
+        data={"csrf_token": form_token(page), "section": "policy", "trusted_browser_days": "3"},
+    )
+    assert response.status_code == 422
+    assert (
+        "„Tage, die einem Browser vertraut wird“ muss eine ganze Zahl von 7 bis 90 sein."
+        in response.text
+    )
     browser.http.close()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bridge.domain.wording import Phrase
 from bridge.services.orgs.errors import NotAnAdmin, NotFound, OperatorOnly
 from bridge.storage.db.models import Membership, Organisation, User
 
@@ -62,7 +63,7 @@ class Authority:
 def find_org(session: Session, slug: str) -> Organisation:
     org = session.scalar(select(Organisation).where(Organisation.slug == slug))
     if org is None:
-        raise NotFound(f"There is no organisation {slug!r}.")
+        raise NotFound(Phrase("There is no organisation %(org)r.", org=slug))
     return org
 
 
@@ -81,7 +82,7 @@ def authorise(session: Session, actor: Actor, slug: str) -> Authority:
     assert actor.user_id is not None
     user = session.get(User, actor.user_id)
     if user is None or user.disabled:
-        raise NotAnAdmin(f"You are not an admin of {slug!r}.")
+        raise NotAnAdmin(Phrase("You are not an admin of %(org)r.", org=slug))
     if is_admin(session, actor.user_id, org.id):
         return Authority(org, actor)
     if org.kind == "customer" and org.parent_id is not None:
@@ -93,8 +94,9 @@ def authorise(session: Session, actor: Actor, slug: str) -> Authority:
         ):
             return Authority(org, actor, via_partner=parent)
     raise NotAnAdmin(
-        f"You are not an admin of {slug!r}"
-        + (" or of the partner that manages it." if org.kind == "customer" else ".")
+        Phrase("You are not an admin of %(org)r or of the partner that manages it.", org=slug)
+        if org.kind == "customer"
+        else Phrase("You are not an admin of %(org)r.", org=slug)
     )
 
 

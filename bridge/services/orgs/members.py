@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import ServiceAccountWithoutMfa
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import Phrase
 from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
 from bridge.services.lockout import Lockout
@@ -163,7 +164,24 @@ class MemberService:
         for member in self.members(actor, slug):
             if member.username == wanted:
                 return member
-        raise NotFound(f"{wanted!r} is not a member of {slug!r}.")
+        raise NotFound(Phrase("%(user)r is not a member of %(org)r.", user=wanted, org=slug))
+
+    def admin_contacts(self, user_id: str | None) -> list[str]:
+        """Who a person asks for help (an unlock): the admins of their organisations, each as
+        "name <address>" or the name alone, the person themselves left out."""
+        if user_id is None:
+            return []
+        with self._db.session() as session:
+            orgs = select(Membership.org_id).where(Membership.user_id == user_id)
+            admins = session.scalars(
+                select(User)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.org_id.in_(orgs), Membership.role == "admin")
+                .where(User.id != user_id, User.disabled.is_(False))
+                .order_by(User.username)
+                .limit(5)
+            ).unique()
+            return [f"{u.username} <{u.email}>" if u.email else u.username for u in admins]
 
     def progress(self, actor: Actor, slug: str) -> Progress:
         members = self.members(actor, slug)
@@ -181,7 +199,9 @@ class MemberService:
             user = self._addable_user(session, authority, username)
             existing = session.get(Membership, (authority.org.id, user.id))
             if existing is not None:
-                raise Conflict(f"{user.username!r} is already a member of {slug!r}.")
+                raise Conflict(
+                    Phrase("%(user)r is already a member of %(org)r.", user=user.username, org=slug)
+                )
             session.add(
                 Membership(
                     org_id=authority.org.id,
@@ -311,7 +331,7 @@ class MemberService:
     def _user(session: Any, username: str) -> User:
         user = session.scalar(select(User).where(User.username == normalise_username(username)))
         if user is None:
-            raise NotFound(f"There is no user {normalise_username(username)!r}.")
+            raise NotFound(Phrase("There is no user %(user)r.", user=normalise_username(username)))
         return user  # type: ignore[no-any-return]
 
     def _target(
@@ -321,7 +341,9 @@ class MemberService:
         user = self._user(session, username)
         membership = session.get(Membership, (authority.org.id, user.id))
         if membership is None:
-            raise NotFound(f"{user.username!r} is not a member of {slug!r}.")
+            raise NotFound(
+                Phrase("%(user)r is not a member of %(org)r.", user=user.username, org=slug)
+            )
         if actor.user_id == user.id:
             raise SelfAction(
                 "Use your account page for your own 2FA; another admin can act on your account."

@@ -20,6 +20,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from bridge.domain.validators import SSO_IDP_ALIAS, Domain, SsoIdpAlias, normal_domain
+from bridge.domain.wording import Phrase
 from bridge.services.orgs.validation import Body, parse, refuse
 
 TRUSTED_BROWSER_DAYS = (7, 90)
@@ -88,7 +89,9 @@ class PolicyChanges(Body):
     @classmethod
     def _flag(cls, value: Any, info: ValidationInfo) -> Any:
         if not isinstance(value, bool):
-            refuse(f"'{info.field_name}' must be true or false.", info.field_name)
+            refuse(
+                Phrase("'%(field)s' must be true or false.", field=info.field_name), info.field_name
+            )
         return value
 
     @field_validator("on_disable", "lockout_action", mode="before")
@@ -97,7 +100,14 @@ class PolicyChanges(Body):
         choices = {"on_disable": ("keep", "wipe"), "lockout_action": ("lock", "restart")}
         name = str(info.field_name)
         if value not in choices[name]:
-            refuse(f"'{name}' must be one of {', '.join(choices[name])}.", name)
+            refuse(
+                Phrase(
+                    "'%(field)s' must be one of %(choices)s.",
+                    field=name,
+                    choices=", ".join(choices[name]),
+                ),
+                name,
+            )
         return value
 
     @field_validator(
@@ -111,7 +121,15 @@ class PolicyChanges(Body):
         name = str(info.field_name)
         low, high = TRUSTED_BROWSER_DAYS if name == "trusted_browser_days" else LOCKOUT_LIMITS
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            refuse(f"'{name}' must be a whole number from {low} to {high}.", name)
+            refuse(
+                Phrase(
+                    "'%(field)s' must be a whole number from %(low)s to %(high)s.",
+                    field=name,
+                    low=low,
+                    high=high,
+                ),
+                name,
+            )
         return value
 
     @field_validator("sso_idp_alias", mode="before")
@@ -119,7 +137,10 @@ class PolicyChanges(Body):
     def _alias(cls, value: Any) -> Any:
         if value is not None and (not isinstance(value, str) or not SSO_IDP_ALIAS.fullmatch(value)):
             refuse(
-                "'sso_idp_alias' must be null or 1-100 characters of a-z, 0-9, '.', '_', '-'.",
+                Phrase(
+                    "'%(field)s' must be null or 1-100 characters of a-z, 0-9, '.', '_', '-'.",
+                    field="sso_idp_alias",
+                ),
                 "sso_idp_alias",
             )
         return value
@@ -129,13 +150,24 @@ class PolicyChanges(Body):
     def _domains(cls, value: Any) -> Any:
         if not isinstance(value, list) or len(value) > MAX_SSO_DOMAINS:
             refuse(
-                f"'sso_domains' must be a list of up to {MAX_SSO_DOMAINS} domains.", "sso_domains"
+                Phrase(
+                    "'%(field)s' must be a list of up to %(most)s domains.",
+                    field="sso_domains",
+                    most=MAX_SSO_DOMAINS,
+                ),
+                "sso_domains",
             )
         domains = set()
         for item in value:
             domain = normal_domain(item)
             if domain is None:
-                refuse("'sso_domains' must be a domain name such as example.com.", "sso_domains")
+                refuse(
+                    Phrase(
+                        "'%(field)s' must be a domain name such as example.com.",
+                        field="sso_domains",
+                    ),
+                    "sso_domains",
+                )
             domains.add(domain)
         return sorted(domains)
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from bridge.domain.wording import N_, Phrase
 from bridge.services.orgs.access import Actor
 from bridge.services.orgs.errors import (
     AdminCodeInvalid,
@@ -42,27 +43,40 @@ def check_policy_change(
     """Raise the first rule ``after`` breaks, given ``before`` and the members with 2FA."""
     if org.production_partner and not after["mfa_enforced"]:
         raise ProductionPartner(
-            f"{org.slug!r} is a partner in production mode: 2FA stays enforced for it."
+            Phrase(
+                "'%(org)s' is a partner in production mode: 2FA stays enforced for it.",
+                org=org.slug,
+            )
         )
     if after["mfa_enforced"] and not before["mfa_enforced"] and after["sso_enabled"]:
         raise SsoEnabled(
-            f"{org.slug!r} uses single sign-on; use your identity provider's 2FA, "
-            "or turn SSO off first."
+            Phrase(
+                "'%(org)s' uses single sign-on; use your identity provider's 2FA, "
+                "or turn SSO off first.",
+                org=org.slug,
+            )
         )
     if after["sso_enabled"] and not before["sso_enabled"]:
         if after["mfa_enforced"]:
-            raise MfaEnforced(f"{org.slug!r} enforces 2FA; turn enforcement off first.")
+            raise MfaEnforced(
+                Phrase("'%(org)s' enforces 2FA; turn enforcement off first.", org=org.slug)
+            )
         if with_totp:
             names = sorted(
                 session.scalars(select(User.username).where(User.id.in_(list(with_totp))))
             )
             raise MembersUseMfa(
-                f"These members use 2FA: {', '.join(names)}. Reset their 2FA first.",
+                Phrase(
+                    "These members use 2FA: %(names)s. Reset their 2FA first.",
+                    names=", ".join(names),
+                ),
                 members=names,
             )
     if after["sso_enabled"] and not after["sso_idp_alias"]:
         raise InvalidInput(
-            "Single sign-on needs 'sso_idp_alias' (the identity provider).",
+            Phrase(
+                "Single sign-on needs '%(field)s' (the identity provider).", field="sso_idp_alias"
+            ),
             field="sso_idp_alias",
         )
     turning_on = after["sso_enabled"] and not before["sso_enabled"]
@@ -78,8 +92,13 @@ def _check_sso_provider(providers: IdentityProviders, org: Organisation, alias: 
     provider = providers.get(alias)
     if provider is None or provider.organisation != org.slug:
         raise InvalidInput(
-            f"'sso_idp_alias': there is no identity provider {alias!r} serving {org.slug!r}. "
-            "Add one (POST /orgs/{org}/identity-providers) or name one configured for it.",
+            Phrase(
+                "'%(field)s': there is no identity provider '%(alias)s' serving '%(org)s'. "
+                "Add one (POST /orgs/{org}/identity-providers) or name one configured for it.",
+                field="sso_idp_alias",
+                alias=alias,
+                org=org.slug,
+            ),
             field="sso_idp_alias",
         )
 
@@ -98,8 +117,13 @@ def _check_sso_domains(session: Any, org: Organisation, domains: list[str]) -> N
     unverified = [domain for domain in domains if domain not in verified]
     if unverified:
         raise InvalidInput(
-            f"'sso_domains': {', '.join(unverified)} not verified by {org.slug!r}; only "
-            "domains the organisation verified (bridge org verify-domain) can use its SSO.",
+            Phrase(
+                "'%(field)s': %(domains)s not verified by '%(org)s'; only domains the "
+                "organisation verified (bridge org verify-domain) can use its SSO.",
+                field="sso_domains",
+                domains=", ".join(unverified),
+                org=org.slug,
+            ),
             field="sso_domains",
         )
 
@@ -111,13 +135,19 @@ def check_admin_code(totp: TotpService, actor: Actor, code: str | None) -> None:
     assert actor.user_id is not None
     if not code:
         raise AdminCodeRequired(
-            "Members have set up 2FA and this policy wipes it: send your current "
-            "authenticator code as 'admin_code'."
+            Phrase(
+                "Members have set up 2FA and this policy wipes it: send your current "
+                "authenticator code as '%(field)s'.",
+                field="admin_code",
+            )
         )
     if not totp.has_totp(actor.user_id):
         raise AdminCodeRequired(
-            "Members have set up 2FA and this policy wipes it: set up 2FA for your own "
-            "account first, then send its current code as 'admin_code'."
+            Phrase(
+                "Members have set up 2FA and this policy wipes it: set up 2FA for your own "
+                "account first, then send its current code as '%(field)s'.",
+                field="admin_code",
+            )
         )
     if not totp.verify(actor.user_id, code):
-        raise AdminCodeInvalid("The code is wrong or was already used; wait for the next one.")
+        raise AdminCodeInvalid(N_("The code is wrong or was already used; wait for the next one."))

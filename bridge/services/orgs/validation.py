@@ -49,8 +49,9 @@ def _invalid(model: type[Body], error: ValidationError, raw: Any) -> InvalidInpu
         problems.sort(key=lambda problem: order.get(_field(problem) or "", -1))
     first = problems[0]
     field = _field(first)
-    if first["type"] == _REFUSED:
-        detail = str(first["msg"])
+    if first["type"] == _REFUSED:  # a Phrase keeps its template for the pages
+        refused = first.get("ctx", {}).get("detail")
+        detail = refused if isinstance(refused, str) else str(first["msg"])
     else:  # a type or constraint no validator of the model words (a model's gap, not a rule)
         detail = f"'{field or 'body'}' {first['msg']}."
     return InvalidInput(detail, field=field) if field else InvalidInput(detail)

@@ -123,7 +123,7 @@ def org(admin: OrgAdmin, slug: str) -> Response:
 @bp.post("/orgs/<slug>/policy")
 @org_admin
 @shows_refusal(org_page)
-def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
+def update_policy(admin: OrgAdmin, slug: str) -> Response | WerkzeugResponse:
     form = request.form
     changes: dict[str, Any]
     if form.get("section") == "mfa":
@@ -147,7 +147,16 @@ def update_policy(admin: OrgAdmin, slug: str) -> WerkzeugResponse:
         if form.get("app_passwords_shown"):  # a form of before the field keeps the value
             changes["app_passwords_allowed"] = checkbox("app_passwords_allowed")
     admin_code = form.get("admin_code") or None
-    services().orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)
+    s = services()
+    if form.get("step") == "confirm" and s.orgs.policy_wipes(admin.actor, slug, changes):
+        # Seed 002's dialog: say what turning 2FA off deletes, and ask again.
+        return render_page(
+            "admin/confirm_wipe.html",
+            org=admin.org,
+            progress=s.members.progress(admin.actor, slug),
+            admin_code=admin_code or "",
+        )
+    s.orgs.update_policy(admin.actor, slug, changes, admin_code=admin_code)
     return _back_to_org(slug, "policy")
 
 

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.domain.wording import N_
 from bridge.services.api_clients import NewSecret
 from bridge.web.admin.console_pages import error_status, org_admin, render_page, shows_refusal
 from bridge.web.auth import OrgAdmin
@@ -54,7 +55,8 @@ def _jwks() -> Any:
     try:
         return json.loads(text)
     except ValueError as error:
-        raise InvalidInput("The public keys must be a JWK Set in JSON.", field="jwks") from error
+        message = N_("The public keys must be a JWK Set in JSON.")
+        raise InvalidInput(message, field="jwks") from error
 
 
 @bp.get("/orgs/<slug>/api-clients")

@@ -15,11 +15,12 @@ from typing import Any
 from flask import Response, make_response, render_template, request, url_for
 
 from bridge.domain.errors import BridgeError
-from bridge.domain.wording import N_
+from bridge.domain.wording import N_, Phrase
 from bridge.web.auth import View, admin_of_org, signed_in
 from bridge.web.browser import csrf_token
 from bridge.web.context import services
 from bridge.web.errors import error_page_response, status_of
+from bridge.web.language import translated
 
 NOTICES = {
     "policy": N_("The policy was saved."),
@@ -68,6 +69,22 @@ CONFIRMED_ACTIONS = {
         "never asked for a second factor again: only for integrations that cannot use 2FA."
     ),
 }
+#: What the policy form calls the fields a refusal names by their API key (``'admin_code'``).
+FIELD_LABELS = {
+    "mfa_enforced": N_("Require two-factor authentication for every member"),
+    "on_disable": N_("When 2FA is turned off"),
+    "admin_code": N_("Your authenticator code"),
+    "trusted_browsers_enabled": N_("Members may trust a browser"),
+    "trusted_browser_days": N_("Days a browser is trusted"),
+    "lockout_password_failures": N_("Wrong passwords before the account locks"),
+    "lockout_code_failures": N_("Wrong codes before the account locks"),
+    "lockout_action": N_("What happens then"),
+    "sso_enabled": N_("Single sign-on"),
+    "sso_idp_alias": N_("Identity provider"),
+    "sso_domains": N_("SSO domains"),
+    "admin_reset_requires_verified_domain": N_("Resets only for our verified domains"),
+    "app_passwords_allowed": N_("App passwords"),
+}
 
 #: The actor's ``via`` in the audit log.
 VIA = "console"
@@ -99,11 +116,25 @@ def render_page(template: str, status: int = 200, **values: Any) -> Response:
             kind_labels=KIND_LABELS,
             mode_labels=MODE_LABELS,
             confirmed_actions=CONFIRMED_ACTIONS,
+            shown=shown,
             **values,
         )
     )
     response.status_code = status
     return response
+
+
+def shown(message: str | None, org: Any = None) -> str:
+    """A refusal's text as the console shows it: in the page's language, a field named by
+    the form's label instead of its API key, and ``org`` by its name instead of its slug."""
+    if isinstance(message, Phrase) and message.values:
+        values = dict(message.values)
+        if isinstance(values.get("field"), str) and values["field"] in FIELD_LABELS:
+            values["field"] = translated(FIELD_LABELS[values["field"]])
+        if org is not None and values.get("org") == org.slug:
+            values["org"] = org.name
+        message = Phrase(message.template, **values)
+    return translated(message)
 
 
 def error_status(error: BridgeError | None) -> int:

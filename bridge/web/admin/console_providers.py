@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.domain.wording import N_
 from bridge.services.container import Services
 from bridge.services.orgs.service import policy_of
 from bridge.storage.db.models import FederatedIdentity
@@ -157,7 +158,7 @@ def confirm_remove_provider(admin: OrgAdmin, slug: str, alias: str) -> Response:
 def remove_provider(admin: OrgAdmin, slug: str, alias: str) -> WerkzeugResponse:
     if not checkbox("confirm"):
         raise InvalidInput(
-            "Tick the box to confirm that the linked accounts are removed with the provider.",
+            N_("Tick the box to confirm that the linked accounts are removed with the provider."),
             field="confirm",
         )
     services().provider_admin.remove(admin.actor, slug, alias)
