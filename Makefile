@@ -1,12 +1,15 @@
-# Developer entry points. `make serve` starts the server, `make test` runs the tests,
-# `make lint` checks style and types. Each creates .venv with python3 when it is missing and
-# reinstalls the project only when pyproject.toml is newer than the install stamp.
+# Developer entry points. `make serve` starts the server, `make test` runs the tests (in two
+# worker processes), `make lint` checks style and types. Each creates .venv with python3 when it
+# is missing and reinstalls the project only when pyproject.toml is newer than the install stamp.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The tests run in this many pytest-xdist worker processes (0: in this process, one at a time).
+# Tests of one module that share a Chromium stay in one worker (--dist loadgroup).
+TEST_WORKERS ?= 2
 
 .PHONY: serve test lint install
 
@@ -14,7 +17,7 @@ serve: $(STAMP)
 	$(BIN)/bridge serve
 
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
