@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -29,14 +28,9 @@ from tests.e2e.harness import (
     callback_params,
     enrolment_secret,
 )
+from tests.ports import unused_port
 
 BRIDGE = str(Path(sys.executable).with_name("bridge"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -88,7 +82,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def two_bridges(environment: dict[str, str]) -> Iterator[tuple[str, str]]:
     """Two processes behind one issuer (as behind a load balancer): their base URLs."""
-    ports = [free_port(), free_port()]
+    ports = [unused_port(), unused_port()]
     issuer = f"http://127.0.0.1:{ports[0]}"
     subprocess.run([BRIDGE, "db", "upgrade"], env=environment, check=True, capture_output=True)
     processes = [
