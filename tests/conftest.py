@@ -34,6 +34,7 @@ import redis
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -61,6 +62,12 @@ from tests.e2e.harness import Browser, LiveBridge, RelyingParty, serve
 from tests.world import World
 
 pytest_plugins = ["tests.chromium"]
+
+# Property tests run the same examples every run (a seed derived from each test), with no
+# example database and no deadline: a run's result depends on the code alone, never on an
+# earlier run, the other worker, or how busy the machine is. Each test sets how many examples.
+settings.register_profile("bridge", derandomize=True, database=None, deadline=None)
+settings.load_profile("bridge")
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
