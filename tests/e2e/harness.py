@@ -212,7 +212,11 @@ def serve(services_factory: Any, *, real_http: bool = True) -> Iterator[LiveBrid
     url = f"http://127.0.0.1:{server.server_port}"
     services, clock = services_factory(url)
     holder["app"] = create_app(services=services)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # serve_forever sees a shutdown request only between polls: at its default of 0.5 s,
+    # every live bridge would cost its test up to half a second of waiting at the end.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield LiveBridge(url, services, clock)
