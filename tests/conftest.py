@@ -126,6 +126,36 @@ def remembered_flows() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def remembered_migration_scripts() -> Iterator[None]:
+    """Alembic reads and compiles every migration script whenever it is asked for them: every
+    bridge the tests build checks that its schema is the newest, every ``db upgrade`` migrates.
+    Within the session, a script folder whose files are unchanged (names, sizes, modification
+    times) is read once; a configuration with any other option is read as usual."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    original = ScriptDirectory.__dict__["from_config"]
+    from_config = ScriptDirectory.from_config
+    remembered: dict[tuple[str, tuple[tuple[str, int, int], ...]], ScriptDirectory] = {}
+
+    def remembered_from_config(config: Config) -> ScriptDirectory:
+        options = config.get_section(config.config_ini_section) or {}
+        if set(options) != {"script_location", "sqlalchemy.url"}:
+            return from_config(config)
+        location = Path(options["script_location"])
+        stats = ((path, path.stat()) for path in location.rglob("*.py"))
+        files = tuple(sorted((str(path), st.st_mtime_ns, st.st_size) for path, st in stats))
+        key = (str(location), files)
+        if key not in remembered:
+            remembered[key] = from_config(config)
+        return remembered[key]
+
+    ScriptDirectory.from_config = staticmethod(remembered_from_config)  # type: ignore[method-assign,assignment]
+    yield
+    ScriptDirectory.from_config = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
 def pooled_signing_keys() -> Iterator[None]:
     """Every bridge built in this process takes its signing keys from ``PooledRSAKey``'s pool."""
     import bridge.keys
