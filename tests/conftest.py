@@ -100,6 +100,24 @@ def remembered_password_hashes() -> Iterator[None]:
     PasswordHasher.hash, PasswordHasher.verify = hash_, verify  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def cheap_recovery_code_hashes(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every enrolment of a second factor makes ten recovery codes, ten argon2id hashes at
+    m=19 MiB, t=2 (~35 ms each here): a quarter of the suite's CPU, in tests where the codes are
+    a side effect. There the codes are hashed with argon2id at its cheapest (m=8 KiB, t=1): the
+    same function of user, code, salt and key, at a thousandth of the cost. Tests marked
+    ``recovery_argon2`` (the tests of recovery codes) hash with the bridge's own parameters,
+    which ``tests/factors/test_recovery.py`` pins."""
+    if request.node.get_closest_marker("recovery_argon2"):
+        return
+    import bridge.recovery
+
+    monkeypatch.setattr(bridge.recovery, "ARGON2_TIME_COST", 1)
+    monkeypatch.setattr(bridge.recovery, "ARGON2_MEMORY_COST", 8)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def remembered_flows() -> Iterator[None]:
     """Every bridge the tests build loads its flow folder and proves every flow safe; within the
