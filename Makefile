@@ -10,6 +10,9 @@ PYTEST_ARGS ?=
 # The tests run in this many pytest-xdist worker processes (0: in this process, one at a time).
 # Tests of one module that share a Chromium stay in one worker (--dist loadgroup).
 TEST_WORKERS ?= 2
+# The tests' temporary files (a SQLite database per test, whose every commit is an fsync) go to
+# memory when the machine has /dev/shm.
+TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
 .PHONY: serve test lint install
 
@@ -17,7 +20,7 @@ serve: $(STAMP)
 	$(BIN)/bridge serve
 
 test: $(STAMP)
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR) )$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
