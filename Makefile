@@ -1,12 +1,18 @@
-# Developer entry points. `make serve` starts the server, `make test` runs the tests,
-# `make lint` checks style and types. Each creates .venv with python3 when it is missing and
-# reinstalls the project only when pyproject.toml is newer than the install stamp.
+# Developer entry points. `make serve` starts the server, `make test` runs the tests (in two
+# worker processes), `make lint` checks style and types. Each creates .venv with python3 when it
+# is missing and reinstalls the project only when pyproject.toml is newer than the install stamp.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# The tests run in this many pytest-xdist worker processes (0: in this process, one at a time).
+# Tests of one module that share a Chromium stay in one worker (--dist loadgroup).
+TEST_WORKERS ?= 2
+# The tests' temporary files (a SQLite database per test, whose every commit is an fsync) go to
+# memory when the machine has /dev/shm.
+TEST_TMPDIR ?= $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
 .PHONY: serve test lint install messages compile
 
@@ -14,7 +20,7 @@ serve: $(STAMP)
 	$(BIN)/bridge serve
 
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR) )$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -95,13 +95,40 @@ def serving_app(services: Services) -> Flask:
     """The bridge's web app serving ``services``: the session's shell, bound to them.
 
     One test at a time uses it (the ``app`` and ``api`` fixtures); a test that needs a second
-    bridge at once (a live server, two bridges) builds its own with ``create_app``."""
+    bridge at once builds its own with ``create_app`` (a live bridge: ``take_web_app``)."""
     secure = cookies_are_secure(services.settings.issuer)
     app = _WEB_APPS.get(secure)
     if app is None:
         app = _WEB_APPS[secure] = web_app(secure_cookies=secure)
     bind_services(app, services)
     return app
+
+
+#: Shells that no live bridge serves from now, by kind of issuer (http or https).
+_IDLE_WEB_APPS: dict[bool, list[Flask]] = {False: [], True: []}
+
+
+def take_web_app(services: Services) -> Flask:
+    """``create_app(services=services)`` for a live bridge (``tests.e2e.harness.serve``), without
+    compiling every URL rule again: a shell that no live bridge serves from now (or a new one),
+    bound to ``services``. Live bridges at the same time (two bridges federated) get one each."""
+    secure = cookies_are_secure(services.settings.issuer)
+    idle = _IDLE_WEB_APPS[secure]
+    app = idle.pop() if idle else web_app(secure_cookies=secure)
+    try:
+        bind_services(app, services)
+    except BaseException:
+        app.extensions.pop("bridge", None)
+        idle.append(app)
+        raise
+    return app
+
+
+def give_back_web_app(app: Flask) -> None:
+    """``app`` serves nothing any more (no request is inside it, none can reach it): the next
+    live bridge may take it."""
+    services: Services = app.extensions.pop("bridge").services
+    _IDLE_WEB_APPS[cookies_are_secure(services.settings.issuer)].append(app)
 
 
 class PooledRSAKey(RSAKey):

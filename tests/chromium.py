@@ -1,9 +1,9 @@
 """Debian's Chromium driven by Playwright: the browser every UI test uses.
 
 Playwright's own browser download cannot work here, so tests launch ``/usr/bin/chromium`` with the
-flags that keep it off the network. One browser process per test module; each test gets fresh
-contexts (their own cookie jars), so no state passes from one test to the next. Imported as a
-pytest plugin by ``tests/conftest.py``.
+flags that keep it off the network. One browser process per test module (its tests share an xdist
+group, so they run in one worker); each test gets fresh contexts (their own cookie jars), so no
+state passes from one test to the next. Imported as a pytest plugin by ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,15 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist (``--dist loadgroup``), the tests that use Chromium in one module go to one
+    worker together, so each module still starts one browser, not one per worker."""
+    for item in items:
+        if "chromium" in getattr(item, "fixturenames", ()):
+            module = item.nodeid.split("::")[0]
+            item.add_marker(pytest.mark.xdist_group(f"chromium:{module}"))
 
 
 @pytest.fixture(scope="module")

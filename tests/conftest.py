@@ -8,7 +8,7 @@ Where each test runs:
   test is marked ``postgres(reason)``: then it runs once more on PostgreSQL. Such a test is
   rolled back after it (every session of the code under test is a SAVEPOINT in one outer
   transaction) unless other threads need committed rows (a live bridge on a socket,
-  ``postgres(..., committed=True)`` races): then one TRUNCATE before it.
+  ``postgres(..., committed=True)`` races): then every table is emptied after it.
 - ``live``: on PostgreSQL the bridge uses Redis and listens on a real socket; on SQLite it uses
   the in-process store and ``requests`` reaches it in-process, unless the test is marked
   ``real_http(reason)`` or ``browser`` (Chromium).
@@ -34,6 +34,7 @@ import redis
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -61,6 +62,12 @@ from tests.e2e.harness import Browser, LiveBridge, RelyingParty, serve
 from tests.world import World
 
 pytest_plugins = ["tests.chromium"]
+
+# Property tests run the same examples every run (a seed derived from each test), with no
+# example database and no deadline: a run's result depends on the code alone, never on an
+# earlier run, the other worker, or how busy the machine is. Each test sets how many examples.
+settings.register_profile("bridge", derandomize=True, database=None, deadline=None)
+settings.load_profile("bridge")
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
@@ -93,6 +100,24 @@ def remembered_password_hashes() -> Iterator[None]:
     PasswordHasher.hash, PasswordHasher.verify = hash_, verify  # type: ignore[method-assign]
 
 
+@pytest.fixture(autouse=True)
+def cheap_recovery_code_hashes(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every enrolment of a second factor makes ten recovery codes, ten argon2id hashes at
+    m=19 MiB, t=2 (~35 ms each here): a quarter of the suite's CPU, in tests where the codes are
+    a side effect. There the codes are hashed with argon2id at its cheapest (m=8 KiB, t=1): the
+    same function of user, code, salt and key, at a thousandth of the cost. Tests marked
+    ``recovery_argon2`` (the tests of recovery codes) hash with the bridge's own parameters,
+    which ``tests/factors/test_recovery.py`` pins."""
+    if request.node.get_closest_marker("recovery_argon2"):
+        return
+    import bridge.services.recovery
+
+    monkeypatch.setattr(bridge.services.recovery, "ARGON2_TIME_COST", 1)
+    monkeypatch.setattr(bridge.services.recovery, "ARGON2_MEMORY_COST", 8)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def remembered_flows() -> Iterator[None]:
     """Every bridge the tests build loads its flow folder and proves every flow safe; within the
@@ -116,6 +141,36 @@ def remembered_flows() -> Iterator[None]:
     bridge.config.flows.load_flows = remembered  # type: ignore[assignment]
     yield
     bridge.config.flows.load_flows = load
+
+
+@pytest.fixture(scope="session", autouse=True)
+def remembered_migration_scripts() -> Iterator[None]:
+    """Alembic reads and compiles every migration script whenever it is asked for them: every
+    bridge the tests build checks that its schema is the newest, every ``db upgrade`` migrates.
+    Within the session, a script folder whose files are unchanged (names, sizes, modification
+    times) is read once; a configuration with any other option is read as usual."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    original = ScriptDirectory.__dict__["from_config"]
+    from_config = ScriptDirectory.from_config
+    remembered: dict[tuple[str, tuple[tuple[str, int, int], ...]], ScriptDirectory] = {}
+
+    def remembered_from_config(config: Config) -> ScriptDirectory:
+        options = config.get_section(config.config_ini_section) or {}
+        if set(options) != {"script_location", "sqlalchemy.url"}:
+            return from_config(config)
+        location = Path(options["script_location"])
+        stats = ((path, path.stat()) for path in location.rglob("*.py"))
+        files = tuple(sorted((str(path), st.st_mtime_ns, st.st_size) for path, st in stats))
+        key = (str(location), files)
+        if key not in remembered:
+            remembered[key] = from_config(config)
+        return remembered[key]
+
+    ScriptDirectory.from_config = staticmethod(remembered_from_config)  # type: ignore[method-assign,assignment]
+    yield
+    ScriptDirectory.from_config = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -198,15 +253,19 @@ def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def _truncate_all(engine: Engine) -> None:
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+def _empty_all(engine: Engine) -> None:
+    """Delete every row, children before parents, in one transaction. (A TRUNCATE of every
+    table costs PostgreSQL ~0.1 s of new files and fsyncs; DELETE on the few rows a test leaves
+    costs a few milliseconds. Nothing depends on identities restarting: a rolled-back test
+    never restarted them either.)"""
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @contextmanager
 def _committed_postgres(postgres_url: str, engine: Engine) -> Iterator[Database]:
-    """The session's PostgreSQL database, emptied by one TRUNCATE after the test: for tests
+    """The session's PostgreSQL database, emptied after the test (``_empty_all``): for tests
     whose other threads or processes (a live server, a race) must see committed rows. Every
     PostgreSQL test leaves the database empty, so none needs to empty it first."""
     database = Database(postgres_url)
@@ -214,7 +273,7 @@ def _committed_postgres(postgres_url: str, engine: Engine) -> Iterator[Database]
         yield database
     finally:
         database.dispose()
-        _truncate_all(engine)
+        _empty_all(engine)
 
 
 @contextmanager
@@ -303,7 +362,8 @@ def needs_committed_rows(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database: a copy of the SQLite template, or (tests marked ``postgres``,
-    second run) the session's PostgreSQL database, rolled back or truncated around the test."""
+    second run) the session's PostgreSQL database, rolled back around the test or emptied
+    after it."""
     dialect = getattr(request, "param", "sqlite")
     if dialect == "sqlite":
         make: MigratedSqlite = request.getfixturevalue("migrated_sqlite")

@@ -27,9 +27,9 @@ from requests.utils import get_encoding_from_headers
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from bridge.app import create_app
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import Services
+from tests.bridges import give_back_web_app, take_web_app
 
 CALLBACK = "http://127.0.0.1:9/callback"
 LOGOUT_CALLBACK = "http://127.0.0.1:9/signed-out"
@@ -60,30 +60,64 @@ class LiveBridge:
         return self.services.audit.events(event=event, user_id=user_id)
 
 
-def closing_always(app: Any) -> Any:
-    """``app`` for werkzeug's development server, with every response body closed.
+class Doorway:
+    """The way in to a live bridge's app: it counts the requests inside, closes every response
+    body, and once shut answers 503 without reaching the app.
 
-    When a client drops the connection (Chromium cancelling a stylesheet it no longer needs),
-    werkzeug's ``run_wsgi`` fails while draining the socket, before it calls the body's
-    ``close()``: a static file's handle is then left to the garbage collector, which reports a
-    ``ResourceWarning`` in whatever test runs next. A generator's ``finally`` runs however the
-    iteration ends, or when the server drops the generator, so the file is always closed.
+    Shut, then empty, the app's shell can serve the next live bridge (``take_web_app``): a
+    request that arrives late (a browser's kept-alive connection) never reaches it.
+
+    Every body is closed: when a client drops the connection (Chromium cancelling a stylesheet
+    it no longer needs), werkzeug's ``run_wsgi`` fails while draining the socket, before it calls
+    the body's ``close()``: a static file's handle is then left to the garbage collector, which
+    reports a ``ResourceWarning`` in whatever test runs next. A generator's ``finally`` runs
+    however the iteration ends, or when the server drops the generator, so the file is always
+    closed (and the request counted out).
     """
 
-    def wsgi(environ: Any, start_response: Any) -> Any:
-        body = app(environ, start_response)
+    def __init__(self, app: Any) -> None:
+        self._app: Any = app
+        self._inside = 0
+        self._changed = threading.Condition()
+
+    def __call__(self, environ: Any, start_response: Any) -> Any:
+        with self._changed:
+            app = self._app
+            if app is not None:
+                self._inside += 1
+        if app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"this bridge has stopped"]
+        try:
+            body = app(environ, start_response)
+        except BaseException:
+            self._left()
+            raise
 
         def chunks() -> Iterator[bytes]:
             try:
                 yield from body
             finally:
-                close = getattr(body, "close", None)
-                if close is not None:
-                    close()
+                try:
+                    close = getattr(body, "close", None)
+                    if close is not None:
+                        close()
+                finally:
+                    self._left()
 
         return chunks()
 
-    return wsgi
+    def _left(self) -> None:
+        with self._changed:
+            self._inside -= 1
+            self._changed.notify_all()
+
+    def shut(self, timeout: float = 5) -> bool:
+        """Let no more requests in; True once none is inside (False: still some after
+        ``timeout`` seconds)."""
+        with self._changed:
+            self._app = None
+            return self._changed.wait_for(lambda: self._inside == 0, timeout)
 
 
 class InProcess(requests.adapters.BaseAdapter):
@@ -198,21 +232,32 @@ def serve(services_factory: Any, *, real_http: bool = True) -> Iterator[LiveBrid
         url = f"http://127.0.0.1:{next(_ports) % 900 + 100}"
         services, clock = services_factory(url)
         try:
-            with in_process(url, create_app(services=services)):
-                yield LiveBridge(url, services, clock)
+            app = take_web_app(services)
+            doorway = Doorway(app)
+            try:
+                with in_process(url, doorway):
+                    yield LiveBridge(url, services, clock)
+            finally:
+                if doorway.shut():
+                    give_back_web_app(app)
         finally:
             services.close()
         return
-    holder: dict[str, Any] = {}
+    doorways: list[Doorway] = []
 
     def app(environ: Any, start_response: Any) -> Any:
-        return holder["app"](environ, start_response)
+        return doorways[0](environ, start_response)
 
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, closing_always(app), threaded=True)
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     services, clock = services_factory(url)
-    holder["app"] = create_app(services=services)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    shell = take_web_app(services)
+    doorways.append(Doorway(shell))
+    # serve_forever sees a shutdown request only between polls: at its default of 0.5 s,
+    # every live bridge would cost its test up to half a second of waiting at the end.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     try:
         yield LiveBridge(url, services, clock)
@@ -220,7 +265,10 @@ def serve(services_factory: Any, *, real_http: bool = True) -> Iterator[LiveBrid
         server.shutdown()
         thread.join(timeout=5)
         server.server_close()
+        drained = doorways[0].shut()
         services.close()
+        if drained:
+            give_back_web_app(shell)
 
 
 def pkce_pair() -> tuple[str, str]:

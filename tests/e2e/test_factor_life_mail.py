@@ -20,9 +20,10 @@ from tests.e2e.factor_life import (
     wrong_code,
 )
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty
-from tests.factors.smtp_server import Inbox, free_port, smtp_server
+from tests.factors.smtp_server import Inbox, smtp_server
+from tests.ports import unused_port
 
-PORT = free_port()
+PORT = unused_port()  # this worker's own: nothing else binds it while the module waits
 pytestmark = pytest.mark.bridge_env(
     {
         "BRIDGE_MAIL__HOST": "127.0.0.1",

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from tests.e2e.factor_life import codes_for, enrolled_user, to_code_page, try_another_way
 from tests.e2e.harness import (
     PASSWORD,
@@ -17,6 +19,9 @@ from tests.e2e.harness import (
     enrolment_secret,
     totp_code,
 )
+
+# The bridge's own argon2id parameters for recovery codes here (elsewhere they are cheaper).
+pytestmark = pytest.mark.recovery_argon2
 
 USE_RECOVERY = "Use a recovery code"
 

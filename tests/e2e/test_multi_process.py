@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -15,9 +14,11 @@ from pathlib import Path
 import pyotp
 import pytest
 import requests
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
+from bridge.cli import main
 from bridge.storage.crypto import generate_key_spec
 from tests.bridges import FAST_ARGON2
 from tests.e2e.harness import (
@@ -29,14 +30,9 @@ from tests.e2e.harness import (
     callback_params,
     enrolment_secret,
 )
+from tests.ports import unused_port
 
 BRIDGE = str(Path(sys.executable).with_name("bridge"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -88,9 +84,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def two_bridges(environment: dict[str, str]) -> Iterator[tuple[str, str]]:
     """Two processes behind one issuer (as behind a load balancer): their base URLs."""
-    ports = [free_port(), free_port()]
+    ports = [unused_port(), unused_port()]
     issuer = f"http://127.0.0.1:{ports[0]}"
-    subprocess.run([BRIDGE, "db", "upgrade"], env=environment, check=True, capture_output=True)
+    run_cli(environment, "db", "upgrade")
     processes = [
         subprocess.Popen(
             [BRIDGE, "serve", "--port", str(port)],
@@ -114,9 +110,10 @@ def two_bridges(environment: dict[str, str]) -> Iterator[tuple[str, str]]:
 
 
 def run_cli(environment: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run(
-        [BRIDGE, *args], env=environment, input=stdin, capture_output=True, text=True, check=True
-    )
+    """``bridge ...`` with the bridges' settings, run in this process: the bridges under test
+    are the two ``serve`` processes (starting a process costs a second of imports)."""
+    done = CliRunner().invoke(main, list(args), input=stdin, env=environment)
+    assert done.exit_code == 0, done.output
     return done.stdout
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,13 +46,6 @@ class Inbox:
         assert isinstance(parsed, EmailMessage)
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager

@@ -19,7 +19,8 @@ from bridge.mail import (
     build_mailer,
 )
 from bridge.storage.db.engine import Database
-from tests.factors.smtp_server import Credentials, Inbox, free_port, self_signed, smtp_server
+from tests.factors.smtp_server import Credentials, Inbox, self_signed, smtp_server
+from tests.ports import unused_port
 
 SENDER = "The bridge <bridge@example.org>"
 LOCKED = {"username": "alice", "when": "2026-11-24 02:00 UTC", "reason": "codes", "until": None}
@@ -37,7 +38,7 @@ def inbox() -> Inbox:
 
 @pytest.fixture
 def port() -> int:
-    return free_port()
+    return unused_port()
 
 
 def plain_transport(port: int) -> SmtpTransport:

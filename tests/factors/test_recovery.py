@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import threading
 
 import pytest
+from argon2.low_level import Type, hash_secret_raw
 from sqlalchemy import select
 
 from bridge.services.audit import AuditLog
-from bridge.services.recovery import ALPHABET, CODE_LENGTH, RecoveryCodes, normalise_code
+from bridge.services.recovery import (
+    ALPHABET,
+    CODE_LENGTH,
+    RecoveryCodes,
+    normalise_code,
+    recovery_key,
+)
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import RecoveryCode, User
+
+# The bridge's own argon2id parameters here (other tests hash recovery codes more cheaply).
+pytestmark = pytest.mark.recovery_argon2
 
 
 def test_ten_codes_of_fifty_bits_grouped_for_reading(recovery: RecoveryCodes, alice: User) -> None:
@@ -29,6 +41,30 @@ def test_only_hashes_are_stored(recovery: RecoveryCodes, alice: User, database: 
     assert len(stored) == 10
     for code in codes:
         assert all(code.replace("-", "") not in value for value in stored)
+
+
+def test_a_code_is_kept_as_argon2id_of_its_keyed_hmac_at_an_owasp_row(
+    recovery: RecoveryCodes, alice: User, database: Database
+) -> None:
+    codes = recovery.generate(alice.id)
+    with database.session() as session:
+        [salt] = set(session.scalars(select(RecoveryCode.salt)))
+        stored = set(session.scalars(select(RecoveryCode.code_hash)))
+    key = recovery_key(b"k" * 32)  # the ``recovery`` fixture's
+
+    def at_rest(code: str) -> str:
+        peppered = hmac.new(key, f"{alice.id}:{normalise_code(code)}".encode(), hashlib.sha256)
+        return hash_secret_raw(
+            peppered.digest(),
+            bytes.fromhex(salt),
+            time_cost=2,
+            memory_cost=19_456,
+            parallelism=1,
+            hash_len=32,
+            type=Type.ID,
+        ).hex()
+
+    assert stored == {at_rest(code) for code in codes}
 
 
 def test_a_code_works_once(recovery: RecoveryCodes, alice: User) -> None:

@@ -11,7 +11,7 @@ from bridge.config.loading import load_settings
 from bridge.config.secrets import load_secrets
 from bridge.domain.clock import FrozenClock
 from bridge.services.container import build_services
-from tests.factors.smtp_server import free_port
+from tests.ports import unused_port
 
 
 def test_the_services_are_built_and_a_failed_mail_is_recorded(
@@ -20,7 +20,7 @@ def test_the_services_are_built_and_a_failed_mail_is_recorded(
     environ = {
         "BRIDGE_DATA_DIR": str(tmp_path / "data"),
         "BRIDGE_MAIL__HOST": "127.0.0.1",
-        "BRIDGE_MAIL__PORT": str(free_port()),  # nothing listens: every attempt fails
+        "BRIDGE_MAIL__PORT": str(unused_port()),  # nothing listens: every attempt fails
         "BRIDGE_MAIL__SECURITY": "none",
         "BRIDGE_MAIL__MAX_ATTEMPTS": "1",
     }
