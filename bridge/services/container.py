@@ -27,7 +27,8 @@ from bridge.observability.recording import (
 )
 from bridge.oidc.tokens import TokenService
 from bridge.services.api_clients import ApiClients
-from bridge.services.app_passwords import AppPasswords, app_password_key
+from bridge.services.app_password_values import app_password_key
+from bridge.services.app_passwords import AppPasswords
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
 from bridge.services.explanations import Explanations

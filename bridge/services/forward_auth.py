@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bridge.domain.events import AuditEventName
-from bridge.services.app_passwords import AppPasswordView, forbidding_org
+from bridge.services.app_password_values import AppPasswordView
+from bridge.services.app_passwords import forbidding_org
 from bridge.services.container import Services
 from bridge.storage.db.models import Membership, Organisation, User
 

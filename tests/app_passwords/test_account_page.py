@@ -56,7 +56,7 @@ def test_creating_one_needs_the_current_code_and_shows_it_once(
 def test_revoking_one_from_the_account_page(live: LiveBridge, browser: Browser) -> None:
     user_id, secret = enrolled_user(live, "ada")
     _account(live, browser, "ada", secret)
-    from bridge.services.app_passwords import Origin
+    from bridge.services.app_password_values import Origin
 
     new = live.services.app_passwords.create_own(user_id, "Mail", None, Origin(user_id))
     page = _post(live, browser, f"/account/app-passwords/{new.view.id}/revoke")
@@ -70,7 +70,7 @@ def test_an_app_password_does_not_sign_in_to_the_browser_form(
     live: LiveBridge, browser: Browser
 ) -> None:
     user_id = live.add_user("bob")
-    from bridge.services.app_passwords import Origin
+    from bridge.services.app_password_values import Origin
 
     new = live.services.app_passwords.create_own(user_id, "Mail", None, Origin(user_id))
     browser.open(live.url + "/account")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bridge.domain.errors import AppPasswordsForbidden, InvalidInput, NotAServiceAccount, NotFound
 from bridge.services.account.sign_out import sign_out_everywhere
-from bridge.services.app_passwords import ALPHABET, NewAppPassword, Origin
+from bridge.services.app_password_values import ALPHABET, NewAppPassword, Origin
 from bridge.services.orgs import Actor
 from bridge.storage.db.models import AppPassword
 from tests.world import OPERATOR, World

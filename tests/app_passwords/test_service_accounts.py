@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bridge.domain.errors import ServiceAccountWithoutMfa
-from bridge.services.app_passwords import Origin
+from bridge.services.app_password_values import Origin
 from tests.admin_api import Api, assert_problem
 from tests.bridges import Invoke
 from tests.e2e.factor_life import OPERATOR

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from bridge.services.app_passwords import Origin
+from bridge.services.app_password_values import Origin
 from tests.admin_api import Api
 from tests.world import World
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bridge.services.app_passwords import NewAppPassword, Origin
+from bridge.services.app_password_values import NewAppPassword, Origin
 from bridge.services.lockout import LockoutPolicy
 from tests.e2e.factor_life import OPERATOR, code_of, enrolled_user
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page

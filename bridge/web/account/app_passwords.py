@@ -14,7 +14,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from bridge.login.visit import session_token
-from bridge.services.app_passwords import SCOPES, Origin
+from bridge.services.app_password_values import SCOPES, Origin
 from bridge.services.container import Services
 from bridge.storage.db.models import User
 from bridge.web.account.views import CODES_TTL, fresh_sign_in, guarded

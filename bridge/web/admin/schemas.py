@@ -25,7 +25,7 @@ from bridge.services.api_clients import MAX_SCOPES as MAX_API_SCOPES
 from bridge.services.api_clients import check_jwks
 from bridge.services.api_clients import check_name as check_api_client_name
 from bridge.services.api_clients import check_scopes as check_api_scopes
-from bridge.services.app_passwords import MAX_COMMENT, SCOPES, check_comment, check_scopes
+from bridge.services.app_password_values import MAX_COMMENT, SCOPES, check_comment, check_scopes
 from bridge.services.audit_export import FORMATS, ExportFormat
 from bridge.services.orgs.audit import AuditSearch
 from bridge.services.orgs.members import ACTIONS, ROLES, STATUSES
