@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import ServiceAccountWithoutMfa
@@ -23,9 +23,13 @@ from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
 from bridge.services.lockout import Lockout
 from bridge.services.orgs.access import Actor, Authority, authorise
+from bridge.services.orgs.domains import (
+    domain_verified,
+    require_own_domain_for_reset,
+    require_verified_domain,
+)
 from bridge.services.orgs.errors import (
     Conflict,
-    DomainNotVerified,
     InvalidInput,
     NotFound,
     SelfAction,
@@ -35,7 +39,7 @@ from bridge.services.orgs.second_factors import wipe_second_factors
 from bridge.services.service_accounts import NO_MFA
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
-from bridge.storage.db.models import Membership, OrgDomain, User
+from bridge.storage.db.models import Membership, User
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
@@ -93,12 +97,6 @@ def status_of(*, locked: bool, service_account: bool, configured: bool, required
     if configured:
         return "configured"
     return "setup_required" if required else "not_required"
-
-
-def _email_domain(email: str | None) -> str | None:
-    if not email or "@" not in email:
-        return None
-    return email.rsplit("@", 1)[1].strip().lower()
 
 
 class MemberService:
@@ -265,8 +263,8 @@ class MemberService:
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             if authority.org.admin_reset_requires_verified_domain:
-                self._require_own_domain_for_reset(session, authority, user)
-            self._require_verified_domain(session, authority, user, "reset-mfa")
+                require_own_domain_for_reset(session, authority, user)
+            require_verified_domain(session, authority, user, "reset-mfa")
             removed = wipe_second_factors(session, [user.id])
             app_passwords = delete_app_passwords(session, [user.id])
         self._record(
@@ -303,8 +301,8 @@ class MemberService:
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             if authority.org.admin_reset_requires_verified_domain:
-                self._require_own_domain_for_reset(session, authority, user)
-            self._require_verified_domain(session, authority, user, "to-service-account")
+                require_own_domain_for_reset(session, authority, user)
+            require_verified_domain(session, authority, user, "to-service-account")
             user.service_account = True
             user.updated_at = utc_datetime(self._clock)
             removed = wipe_second_factors(session, [user.id])
@@ -358,59 +356,13 @@ class MemberService:
             return self._user(session, username)
         name = normalise_username(username)
         user = session.scalar(select(User).where(User.username == name))
-        if user is None or not self._domain_verified(session, authority, user):
+        if user is None or not domain_verified(session, authority, user):
             raise NotFound(
                 f"There is no user {name!r} that {authority.org.slug!r} can add: an admin can "
                 f"add only existing users whose e-mail address is at a domain "
                 f"{authority.org.slug!r} has verified."
             )
         return user  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _domain_verified(session: Any, authority: Authority, user: User) -> bool:
-        domain = _email_domain(user.email)
-        return domain is not None and bool(
-            session.scalar(
-                select(OrgDomain.domain).where(
-                    OrgDomain.domain == domain, OrgDomain.org_id == authority.org.id
-                )
-            )
-        )
-
-    def _require_own_domain_for_reset(self, session: Any, authority: Authority, user: User) -> None:
-        """``admin_reset_requires_verified_domain``: an admin deletes a member's second factor
-        (a reset, or making them a service account) only for a domain the organisation verified."""
-        if authority.actor.is_operator or self._domain_verified(session, authority, user):
-            return
-        domain = _email_domain(user.email)
-        raise DomainNotVerified(
-            f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
-            f"{authority.org.slug!r} has not verified: by the organisation's policy "
-            "(admin_reset_requires_verified_domain) an admin may reset 2FA only for members of "
-            "its verified domains (making a service account deletes 2FA too). The member can "
-            'ask for a reset instead ("Lost your device?" when signing in), which any admin may '
-            "approve."
-        )
-
-    def _require_verified_domain(
-        self, session: Any, authority: Authority, user: User, action: str
-    ) -> None:
-        if authority.actor.is_operator:
-            return
-        other_orgs = session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.user_id == user.id, Membership.org_id != authority.org.id)
-        )
-        if action != "add" and not other_orgs:
-            return
-        if not self._domain_verified(session, authority, user):
-            domain = _email_domain(user.email)
-            raise DomainNotVerified(
-                f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
-                f"{authority.org.slug!r} has not verified; the user also belongs to other "
-                "organisations, so their admins or the operator must do this."
-            )
 
     def _record(
         self, event: AuditEventName, authority: Authority, user_id: str, **details: Any
