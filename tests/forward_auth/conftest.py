@@ -15,7 +15,8 @@ from bridge.services.container import Services
 from bridge.storage.db.engine import Database
 from tests.bridges import make_services
 from tests.e2e.harness import LiveBridge, serve
-from tests.forward_auth.nginx import Proxy, free_port, running_app, running_nginx
+from tests.forward_auth.nginx import Proxy, running_app, running_nginx
+from tests.ports import unused_port
 
 
 @dataclass
@@ -35,7 +36,7 @@ def forward_auth_config(proxy_port: int) -> dict[str, object]:
 
 @pytest.fixture
 def proxy_port() -> int:
-    return free_port()
+    return unused_port()
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def bridge(database: Database, tmp_path: Path, proxy_port: int) -> Iterator[Live
 @pytest.fixture
 def proxied(bridge: LiveBridge, tmp_path: Path, proxy_port: int) -> Iterator[Proxied]:
     with (
-        running_app(free_port()) as app,
+        running_app(unused_port()) as app,
         running_nginx(tmp_path / "nginx", proxy_port, bridge.url, app) as proxy,
     ):
         yield Proxied(bridge, proxy)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import redis
 
-from tests.factors.smtp_server import free_port
+from tests.ports import unused_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
@@ -104,14 +104,14 @@ class SentinelSetup:
 
 def start_sentinel_setup(redises: RedisProcesses) -> SentinelSetup:
     """A master, a replica and three Sentinels (quorum 2) that fail over after 1 s down."""
-    master, replica = free_port(), free_port()
+    master, replica = unused_port(), unused_port()
     redises.start(master)
     redises.start(replica, f"replicaof 127.0.0.1 {master}")
     wait_for(
         lambda: redis.Redis(port=replica).info("replication")["master_link_status"] == "up",
         "the replica to sync",
     )
-    sentinels = tuple(free_port() for _ in range(3))
+    sentinels = tuple(unused_port() for _ in range(3))
     for port in sentinels:
         redises.start(
             port,
@@ -136,7 +136,7 @@ def start_sentinel_setup(redises: RedisProcesses) -> SentinelSetup:
 def _cluster_port() -> int:
     """A free port whose cluster bus port (10000 above it) is free too."""
     while True:
-        port = free_port()
+        port = unused_port()
         if port <= 55535 and _free(port + 10000):
             return port
 
@@ -213,8 +213,8 @@ def primary_and_standby() -> Iterator[tuple[PostgresCluster, PostgresCluster]]:
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
-    primary = PostgresCluster(folder / "primary", free_port())
-    standby = PostgresCluster(folder / "standby", free_port())
+    primary = PostgresCluster(folder / "primary", unused_port())
+    standby = PostgresCluster(folder / "standby", unused_port())
     bin_dir = postgres_bin()
     subprocess.run(
         _as_postgres(

@@ -156,10 +156,10 @@ def test_the_store_works_on_a_redis_cluster(redises: RedisProcesses) -> None:
 
 
 def test_an_unreachable_sentinel_set_is_a_store_outage(redises: RedisProcesses) -> None:
-    from tests.factors.smtp_server import free_port
+    from tests.ports import unused_port
 
     store = RedisStore(
-        f"redis+sentinel://127.0.0.1:{free_port()},127.0.0.1:{free_port()}/bridge/0",
+        f"redis+sentinel://127.0.0.1:{unused_port()},127.0.0.1:{unused_port()}/bridge/0",
         "x:",
         socket_timeout=0.5,
         retries=0,

@@ -9,7 +9,8 @@ import pytest
 from bridge.mail import LogTransport, MailTemplates, Outbox
 from bridge.storage.db.engine import Database
 from tests.bridges import Invoke
-from tests.factors.smtp_server import Inbox, free_port, smtp_server
+from tests.factors.smtp_server import Inbox, smtp_server
+from tests.ports import unused_port
 
 
 def queue_one(data_dir: Path, to: str) -> None:
@@ -28,7 +29,7 @@ def test_status_shows_what_waits_and_the_worker_delivers_it(
     queue_one(tmp_path / "data", "alice@example.org")
     assert "pending: 1" in bridge_cli("mail", "status").output
 
-    port = free_port()
+    port = unused_port()
     monkeypatch.setenv("BRIDGE_MAIL__HOST", "127.0.0.1")
     monkeypatch.setenv("BRIDGE_MAIL__PORT", str(port))
     monkeypatch.setenv("BRIDGE_MAIL__SECURITY", "none")
@@ -47,7 +48,7 @@ def test_status_names_a_message_that_was_given_up(
 ) -> None:
     queue_one(tmp_path / "data", "alice@example.org")
     monkeypatch.setenv("BRIDGE_MAIL__HOST", "127.0.0.1")
-    monkeypatch.setenv("BRIDGE_MAIL__PORT", str(free_port()))  # nothing listens
+    monkeypatch.setenv("BRIDGE_MAIL__PORT", str(unused_port()))  # nothing listens
     monkeypatch.setenv("BRIDGE_MAIL__SECURITY", "none")
     monkeypatch.setenv("BRIDGE_MAIL__MAX_ATTEMPTS", "1")
     bridge_cli("mail", "worker", "--once")

@@ -18,7 +18,8 @@ from bridge.services.audit import AuditLog
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models.outbox import OutboxMail
 from bridge.storage.db.unit import unit_of_work
-from tests.factors.smtp_server import Inbox, free_port, smtp_server
+from tests.factors.smtp_server import Inbox, smtp_server
+from tests.ports import unused_port
 
 pytestmark = pytest.mark.postgres(
     "senders in several processes claim rows: row locks (SKIP LOCKED) on PostgreSQL, the write "
@@ -46,7 +47,7 @@ class FlakyInbox(Inbox):
 
 @pytest.fixture
 def port() -> int:
-    return free_port()
+    return unused_port()
 
 
 @pytest.fixture

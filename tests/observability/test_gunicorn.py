@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL
 
 from bridge.storage.crypto import generate_key_spec
 from tests.bridges import FAST_ARGON2
-from tests.factors.smtp_server import free_port
+from tests.ports import unused_port
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 BRIDGE = str(Path(sys.executable).with_name("bridge"))
@@ -38,7 +38,7 @@ def gunicorn(
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     metrics_dir = tmp_path / "prometheus"
     metrics_dir.mkdir()
-    port = free_port()
+    port = unused_port()
     environment = {
         **os.environ,
         "BRIDGE_DATABASE_URL": postgres_admin_url.set(database=name).render_as_string(

@@ -19,7 +19,7 @@ from bridge.config.sections import LogSettings
 from bridge.storage.ephemeral import RedisStore
 from tests.e2e.factor_life import enrolled_user, to_code_page, wrong_code
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, RelyingParty
-from tests.factors.smtp_server import free_port
+from tests.ports import unused_port
 
 TOKEN = "metrics-token-0123456789abcdef"
 
@@ -142,7 +142,7 @@ def test_log_lines_are_json_with_the_request_id_and_no_secrets(
 
 def test_liveness_needs_no_store(live: LiveBridge) -> None:
     live.services.store = RedisStore(
-        f"redis://127.0.0.1:{free_port()}/0", "x:", socket_timeout=0.2, retries=0
+        f"redis://127.0.0.1:{unused_port()}/0", "x:", socket_timeout=0.2, retries=0
     )
     assert requests.get(live.url + "/health/live").status_code == 200
 
@@ -159,7 +159,7 @@ def test_ready_when_both_stores_answer_and_migrations_are_current(live: LiveBrid
 
 def test_not_ready_while_the_ephemeral_store_is_unreachable(live: LiveBridge) -> None:
     live.services.store = RedisStore(
-        f"redis://127.0.0.1:{free_port()}/0", "x:", socket_timeout=0.2, retries=0
+        f"redis://127.0.0.1:{unused_port()}/0", "x:", socket_timeout=0.2, retries=0
     )
     response = requests.get(live.url + "/health/ready")
     assert response.status_code == 503

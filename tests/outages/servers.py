@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -20,11 +19,7 @@ from pathlib import Path
 
 import redis
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.ports import unused_port
 
 
 def _wait_for(check: Callable[[], object], what: str, timeout: float = 20.0) -> None:
@@ -47,7 +42,7 @@ class ThrowawayRedis:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = unused_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -114,7 +109,7 @@ class ThrowawayPostgres:
         # Directly under /tmp: the ``postgres`` user cannot reach pytest's folders of root's.
         self.folder = Path(tempfile.mkdtemp(prefix="bridge-test-pg-"))
         self.data = self.folder / "data"
-        self.port = free_port()
+        self.port = unused_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self._as_user: list[str] = []
         if os.geteuid() == 0:
