@@ -14,6 +14,7 @@ from bridge.config.secrets import load_secrets
 from bridge.config.settings import Settings
 from bridge.domain.clock import Clock
 from bridge.federation.views import bp as federation_bp
+from bridge.login.password_reset import bp as password_bp
 from bridge.login.views import bp as login_bp
 from bridge.observability import web as observability
 from bridge.oidc.endpoints import (
@@ -71,6 +72,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     _install_unit_of_work(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
+    app.register_blueprint(password_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(app_passwords_bp)
     app.register_blueprint(federation_bp)

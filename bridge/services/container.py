@@ -38,6 +38,7 @@ from bridge.services.languages import Languages
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
 from bridge.services.orgs.audit import OrgAudit
+from bridge.services.password_resets import PasswordResets
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
 from bridge.services.reset_requests import ResetRequests
@@ -98,6 +99,8 @@ class Services:
     app_passwords: AppPasswords
     # Machine clients of an organisation, with client credentials (issue 12).
     api_clients: ApiClients
+    # Forgot-password links (issue 14).
+    password_resets: PasswordResets
 
     def start_background(self) -> None:
         """What a serving process runs beside its requests: the mail outbox's sender, unless
@@ -248,4 +251,14 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
         api_clients=ApiClients(db, clock, audit),
+        password_resets=PasswordResets(
+            db,
+            clock,
+            audit,
+            mailer,
+            store,
+            issuer=settings.issuer,
+            ttl=settings.passwords.reset_link_minutes * 60,
+            mails_per_hour=settings.passwords.reset_mails_per_hour,
+        ),
     )

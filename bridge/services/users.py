@@ -140,6 +140,27 @@ class UserService:
             if affected_rows(result) != 1:
                 raise UnknownUser(f"no user named {normalise_username(username)!r}")
 
+    def check_new_password(self, user_id: str, password: str) -> None:
+        """``WeakPassword`` when the policy refuses ``password`` for this account."""
+        _check_password_strength(password)
+
+    def replace_password(self, user_id: str, password: str) -> None:
+        """Set the password of the account ``user_id`` (the policy's checks first)."""
+        _check_password_strength(password)
+        password_hash = self._hasher.hash(password)
+        with self._db.session() as session:
+            result = session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(
+                    password_hash=password_hash,
+                    password_imported_at=None,
+                    updated_at=utc_datetime(self._clock),
+                )
+            )
+            if affected_rows(result) != 1:
+                raise UnknownUser(f"no user with id {user_id!r}")
+
     def check_password(self, username: str, password: str) -> PasswordCheck:
         """Verify a password. Every failure costs one argon2 verification, like a success.
 
