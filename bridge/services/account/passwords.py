@@ -10,7 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bridge.domain.clock import utc_datetime
+from bridge.domain.errors import InvalidInput
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
+from bridge.login.directory import BridgeDirectory
+from bridge.login.sessions import BrowserSession
 from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
 from bridge.services.password_resets import ResetTicket
@@ -60,3 +64,46 @@ def notify_password_changed(s: Services, user_id: str, how: str) -> None:
         how=how,
         when=utc_datetime(s.clock).strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+class WrongCurrentPassword(InvalidInput):
+    """The current password given to change it is not right (it counts toward the lockout)."""
+
+    code = "wrong-current-password"
+    title = N_("The current password is not right")
+
+
+def change_password(
+    s: Services,
+    directory: BridgeDirectory,
+    session: BrowserSession,
+    session_token: str,
+    current: str,
+    new: str,
+    *,
+    end_other_sessions: bool,
+    where: Where,
+) -> None:
+    """Change one's own password on the account page: the current one first, judged by the
+    login's directory (a wrong one counts toward the lockout, like at sign-in)."""
+    user = s.users.get(session.user_id)
+    if user is None:
+        raise WrongCurrentPassword(N_("Sign in again."))
+    s.users.check_new_password(user.id, new)
+    if directory.check_password(user.username, current).user_id != user.id:
+        raise WrongCurrentPassword(N_("The current password is not right."))
+    s.users.replace_password(user.id, new)
+    s.password_resets.void_all(user.id)
+    if end_other_sessions:
+        # Every other browser's session and every application's grant; this browser's goes on.
+        s.sessions.end_all(user.id, keep=session_token)
+        s.tokens.revoke_user_grants(user.id, "password_changed")
+    s.audit.record(
+        AuditEventName.PASSWORD_CHANGED,
+        user_id=user.id,
+        actor_id=user.id,
+        ip=where.ip,
+        user_agent=where.user_agent,
+        details={"other_sessions_ended": end_other_sessions},
+    )
+    notify_password_changed(s, user.id, "changed")
