@@ -147,7 +147,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         memory_cost=settings.passwords.argon2_memory_cost,
         parallelism=settings.passwords.argon2_parallelism,
     )
-    users = UserService(db, hasher, clock)
+    users = UserService(db, hasher, clock, mfa_by_default=settings.mfa.required)
     totp = TotpService(
         db,
         keyring,
@@ -162,6 +162,10 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     audit = AuditLog(db, clock, on_record=count_audit_event)
     # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
+    # The shorter minimum password applies while a second factor is in force (issue 14).
+    users.second_factor = lambda user_id: (
+        totp.has_totp(user_id) or mfa_policy.requirement(user_id).required
+    )
     flow_set = load_bound_flows(settings.flows)
     mailer = build_mailer(
         settings.mail,
