@@ -14,6 +14,7 @@ from bridge.config.secrets import load_secrets
 from bridge.config.settings import Settings
 from bridge.domain.clock import Clock
 from bridge.federation.views import bp as federation_bp
+from bridge.login.password_reset import bp as password_bp
 from bridge.login.views import bp as login_bp
 from bridge.observability import web as observability
 from bridge.oidc.endpoints import (
@@ -29,6 +30,7 @@ from bridge.storage.db.unit import UnitOfWork
 from bridge.storage.ephemeral.single_process import claim_single_process
 from bridge.web import branding, browser, edge, errors, language
 from bridge.web.account.app_passwords import bp as app_passwords_bp
+from bridge.web.account.password import bp as account_password_bp
 from bridge.web.account.views import bp as account_bp
 from bridge.web.admin.api import bp as admin_api_bp
 from bridge.web.admin.console import bp as admin_console_bp
@@ -71,7 +73,9 @@ def web_app(*, secure_cookies: bool) -> Flask:
     _install_unit_of_work(app)
     app.register_blueprint(oidc_bp)
     app.register_blueprint(login_bp)
+    app.register_blueprint(password_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(account_password_bp)
     app.register_blueprint(app_passwords_bp)
     app.register_blueprint(federation_bp)
     app.register_blueprint(admin_api_bp)

@@ -15,7 +15,8 @@ from bridge.cli.unit import UnitOfWorkGroup
 from bridge.config.errors import SettingsError
 from bridge.domain.errors import BridgeError
 from bridge.services.clients import InvalidClient
-from bridge.services.users import InvalidUsername, UnknownUser, UserExists, WeakPassword
+from bridge.services.password_policy import WeakPassword
+from bridge.services.users import InvalidUsername, UnknownUser, UserExists
 from flows import FlowConfigError
 
 #: Every refusal exits with click's error status (1; usage errors are click's 2).

@@ -116,6 +116,11 @@ def org_show(slug: str, as_user: str | None) -> None:
 @click.option(
     "--app-passwords/--no-app-passwords", default=None, help="Allow members' app passwords."
 )
+@click.option(
+    "--password-reset/--no-password-reset",
+    default=None,
+    help="Allow members to reset a forgotten password by e-mail (default on; never with SSO).",
+)
 @click.option("--code", help="With --as: your current TOTP code (needed to wipe members' 2FA).")
 @click.option("--yes", is_flag=True, help="Confirm wiping every member's 2FA.")
 @as_option
@@ -134,6 +139,7 @@ def org_policy(slug: str, code: str | None, yes: bool, as_user: str | None, **op
         "sso_domains": "sso_domains",
         "admin_reset_requires_verified_domain": "admin_reset_requires_verified_domain",
         "app_passwords": "app_passwords_allowed",
+        "password_reset": "password_reset_allowed",
     }
     changes = {
         names[key]: (list(value) if key == "sso_domains" else value)

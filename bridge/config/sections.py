@@ -195,6 +195,10 @@ class PasswordSettings(Section):
     argon2_time_cost: Annotated[Int, between(1, 20)] = 3
     argon2_memory_cost: Annotated[Int, between(7168, 4_194_304)] = 65_536
     argon2_parallelism: Annotated[Int, between(1, 16)] = 4
+    # Issue 14: the "forgot password" link's lifetime, and how many mails one account may be
+    # sent in an hour (more requests get the same answer and no mail).
+    reset_link_minutes: Annotated[Int, between(5, 1440)] = 15
+    reset_mails_per_hour: Annotated[Int, between(1, 20)] = 3
 
     @_model_validator(mode="after")
     def _owasp(self) -> PasswordSettings:

@@ -27,6 +27,10 @@ class AuditEventName(StrEnum):
     DEVICE_TRUSTED = "device_trusted"
     DEVICE_REVOKED = "device_revoked"
     MAIL_FAILED = "mail_failed"
+    # The password's life (issue 14)
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"
+    PASSWORD_RESET = "password_reset"
+    PASSWORD_CHANGED = "password_changed"
     # App passwords (issue 12); ``app_password_used`` at most once a minute per password
     APP_PASSWORD_CREATED = "app_password_created"
     APP_PASSWORD_USED = "app_password_used"
@@ -91,6 +95,9 @@ USER_ACCOUNT_EVENTS = frozenset(
         AuditEventName.RECOVERY_CODES_REGENERATED,
         AuditEventName.DEVICE_TRUSTED,
         AuditEventName.DEVICE_REVOKED,
+        AuditEventName.PASSWORD_RESET_REQUESTED,
+        AuditEventName.PASSWORD_RESET,
+        AuditEventName.PASSWORD_CHANGED,
     }
 )
 

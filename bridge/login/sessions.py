@@ -141,13 +141,19 @@ class BrowserSessions:
         if session.expires_at <= self._clock():
             return None
         ended = self._store.get(_ended_key(session.user_id))
-        if ended is not None and session.started <= float(ended["at"]):
+        if (
+            ended is not None
+            and session.started <= float(ended["at"])
+            and ended.get("keep") != _key(token)
+        ):
             return None
         return session
 
-    def end_all(self, user_id: str) -> None:
-        """End every session of the user, in every browser (sign out everywhere)."""
-        self._store.put(_ended_key(user_id), {"at": float(self._clock())}, self.lifetime + 1)
+    def end_all(self, user_id: str, *, keep: str | None = None) -> None:
+        """End every session of the user, in every browser (sign out everywhere); ``keep``:
+        the token of the one session that goes on (this browser's, after a password change)."""
+        mark = {"at": float(self._clock()), "keep": None if keep is None else _key(keep)}
+        self._store.put(_ended_key(user_id), mark, self.lifetime + 1)
 
     def end(self, token: str | None) -> None:
         if token:

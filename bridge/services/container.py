@@ -39,6 +39,7 @@ from bridge.services.languages import Languages
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
 from bridge.services.orgs.audit import OrgAudit
+from bridge.services.password_resets import PasswordResets
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
 from bridge.services.reset_requests import ResetRequests
@@ -99,6 +100,8 @@ class Services:
     app_passwords: AppPasswords
     # Machine clients of an organisation, with client credentials (issue 12).
     api_clients: ApiClients
+    # Forgot-password links (issue 14).
+    password_resets: PasswordResets
 
     def start_background(self) -> None:
         """What a serving process runs beside its requests: the mail outbox's sender, unless
@@ -145,7 +148,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         memory_cost=settings.passwords.argon2_memory_cost,
         parallelism=settings.passwords.argon2_parallelism,
     )
-    users = UserService(db, hasher, clock)
+    users = UserService(db, hasher, clock, mfa_by_default=settings.mfa.required)
     totp = TotpService(
         db,
         keyring,
@@ -160,6 +163,10 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     audit = AuditLog(db, clock, on_record=count_audit_event)
     # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
+    # The shorter minimum password applies while a second factor is in force (issue 14).
+    users.second_factor = lambda user_id: (
+        totp.has_totp(user_id) or mfa_policy.requirement(user_id).required
+    )
     flow_set = load_bound_flows(settings.flows)
     mailer = build_mailer(
         settings.mail,
@@ -249,4 +256,14 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
         api_clients=ApiClients(db, clock, audit),
+        password_resets=PasswordResets(
+            db,
+            clock,
+            audit,
+            mailer,
+            store,
+            issuer=settings.issuer,
+            ttl=settings.passwords.reset_link_minutes * 60,
+            mails_per_hour=settings.passwords.reset_mails_per_hour,
+        ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,14 +13,16 @@ from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotFound
 from bridge.domain.wording import N_
 from bridge.services.foreign_passwords import is_imported, verify_foreign
+from bridge.services.password_policy import PasswordPolicy, normalise
+from bridge.services.password_policy import WeakPassword as WeakPassword  # re-exported
 from bridge.services.passwords import PasswordHasher
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import User
 from flows.context import PasswordCheck
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._@-]{1,150}")
-MIN_PASSWORD_LENGTH = 8
-MAX_PASSWORD_LENGTH = 1024
+#: Does the account have (or need) a second factor? Wired by the container (TOTP, policy).
+SecondFactor = Callable[[str], bool]
 
 
 class UserExists(Conflict):
@@ -34,13 +37,6 @@ class InvalidUsername(InvalidInput):
 
     code = "invalid-username"
     title = N_("The username is not valid")
-
-
-class WeakPassword(InvalidInput):
-    """A password the bridge does not accept; the message says why."""
-
-    code = "weak-password"
-    title = N_("The password is not accepted")
 
 
 class UnknownUser(NotFound):
@@ -65,18 +61,27 @@ def valid_username(username: str) -> str:
     return normal
 
 
-def _check_password_strength(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise WeakPassword(f"the password may have at most {MAX_PASSWORD_LENGTH} characters")
-
-
 class UserService:
-    def __init__(self, db: Database, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        hasher: PasswordHasher,
+        clock: Clock,
+        *,
+        policy: PasswordPolicy | None = None,
+        mfa_by_default: bool = False,
+    ) -> None:
         self._db = db
         self._hasher = hasher
         self._clock = clock
+        self.policy = policy or PasswordPolicy()
+        # A new account has no factor yet: it needs one when every account does (mfa.required).
+        self._mfa_by_default = mfa_by_default
+        self.second_factor: SecondFactor = lambda _user_id: mfa_by_default
+
+    def _accepted(self, password: str, *, second_factor: bool, username: str | None) -> str:
+        """The password as it is hashed (NFKC), or ``WeakPassword``."""
+        return self.policy.check(password, second_factor=second_factor, username=username)
 
     def create(
         self,
@@ -88,9 +93,10 @@ class UserService:
     ) -> User:
         """A new, enabled account. ``password=None``: it cannot sign in with a password."""
         normal = valid_username(username)
+        password_hash = None
         if password is not None:
-            _check_password_strength(password)
-        password_hash = self._hasher.hash(password) if password is not None else None
+            accepted = self._accepted(password, second_factor=self._mfa_by_default, username=normal)
+            password_hash = self._hasher.hash(accepted)
         now = utc_datetime(self._clock)
         user = User(
             id=uuid.uuid4().hex,
@@ -125,8 +131,12 @@ class UserService:
             return list(session.scalars(select(User).order_by(User.username)))
 
     def set_password(self, username: str, password: str) -> None:
-        _check_password_strength(password)
-        password_hash = self._hasher.hash(password)
+        """An operator's or admin's new password for the account (the same policy)."""
+        user = self.find(username)
+        if user is None:
+            raise UnknownUser(f"no user named {normalise_username(username)!r}")
+        self.check_new_password(user.id, password)
+        password_hash = self._hasher.hash(normalise(password))
         with self._db.session() as session:
             result = session.execute(
                 update(User)
@@ -139,6 +149,33 @@ class UserService:
             )
             if affected_rows(result) != 1:
                 raise UnknownUser(f"no user named {normalise_username(username)!r}")
+
+    def check_new_password(self, user_id: str, password: str) -> None:
+        """``WeakPassword`` when the policy refuses ``password`` for this account: the shorter
+        minimum applies while it has or needs a second factor."""
+        user = self.get(user_id)
+        self._accepted(
+            password,
+            second_factor=self.second_factor(user_id),
+            username=None if user is None else user.username,
+        )
+
+    def replace_password(self, user_id: str, password: str) -> None:
+        """Set the password of the account ``user_id`` (the policy's checks first)."""
+        self.check_new_password(user_id, password)
+        password_hash = self._hasher.hash(normalise(password))
+        with self._db.session() as session:
+            result = session.execute(
+                update(User)
+                .where(User.id == user_id)
+                .values(
+                    password_hash=password_hash,
+                    password_imported_at=None,
+                    updated_at=utc_datetime(self._clock),
+                )
+            )
+            if affected_rows(result) != 1:
+                raise UnknownUser(f"no user with id {user_id!r}")
 
     def check_password(self, username: str, password: str) -> PasswordCheck:
         """Verify a password. Every failure costs one argon2 verification, like a success.
@@ -154,22 +191,30 @@ class UserService:
         if user.password_hash is None:
             self._hasher.verify_dummy(password)
             return PasswordCheck(user_id=None, reason="no_password", known_user_id=user.id)
-        if not self._matches(user.password_hash, password):
+        matched = self._matches(user.password_hash, password)
+        if matched is None:
             return PasswordCheck(user_id=None, reason="wrong_password", known_user_id=user.id)
         # Only someone who knows the password learns that the account is disabled.
         if user.disabled:
             return PasswordCheck(user_id=None, reason="disabled", known_user_id=user.id)
-        if self._hasher.needs_rehash(user.password_hash):
+        if matched == "raw" or self._hasher.needs_rehash(user.password_hash):
             self._rehash(user, password)
         return PasswordCheck(user_id=user.id)
 
-    def _matches(self, password_hash: str, password: str) -> bool:
+    def _matches(self, password_hash: str, password: str) -> str | None:
+        """How the password matched: "nfkc" (hashed normalised, as the bridge hashes now),
+        "raw" (a hash made before normalisation, or imported: rehashed), or None."""
         if is_imported(password_hash):
-            return verify_foreign(password_hash, password)
-        return self._hasher.verify(password_hash, password)
+            return "raw" if verify_foreign(password_hash, password) else None
+        normal = normalise(password)
+        if self._hasher.verify(password_hash, normal):
+            return "nfkc"
+        if normal != password and self._hasher.verify(password_hash, password):
+            return "raw"
+        return None
 
     def _rehash(self, user: User, password: str) -> None:
-        new_hash = self._hasher.hash(password)
+        new_hash = self._hasher.hash(normalise(password))
         with self._db.session() as session:
             # Conditional: a password changed meanwhile is not overwritten with the old one.
             session.execute(

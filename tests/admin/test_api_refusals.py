@@ -14,7 +14,8 @@ from tests.world import World
 KNOWN = (
     "Known: mfa_enforced, on_disable, trusted_browsers_enabled, trusted_browser_days, "
     "lockout_password_failures, lockout_code_failures, lockout_action, sso_enabled, "
-    "sso_idp_alias, sso_domains, admin_reset_requires_verified_domain, app_passwords_allowed."
+    "sso_idp_alias, sso_domains, admin_reset_requires_verified_domain, app_passwords_allowed, "
+    "password_reset_allowed."
 )
 
 

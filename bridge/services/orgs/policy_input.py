@@ -62,6 +62,7 @@ class PolicyChanges(Body):
     sso_domains: SsoDomains | SkipJsonSchema[None] = None
     admin_reset_requires_verified_domain: bool | SkipJsonSchema[None] = None
     app_passwords_allowed: bool | SkipJsonSchema[None] = None
+    password_reset_allowed: bool | SkipJsonSchema[None] = None
 
     _order: tuple[str, ...] = PrivateAttr(default=())
 
@@ -84,6 +85,7 @@ class PolicyChanges(Body):
         "sso_enabled",
         "admin_reset_requires_verified_domain",
         "app_passwords_allowed",
+        "password_reset_allowed",
         mode="before",
     )
     @classmethod

@@ -58,6 +58,7 @@ def policy_of(org: Organisation) -> dict[str, Any]:
         "sso_domains": list(org.sso_domains),
         "admin_reset_requires_verified_domain": bool(org.admin_reset_requires_verified_domain),
         "app_passwords_allowed": bool(org.app_passwords_allowed),
+        "password_reset_allowed": bool(org.password_reset_allowed),
     }
 
 

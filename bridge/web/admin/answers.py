@@ -45,6 +45,10 @@ class Policy(Answer):
         "organisation verified (a member's own reset request may be approved by any admin)."
     )
     app_passwords_allowed: bool
+    password_reset_allowed: bool = Field(
+        description="Members may set a forgotten password again with a link mailed to them "
+        "(never while single sign-on is on)."
+    )
 
 
 class PolicyAfterChange(Policy):

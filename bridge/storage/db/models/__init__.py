@@ -10,6 +10,7 @@ from __future__ import annotations
 from bridge.storage.db.models.accounts import (
     AccountLock,
     AppPassword,
+    PasswordReset,
     RecoveryCode,
     ResetRequest,
     TotpCredential,
@@ -43,6 +44,7 @@ __all__ = [
     "OrgDomain",
     "Organisation",
     "OutboxMail",
+    "PasswordReset",
     "RecoveryCode",
     "RefreshToken",
     "ResetRequest",

@@ -157,3 +157,21 @@ class AppPassword(Base):
     created_by: Mapped[str | None] = mapped_column(String(32))
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_used_ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class PasswordReset(Base):
+    """A "forgot password" link (issue 14): single use, stored as the SHA-256 of its token,
+    bound to one user, the login it was asked from and the password it may replace."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the password hash the link may replace: a password changed since voids it.
+    password_fingerprint: Mapped[str] = mapped_column(String(64))
+    flow_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    voided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

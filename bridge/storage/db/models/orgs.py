@@ -66,6 +66,10 @@ class Organisation(Base):
     app_passwords_allowed: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true()
     )
+    # False: members cannot reset a forgotten password by e-mail (issue 14; an SSO org never).
+    password_reset_allowed: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true()
+    )
 
     @hybrid_property
     def production_partner(self) -> bool:
