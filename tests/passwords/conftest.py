@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.e2e.harness import Browser, LiveBridge, Page, RelyingParty
-from tests.factors.smtp_server import Inbox, free_port, smtp_server
+from tests.factors.smtp_server import Inbox, smtp_server
+from tests.ports import unused_port
 
-PORT = free_port()
+PORT = unused_port()
 MAIL_ENV = {
     "BRIDGE_MAIL__HOST": "127.0.0.1",
     "BRIDGE_MAIL__PORT": str(PORT),
