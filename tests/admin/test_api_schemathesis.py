@@ -42,16 +42,19 @@ def app_and_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ob
     database.dispose()
 
 
+@pytest.mark.parametrize("half", [0, 1])
 def test_no_request_the_document_allows_ends_in_a_server_error(
-    app_and_token: tuple[object, str],
+    app_and_token: tuple[object, str], half: int
 ) -> None:
+    """Every operation of the document, in two halves (every other one) that two test workers
+    run side by side; each half must reach the rules (200, 403 and 422 all seen)."""
     app, token = app_and_token
     schema = schemathesis.openapi.from_wsgi("/admin/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 30
 
     statuses: set[int] = set()
-    for operation in operations:
+    for operation in operations[half::2]:
         # Half the time aim at the organisation and members that exist, so that the generated
         # bodies reach the rules and the database, not only the "not an admin" refusal.
         @given(
