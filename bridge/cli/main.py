@@ -150,6 +150,29 @@ def user_set_language(ctx: Context, username: str, language: str) -> None:
     click.echo(f"language of {found.username}: {chosen or 'as the browser says'}")
 
 
+@user.command("email-conflicts")
+@pass_context
+def user_email_conflicts(ctx: Context) -> None:
+    """List e-mail addresses that several accounts share (none of them signs in by it).
+
+    Once none is left, make addresses unique (what migration 0015 could not do). Exit status 1
+    while some are shared.
+    """
+    emails = ctx.services().emails
+    shared = emails.shared()
+    for item in shared:
+        click.echo(f"{item.address}\t{' '.join(item.usernames)}")
+    if shared:
+        raise click.ClickException(
+            f"{len(shared)} e-mail addresses are shared by several accounts: give each account "
+            "its own (or none), then run this command again"
+        )
+    created = emails.make_unique()
+    click.echo("no e-mail address is shared by several accounts")
+    if created:
+        click.echo("e-mail addresses are unique from now on")
+
+
 @main.group()
 def client() -> None:
     """Relying parties (applications) that send users to the bridge."""
