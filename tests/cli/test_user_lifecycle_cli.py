@@ -56,3 +56,34 @@ def test_email_conflicts_lists_shared_addresses_then_makes_them_unique(run: Invo
     fixed = run("user", "email-conflicts")
     assert fixed.exit_code == 0, fixed.output
     assert "e-mail addresses are unique from now on" in fixed.output
+
+
+def test_version_and_short_help(run: Invoke) -> None:
+    version = run("--version")
+    assert version.exit_code == 0 and version.output.startswith("bridge, version ")
+    for args in (("-h",), ("user", "-h"), ("user", "disable", "-h")):
+        shown = run(*args)
+        assert shown.exit_code == 0 and "Usage:" in shown.output, args
+
+
+def test_disable_enable_show_and_unlock(run: Invoke) -> None:
+    _add(run, "ada", "ada@example.com")
+    shown = run("user", "show", "ADA")
+    assert shown.exit_code == 0 and "disabled:        no" in shown.output
+    assert "e-mail:          ada@example.com" in shown.output
+    disabled = run("user", "disable", "ada")
+    assert disabled.exit_code == 0 and disabled.output.strip() == "disabled ada"
+    assert run("user", "disable", "ada").output.strip() == "ada was disabled already"
+    assert "disabled:        yes" in run("user", "show", "ada").output
+    enabled = run("user", "enable", "ada")
+    assert enabled.exit_code == 0 and enabled.output.strip() == "enabled ada"
+    assert run("user", "enable", "ada").output.strip() == "ada was not disabled"
+    unlocked = run("user", "unlock", "ada")
+    assert unlocked.exit_code == 0 and unlocked.output.strip() == "ada was not locked"
+
+
+@pytest.mark.parametrize("command", ["disable", "enable", "unlock", "show"])
+def test_lifecycle_commands_refuse_an_unknown_user(run: Invoke, command: str) -> None:
+    refused = run("user", command, "nobody")
+    assert refused.exit_code == 1
+    assert "no user named 'nobody'" in refused.output and "Traceback" not in refused.output
