@@ -15,6 +15,7 @@ from bridge.cli.unit import UnitOfWorkGroup
 from bridge.config.errors import SettingsError
 from bridge.domain.errors import BridgeError
 from bridge.services.clients import InvalidClient
+from bridge.services.email_addresses import EmailsShared, EmailTaken
 from bridge.services.password_policy import WeakPassword
 from bridge.services.users import InvalidUsername, UnknownUser, UserExists
 from flows import FlowConfigError
@@ -24,6 +25,8 @@ EXIT_CODE = click.ClickException.exit_code
 #: Refusals whose detail reads on its own (the user and client commands' sentences); every
 #: other one is printed after its title, like the admin API's problem.
 DETAIL_ONLY: tuple[type[BridgeError], ...] = (
+    EmailsShared,
+    EmailTaken,
     InvalidClient,
     InvalidUsername,
     UnknownUser,

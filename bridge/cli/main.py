@@ -22,7 +22,8 @@ from bridge.services.users import UnknownUser, normalise_username
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
 
 
-@click.group(cls=BridgeGroup)
+@click.group(cls=BridgeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="the-bridge", prog_name="bridge", help="Show the version.")
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -148,6 +149,90 @@ def user_set_language(ctx: Context, username: str, language: str) -> None:
         raise UnknownUser(f"no user named {normalise_username(username)!r}")
     chosen = services.languages.choose(found.id, None if language == "none" else language)
     click.echo(f"language of {found.username}: {chosen or 'as the browser says'}")
+
+
+@user.command("disable")
+@click.argument("username")
+@pass_context
+def user_disable(ctx: Context, username: str) -> None:
+    """Disable a user: no sign-in, no token, no app password; every session ends now."""
+    from bridge.services.account.lifecycle import disable
+
+    done = disable(ctx.services(), username)
+    name = normalise_username(username)
+    click.echo(f"disabled {name}" if done else f"{name} was disabled already")
+
+
+@user.command("enable")
+@click.argument("username")
+@pass_context
+def user_enable(ctx: Context, username: str) -> None:
+    """Enable a disabled user again (their app passwords stay revoked)."""
+    from bridge.services.account.lifecycle import enable
+
+    done = enable(ctx.services(), username)
+    name = normalise_username(username)
+    click.echo(f"enabled {name}" if done else f"{name} was not disabled")
+
+
+@user.command("unlock")
+@click.argument("username")
+@pass_context
+def user_unlock(ctx: Context, username: str) -> None:
+    """Lift the lock that failed sign-ins put on a user, in any organisation or none."""
+    from bridge.services.account.lifecycle import unlock
+
+    done = unlock(ctx.services(), username)
+    name = normalise_username(username)
+    click.echo(f"unlocked {name}" if done else f"{name} was not locked")
+
+
+@user.command("show")
+@click.argument("username")
+@pass_context
+def user_show(ctx: Context, username: str) -> None:
+    """Show a user's account: e-mail, state, second factor, app passwords."""
+    from bridge.services.account.lifecycle import facts
+
+    shown = facts(ctx.services(), username)
+    record = shown.user
+    for label, value in (
+        ("username", record.username),
+        ("id", record.id),
+        ("e-mail", record.email or "-"),
+        ("name", record.name or "-"),
+        ("disabled", "yes" if record.disabled else "no"),
+        ("locked", "yes" if shown.locked else "no"),
+        ("2fa", "totp" if shown.totp else "-"),
+        ("app passwords", str(shown.app_passwords)),
+        ("service account", "yes" if record.service_account else "no"),
+        ("language", record.language or "-"),
+        ("created", record.created_at.isoformat()),
+    ):
+        click.echo(f"{label + ':':<17}{value}")
+
+
+@user.command("email-conflicts")
+@pass_context
+def user_email_conflicts(ctx: Context) -> None:
+    """List e-mail addresses that several accounts share (none of them signs in by it).
+
+    Once none is left, make addresses unique (what migration 0015 could not do). Exit status 1
+    while some are shared.
+    """
+    emails = ctx.services().emails
+    shared = emails.shared()
+    for item in shared:
+        click.echo(f"{item.address}\t{' '.join(item.usernames)}")
+    if shared:
+        raise click.ClickException(
+            f"{len(shared)} e-mail addresses are shared by several accounts: give each account "
+            "its own (or none), then run this command again"
+        )
+    created = emails.make_unique()
+    click.echo("no e-mail address is shared by several accounts")
+    if created:
+        click.echo("e-mail addresses are unique from now on")
 
 
 @main.group()

@@ -67,6 +67,9 @@ class AuditEventName(StrEnum):
     USERS_IMPORTED = "users_imported"
     USER_IMPORTED = "user_imported"
     DATA_EXPORTED = "data_exported"
+    # The account's life from the command line (issue 14)
+    USER_DISABLED = "user_disabled"
+    USER_ENABLED = "user_enabled"
 
 
 #: Sign-ins and sign-outs: the organisation of the client they went through sees them; through a
@@ -98,6 +101,8 @@ USER_ACCOUNT_EVENTS = frozenset(
         AuditEventName.PASSWORD_RESET_REQUESTED,
         AuditEventName.PASSWORD_RESET,
         AuditEventName.PASSWORD_CHANGED,
+        AuditEventName.USER_DISABLED,
+        AuditEventName.USER_ENABLED,
     }
 )
 

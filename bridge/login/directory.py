@@ -154,7 +154,7 @@ class BridgeDirectory:
     # --- passwords and codes, counted ------------------------------------------------------
 
     def check_password(self, username: str, password: str) -> PasswordCheck:
-        user = self._users.find(username) if self._lockout is not None else None
+        user = self._users.find_for_sign_in(username) if self._lockout is not None else None
         if user is None or self._lockout is None:
             return self._check_password(username, password)
         subject = self._subject(user.id)

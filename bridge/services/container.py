@@ -31,6 +31,7 @@ from bridge.services.app_password_values import app_password_key
 from bridge.services.app_passwords import AppPasswords
 from bridge.services.audit import AuditLog
 from bridge.services.clients import ClientService
+from bridge.services.email_addresses import EmailAddresses
 from bridge.services.explanations import Explanations
 from bridge.services.imports import Importer
 from bridge.services.imports.export import Exporter
@@ -63,6 +64,7 @@ class Services:
     store: EphemeralStore
     keyring: Keyring
     users: UserService
+    emails: EmailAddresses
     totp: TotpService
     clients: ClientService
     audit: AuditLog
@@ -194,6 +196,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         store=store,
         keyring=keyring,
         users=users,
+        emails=EmailAddresses(db),
         totp=totp,
         clients=ClientService(db, clock),
         audit=audit,

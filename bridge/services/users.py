@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotFound
 from bridge.domain.wording import N_
+from bridge.services.email_addresses import email_taken
 from bridge.services.foreign_passwords import is_imported, verify_foreign
 from bridge.services.password_policy import PasswordPolicy, normalise
 from bridge.services.password_policy import WeakPassword as WeakPassword  # re-exported
@@ -21,6 +22,7 @@ from bridge.storage.db.models import User
 from flows.context import PasswordCheck
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._@-]{1,150}")
+EMAIL_MAX_LENGTH = 320
 #: Does the account have (or need) a second factor? Wired by the container (TOTP, policy).
 SecondFactor = Callable[[str], bool]
 
@@ -113,6 +115,8 @@ class UserService:
             with self._db.session() as session:
                 if session.scalar(select(User.id).where(User.username == normal)) is not None:
                     raise UserExists(f"a user named {normal!r} exists")
+                if email and session.scalar(select(User.id).where(User.email_key == email.lower())):
+                    raise email_taken(email)
                 session.add(user)
         except IntegrityError as error:  # lost a race with another create of the same name
             raise UserExists(f"a user named {normal!r} exists") from error
@@ -125,6 +129,23 @@ class UserService:
     def find(self, username: str) -> User | None:
         with self._db.reading() as session:
             return session.scalar(select(User).where(User.username == normalise_username(username)))
+
+    def find_for_sign_in(self, identifier: str) -> User | None:
+        """The account a sign-in names: by its username, else by its e-mail address
+        (case-insensitive) when exactly one account has that address. An address that several
+        accounts share (from before addresses were unique, see ``email_conflicts``) names none:
+        their usernames still do."""
+        user = self.find(identifier)
+        if user is not None:
+            return user
+        text = identifier.strip()
+        if "@" not in text or len(text) > EMAIL_MAX_LENGTH:
+            return None
+        with self._db.reading() as session:
+            matches = list(
+                session.scalars(select(User).where(User.email_key == text.lower()).limit(2))
+            )
+        return matches[0] if len(matches) == 1 else None
 
     def list(self) -> list[User]:
         with self._db.session() as session:
@@ -180,11 +201,13 @@ class UserService:
     def check_password(self, username: str, password: str) -> PasswordCheck:
         """Verify a password. Every failure costs one argon2 verification, like a success.
 
+        ``username`` may be the account's e-mail address (``find_for_sign_in``).
+
         A hash imported from another provider is verified as it is (an allow-listed scheme, see
         ``bridge.services.foreign_passwords``) and, once it matched, replaced by the bridge's
         argon2id hash.
         """
-        user = self.find(username)
+        user = self.find_for_sign_in(username)
         if user is None:
             self._hasher.verify_dummy(password)
             return PasswordCheck(user_id=None, reason="unknown_user")

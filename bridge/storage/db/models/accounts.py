@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     ForeignKey,
     Index,
     Integer,
@@ -30,6 +31,10 @@ class User(Base):
     # Stored case-folded: "Alice" and "alice" are one account.
     username: Mapped[str] = mapped_column(String(150), unique=True)
     email: Mapped[str | None] = mapped_column(String(320))
+    # The address as it is compared (lower case), computed by the database: unique (below).
+    email_key: Mapped[str | None] = mapped_column(
+        String(320), Computed("lower(email)", persisted=True)
+    )
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str | None] = mapped_column(String(200))
     # The bridge's argon2id hash, or a hash imported from another provider
@@ -51,6 +56,13 @@ class User(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The person's own choice of language for pages and mails ("en", "de"); None: not chosen.
     language: Mapped[str | None] = mapped_column(String(8))
+
+
+# One account per e-mail address, case-insensitively (issue 14): the address signs in too.
+# Migration 0015 creates it only where no two accounts share an address yet; until then
+# `bridge user email-conflicts` lists the shared addresses (and creates it once none is left).
+EMAIL_UNIQUE_INDEX = "uq_users_email_key"
+EMAIL_UNIQUE = Index(EMAIL_UNIQUE_INDEX, User.email_key, unique=True)
 
 
 class TotpCredential(Base):
