@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -59,7 +60,7 @@ class PendingReset:
     id: str
     username: str
     email: str | None
-    requested: str
+    requested_at: datetime
     message: str | None
     own: bool  # the admin's own request: another admin must approve it
 
@@ -73,7 +74,7 @@ def _pending_resets(s: Services, actor: Actor, slug: str) -> list[PendingReset]:
                 id=row.id,
                 username=user.username if user else row.user_id,
                 email=user.email if user else None,
-                requested=row.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
+                requested_at=row.requested_at,
                 message=row.message,
                 own=row.user_id == actor.user_id,
             )
