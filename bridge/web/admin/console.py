@@ -40,10 +40,11 @@ from bridge.web.admin.console_pages import (
     shows_refusal,
 )
 from bridge.web.admin.schemas import AuditExportQuery
+from bridge.web.admin.sign_in_words import describe
 from bridge.web.auth import OrgAdmin, SignedIn
 from bridge.web.context import services
 from flows.context import LoginRequest
-from flows.explain import explain
+from flows.explain import asked, explain
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 #: Events the audit page shows at most (the export has every one).
@@ -251,13 +252,17 @@ def explain_sign_in(admin: OrgAdmin, slug: str, username: str) -> Response:
             "admin/explain.html", 404, org=admin.org, member=None, flow_id=None, lines=[]
         )
     flow_id = s.settings.flows.flow_for("browser", None, slug)
-    lines = explain(
-        s.flows.get(flow_id),
-        LoginRequest(org_id=slug),
-        s.directory,
-        user_id=member.user_id,
-        now=int(s.clock()),
-    )
+    flow, login = s.flows.get(flow_id), LoginRequest(org_id=slug)
+    now = int(s.clock())
+    lines = explain(flow, login, s.directory, user_id=member.user_id, now=now)
+    lines[0] = f"flow {flow.id} ({flow.kind.value})"  # not the server's file path
+    plan = asked(flow, login, s.directory, user_id=member.user_id, now=now)
+    words = describe(plan, s.explanations.mfa_reasons(member.user_id), member.username)
     return render_page(
-        "admin/explain.html", org=admin.org, member=member, flow_id=flow_id, lines=lines
+        "admin/explain.html",
+        org=admin.org,
+        member=member,
+        flow_id=flow_id,
+        lines=lines,
+        words=words,
     )
