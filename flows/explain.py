@@ -6,6 +6,8 @@ conditional's conditions, showing each condition's value. It runs no step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flows.conditions import AllOf, AnyOf, ConditionContext, ConditionExpr, Not, evaluate
 from flows.context import Directory, LoginRequest
 from flows.model import Execution, Flow, Requirement, StepExecution
@@ -100,3 +102,58 @@ def _level(
                 device,
                 lines,
             )
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One step of the plan for a person: its ``type``, its label, whether it is one of a
+    level's ``alternative``s, and whether it ``runs`` (``None``: decided only at sign-in)."""
+
+    type: str
+    label: str
+    alternative: bool
+    runs: bool | None
+
+
+def asked(
+    flow: Flow,
+    request: LoginRequest,
+    directory: Directory,
+    *,
+    user_id: str | None,
+    now: int,
+    device: str | None = None,
+) -> list[Asked]:
+    """The plan's steps in order, each with whether it runs for this person right now (what
+    ``explain`` shows as lines, as data): disabled steps and those under them are left out."""
+    found: list[Asked] = []
+    _asked(flow.steps, True, False, request, directory, user_id, now, device, found)
+    return found
+
+
+def _asked(
+    children: tuple[Execution, ...],
+    runs: bool | None,
+    alternative: bool,
+    request: LoginRequest,
+    directory: Directory,
+    user_id: str | None,
+    now: int,
+    device: str | None,
+    found: list[Asked],
+) -> None:
+    for child in children:
+        if child.requirement is Requirement.DISABLED:
+            continue
+        here = runs
+        if child.requirement is Requirement.CONDITIONAL and here is not False:
+            ctx = ConditionContext(child.path, directory, request, user_id, now, device)
+            if user_id is None and any("unknown" in valued(e, ctx) for e in child.when):
+                here = None
+            elif not all(evaluate(expr, ctx) for expr in child.when):
+                here = False
+        alt = child.requirement is Requirement.ALTERNATIVE
+        if isinstance(child, StepExecution):
+            found.append(Asked(child.step.type, child.display_label, alt, here))
+        else:
+            _asked(child.children, here, alt, request, directory, user_id, now, device, found)

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from bridge.domain.language import LANGUAGE_NAMES, LANGUAGES, LanguageHints, choose_language
 from bridge.domain.wording import translate
+from bridge.web import zone
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,7 @@ def install(app: Flask) -> None:
         default_translation_directories=str(TRANSLATIONS),
     )
     app.jinja_env.filters["translated"] = translated
+    zone.install(app)  # times in the browser's time zone, in the page's language
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     @app.context_processor

@@ -176,3 +176,46 @@ def test_the_console_in_german_on_a_phone_in_dark_mode_confirms_before_it_delete
     page.get_by_text("Das Mitglied ist jetzt ein Dienstkonto (ohne 2FA).").wait_for()
     assert s.users.find("bob").service_account  # type: ignore[union-attr]
     check_accessible(page)
+
+
+def test_the_consoles_audit_providers_and_sign_in_pages_in_german_in_the_browsers_time_zone(
+    live: LiveBridge, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "acme", "Acme Werke GmbH")
+    for name, role in (("ada", "admin"), ("bob", "member")):
+        live.add_user(name)
+        s.members.add(OPERATOR, "acme", name, role)
+    s.members.require_mfa(OPERATOR, "acme", "bob")
+    context = chromium.new_context(
+        locale="de-DE",
+        timezone_id="Europe/Berlin",
+        color_scheme="dark",
+        viewport={"width": PHONE["width"], "height": PHONE["height"]},
+        extra_http_headers={"Accept-Language": "de-DE"},
+    )
+    contexts.append(context)
+    page = context.new_page()
+    page.goto(f"{live.url}/admin/orgs/acme")
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("ada")
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("heading", name="Acme Werke GmbH: Sicherheit").wait_for()
+    assert {c["name"]: c["value"] for c in context.cookies()}.get("tz") == "Europe/Berlin"
+
+    page.goto(f"{live.url}/admin/orgs/acme/audit")
+    page.get_by_role("heading", name="Acme Werke GmbH: Protokoll").wait_for()
+    when = page.locator("#audit tbody tr td").first.inner_text()
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d:\d\d \(Europe/Berlin\)", when), when
+    check_accessible(page)
+
+    page.goto(f"{live.url}/admin/orgs/acme/identity-providers")
+    page.get_by_role("heading", name="Acme Werke GmbH: Single-Sign-on-Anbieter").wait_for()
+    check_accessible(page)
+
+    page.goto(f"{live.url}/admin/orgs/acme/members/bob/sign-in")
+    page.get_by_role("heading", name="So meldet sich bob an").wait_for()
+    assert page.locator("#why li").first.inner_text() == (
+        "Ein Administrator verlangt die Zwei-Faktor-Authentifizierung für bob."
+    )
+    check_accessible(page)

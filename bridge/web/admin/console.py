@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -39,10 +40,11 @@ from bridge.web.admin.console_pages import (
     shows_refusal,
 )
 from bridge.web.admin.schemas import AuditExportQuery
+from bridge.web.admin.sign_in_words import describe
 from bridge.web.auth import OrgAdmin, SignedIn
 from bridge.web.context import services
 from flows.context import LoginRequest
-from flows.explain import explain
+from flows.explain import asked, explain
 
 bp = Blueprint("admin_console", __name__, url_prefix="/admin")
 #: Events the audit page shows at most (the export has every one).
@@ -59,7 +61,7 @@ class PendingReset:
     id: str
     username: str
     email: str | None
-    requested: str
+    requested_at: datetime
     message: str | None
     own: bool  # the admin's own request: another admin must approve it
 
@@ -73,7 +75,7 @@ def _pending_resets(s: Services, actor: Actor, slug: str) -> list[PendingReset]:
                 id=row.id,
                 username=user.username if user else row.user_id,
                 email=user.email if user else None,
-                requested=row.requested_at.strftime("%Y-%m-%d %H:%M UTC"),
+                requested_at=row.requested_at,
                 message=row.message,
                 own=row.user_id == actor.user_id,
             )
@@ -250,13 +252,17 @@ def explain_sign_in(admin: OrgAdmin, slug: str, username: str) -> Response:
             "admin/explain.html", 404, org=admin.org, member=None, flow_id=None, lines=[]
         )
     flow_id = s.settings.flows.flow_for("browser", None, slug)
-    lines = explain(
-        s.flows.get(flow_id),
-        LoginRequest(org_id=slug),
-        s.directory,
-        user_id=member.user_id,
-        now=int(s.clock()),
-    )
+    flow, login = s.flows.get(flow_id), LoginRequest(org_id=slug)
+    now = int(s.clock())
+    lines = explain(flow, login, s.directory, user_id=member.user_id, now=now)
+    lines[0] = f"flow {flow.id} ({flow.kind.value})"  # not the server's file path
+    plan = asked(flow, login, s.directory, user_id=member.user_id, now=now)
+    words = describe(plan, s.explanations.mfa_reasons(member.user_id), member.username)
     return render_page(
-        "admin/explain.html", org=admin.org, member=member, flow_id=flow_id, lines=lines
+        "admin/explain.html",
+        org=admin.org,
+        member=member,
+        flow_id=flow_id,
+        lines=lines,
+        words=words,
     )

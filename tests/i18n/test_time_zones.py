@@ -1,0 +1,175 @@
+"""Times in the person's time zone (issue 13): the ``tz`` cookie that ``static/timezone.js`` sets
+from the browser, validated against the server's zones (anything else is UTC, never an error),
+shown with the zone's name in the page's language. Flask's test client."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from bs4 import BeautifulSoup
+from flask.testing import FlaskClient
+
+from bridge.app import create_app
+from bridge.services.app_password_values import Origin
+from bridge.services.container import Services
+from bridge.web.zone import TZ_COOKIE, zone_named
+from tests.world import OPERATOR, World
+
+# The test clock's 1_700_000_000: 2023-11-14 22:13:20 UTC, 23:13 in Berlin, the 15th in Tokyo.
+BERLIN_EN = "2023-11-14 23:13 Europe/Berlin"
+BERLIN_DE = "14.11.2023, 23:13 (Europe/Berlin)"
+UTC_EN = "2023-11-14 22:13 UTC"
+
+GARBAGE = [
+    "Mars/Olympus_Mons",
+    "../../../etc/passwd",
+    "Europe/../../etc/passwd",
+    "x" * 3000,
+    "Europe/Berlin;",
+    "\u00e4",
+    "",
+    "UTC\\",
+    "Etc/GMT+99",
+]
+
+
+def page(client: FlaskClient, path: str, language: str = "en") -> BeautifulSoup:
+    response = client.get(path, headers={"Accept-Language": language})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def signed_in(services: Services, world: World, username: str) -> FlaskClient:
+    client = create_app(services=services).test_client()
+    session = services.sessions.create(
+        world.row(username).id, ("pwd", "otp"), int(world.clock()), None
+    )
+    client.set_cookie(services.settings.session.cookie_name, session)
+    return client
+
+
+@pytest.fixture
+def acme(world: World) -> World:
+    """acme: ada its admin (enrolled, with a trusted browser and an app password), bob a member
+    who lost his phone, an API client."""
+    for name in ("ada", "bob"):
+        world.user(name)
+    world.org("acme")
+    world.join("acme", "ada", "admin")
+    world.join("acme", "bob")
+    world.enrol("ada")
+    world.enrol("bob")
+    world.clock.advance(-60)  # back to 22:13 after the two enrolments' codes
+    s = world.services
+    ada = world.row("ada").id
+    s.trusted_devices.trust(ada, "Firefox on Linux", 30)
+    s.orgs.update_policy(OPERATOR, "acme", {"app_passwords_allowed": True})
+    s.app_passwords.create_own(ada, "Calendar sync", None, Origin(ada, "10.0.0.1"))
+    org = s.orgs.authority(world.actor("ada"), "acme").org
+    s.reset_requests.request(world.row("bob").id, org.id, message="Phone fell in the lake")
+    s.api_clients.create(OPERATOR, "acme", "Inventory sync", ["inventory"])
+    return world
+
+
+def test_a_known_zone_is_that_zone_anything_else_utc() -> None:
+    assert zone_named("Europe/Berlin")[0] == "Europe/Berlin"
+    assert zone_named("America/Argentina/Buenos_Aires")[0] == "America/Argentina/Buenos_Aires"
+    assert zone_named(None) == ("UTC", UTC)
+    for name in GARBAGE:
+        assert zone_named(name) == ("UTC", UTC), name
+
+
+def test_the_static_script_sets_the_tz_cookie_and_every_page_loads_it(
+    services: Services,
+) -> None:
+    client = create_app(services=services).test_client()
+    script = client.get("/static/timezone.js")
+    assert script.status_code == 200
+    text = script.get_data(as_text=True)
+    assert "Intl.DateTimeFormat().resolvedOptions().timeZone" in text
+    assert '"tz="' in text
+    script.close()
+    response = client.get("/authorize")  # an error page: base.html all the same
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    sources = [str(tag.get("src")) for tag in soup.find_all("script")]
+    assert any(src.startswith("/static/timezone") for src in sources), sources
+    # served from the bridge itself, so the policy's default-src 'self' lets it run
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+
+
+def test_the_reset_request_list_shows_the_browsers_zone(services: Services, acme: World) -> None:
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    asked = page(client, "/admin/orgs/acme").select_one("#reset-requests time")
+    assert asked is not None and asked.get_text() == BERLIN_EN
+    asked = page(client, "/admin/orgs/acme", "de").select_one("#reset-requests time")
+    assert asked is not None and asked.get_text() == BERLIN_DE
+
+
+def test_without_the_cookie_times_stay_utc(services: Services, acme: World) -> None:
+    client = signed_in(services, acme, "ada")
+    asked = page(client, "/admin/orgs/acme").select_one("#reset-requests time")
+    assert asked is not None and asked.get_text() == UTC_EN
+    asked = page(client, "/admin/orgs/acme", "de").select_one("#reset-requests time")
+    assert asked is not None and asked.get_text() == "14.11.2023, 22:13 (UTC)"
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
+def test_a_garbage_zone_is_utc_not_an_error(services: Services, acme: World, garbage: str) -> None:
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, garbage)
+    for path in ("/admin/orgs/acme", "/admin/orgs/acme/audit", "/account"):
+        found = page(client, path, "de").find(string=lambda s: "(UTC)" in str(s))
+        assert found is not None, path
+
+
+def test_the_audit_page_shows_its_times_in_the_browsers_zone(
+    services: Services, acme: World
+) -> None:
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, "Asia/Tokyo")
+    soup = page(client, "/admin/orgs/acme/audit", "de")
+    header = soup.select_one("#audit thead th")
+    assert header is not None and header.get_text() == "Zeitpunkt"
+    cells = [row.select_one("td") for row in soup.select("#audit tbody tr")]
+    assert cells and all(cell is not None for cell in cells)
+    assert {cell.get_text() for cell in cells if cell} == {"15.11.2023, 07:13:20 (Asia/Tokyo)"}
+    soup = page(client, "/admin/orgs/acme/audit")
+    first = soup.select_one("#audit tbody td")
+    assert first is not None and first.get_text() == "2023-11-15 07:13:20 Asia/Tokyo"
+
+
+def test_the_api_clients_page_shows_when_each_was_created(services: Services, acme: World) -> None:
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    row = page(client, "/admin/orgs/acme/api-clients", "de").select_one("#api-clients tbody tr")
+    assert row is not None
+    assert BERLIN_DE in [td.get_text(strip=True) for td in row.select("td")]
+
+
+def test_the_account_page_shows_trusted_browsers_and_app_passwords_in_the_zone(
+    services: Services, acme: World
+) -> None:
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    soup = page(client, "/account", "de")
+    browsers = soup.select_one("#trusted-browsers tbody tr")
+    assert browsers is not None
+    cells = [td.get_text(strip=True) for td in browsers.select("td")]
+    assert cells[1:4] == [BERLIN_DE, BERLIN_DE, "14.12.2023, 23:13 (Europe/Berlin)"]
+    created = soup.find("td", attrs={"data-label": "Erstellt"})
+    assert created is not None and created.get_text(strip=True) == BERLIN_DE
+    soup = page(client, "/account")
+    created = soup.find("td", attrs={"data-label": "Created"})
+    assert created is not None and created.get_text(strip=True) == BERLIN_EN
+
+
+def test_a_time_zone_is_only_a_display_choice(services: Services, acme: World) -> None:
+    """The audit filter still reads its dates as UTC, whatever the browser's zone."""
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, "Asia/Tokyo")
+    since = datetime(2023, 11, 14, 22, 13, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M")
+    soup = page(client, f"/admin/orgs/acme/audit?since={since}")
+    assert soup.select("#audit tbody tr")
