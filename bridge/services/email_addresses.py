@@ -54,7 +54,7 @@ class EmailAddresses:
             keys = list(
                 session.scalars(
                     select(User.email_key)
-                    .where(User.email_key.is_not(None))
+                    .where(User.email_key.is_not(None), User.password_hash.is_not(None))
                     .group_by(User.email_key)
                     .having(func.count() > 1)
                     .order_by(User.email_key)
@@ -62,7 +62,7 @@ class EmailAddresses:
             )
             rows = session.execute(
                 select(User.email_key, User.username)
-                .where(User.email_key.in_(keys))
+                .where(User.email_key.in_(keys), User.password_hash.is_not(None))
                 .order_by(User.email_key, User.username)
             ).all()
         grouped: dict[str, list[str]] = {}

@@ -115,7 +115,15 @@ class UserService:
             with self._db.session() as session:
                 if session.scalar(select(User.id).where(User.username == normal)) is not None:
                     raise UserExists(f"a user named {normal!r} exists")
-                if email and session.scalar(select(User.id).where(User.email_key == email.lower())):
+                if (
+                    email
+                    and password_hash is not None
+                    and session.scalar(
+                        select(User.id).where(
+                            User.email_key == email.lower(), User.password_hash.is_not(None)
+                        )
+                    )
+                ):
                     raise email_taken(email)
                 session.add(user)
         except IntegrityError as error:  # lost a race with another create of the same name
@@ -143,7 +151,11 @@ class UserService:
             return None
         with self._db.reading() as session:
             matches = list(
-                session.scalars(select(User).where(User.email_key == text.lower()).limit(2))
+                session.scalars(
+                    select(User)
+                    .where(User.email_key == text.lower(), User.password_hash.is_not(None))
+                    .limit(2)
+                )
             )
         return matches[0] if len(matches) == 1 else None
 
@@ -180,6 +192,18 @@ class UserService:
             second_factor=self.second_factor(user_id),
             username=None if user is None else user.username,
         )
+        if user is not None and user.password_hash is None and user.email:
+            # A first password makes the address sign in: it must be this account's alone.
+            with self._db.reading() as session:
+                taken = session.scalar(
+                    select(User.id).where(
+                        User.email_key == user.email.lower(),
+                        User.password_hash.is_not(None),
+                        User.id != user.id,
+                    )
+                )
+            if taken is not None:
+                raise email_taken(user.email)
 
     def replace_password(self, user_id: str, password: str) -> None:
         """Set the password of the account ``user_id`` (the policy's checks first)."""

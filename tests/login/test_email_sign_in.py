@@ -74,3 +74,17 @@ def test_a_shared_address_signs_in_none_of_its_accounts_and_is_reported(
     [shared] = live.services.emails.shared()
     assert (shared.address, shared.usernames) == ("shared@example.com", ("ada", "bob"))
     assert not live.services.emails.unique()
+
+
+def test_an_account_without_a_password_may_share_an_address_until_it_is_given_one(
+    live: LiveBridge,
+) -> None:
+    """An account made for an upstream identity has no password and may carry a local
+    account's address (it never signs in with it); giving it a password is refused while the
+    address is another password account's, since the address would then sign in both."""
+    users = live.services.users
+    ada = users.create("ada", email="ada@example.com", password=PASSWORD)
+    users.create("ada-upstream", email="ADA@example.com", password=None)
+    with pytest.raises(EmailTaken, match=r"ADA@example\.com"):
+        users.set_password("ada-upstream", PASSWORD)
+    assert users.check_password("ada@example.com", PASSWORD).user_id == ada.id

@@ -1,5 +1,6 @@
-"""Migration 0015: e-mail addresses become unique (case-insensitively) where no two accounts
-share one; where some do, it reports them instead of failing and leaves the index out."""
+"""Migration 0015: e-mail addresses become unique (case-insensitively) among accounts with a
+password where no two share one; where some do, it reports them instead of failing and leaves the
+index out. An account without a password (made for an upstream identity) may share an address."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from bridge.services.email_addresses import EmailAddresses, EmailsShared
 from bridge.storage.db.engine import Database
 
 INSERT = text(
+    "INSERT INTO users (id, username, email, email_verified, disabled, created_at, updated_at,"
+    " mfa_required, mfa_reenrol, service_account, password_hash)"
+    " VALUES (:id, :id, :email, false, false, '2026-01-01 00:00:00+00',"
+    " '2026-01-01 00:00:00+00', false, false, false, 'a-hash')"
+)
+WITHOUT_PASSWORD = text(
     "INSERT INTO users (id, username, email, email_verified, disabled, created_at, updated_at,"
     " mfa_required, mfa_reenrol, service_account)"
     " VALUES (:id, :id, :email, false, false, '2026-01-01 00:00:00+00',"
@@ -35,6 +42,9 @@ def test_distinct_addresses_become_unique(empty_url: str) -> None:
         assert emails.unique() and emails.shared() == []
         with pytest.raises(IntegrityError), database.engine.begin() as connection:
             connection.execute(INSERT, {"id": "eve", "email": "ADA@EXAMPLE.COM"})
+        with database.engine.begin() as connection:  # an upstream identity's account: no password
+            connection.execute(WITHOUT_PASSWORD, {"id": "fed", "email": "ada@example.com"})
+        assert emails.shared() == []
     finally:
         database.dispose()
 

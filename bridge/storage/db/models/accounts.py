@@ -62,7 +62,16 @@ class User(Base):
 # Migration 0015 creates it only where no two accounts share an address yet; until then
 # `bridge user email-conflicts` lists the shared addresses (and creates it once none is left).
 EMAIL_UNIQUE_INDEX = "uq_users_email_key"
-EMAIL_UNIQUE = Index(EMAIL_UNIQUE_INDEX, User.email_key, unique=True)
+#: Unique among accounts with a password: those the address signs in. An account made for an
+#: upstream identity has none and may share its address with a local one (issue 6's rule: a
+#: provider that may not link by e-mail gets a new account).
+EMAIL_UNIQUE = Index(
+    EMAIL_UNIQUE_INDEX,
+    User.email_key,
+    unique=True,
+    sqlite_where=User.password_hash.is_not(None),
+    postgresql_where=User.password_hash.is_not(None),
+)
 
 
 class TotpCredential(Base):

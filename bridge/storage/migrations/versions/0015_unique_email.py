@@ -1,7 +1,9 @@
 """One account per e-mail address, case-insensitively: the address signs in too (issue 14).
 
 ``users.email_key`` is the address in lower case, computed by the database; a unique index on it
-makes the address unique. Existing accounts may already share an address: then the index is not
+makes the address unique among accounts with a password (those the address signs in; an
+account made for an upstream identity has none and may share a local account's address).
+Existing accounts may already share an address: then the index is not
 created and the migration does not fail. It logs the shared addresses, ``bridge user
 email-conflicts`` lists them, and once they are resolved the same command creates the index.
 Until then an address that several accounts share signs in none of them (their usernames still
@@ -47,7 +49,8 @@ def upgrade() -> None:
         .execute(
             sa.text(
                 "SELECT email_key, count(*) AS accounts FROM users WHERE email_key IS NOT NULL"
-                " GROUP BY email_key HAVING count(*) > 1 ORDER BY email_key"
+                " AND password_hash IS NOT NULL GROUP BY email_key HAVING count(*) > 1"
+                " ORDER BY email_key"
             )
         )
         .all()
@@ -61,7 +64,14 @@ def upgrade() -> None:
             ", ".join(f"{row.email_key} ({row.accounts} accounts)" for row in shared),
         )
         return
-    op.create_index(INDEX, "users", ["email_key"], unique=True)
+    op.create_index(
+        INDEX,
+        "users",
+        ["email_key"],
+        unique=True,
+        sqlite_where=sa.text("password_hash IS NOT NULL"),
+        postgresql_where=sa.text("password_hash IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
