@@ -28,7 +28,7 @@ from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
 from bridge.storage.ephemeral.single_process import claim_single_process
-from bridge.web import branding, browser, edge, errors, language
+from bridge.web import branding, browser, edge, errors, language, static
 from bridge.web.account.app_passwords import bp as app_passwords_bp
 from bridge.web.account.password import bp as account_password_bp
 from bridge.web.account.views import bp as account_bp
@@ -84,6 +84,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     browser.install(app, secure=secure_cookies)
     language.install(app)
     branding.install(app)
+    static.install(app)  # versioned static URLs, cached for a year
     errors.install(app)
     edge.install(app)  # NUL bytes and over-deep JSON refused before any view sees them
 
