@@ -8,6 +8,7 @@ every authorization response carries ``iss`` (RFC 9207).
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -159,8 +160,33 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
         super().validate_code_verifier(grant, result)
 
 
+#: Authlib's lengths: access tokens 42 characters, refresh tokens and codes 48.
+ACCESS_TOKEN_LENGTH = 42
+REFRESH_TOKEN_LENGTH = 48
+
+
+def random_token(length: int) -> str:
+    """``length`` URL-safe characters (6 random bits each) from the operating system's CSPRNG in
+    one call: Authlib's ``generate_token`` draws every character with a ``SystemRandom`` call of
+    its own (issue 16)."""
+    return secrets.token_urlsafe(length * 3 // 4 + 1)[:length]
+
+
+def access_token(**_context: Any) -> str:
+    """Authlib's ``OAUTH2_ACCESS_TOKEN_GENERATOR`` hook."""
+    return random_token(ACCESS_TOKEN_LENGTH)
+
+
+def refresh_token(**_context: Any) -> str:
+    """Authlib's ``OAUTH2_REFRESH_TOKEN_GENERATOR`` hook."""
+    return random_token(REFRESH_TOKEN_LENGTH)
+
+
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def generate_authorization_code(self) -> str:
+        return random_token(self.AUTHORIZATION_CODE_LENGTH)
 
     @staticmethod
     def validate_authorization_redirect_uri(request: OAuth2Request, client: OAuthClient) -> str:
@@ -310,7 +336,8 @@ def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
         "default",
         server.create_bearer_token_generator(
             {
-                "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
+                "OAUTH2_ACCESS_TOKEN_GENERATOR": access_token,
+                "OAUTH2_REFRESH_TOKEN_GENERATOR": refresh_token,
                 "OAUTH2_TOKEN_EXPIRES_IN": {
                     "authorization_code": ttl.access_token_ttl,
                     "refresh_token": ttl.access_token_ttl,
