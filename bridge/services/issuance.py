@@ -26,7 +26,9 @@ def refusal_for_user(users: UserService, lockout: Lockout, user_id: str) -> str 
         reason = "disabled"
     elif user.service_account:
         reason = "service_account"
-    elif lockout.is_locked(user.id):
+    elif user.locked_at is not None and lockout.is_locked(user.id):
+        # The row just read says whether a lock is set; only a set one is asked about (a
+        # timed lock that has run out is lifted there, and tokens may be issued again).
         reason = "locked"
     else:
         return None
