@@ -36,6 +36,7 @@ from bridge.oidc.adapters import (
 )
 from bridge.oidc.claims import (
     claims_request,
+    known_user,
     remember_userinfo_claims,
     user_claims,
 )
@@ -243,7 +244,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
         """The code's user, unless they may no longer have tokens (``invalid_grant``)."""
         data = authorization_code.data
-        if refusal_for_user(self.services.users, self.services.lockout, data.user_id):
+        services = self.services
+        if refusal_for_user(
+            lambda user_id: known_user(services, user_id), services.lockout, data.user_id
+        ):
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
 
@@ -258,7 +262,9 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         services: Services = self.server.services
         client_id = self.request.client.get_client_id()
         known = services.tokens.refresh_token(refresh_token)
-        if known is not None and refusal_for_user(services.users, services.lockout, known.user_id):
+        if known is not None and refusal_for_user(
+            lambda user_id: known_user(services, user_id), services.lockout, known.user_id
+        ):
             return None
         info = services.tokens.use_refresh_token(refresh_token, client_id)
         return IssuedRefreshToken(info, refresh_token) if info else None
@@ -266,7 +272,9 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
         services: Services = self.server.services
         grant = services.tokens.grant(refresh_token.info.grant_id)
-        if grant is None or refusal_for_user(services.users, services.lockout, grant.user_id):
+        if grant is None or refusal_for_user(
+            lambda user_id: known_user(services, user_id), services.lockout, grant.user_id
+        ):
             return None
         return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
 
