@@ -28,7 +28,7 @@ from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
 from bridge.storage.db.unit import UnitOfWork
 from bridge.storage.ephemeral.single_process import claim_single_process
-from bridge.web import branding, browser, edge, errors, language
+from bridge.web import branding, browser, edge, errors, flask_session, language, static
 from bridge.web.account.app_passwords import bp as app_passwords_bp
 from bridge.web.account.password import bp as account_password_bp
 from bridge.web.account.views import bp as account_bp
@@ -66,6 +66,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     """
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_SORT_KEYS=False)
+    flask_session.install(app)  # no signer built for a request without Flask's cookie
     # The request id and latency hooks come first (they only observe: they set a header and
     # record a metric after the commit); then the unit of work, whose commit is the last thing
     # a response waits for.
@@ -84,6 +85,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     browser.install(app, secure=secure_cookies)
     language.install(app)
     branding.install(app)
+    static.install(app)  # versioned static URLs, cached for a year
     errors.install(app)
     edge.install(app)  # NUL bytes and over-deep JSON refused before any view sees them
 

@@ -8,6 +8,7 @@ every authorization response carries ``iss`` (RFC 9207).
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -35,6 +36,7 @@ from bridge.oidc.adapters import (
 )
 from bridge.oidc.claims import (
     claims_request,
+    known_user,
     remember_userinfo_claims,
     user_claims,
 )
@@ -159,8 +161,33 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
         super().validate_code_verifier(grant, result)
 
 
+#: Authlib's lengths: access tokens 42 characters, refresh tokens and codes 48.
+ACCESS_TOKEN_LENGTH = 42
+REFRESH_TOKEN_LENGTH = 48
+
+
+def random_token(length: int) -> str:
+    """``length`` URL-safe characters (6 random bits each) from the operating system's CSPRNG in
+    one call: Authlib's ``generate_token`` draws every character with a ``SystemRandom`` call of
+    its own (issue 16)."""
+    return secrets.token_urlsafe(length * 3 // 4 + 1)[:length]
+
+
+def access_token(**_context: Any) -> str:
+    """Authlib's ``OAUTH2_ACCESS_TOKEN_GENERATOR`` hook."""
+    return random_token(ACCESS_TOKEN_LENGTH)
+
+
+def refresh_token(**_context: Any) -> str:
+    """Authlib's ``OAUTH2_REFRESH_TOKEN_GENERATOR`` hook."""
+    return random_token(REFRESH_TOKEN_LENGTH)
+
+
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def generate_authorization_code(self) -> str:
+        return random_token(self.AUTHORIZATION_CODE_LENGTH)
 
     @staticmethod
     def validate_authorization_redirect_uri(request: OAuth2Request, client: OAuthClient) -> str:
@@ -217,7 +244,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
         """The code's user, unless they may no longer have tokens (``invalid_grant``)."""
         data = authorization_code.data
-        if refusal_for_user(self.services.users, self.services.lockout, data.user_id):
+        services = self.services
+        if refusal_for_user(
+            lambda user_id: known_user(services, user_id), services.lockout, data.user_id
+        ):
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
 
@@ -232,7 +262,9 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         services: Services = self.server.services
         client_id = self.request.client.get_client_id()
         known = services.tokens.refresh_token(refresh_token)
-        if known is not None and refusal_for_user(services.users, services.lockout, known.user_id):
+        if known is not None and refusal_for_user(
+            lambda user_id: known_user(services, user_id), services.lockout, known.user_id
+        ):
             return None
         info = services.tokens.use_refresh_token(refresh_token, client_id)
         return IssuedRefreshToken(info, refresh_token) if info else None
@@ -240,7 +272,9 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
         services: Services = self.server.services
         grant = services.tokens.grant(refresh_token.info.grant_id)
-        if grant is None or refusal_for_user(services.users, services.lockout, grant.user_id):
+        if grant is None or refusal_for_user(
+            lambda user_id: known_user(services, user_id), services.lockout, grant.user_id
+        ):
             return None
         return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
 
@@ -310,7 +344,8 @@ def build_authorization_server(services: Services) -> BridgeAuthorizationServer:
         "default",
         server.create_bearer_token_generator(
             {
-                "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
+                "OAUTH2_ACCESS_TOKEN_GENERATOR": access_token,
+                "OAUTH2_REFRESH_TOKEN_GENERATOR": refresh_token,
                 "OAUTH2_TOKEN_EXPIRES_IN": {
                     "authorization_code": ttl.access_token_ttl,
                     "refresh_token": ttl.access_token_ttl,

@@ -8,9 +8,9 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
+from bridge.domain.documents import JsonDocument
 from bridge.domain.errors import InvalidRequest
 from bridge.domain.events import AuditEventName
-from bridge.domain.language import LANGUAGES
 from bridge.federation.views import start_upstream_logout
 from bridge.login.continuation import AnswerAuthorization
 from bridge.login.views import logins
@@ -18,8 +18,8 @@ from bridge.oidc.acr import UnmetAcr
 from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.claims import userinfo as userinfo_claims
-from bridge.oidc.client_credentials import ASSERTION_ALGORITHMS
 from bridge.oidc.cors import add_cors_headers
+from bridge.oidc.documents import discovery_metadata, public_document
 from bridge.oidc.hints import HintedUserNotSignedIn, check_hint
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.web.context import bridge
@@ -27,83 +27,19 @@ from bridge.web.context import bridge
 bp = Blueprint("oidc", __name__)
 bp.after_request(add_cors_headers)
 
-SCOPES = ["openid", "profile", "email", "offline_access", "admin"]
-
 
 @bp.get("/.well-known/openid-configuration")
 def discovery() -> Response:
-    s = bridge().services
-    issuer = s.settings.issuer
-    return jsonify(
-        {
-            "issuer": issuer,
-            "authorization_endpoint": f"{issuer}/authorize",
-            "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/userinfo",
-            "jwks_uri": f"{issuer}/jwks",
-            "end_session_endpoint": f"{issuer}/logout",
-            "revocation_endpoint": f"{issuer}/revoke",
-            "introspection_endpoint": f"{issuer}/introspect",
-            "scopes_supported": SCOPES,
-            "response_types_supported": ["code"],
-            "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": [s.settings.keys.signing_alg],
-            "token_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-                "none",
-            ],
-            # private_key_jwt: what an API client may sign its assertion with (RFC 7523).
-            "token_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
-            "revocation_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-                "none",
-            ],
-            "revocation_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
-            "introspection_endpoint_auth_methods_supported": [
-                "client_secret_basic",
-                "client_secret_post",
-                "private_key_jwt",
-            ],
-            "introspection_endpoint_auth_signing_alg_values_supported": ASSERTION_ALGORITHMS,
-            "code_challenge_methods_supported": ["S256"],
-            "claims_supported": [
-                "sub",
-                "iss",
-                "aud",
-                "exp",
-                "iat",
-                "auth_time",
-                "nonce",
-                "amr",
-                "acr",
-                "preferred_username",
-                "name",
-                "email",
-                "email_verified",
-            ],
-            "prompt_values_supported": ["none", "login"],
-            # The languages of the pages; an application asks for one with ``ui_locales``.
-            "ui_locales_supported": list(LANGUAGES),
-            "authorization_response_iss_parameter_supported": True,
-            "request_parameter_supported": False,
-            "request_uri_parameter_supported": False,
-            "claims_parameter_supported": True,
-            "acr_values_supported": [level.name for level in s.settings.flows.acr_levels],
-        }
-    )
+    state = bridge()
+    document = state.discovery
+    if document is None:  # built once per app: it depends on the settings only
+        document = state.discovery = JsonDocument.of(discovery_metadata(state.services))
+    return public_document(document)
 
 
 @bp.get("/jwks")
 def jwks() -> Response:
-    response = jsonify(bridge().services.keys.jwks())
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return public_document(bridge().services.keys.jwks_document())
 
 
 def _request_params() -> dict[str, str]:

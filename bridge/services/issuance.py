@@ -10,23 +10,29 @@ uses (``bridge.oidc.adapters.OAuthClient``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bridge.services.lockout import Lockout
-from bridge.services.users import UserService
+from bridge.storage.db.models import User
 
 log = logging.getLogger(__name__)
 
 
-def refusal_for_user(users: UserService, lockout: Lockout, user_id: str) -> str | None:
-    """Why no token may be issued to ``user_id`` now, or None when one may."""
-    user = users.get(user_id)
+def refusal_for_user(
+    find_user: Callable[[str], User | None], lockout: Lockout, user_id: str
+) -> str | None:
+    """Why no token may be issued to ``user_id`` now, or None when one may; ``find_user``
+    reads the user's row (``UserService.get``, or the token request's remembered row)."""
+    user = find_user(user_id)
     if user is None:
         reason = "unknown_user"
     elif user.disabled:
         reason = "disabled"
     elif user.service_account:
         reason = "service_account"
-    elif lockout.is_locked(user.id):
+    elif user.locked_at is not None and lockout.is_locked(user.id):
+        # The row just read says whether a lock is set; only a set one is asked about (a
+        # timed lock that has run out is lifted there, and tokens may be issued again).
         reason = "locked"
     else:
         return None

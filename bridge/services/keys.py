@@ -34,6 +34,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.domain.clock import Clock, utc_datetime
+from bridge.domain.documents import JsonDocument
 from bridge.storage.crypto import Keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey
@@ -73,6 +74,7 @@ class PublishedKeys:
     document: dict[str, Any]
     kids: frozenset[str]
     valid_until: float
+    rendered: JsonDocument  # the document's bytes and ETag, built once per copy
 
 
 def private_key_aad(kid: str) -> bytes:
@@ -217,6 +219,13 @@ class SigningKeys:
     def jwks(self) -> dict[str, Any]:
         """Every key that has not expired, newest first, as a JWK Set (the process's copy while
         it is valid, see the module docstring)."""
+        return copy.deepcopy(self._current().document)
+
+    def jwks_document(self) -> JsonDocument:
+        """``jwks()`` as the bytes ``/jwks`` answers and their ETag, serialized once per copy."""
+        return self._current().rendered
+
+    def _current(self) -> PublishedKeys:
         now = self._clock()
         with self._cache_lock:
             published = self._published
@@ -224,7 +233,7 @@ class SigningKeys:
             published = self._read_published(now)
             with self._cache_lock:
                 self._published = published
-        return copy.deepcopy(published.document)
+        return published
 
     def _read_published(self, now: float) -> PublishedKeys:
         when = utc_datetime(self._clock)
@@ -235,10 +244,12 @@ class SigningKeys:
                 .order_by(SigningKey.created_at.desc(), SigningKey.kid)
             ).all()
         ends = [row.expires_at.timestamp() for row in rows if row.expires_at is not None]
+        document = {"keys": [dict(row.public_jwk) for row in rows]}
         return PublishedKeys(
-            document={"keys": [dict(row.public_jwk) for row in rows]},
+            document=document,
             kids=frozenset(row.kid for row in rows),
             valid_until=min([now + JWKS_MAX_AGE, *ends]),
+            rendered=JsonDocument.of(document),
         )
 
     def _has_active(self, published: PublishedKeys) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from flask import current_app
 
+from bridge.domain.documents import JsonDocument
 from bridge.oidc.server import BridgeAuthorizationServer
 from bridge.services.container import Services
 
@@ -16,6 +17,8 @@ class Bridge:
     services: Services
     oauth: BridgeAuthorizationServer
     protector: ResourceProtector
+    #: The discovery document's bytes, built at its first request (``bridge.oidc.documents``).
+    discovery: JsonDocument | None = None
 
 
 def bridge() -> Bridge:

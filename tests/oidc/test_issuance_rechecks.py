@@ -3,6 +3,7 @@ tokens: a code or a refresh token outlives the state it was earned in."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -69,6 +70,21 @@ def test_a_refresh_for_a_locked_user_is_refused_and_does_not_rotate(
     again = rp.refresh(tokens["refresh_token"])
     assert again.status_code == 200, again.text
     assert again.json()["refresh_token"] != tokens["refresh_token"]
+
+
+def test_a_refresh_after_a_timed_lock_ran_out_rotates(live: LiveBridge, rp: RelyingParty) -> None:
+    _, tokens = first_tokens(live, rp, Browser(), "timedlock")
+    user = live.services.users.find("timedlock")
+    assert user is not None
+    until = datetime.fromtimestamp(live.clock(), UTC) + timedelta(minutes=15)
+    assert live.services.lockout.lock(user.id, reason="passwords", until=until)
+    refused = rp.refresh(tokens["refresh_token"])
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "invalid_grant"
+    live.clock.advance(16 * 60)
+    again = rp.refresh(tokens["refresh_token"])
+    assert again.status_code == 200, again.text
+    assert live.services.lockout.status(user.id) is None
 
 
 def test_a_refresh_for_a_disabled_user_is_refused(live: LiveBridge, rp: RelyingParty) -> None:
