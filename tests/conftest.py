@@ -321,6 +321,26 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'db' / 'bridge.sqlite3'}"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """A database with no schema yet, for migration tests: a new SQLite file, or a new
+    PostgreSQL database of its own (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    admin_url: URL = request.getfixturevalue("postgres_admin_url")
+    name = f"bridge_migration_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
 def migrated_sqlite(sqlite_template: Path) -> Iterator[MigratedSqlite]:
     """``migrated_sqlite(path)``: a copy of the migrated template at ``path``, opened."""

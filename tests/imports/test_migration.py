@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
-
-import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy import text
 
 from bridge.storage.db.engine import Database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    """A database with no schema yet: a SQLite file, or a PostgreSQL database of its own."""
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    admin_url: URL = request.getfixturevalue("postgres_admin_url")
-    name = f"bridge_migration_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_upgrading_from_0008_keeps_users_and_marks_no_password_imported(empty_url: str) -> None:

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
 
 from bridge.domain.clock import FrozenClock
 from bridge.services.audit import AuditLog
@@ -51,22 +46,3 @@ def audit(database: Database, clock: FrozenClock) -> AuditLog:
 @pytest.fixture
 def signing_keys(database: Database, keyring: Keyring, clock: FrozenClock) -> SigningKeys:
     return SigningKeys(database, keyring, clock, rotation_grace=3600)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
-    """A database with no schema yet: a new SQLite file, or a new PostgreSQL database."""
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
-    admin_url: URL = request.getfixturevalue("postgres_admin_url")
-    name = f"bridge_migration_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL
+from sqlalchemy import text
 
 from bridge.storage.db.engine import Database
 
@@ -25,27 +23,12 @@ ACME = (
 )
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_database(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Database]:
+@pytest.fixture
+def empty_database(empty_url: str) -> Iterator[Database]:
     """A database with no schema yet, on each dialect."""
-    if request.param == "sqlite":
-        database = Database(sqlite_url)
-        yield database
-        database.dispose()
-        return
-    admin_url: URL = request.getfixturevalue("postgres_admin_url")
-    name = f"bridge_migration_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = Database(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield database
-    finally:
-        database.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
+    database = Database(empty_url)
+    yield database
+    database.dispose()
 
 
 def test_existing_people_and_organisations_have_no_language_until_they_choose(
