@@ -85,7 +85,10 @@ def wider(page: Page) -> list[str]:
 
 
 def check_accessible(page: Page) -> None:
-    """No axe violation, no small or covered control, no horizontal scrolling."""
+    """No axe violation, no small or covered control, no horizontal scrolling. Measured once
+    the page has loaded: a caller that waited for a text after a click may hold a page whose
+    stylesheet is still on its way (unstyled controls are 21 px high)."""
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     assert violations == [], f"{page.url}: {violations}"
     small = small_or_hidden_controls(page)
