@@ -34,7 +34,12 @@ from bridge.domain.errors import Conflict, NotFound
 from bridge.domain.events import AuditEventName
 from bridge.domain.wording import N_, Phrase
 from bridge.services.audit import AuditLog
-from bridge.services.clients import CLIENT_ID_BYTES, CLIENT_SECRET_BYTES, InvalidClient, hash_secret
+from bridge.services.clients import (
+    CLIENT_SECRET_BYTES,
+    InvalidClient,
+    hash_secret,
+    new_client_id,
+)
 from bridge.services.orgs.access import Actor, Authority, authorise
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
@@ -164,7 +169,7 @@ class ApiClients:
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
             client = Client(
-                id=secrets.token_urlsafe(CLIENT_ID_BYTES),
+                id=new_client_id(),
                 name=name,
                 secret_hash=None if secret is None else hash_secret(secret),
                 public=False,

@@ -21,6 +21,15 @@ CLIENT_ID_BYTES = 16  # 22 URL-safe characters
 CLIENT_SECRET_BYTES = 32  # 43 URL-safe characters, 256 bits
 
 
+def new_client_id() -> str:
+    """A random client id that never starts with ``-``: an id is typed as a command-line
+    argument (``bridge api-client remove SLUG ID``), where a leading dash reads as an option."""
+    while True:
+        client_id = secrets.token_urlsafe(CLIENT_ID_BYTES)
+        if not client_id.startswith("-"):
+            return client_id
+
+
 class InvalidClient(InvalidInput):
     """A client registration the bridge refuses; the message says what to fix."""
 
@@ -93,7 +102,7 @@ class ClientService:
             check_redirect_uri(uri)
         secret = None if public else secrets.token_urlsafe(CLIENT_SECRET_BYTES)
         client = Client(
-            id=secrets.token_urlsafe(CLIENT_ID_BYTES),
+            id=new_client_id(),
             name=name,
             secret_hash=None if secret is None else hash_secret(secret),
             public=public,
