@@ -46,6 +46,8 @@ class PendingLogin:
     continuation: Continuation
     browser: str
     errors: dict[str, list[str]] = field(default_factory=dict)  # shown once, per path
+    # The right password of a locked account: whom to ask for the unlock (shown once, with it).
+    locked_contacts: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class PendingLogin:
             "continuation": self.continuation.to_json(),
             "browser": self.browser,
             "errors": self.errors,
+            "locked_contacts": self.locked_contacts,
         }
 
     @classmethod
@@ -62,14 +65,18 @@ class PendingLogin:
         if not isinstance(raw, dict) or raw.get("v") not in (1, PENDING_VERSION):
             raise RecordError(f"pending login version {_version(raw)!r} is not supported")
         browser, errors = raw.get("browser"), raw.get("errors", {})
+        contacts = raw.get("locked_contacts")
         if not isinstance(browser, str) or not _errors_shape(errors):
             raise RecordError("pending login: browser or errors malformed")
+        if contacts is not None and not _strings(contacts):
+            raise RecordError("pending login: locked_contacts malformed")
         read = Continuation.from_v1 if raw["v"] == 1 else Continuation.from_json
         return cls(
             flow=FlowState.from_json(raw.get("flow")),
             continuation=read(raw.get("continuation")),
             browser=browser,
             errors={path: list(messages) for path, messages in errors.items()},
+            locked_contacts=None if contacts is None else list(contacts),
         )
 
 
@@ -77,12 +84,13 @@ def _version(raw: Any) -> Any:
     return raw.get("v") if isinstance(raw, dict) else None
 
 
+def _strings(values: Any) -> bool:
+    return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+
 def _errors_shape(errors: Any) -> bool:
     return isinstance(errors, dict) and all(
-        isinstance(path, str)
-        and isinstance(messages, list)
-        and all(isinstance(m, str) for m in messages)
-        for path, messages in errors.items()
+        isinstance(path, str) and _strings(messages) for path, messages in errors.items()
     )
 
 

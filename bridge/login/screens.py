@@ -42,6 +42,8 @@ class ShowStep:
     hints: LanguageHints = field(default_factory=LanguageHints)
     # The factors the application asked for (``acr_values``): why a page asks for a code.
     required_factors: int = 0
+    # The account is locked (only after its right password): the admins to ask, maybe none.
+    locked_contacts: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

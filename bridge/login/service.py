@@ -202,8 +202,12 @@ class LoginService:
             challenge = outcome.challenge
             if posted:
                 if outcome.failure is not None and outcome.failure.reason == "locked":
-                    # The right password of a locked account (R8): now, and only now, say so.
+                    # The right password of a locked account (R8): now, and only now, say so,
+                    # and whom to ask (as the page of an account locked by codes does).
                     pending.errors[challenge.path] = [ACCOUNT_LOCKED]
+                    pending.locked_contacts = self._s.members.admin_contacts(
+                        outcome.failure.user_id
+                    )
                 elif challenge.errors:
                     pending.errors[challenge.path] = list(challenge.errors)
                 self._s.pending.save(flow_id, pending)
@@ -227,10 +231,12 @@ class LoginService:
     ) -> ShowStep:
         then = pending.continuation.then
         linking = pending.continuation.link is not None
+        contacts, pending.locked_contacts = pending.locked_contacts, None  # shown once
         return ShowStep(
             flow_id=flow_id,
             challenge=challenge,
             errors=(*challenge.errors, *pending.errors.pop(challenge.path, [])),
+            locked_contacts=None if contacts is None else tuple(contacts),
             client_id=then.params.get("client_id")
             if isinstance(then, AnswerAuthorization)
             else None,

@@ -117,6 +117,7 @@ def _page(screen: ShowStep) -> str:
         challenge=challenge,
         data=challenge.data,
         errors=list(screen.errors),
+        locked_contacts=screen.locked_contacts,
         qr_svg=qr_svg,
         grouped_secret=grouped_secret,
         csrf_token=csrf_token(s.secrets.secret_key),

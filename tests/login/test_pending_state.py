@@ -100,6 +100,15 @@ def test_a_version_1_login_still_loads(logins: PendingLogins, store: MemoryStore
     assert pending.errors == {"0": ["Enter your username and password."]}
 
 
+def test_the_admins_of_a_locked_account_survive_the_store(logins: PendingLogins) -> None:
+    flow_id = logins.create(_state(), BROWSER, Continuation(ReturnTo()))
+    pending = logins.load(flow_id, BROWSER)
+    assert pending.locked_contacts is None
+    pending.locked_contacts = ["olga <olga@example.com>"]
+    logins.save(flow_id, pending)
+    assert logins.load(flow_id, BROWSER).locked_contacts == ["olga <olga@example.com>"]
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -109,6 +118,8 @@ def test_a_version_1_login_still_loads(logins: PendingLogins, store: MemoryStore
         {"continuation": {"then": {"kind": "authorize", "params": {"a": 1}}}},
         {"continuation": {"then": {"kind": "redirect", "next": "/"}, "upstream": {"x": 1}}},
         {"errors": {"0": "not a list"}},
+        {"locked_contacts": "olga"},
+        {"locked_contacts": [7]},
         {"flow": {"version": 1}},
         {"browser": None},
     ],
