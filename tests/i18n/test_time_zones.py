@@ -4,6 +4,8 @@ shown with the zone's name in the page's language. Flask's test client."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -11,6 +13,7 @@ from bs4 import BeautifulSoup
 from flask.testing import FlaskClient
 
 from bridge.app import create_app
+from bridge.domain.events import AuditEventName as Event
 from bridge.services.app_password_values import Origin
 from bridge.services.container import Services
 from bridge.web.zone import TZ_COOKIE, zone_named
@@ -166,10 +169,97 @@ def test_the_account_page_shows_trusted_browsers_and_app_passwords_in_the_zone(
     assert created is not None and created.get_text(strip=True) == BERLIN_EN
 
 
-def test_a_time_zone_is_only_a_display_choice(services: Services, acme: World) -> None:
-    """The audit filter still reads its dates as UTC, whatever the browser's zone."""
+# Local midnight of 2023-11-15 in Berlin is 23:00 UTC on the 14th.
+BEFORE_MIDNIGHT = datetime(2023, 11, 14, 22, 59, 59, tzinfo=UTC)  # 23:59:59 in Berlin
+AT_MIDNIGHT = datetime(2023, 11, 14, 23, 0, tzinfo=UTC)  # 00:00 on the 15th in Berlin
+
+
+@pytest.fixture
+def around_midnight(acme: World) -> World:
+    """bob's account locked a second before Berlin's midnight, unlocked at midnight."""
+    bob = acme.row("bob").id
+    for moment, event in (
+        (BEFORE_MIDNIGHT, Event.ACCOUNT_LOCKED),
+        (AT_MIDNIGHT, Event.ACCOUNT_UNLOCKED),
+    ):
+        acme.clock.set(moment.timestamp())
+        acme.services.audit.record(event, user_id=bob)
+    return acme
+
+
+def filtered(client: FlaskClient, query: str, language: str = "en") -> list[str]:
+    """The events of the audit page that the filter lets through, newest first."""
+    soup = page(client, f"/admin/orgs/acme/audit?user=bob&{query}", language)
+    return [row.select("td")[1].get_text() for row in soup.select("#audit tbody tr")]
+
+
+def test_the_audit_filter_reads_its_dates_in_the_admins_zone(
+    services: Services, around_midnight: World
+) -> None:
+    """A Berlin admin's "from the 15th" starts at Berlin's midnight, and "until the 15th"
+    ends there: the event a second before is the 14th's, the one at midnight the 15th's."""
+    client = signed_in(services, around_midnight, "ada")
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    assert filtered(client, "since=2023-11-15") == ["account_unlocked"]
+    assert filtered(client, "since=2023-11-15T00:00") == ["account_unlocked"]
+    assert filtered(client, "since=2023-11-14T23:59:59") == [
+        "account_unlocked",
+        "account_locked",
+    ]
+    before = filtered(client, "until=2023-11-15")
+    assert "account_locked" in before and "account_unlocked" not in before
+    # An explicit offset is that offset, whatever the admin's zone.
+    assert filtered(client, "since=2023-11-14T23:00:00Z") == ["account_unlocked"]
+
+
+def test_without_the_browsers_zone_the_audit_filter_reads_utc(
+    services: Services, around_midnight: World
+) -> None:
+    client = signed_in(services, around_midnight, "ada")
+    assert filtered(client, "since=2023-11-15") == []
+    assert filtered(client, "since=2023-11-14T23:00") == ["account_unlocked"]
+    client.set_cookie(TZ_COOKIE, "Mars/Olympus_Mons")
+    assert filtered(client, "since=2023-11-14T23:00") == ["account_unlocked"]
+
+
+def test_the_audit_page_says_which_zone_its_filter_reads(services: Services, acme: World) -> None:
     client = signed_in(services, acme, "ada")
-    client.set_cookie(TZ_COOKIE, "Asia/Tokyo")
-    since = datetime(2023, 11, 14, 22, 13, tzinfo=UTC).strftime("%Y-%m-%dT%H:%M")
-    soup = page(client, f"/admin/orgs/acme/audit?since={since}")
-    assert soup.select("#audit tbody tr")
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    soup = page(client, "/admin/orgs/acme/audit", "de")
+    labels = [label.get_text() for label in soup.select("#audit-filters label")]
+    assert "Von (Europe/Berlin, z. B. 2026-01-31 oder 2026-01-31T08:00)" in labels
+    assert "Bis (Europe/Berlin, ausschließlich)" in labels
+    hint = soup.select_one("#filter-zone")
+    assert hint is not None and "Europe/Berlin" in hint.get_text()
+    soup = page(client, "/admin/orgs/acme/audit")
+    labels = [label.get_text() for label in soup.select("#audit-filters label")]
+    assert "From (Europe/Berlin, e.g. 2026-01-31 or 2026-01-31T08:00)" in labels
+    assert "Until (Europe/Berlin, not included)" in labels
+    client.delete_cookie(TZ_COOKIE)
+    labels = [label.get_text() for label in page(client, "/admin/orgs/acme/audit").select("label")]
+    assert "From (UTC, e.g. 2026-01-31 or 2026-01-31T08:00)" in labels
+
+
+def test_the_consoles_export_reads_the_filter_in_the_admins_zone(
+    services: Services, around_midnight: World
+) -> None:
+    client = signed_in(services, around_midnight, "ada")
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    response = client.get("/admin/orgs/acme/audit/export?format=csv&user=bob&since=2023-11-15")
+    assert response.status_code == 200
+    events = [row["event"] for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))]
+    assert events == ["account_unlocked"]
+
+
+def test_a_local_time_with_no_utc_time_is_refused_not_an_error(
+    services: Services, acme: World
+) -> None:
+    client = signed_in(services, acme, "ada")
+    client.set_cookie(TZ_COOKIE, "Asia/Tokyo")  # year 1 at 00:00 in Tokyo was before year 1 UTC
+    response = client.get(
+        "/admin/orgs/acme/audit?since=0001-01-01", headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 422
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    errors = soup.select_one("#form-errors")
+    assert errors is not None and "'since' must be an ISO 8601 date" in errors.get_text()

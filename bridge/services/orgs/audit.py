@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import select
 
@@ -33,14 +33,15 @@ EVENT_NAMES = tuple(name.value for name in AuditEventName)
 FILTERS = ("event", "user", "since", "until")
 
 
-def _moment(raw: Any, name: str) -> datetime:
-    """An ISO 8601 date or date and time; without a zone it is UTC."""
+def _moment(raw: Any, name: str, zone: tzinfo) -> datetime:
+    """An ISO 8601 date or date and time; without an offset it is a time in ``zone``."""
     if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
+        return raw if raw.tzinfo else raw.replace(tzinfo=zone)
     try:
         moment = datetime.fromisoformat(raw) if isinstance(raw, str) and raw.isascii() else None
-        if moment is not None and moment.tzinfo is not None:
-            moment.astimezone(UTC)  # year 1 with a positive offset has no UTC time
+        if moment is not None:
+            # As UTC, so every store compares alike; year 1 with a positive offset has none.
+            moment = (moment if moment.tzinfo else moment.replace(tzinfo=zone)).astimezone(UTC)
     except (ValueError, OverflowError):
         moment = None
     if moment is None:
@@ -49,7 +50,14 @@ def _moment(raw: Any, name: str) -> datetime:
             "2026-01-31 or 2026-01-31T08:00:00Z.",
             name,
         )
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment
+
+
+def _zone_of(info: ValidationInfo) -> tzinfo:
+    """The zone of times given without an offset: the caller's ``zone`` (the console's admin
+    reads their own), else UTC (the admin API and the CLI)."""
+    zone = (info.context or {}).get("zone")
+    return zone if isinstance(zone, tzinfo) else UTC
 
 
 if TYPE_CHECKING:
@@ -60,7 +68,8 @@ else:  # the enum's values, so the OpenAPI document lists them
 
 class AuditSearch(Body):
     """Which events to list: every given filter holds (``since`` inclusive, ``until``
-    exclusive; a username that matches no user matches no event)."""
+    exclusive; a username that matches no user matches no event). A time without an offset
+    is in the validation context's ``zone`` (a ``tzinfo``), else UTC."""
 
     model_config = Body.model_config | {"extra": "ignore"}
 
@@ -75,7 +84,7 @@ class AuditSearch(Body):
 
     @model_validator(mode="before")
     @classmethod
-    def _check_filters(cls, raw: Any) -> Any:
+    def _check_filters(cls, raw: Any, info: ValidationInfo) -> Any:
         if not isinstance(raw, dict):
             refuse("The filters must be an object.")
         given = {name: raw[name] for name in FILTERS if raw.get(name) not in (None, "")}
@@ -87,7 +96,7 @@ class AuditSearch(Body):
             refuse("'user' must be a username.", "user")
         for name in ("since", "until"):
             if name in given:
-                given[name] = _moment(given[name], name)
+                given[name] = _moment(given[name], name, _zone_of(info))
         if "since" in given and "until" in given and given["since"] >= given["until"]:
             refuse("'since' must be before 'until'.", "since")
         return {**{k: v for k, v in raw.items() if k not in FILTERS}, **given}

@@ -43,6 +43,7 @@ from bridge.web.admin.schemas import AuditExportQuery
 from bridge.web.admin.sign_in_words import describe
 from bridge.web.auth import OrgAdmin, SignedIn
 from bridge.web.context import services
+from bridge.web.zone import page_zone
 from flows.context import LoginRequest
 from flows.explain import asked, explain
 
@@ -214,8 +215,14 @@ def audit_page(
         event_names=EVENT_NAMES,
         formats=FORMATS,
         limit=AUDIT_PAGE_LIMIT,
+        zone=page_zone()[0],
         error=error,
     )
+
+
+def _in_the_admins_zone() -> dict[str, Any]:
+    """The filter's dates and times are read in the zone the page shows its times in."""
+    return {"zone": page_zone()[1]}
 
 
 @bp.get("/orgs/<slug>/audit")
@@ -223,7 +230,7 @@ def audit_page(
 @shows_refusal(audit_page)
 def audit(admin: OrgAdmin, slug: str) -> Response:
     """The events the organisation sees, newest first, filtered by the form's query."""
-    search = parse(AuditSearch, request.args.to_dict())
+    search = parse(AuditSearch, request.args.to_dict(), context=_in_the_admins_zone())
     events = services().org_audit.events(admin.actor, slug, search, limit=AUDIT_PAGE_LIMIT)
     return audit_page(admin, slug=slug, events=events)
 
@@ -233,7 +240,7 @@ def audit(admin: OrgAdmin, slug: str) -> Response:
 @shows_refusal(audit_page)
 def export_audit(admin: OrgAdmin, slug: str) -> Response:
     """The filtered log as a download (the admin API's export, streamed)."""
-    query = parse(AuditExportQuery, request.args.to_dict())
+    query = parse(AuditExportQuery, request.args.to_dict(), context=_in_the_admins_zone())
     export = services().org_audit.export(admin.actor, slug, query, query.format)
     response = Response(export.lines, content_type=export.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{export.filename}"'
