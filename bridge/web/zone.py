@@ -4,8 +4,12 @@
 (``Intl.DateTimeFormat().resolvedOptions().timeZone``) in the ``tz`` cookie; the ``when`` filter
 shows a stored (UTC) time in that zone, in the page's language, followed by the zone's name:
 ``2026-11-30 14:05 Europe/Berlin`` in English, ``30.11.2026, 14:05 (Europe/Berlin)`` in German.
-A zone the server does not know, a garbage cookie or no cookie at all means UTC (the first page
-a browser sees, before the script ran, and a browser without JavaScript): never an error.
+A zone the server does not know, a garbage cookie or no cookie at all means UTC: never an error.
+
+Each time is a ``<time datetime="...Z">`` that names its zone, with the layout it was written
+in (``data-format``): on a page the server wrote in another zone than the browser's (the first
+page a browser sees, before the script set the cookie), the script rewrites each in the
+browser's zone, in the same layout. Without JavaScript the time stays in UTC, saying so.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
 from flask import Flask, g, has_request_context, request
+from markupsafe import Markup
 
 from bridge.domain.clock import as_utc
 from bridge.domain.language import LANGUAGES
@@ -24,7 +29,8 @@ from bridge.domain.language import LANGUAGES
 TZ_COOKIE = "tz"
 _NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
 
-# The pattern (Unicode CLDR) of each precision and how the zone follows, per language.
+# The pattern (Unicode CLDR) of each precision and how the zone follows, per language. The
+# script reads a pattern's yyyy, MM, dd, HH, mm and ss: use no other field.
 _PATTERNS = {
     "en": {"day": "yyyy-MM-dd", "minute": "yyyy-MM-dd HH:mm", "second": "yyyy-MM-dd HH:mm:ss"},
     "de": {"day": "dd.MM.yyyy", "minute": "dd.MM.yyyy, HH:mm", "second": "dd.MM.yyyy, HH:mm:ss"},
@@ -64,15 +70,22 @@ def _language() -> str:
     return language if language in _PATTERNS else LANGUAGES[0]
 
 
-def when(value: datetime | None, precision: str = "minute") -> str:
-    """A stored time in the page's zone and language, the zone named (``""`` for none)."""
+def when(value: datetime | None, precision: str = "minute") -> Markup:
+    """A stored time in the page's zone and language, the zone named, as a ``<time>`` the
+    script can rewrite in the browser's zone (empty for none)."""
     if value is None:
-        return ""
+        return Markup("")
     language = _language()
     name, zone = page_zone()
     pattern = _PATTERNS[language].get(precision, _PATTERNS[language]["minute"])
-    text = format_datetime(as_utc(value), pattern, tzinfo=zone, locale=language)
-    return _WITH_ZONE[language].format(when=text, zone=name)
+    moment = as_utc(value)
+    text = format_datetime(moment, pattern, tzinfo=zone, locale=language)
+    return Markup('<time datetime="{}" data-format="{}" data-zone="{}">{}</time>').format(
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        _WITH_ZONE[language].format(when=pattern, zone="{zone}"),
+        name,
+        _WITH_ZONE[language].format(when=text, zone=name),
+    )
 
 
 def install(app: Flask) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import render_template_string
 from flask.testing import FlaskClient
 
 from bridge.app import create_app
@@ -167,6 +168,39 @@ def test_the_account_page_shows_trusted_browsers_and_app_passwords_in_the_zone(
     soup = page(client, "/account")
     created = soup.find("td", attrs={"data-label": "Created"})
     assert created is not None and created.get_text(strip=True) == BERLIN_EN
+
+
+def test_each_time_is_a_time_element_with_its_moment_zone_and_layout(
+    services: Services, acme: World
+) -> None:
+    """What ``static/timezone.js`` needs to write the time again in the browser's zone."""
+    client = signed_in(services, acme, "ada")
+    soup = page(client, "/account", "de")
+    times = soup.select("#trusted-browsers time")
+    assert [t.get_text() for t in times][:2] == ["14.11.2023, 22:13 (UTC)"] * 2
+    first = times[0]
+    assert first["datetime"] == "2023-11-14T22:13:20Z"
+    assert first["data-zone"] == "UTC"
+    assert first["data-format"] == "dd.MM.yyyy, HH:mm ({zone})"
+    client.set_cookie(TZ_COOKIE, "Europe/Berlin")
+    first = page(client, "/admin/orgs/acme/audit").select("#audit tbody time")[0]
+    assert first["data-zone"] == "Europe/Berlin"
+    assert first["data-format"] == "yyyy-MM-dd HH:mm:ss {zone}"
+    assert first.get_text() == "2023-11-14 23:13:20 Europe/Berlin"
+
+
+def test_a_time_inside_a_sentence_stays_a_time_element(services: Services) -> None:
+    app = create_app(services=services)
+    moment = datetime(2023, 11, 14, 22, 13, tzinfo=UTC)
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        html = render_template_string(
+            '{{ _("%(when)s from %(address)s", when=moment | when, address="<b>") }}',
+            moment=moment,
+        )
+    soup = BeautifulSoup(html, "html.parser")
+    time = soup.find("time")
+    assert time is not None and time.get_text() == "14.11.2023, 22:13 (UTC)"
+    assert "&lt;b&gt;" in html  # the other values are still escaped
 
 
 # Local midnight of 2023-11-15 in Berlin is 23:00 UTC on the 14th.
