@@ -1,6 +1,7 @@
-"""A German-speaking person signs in on a phone in dark mode, and one whose application asks for
-German with ``ui_locales``: every page in German, with no axe violation, every control at least
-24 x 24 px and reachable, nothing wider than the screen (issue 13)."""
+"""A German-speaking person signs in on a phone in dark mode (with the authenticator's code, or
+with a recovery code), and one whose application asks for German with ``ui_locales``: every page
+in German, with no axe violation, every control at least 24 x 24 px and reachable, nothing wider
+than the screen; times in the browser's zone from the first page on (issue 13)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from playwright.sync_api import Browser, BrowserContext, Page
 
 from bridge.services.orgs import Actor
 from tests.e2e.axe import check_accessible
-from tests.e2e.factor_life import code_of, enrolled_user
-from tests.e2e.harness import PASSWORD, LiveBridge, RelyingParty
+from tests.e2e.factor_life import code_of, codes_for, enrolled_user, wrong_code
+from tests.e2e.harness import PASSWORD, LiveBridge, RelyingParty, callback_params
 
 pytestmark = pytest.mark.browser
 
@@ -219,3 +220,99 @@ def test_the_consoles_audit_providers_and_sign_in_pages_in_german_in_the_browser
         "Ein Administrator verlangt die Zwei-Faktor-Authentifizierung für bob."
     )
     check_accessible(page)
+
+
+def test_a_german_person_signs_in_with_a_recovery_code_on_a_phone_in_dark_mode(
+    live: LiveBridge, rp: RelyingParty, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    user_id, secret = enrolled_user(live, "paula")
+    codes = codes_for(live, user_id)
+    page = open_page(chromium, contexts, locale="de-DE", scheme="dark", width=PHONE["width"])
+    request = rp.authorization_request()
+    page.goto(request.url)
+    page.get_by_role("heading", name="Anmelden").wait_for()
+    check_accessible(page)
+    page.get_by_label("Benutzername oder E-Mail-Adresse").fill("paula")
+    page.get_by_label("Kennwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+    page.get_by_role("heading", name="Zwei-Faktor-Authentifizierung").wait_for()
+    hint = page.locator("#code-hint").inner_text()
+    assert hint == "Geben Sie den 6-stelligen Code aus Ihrer Authentifizierungs-App ein."
+    check_accessible(page)
+    page.get_by_role("button", name="Wiederherstellungscode verwenden").click()
+
+    page.get_by_role("heading", name="Wiederherstellungscode verwenden").wait_for()
+    assert (
+        page.locator("#recovery-hint")
+        .inner_text()
+        .startswith("Geben Sie einen der Wiederherstellungscodes ein")
+    )
+    check_accessible(page)
+    field = page.get_by_label("Wiederherstellungscode", exact=True)
+    field.fill(wrong_code(live, secret))  # an authenticator's code is no recovery code
+    page.get_by_role("button", name="Bestätigen").click()
+    page.get_by_text("Dieser Wiederherstellungscode ist ungültig oder wurde bereits").wait_for()
+    assert field.get_attribute("aria-invalid") == "true"
+    check_accessible(page)
+    field.fill(codes[0])
+    page.get_by_role("button", name="Bestätigen").click()
+
+    page.get_by_text("signed in").wait_for()
+    tokens = rp.exchange(callback_params(page.url)["code"], request.verifier).json()
+    claims = rp.id_token_claims(tokens["id_token"], request.nonce)
+    assert claims["amr"] == ["pwd", "otp", "mfa", "recovery_code"]
+    assert live.services.recovery.remaining(user_id) == 9
+
+
+# 2023-11-14 23:30 UTC: already the 15th in Berlin, still the 14th in New York.
+FIRST_PAGE_MOMENT = 1_700_004_600.0
+
+
+@pytest.mark.parametrize(
+    ("locale", "zone", "in_utc", "in_zone"),
+    [
+        ("de-DE", "Europe/Berlin", "14.11.2023, 23:30 (UTC)", "15.11.2023, 00:30 (Europe/Berlin)"),
+        ("en-US", "America/New_York", "2023-11-14 23:30 UTC", "2023-11-14 18:30 America/New_York"),
+    ],
+)
+def test_the_first_page_shows_its_times_in_the_browsers_zone(
+    live: LiveBridge,
+    chromium: Browser,
+    contexts: list[BrowserContext],
+    locale: str,
+    zone: str,
+    in_utc: str,
+    in_zone: str,
+) -> None:
+    """Before ``timezone.js`` set its cookie the server writes UTC, saying so; the script
+    writes each time again in the browser's zone, as the server does once it knows it."""
+    live.clock.set(FIRST_PAGE_MOMENT)
+    user_id, _ = enrolled_user(live, "paula")
+    live.services.trusted_devices.trust(user_id, "Firefox on Linux", 30)
+    session = live.services.sessions.create(user_id, ("pwd", "otp"), int(live.clock()), None)
+    for javascript in (True, False):
+        context = chromium.new_context(
+            locale=locale,
+            timezone_id=zone,
+            color_scheme="dark",
+            viewport=PHONE,  # type: ignore[arg-type]
+            extra_http_headers={"Accept-Language": locale},
+            java_script_enabled=javascript,
+        )
+        contexts.append(context)
+        name = live.services.settings.session.cookie_name
+        context.add_cookies([{"name": name, "value": session, "url": live.url}])
+        page = context.new_page()
+        response = page.goto(f"{live.url}/account")
+        assert response is not None and in_utc in response.text()  # the server's first page
+        first = page.locator("#trusted-browsers time").first
+        if not javascript:  # no script, no cookie: UTC, and it says so
+            assert first.inner_text() == in_utc
+            continue
+        assert first.inner_text() == in_zone
+        assert {c["name"]: c["value"] for c in context.cookies()}.get("tz") == zone
+        check_accessible(page)
+        # The next page comes from the server in the browser's zone, in the same words.
+        again = context.request.get(f"{live.url}/account")
+        assert in_zone in again.text() and in_utc not in again.text()
