@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,6 +18,8 @@ from bridge.app import create_app
 from bridge.domain.events import AuditEventName as Event
 from bridge.services.app_password_values import Origin
 from bridge.services.container import Services
+from bridge.services.orgs.audit import AuditSearch
+from bridge.services.orgs.validation import parse
 from bridge.web.zone import TZ_COOKIE, zone_named
 from tests.world import OPERATOR, World
 
@@ -244,6 +247,26 @@ def test_the_audit_filter_reads_its_dates_in_the_admins_zone(
     assert "account_locked" in before and "account_unlocked" not in before
     # An explicit offset is that offset, whatever the admin's zone.
     assert filtered(client, "since=2023-11-14T23:00:00Z") == ["account_unlocked"]
+
+
+@pytest.mark.postgres("each store compares the filter's instant with the events' times")
+def test_the_audit_search_reads_a_time_without_offset_in_the_zone_it_is_given(
+    around_midnight: World,
+) -> None:
+    def events(since: str, zone: ZoneInfo | None) -> list[str]:
+        context = None if zone is None else {"zone": zone}
+        search = parse(AuditSearch, {"user": "bob", "since": since}, context=context)
+        return [
+            e.event for e in around_midnight.services.org_audit.events(OPERATOR, "acme", search)
+        ]
+
+    assert events("2023-11-15", ZoneInfo("Europe/Berlin")) == ["account_unlocked"]
+    assert events("2023-11-14T23:59:59", ZoneInfo("Europe/Berlin")) == [
+        "account_unlocked",
+        "account_locked",
+    ]
+    assert events("2023-11-15", None) == []  # the admin API and the CLI: UTC
+    assert events("2023-11-14T23:00", None) == ["account_unlocked"]
 
 
 def test_without_the_browsers_zone_the_audit_filter_reads_utc(
