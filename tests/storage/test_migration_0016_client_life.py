@@ -23,10 +23,7 @@ def test_clients_registered_before_the_migration_stay_enabled(empty_url: str) ->
             )
         database.upgrade()
         with database.engine.begin() as connection:
-            assert connection.execute(text("SELECT disabled FROM clients")).scalar_one() in (
-                False,
-                0,
-            )
+            assert not connection.execute(text("SELECT disabled FROM clients")).scalar_one()
             connection.execute(text("UPDATE clients SET disabled = true WHERE id = 'c1'"))
             assert bool(connection.execute(text("SELECT disabled FROM clients")).scalar_one())
     finally:
