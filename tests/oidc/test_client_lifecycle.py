@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import requests
 
+from bridge.services.orgs import Actor
 from bridge.storage.db.models import Grant
+from tests.e2e.factor_life import org_with
 from tests.e2e.harness import (
     PASSWORD,
     Browser,
@@ -198,3 +200,14 @@ def test_the_disabled_page_speaks_the_person_s_language(
     page = _sign_in_page(browser, rp)
     assert isinstance(page, Page) and page.title == "Diese Anwendung ist deaktiviert"
     assert "An die Anwendung wurde nichts zurückgesendet." in page.soup.get_text()
+
+
+def test_the_organisation_of_the_client_sees_its_changes_in_its_log(
+    live: LiveBridge, rp: RelyingParty
+) -> None:
+    org_id = org_with(live, "acme", [])
+    live.services.orgs.assign_client(Actor.operator(), "acme", rp.client_id)
+    live.services.client_lifecycle.rotate_secret(rp.client_id)
+    [event] = live.audit("client_secret_rotated")
+    assert event.org_id == org_id
+    assert live.services.audit.orgs_of(event.id) == [org_id]
