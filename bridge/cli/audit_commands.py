@@ -41,7 +41,13 @@ def _search(filters: dict[str, str | None]) -> AuditSearch:
 
 @org.command("audit")
 @click.argument("slug")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 500),
+    default=50,
+    show_default=True,
+    help="How many events to show, newest first.",
+)
 @filter_options
 @as_option
 def org_audit(slug: str, limit: int, as_user: str | None, **filters: str | None) -> None:
@@ -54,7 +60,14 @@ def org_audit(slug: str, limit: int, as_user: str | None, **filters: str | None)
 
 @org.command("audit-export")
 @click.argument("slug")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines, or CSV.",
+)
 @click.option(
     "--output",
     "-o",

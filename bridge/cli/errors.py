@@ -14,7 +14,7 @@ import click
 from bridge.cli.unit import UnitOfWorkGroup
 from bridge.config.errors import SettingsError
 from bridge.domain.errors import BridgeError
-from bridge.services.clients import InvalidClient
+from bridge.services.clients import ClientHasNoSecret, InvalidClient, UnknownClient
 from bridge.services.email_addresses import EmailsShared, EmailTaken
 from bridge.services.password_policy import WeakPassword
 from bridge.services.users import InvalidUsername, UnknownUser, UserExists
@@ -25,10 +25,12 @@ EXIT_CODE = click.ClickException.exit_code
 #: Refusals whose detail reads on its own (the user and client commands' sentences); every
 #: other one is printed after its title, like the admin API's problem.
 DETAIL_ONLY: tuple[type[BridgeError], ...] = (
+    ClientHasNoSecret,
     EmailsShared,
     EmailTaken,
     InvalidClient,
     InvalidUsername,
+    UnknownClient,
     UnknownUser,
     UserExists,
     WeakPassword,

@@ -113,7 +113,12 @@ def flows_explain(obj: Context, flow_id: str | None, as_: str, acr: tuple[str, .
 @flows_group.command("render")
 @click.option("--flow", "flow_id", required=True, help="Flow id.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["mermaid", "svg"]), default="mermaid", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "svg"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid flowchart text, or an SVG picture.",
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
 @click.pass_obj

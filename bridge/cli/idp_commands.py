@@ -56,15 +56,21 @@ def _secret(secret_file: Path | None, stdin: bool, public: bool) -> str | None:
 @click.option("--org", "slug", required=True, metavar="SLUG", help="The organisation it serves.")
 @click.option("--alias", required=True, help="URL slug: /federation/<alias>/callback.")
 @click.option("--issuer", required=True, help="The provider's issuer URL, exactly.")
-@click.option("--client-id", required=True)
+@click.option("--client-id", required=True, help="The bridge's client id at the provider.")
 @click.option(
     "--client-secret-file", type=click.Path(dir_okay=False, path_type=Path), help="Secret file."
 )
 @click.option("--client-secret-stdin", is_flag=True, help="Read the client secret from stdin.")
 @click.option("--public", is_flag=True, help="A public client: no secret, PKCE only.")
 @click.option("--domain", "domains", multiple=True, help="A verified e-mail domain; repeat.")
-@click.option("--display-name")
-@click.option("--link-by-verified-email", is_flag=True, default=False)
+@click.option("--display-name", help="The name on the sign-in button (default: the alias).")
+@click.option(
+    "--link-by-verified-email",
+    is_flag=True,
+    default=False,
+    help="Offer to link a first login to the local account with the same verified e-mail "
+    "(after that account's password and 2FA).",
+)
 @as_option
 def idp_add(
     slug: str,

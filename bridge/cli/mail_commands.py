@@ -18,7 +18,13 @@ def mail() -> None:
 
 
 @mail.command("status")
-@click.option("--failures", type=click.IntRange(0, 1000), default=10, show_default=True)
+@click.option(
+    "--failures",
+    type=click.IntRange(0, 1000),
+    default=10,
+    show_default=True,
+    help="How many of the latest failures to show.",
+)
 @pass_context
 def mail_status(ctx: Context, failures: int) -> None:
     """Messages waiting, given up and sent (kept 7 days), and the latest failures."""

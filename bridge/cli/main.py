@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import click
 
 from bridge.cli.api_client_commands import api_client
 from bridge.cli.audit_commands import audit
+from bridge.cli.client_commands import client
 from bridge.cli.context import Context, pass_context
 from bridge.cli.errors import BridgeGroup
 from bridge.cli.flow_commands import flows_group
@@ -236,49 +236,6 @@ def user_email_conflicts(ctx: Context) -> None:
 
 
 @main.group()
-def client() -> None:
-    """Relying parties (applications) that send users to the bridge."""
-
-
-@client.command("add")
-@click.option("--name", required=True, help="A name people recognise.")
-@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
-@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
-@click.option("--public", is_flag=True, help="A client that cannot keep a secret (SPA, app).")
-@click.option("--json", "as_json", is_flag=True, help="Print the id and secret as JSON.")
-@pass_context
-def client_add(
-    ctx: Context,
-    name: str,
-    redirect_uris: tuple[str, ...],
-    logout_uris: tuple[str, ...],
-    public: bool,
-    as_json: bool,
-) -> None:
-    """Register a client; its secret is shown once."""
-    services = ctx.services()
-    record, secret = services.clients.add(
-        name, list(redirect_uris), public=public, post_logout_redirect_uris=list(logout_uris)
-    )
-    if as_json:
-        click.echo(json.dumps({"client_id": record.id, "client_secret": secret}))
-        return
-    click.echo(f"client_id:     {record.id}")
-    if secret:
-        click.echo(f"client_secret: {secret}")
-        click.echo("Store the secret now: it is not shown again.")
-
-
-@client.command("list")
-@pass_context
-def client_list(ctx: Context) -> None:
-    """List registered clients."""
-    for record in ctx.services().clients.list():
-        kind = "public" if record.public else "confidential"
-        click.echo(f"{record.id}\t{record.name}\t{kind}\t{' '.join(record.redirect_uris)}")
-
-
-@main.group()
 def keys() -> None:
     """ID token signing keys, and the encryption keyring that seals secrets at rest."""
 
@@ -333,6 +290,7 @@ def keys_reseal(ctx: Context, dry_run: bool, batch_size: int) -> None:
         )
 
 
+main.add_command(client)
 main.add_command(flows_group)
 main.add_command(org)
 main.add_command(member)

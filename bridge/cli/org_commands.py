@@ -33,9 +33,14 @@ def org() -> None:
     type=click.Choice(["standalone", "partner", "customer"]),
     default="standalone",
     show_default=True,
+    help="A partner manages customers; a customer names its partner with --parent.",
 )
 @click.option(
-    "--mode", type=click.Choice(["production", "trial"]), default="production", show_default=True
+    "--mode",
+    type=click.Choice(["production", "trial"]),
+    default="production",
+    show_default=True,
+    help="A partner in production enforces 2FA; a trial partner does not yet.",
 )
 @click.option("--parent", metavar="SLUG", help="The partner that manages this customer.")
 def org_create(slug: str, name: str, kind: str, mode: str, parent: str | None) -> None:
@@ -99,12 +104,30 @@ def org_show(slug: str, as_user: str | None) -> None:
 @org.command("policy")
 @click.argument("slug")
 @click.option("--enforce-mfa/--no-enforce-mfa", default=None, help="Enforce 2FA for members.")
-@click.option("--on-disable", type=click.Choice(["keep", "wipe"]))
-@click.option("--trusted-browsers/--no-trusted-browsers", default=None)
+@click.option(
+    "--on-disable",
+    type=click.Choice(["keep", "wipe"]),
+    help="When enforcement is turned off: keep members' 2FA, or wipe every secret and "
+    "trusted browser.",
+)
+@click.option(
+    "--trusted-browsers/--no-trusted-browsers",
+    default=None,
+    help="Offer members to skip 2FA on a trusted browser.",
+)
 @click.option("--trusted-browser-days", type=int, help="7 to 90.")
-@click.option("--lockout-password-failures", type=int)
-@click.option("--lockout-code-failures", type=int)
-@click.option("--lockout-action", type=click.Choice(["lock", "restart"]))
+@click.option(
+    "--lockout-password-failures", type=int, help="Wrong passwords that lock the account."
+)
+@click.option(
+    "--lockout-code-failures", type=int, help="Wrong codes that lock (or restart) the login."
+)
+@click.option(
+    "--lockout-action",
+    type=click.Choice(["lock", "restart"]),
+    help="After too many wrong codes: lock the account until an admin unlocks it, or make the "
+    "user start the login again.",
+)
 @click.option("--sso/--no-sso", default=None, help="Single sign-on through --sso-idp.")
 @click.option("--sso-idp", help="The identity provider's alias.")
 @click.option("--sso-domain", "sso_domains", multiple=True, help="Repeat for each domain.")
@@ -210,7 +233,7 @@ def member() -> None:
 
 @member.command("list")
 @click.argument("slug")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the members as JSON.")
 @as_option
 def member_list(slug: str, as_json: bool, as_user: str | None) -> None:
     """Members with their role and 2FA status, and the progress figure."""
@@ -229,7 +252,13 @@ def member_list(slug: str, as_json: bool, as_user: str | None) -> None:
 @member.command("add")
 @click.argument("slug")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["member", "admin"]), default="member", show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice(["member", "admin"]),
+    default="member",
+    show_default=True,
+    help="An admin manages the organisation's members and policy.",
+)
 @as_option
 def member_add(slug: str, username: str, role: str, as_user: str | None) -> None:
     """Add an existing user to an organisation."""

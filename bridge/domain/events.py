@@ -70,6 +70,12 @@ class AuditEventName(StrEnum):
     # The account's life from the command line (issue 14)
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
+    # A relying party's life from the command line (issue 14)
+    CLIENT_DISABLED = "client_disabled"
+    CLIENT_ENABLED = "client_enabled"
+    CLIENT_DELETED = "client_deleted"
+    CLIENT_REDIRECT_URIS_CHANGED = "client_redirect_uris_changed"
+    CLIENT_SECRET_ROTATED = "client_secret_rotated"
 
 
 #: Sign-ins and sign-outs: the organisation of the client they went through sees them; through a

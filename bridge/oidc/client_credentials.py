@@ -82,12 +82,15 @@ class ClientTokens:
         return info
 
     def find(self, token: str) -> ClientTokenInfo | None:
-        """A live token of a client that still exists, or None."""
+        """A live token of a client that still exists and is enabled, or None."""
         raw = self._s.store.get(_token_key(token))
         if raw is None:
             return None
         info = ClientTokenInfo(**raw)
-        if info.expires_at <= self._s.clock() or self._s.clients.get(info.client_id) is None:
+        if info.expires_at <= self._s.clock():
+            return None
+        client = self._s.clients.get(info.client_id)
+        if client is None or client.disabled:
             return None
         return info
 

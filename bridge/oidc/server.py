@@ -14,6 +14,7 @@ from typing import Any
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
     InvalidRequestError,
     OAuth2Request,
     UnsupportedResponseTypeError,
@@ -54,8 +55,10 @@ from bridge.oidc.malformed import (
     printable,
 )
 from bridge.oidc.tokens import CodeData
+from bridge.services.clients import ClientDisabled
 from bridge.services.container import Services
 from bridge.services.issuance import refusal_for_user
+from bridge.storage.db.models import Client
 from bridge.storage.db.unit import remembered
 
 log = logging.getLogger(__name__)
@@ -78,11 +81,17 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
         return FlaskOAuth2Request(flask_request)
 
     def query_client(self, client_id: str) -> OAuthClient | None:
-        if not plausible_client_id(client_id):
+        """The client, unless it is unknown or disabled (``invalid_client`` everywhere)."""
+        record = self._client_record(client_id)
+        if record is None or record.disabled:
+            return None
+        return OAuthClient(record, self.services.clients)
+
+    def _client_record(self, client_id: str | None) -> Client | None:
+        if client_id is None or not plausible_client_id(client_id):
             return None
         # Authlib asks for the client several times per request: one query per request.
-        record = remembered(("client", client_id), lambda: self.services.clients.get(client_id))
-        return OAuthClient(record, self.services.clients) if record else None
+        return remembered(("client", client_id), lambda: self.services.clients.get(client_id))
 
     def get_authorization_grant(self, request: OAuth2Request) -> Any:
         """Authlib's, with an unknown response type echoed printably in the error."""
@@ -102,9 +111,16 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
         raise error
 
     def get_consent_grant(self, request: Any = None, end_user: Any = None) -> Any:
-        """Authlib's; a request Authlib cannot even describe is refused without a redirect."""
+        """Authlib's; a request Authlib cannot even describe is refused without a redirect, and
+        a disabled client's request gets a page that says so (``ClientDisabled``)."""
+        oauth_request = self.create_oauth2_request(request)
         try:
-            return super().get_consent_grant(request, end_user=end_user)
+            return super().get_consent_grant(oauth_request, end_user=end_user)
+        except InvalidClientError as error:
+            record = self._client_record(oauth_request.payload.client_id)
+            if record is not None and record.disabled:
+                raise ClientDisabled() from error  # an error page: never a redirect
+            raise
         except ValueError as error:
             log.warning("malformed authorization request refused: %s", error)
             raise InvalidRequestError(MALFORMED) from error

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
-from bridge.storage.db.models import Grant, RefreshToken
+from bridge.storage.db.models import Client, Grant, RefreshToken
 from bridge.storage.db.unit import when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
@@ -283,6 +283,7 @@ class TokenService:
                 return None
             grant = s.get(Grant, row.grant_id)
             assert grant is not None
+            client = s.get(Client, grant.client_id)
             return RefreshTokenInfo(
                 grant_id=grant.id,
                 client_id=grant.client_id,
@@ -295,6 +296,8 @@ class TokenService:
                     or row.used_at
                     or grant.revoked_at
                     or row.expires_at <= self._now()
+                    or client is None
+                    or client.disabled
                 ),
             )
 
@@ -393,6 +396,13 @@ class TokenService:
             self.revoke_grant(info.grant_id, "revoked_by_client")
 
     def _grant_revoked(self, grant_id: str) -> bool:
+        """Whether the family's tokens are dead: revoked, deleted (with its client or user),
+        or issued to a client that is disabled now (they work again once it is enabled)."""
+        query = (
+            select(Grant.revoked_at, Client.disabled)
+            .join(Client, Client.id == Grant.client_id)
+            .where(Grant.id == grant_id)
+        )
         with self._db.reading() as s:
-            revoked = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).scalar()
-            return revoked is not None
+            row = s.execute(query).first()
+        return row is None or row.revoked_at is not None or bool(row.disabled)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
-from bridge.domain.errors import InvalidInput
+from bridge.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bridge.domain.wording import N_
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
@@ -37,6 +37,35 @@ class InvalidClient(InvalidInput):
     title = N_("The client registration is not valid")
 
 
+class UnknownClient(NotFound):
+    """No relying party has this client id."""
+
+    code = "unknown-client"
+    title = N_("No such client")
+
+
+class ClientHasNoSecret(Conflict):
+    """A public client proves itself with PKCE alone: it has no secret to rotate."""
+
+    code = "client-has-no-secret"
+    title = N_("The client has no secret")
+
+
+class ClientDisabled(NotAllowed):
+    """What a person sent to the bridge by a disabled client is shown (never a redirect)."""
+
+    code = "client-disabled"
+    title = N_("This application is disabled")
+
+    def __init__(self) -> None:
+        super().__init__(
+            N_(
+                "An administrator has disabled the application that sent you here: you cannot "
+                "sign in to it for now. Nothing was sent back to it."
+            )
+        )
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -60,6 +89,15 @@ def check_redirect_uri(uri: str) -> None:
             f"redirect URI {uri!r} must use https; http is allowed only for "
             "127.0.0.1, [::1] and localhost"
         )
+
+
+def redirect_uri_list(uris: Iterable[str]) -> list[str]:
+    """The URIs once each, in their order, each checked by ``check_redirect_uri``: what a client
+    is registered with, and what ``bridge client set-redirect-uris`` replaces them with."""
+    listed = list(dict.fromkeys(uris))
+    for uri in listed:
+        check_redirect_uri(uri)
+    return listed
 
 
 def web_origin(uri: str) -> str | None:
@@ -96,10 +134,8 @@ class ClientService:
         name = name.strip()
         if not name or len(name) > 200:
             raise InvalidClient("a client needs a name of 1-200 characters")
-        redirects = list(dict.fromkeys(redirect_uris))
-        logout_redirects = list(dict.fromkeys(post_logout_redirect_uris))
-        for uri in (*redirects, *logout_redirects):
-            check_redirect_uri(uri)
+        redirects = redirect_uri_list(redirect_uris)
+        logout_redirects = redirect_uri_list(post_logout_redirect_uris)
         secret = None if public else secrets.token_urlsafe(CLIENT_SECRET_BYTES)
         client = Client(
             id=new_client_id(),
@@ -125,12 +161,13 @@ class ClientService:
 
     def allows_origin(self, origin: str) -> bool:
         """Whether ``origin`` (a browser's ``Origin`` header) is the web origin of a redirect
-        URI some client registered: a single-page application there may call the token
+        URI some enabled client registered: a single-page application there may call the token
         endpoints across origins (``bridge.oidc.cors``)."""
         if web_origin(origin) != origin:
             return False  # "null", a path, a default port written out: never a match
         with self._db.session() as session:
-            for uris in session.scalars(select(Client.redirect_uris)):
+            enabled = select(Client.redirect_uris).where(Client.disabled.is_(False))
+            for uris in session.scalars(enabled):
                 if any(web_origin(uri) == origin for uri in uris):
                     return True
         return False

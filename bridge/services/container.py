@@ -30,6 +30,7 @@ from bridge.services.api_clients import ApiClients
 from bridge.services.app_password_values import app_password_key
 from bridge.services.app_passwords import AppPasswords
 from bridge.services.audit import AuditLog
+from bridge.services.client_lifecycle import ClientLifecycle
 from bridge.services.clients import ClientService
 from bridge.services.email_addresses import EmailAddresses
 from bridge.services.explanations import Explanations
@@ -67,6 +68,8 @@ class Services:
     emails: EmailAddresses
     totp: TotpService
     clients: ClientService
+    # A relying party's life after it was added: disable, enable, delete, ... (issue 14).
+    client_lifecycle: ClientLifecycle
     audit: AuditLog
     keys: SigningKeys
     tokens: TokenService
@@ -199,6 +202,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         emails=EmailAddresses(db),
         totp=totp,
         clients=ClientService(db, clock),
+        client_lifecycle=ClientLifecycle(db, clock, audit),
         audit=audit,
         keys=SigningKeys(
             db,

@@ -115,3 +115,13 @@ def test_without_an_origin_nothing_changes(client: FlaskClient) -> None:
     assert ALLOW_ORIGIN not in response.headers
     token = client.post("/token", data={"grant_type": "authorization_code"})
     assert ALLOW_ORIGIN not in token.headers
+
+
+def test_the_origin_of_a_disabled_client_is_not_allowed_until_it_is_enabled(
+    client: FlaskClient, services: Services, spa_client: str
+) -> None:
+    preflight = {"Origin": SPA, "Access-Control-Request-Method": "POST"}
+    services.client_lifecycle.disable(spa_client)
+    assert ALLOW_ORIGIN not in client.options("/token", headers=preflight).headers
+    services.client_lifecycle.enable(spa_client)
+    assert client.options("/token", headers=preflight).headers[ALLOW_ORIGIN] == SPA

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,6 +43,9 @@ class Client(Base):
     )
     # An API client's public keys (RFC 7517) for private_key_jwt; it then has no secret.
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A disabled client gets no authorization, no token, and its tokens do not work until it
+    # is enabled again (``bridge client disable``; issue 14).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class SigningKey(Base):
