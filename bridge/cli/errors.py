@@ -14,6 +14,7 @@ import click
 from bridge.cli.unit import UnitOfWorkGroup
 from bridge.config.errors import SettingsError
 from bridge.domain.errors import BridgeError
+from bridge.services.account.errors import InvalidEmail, LastAdmin
 from bridge.services.clients import InvalidClient
 from bridge.services.email_addresses import EmailsShared, EmailTaken
 from bridge.services.password_policy import WeakPassword
@@ -28,7 +29,9 @@ DETAIL_ONLY: tuple[type[BridgeError], ...] = (
     EmailsShared,
     EmailTaken,
     InvalidClient,
+    InvalidEmail,
     InvalidUsername,
+    LastAdmin,
     UnknownUser,
     UserExists,
     WeakPassword,

@@ -70,6 +70,11 @@ class AuditEventName(StrEnum):
     # The account's life from the command line (issue 14)
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
+    USER_RENAMED = "user_renamed"
+    USER_EMAIL_CHANGED = "user_email_changed"
+    # GDPR: what the bridge holds about a person was exported (Art. 15), or erased (Art. 17)
+    USER_DATA_EXPORTED = "user_data_exported"
+    USER_DELETED = "user_deleted"
 
 
 #: Sign-ins and sign-outs: the organisation of the client they went through sees them; through a
@@ -103,6 +108,10 @@ USER_ACCOUNT_EVENTS = frozenset(
         AuditEventName.PASSWORD_CHANGED,
         AuditEventName.USER_DISABLED,
         AuditEventName.USER_ENABLED,
+        AuditEventName.USER_RENAMED,
+        AuditEventName.USER_EMAIL_CHANGED,
+        AuditEventName.USER_DATA_EXPORTED,
+        AuditEventName.USER_DELETED,
     }
 )
 

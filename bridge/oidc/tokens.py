@@ -393,6 +393,7 @@ class TokenService:
             self.revoke_grant(info.grant_id, "revoked_by_client")
 
     def _grant_revoked(self, grant_id: str) -> bool:
+        """Revoked, or gone: a deleted account's grants are deleted with it (issue 14)."""
         with self._db.reading() as s:
-            revoked = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).scalar()
-            return revoked is not None
+            row = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).first()
+            return row is None or row.revoked_at is not None
