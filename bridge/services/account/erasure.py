@@ -5,8 +5,8 @@ app passwords), records ``user_deleted``, gives every audit event that names the
 account's pseudonym (``bridge.services.account.pseudonyms``) and deletes every row that holds
 their secrets or personal data: password hash, authenticator, recovery codes, trusted browsers,
 lock, reset requests and "forgot password" links, app passwords, grants and refresh tokens,
-federation links, memberships, the mails sent to them, and the account itself (e-mail address,
-name, language). Rows about others that the person made keep only the pseudonym
+federation links, memberships, the mails to or about them, and the account itself (e-mail
+address, name, language). Rows about others that the person made keep only the pseudonym
 (``created_by`` of an app password or an identity provider); a reset request they decided
 forgets who decided (the audit event says it, under the pseudonym).
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Delete, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from bridge.domain.events import AuditEventName
 from bridge.services.account.errors import LastAdmin
@@ -127,6 +128,17 @@ def delete_account(
     return Erasure(user.username, alias, deleted, rewritten)
 
 
+def mails_about(user: User) -> ColumnElement[bool]:
+    """The outbox's mails to the person, and about them (an admin's notice of their reset
+    request names their address)."""
+    about = [OutboxMail.user_id == user.id]
+    if user.email:
+        address = user.email.lower()
+        about.append(func.lower(OutboxMail.recipient) == address)
+        about.append(func.lower(OutboxMail.text_body).contains(address))
+    return or_(*about)
+
+
 def _count(session: Session, statement: Delete) -> int:
     return affected_rows(session.execute(statement))
 
@@ -141,10 +153,7 @@ def _delete_rows(session: Session, user: User, alias: str) -> dict[str, int]:
     }
     for name, owner in OWN_ROWS.items():
         deleted[name] = _count(session, delete(owner.class_).where(owner == user.id))
-    sent_to = [OutboxMail.user_id == user.id]
-    if user.email:
-        sent_to.append(func.lower(OutboxMail.recipient) == user.email.lower())
-    deleted["mails"] = _count(session, delete(OutboxMail).where(or_(*sent_to)))
+    deleted["mails"] = _count(session, delete(OutboxMail).where(mails_about(user)))
     session.execute(
         update(ResetRequest).where(ResetRequest.decided_by == user.id).values(decided_by=None)
     )

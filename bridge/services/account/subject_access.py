@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bridge.domain.clock import utc_datetime
 from bridge.domain.events import AuditEventName
+from bridge.services.account.erasure import mails_about
 from bridge.services.account.lifecycle import account, record
 from bridge.services.audit_export import event_record
 from bridge.services.container import Services
@@ -244,11 +245,10 @@ def _password_reset_links(session: Session, user_id: str) -> list[dict[str, Any]
 
 
 def _mails(session: Session, user: User) -> list[dict[str, Any]]:
-    """Mails to the person in the outbox (their subject and state, not their links)."""
-    sent_to = [OutboxMail.user_id == user.id]
-    if user.email:
-        sent_to.append(func.lower(OutboxMail.recipient) == user.email.lower())
-    rows = session.scalars(select(OutboxMail).where(or_(*sent_to)).order_by(OutboxMail.created_at))
+    """Mails to or about the person in the outbox (subject and state; not their links)."""
+    rows = session.scalars(
+        select(OutboxMail).where(mails_about(user)).order_by(OutboxMail.created_at)
+    )
     return [
         {
             "kind": row.kind,
