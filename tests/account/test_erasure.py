@@ -59,6 +59,7 @@ def _dump(world: World) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.postgres("the audit details are searched as text: JSON cast on each dialect")
 def test_deleting_leaves_nothing_of_the_person_in_any_table(world: World, api: Api) -> None:
     zoe = _everything(world, api)
     before = _dump(world)
@@ -78,6 +79,7 @@ def test_deleting_leaves_nothing_of_the_person_in_any_table(world: World, api: A
     assert world.services.users.find(NAME) is None
 
 
+@pytest.mark.postgres("the audit details are rewritten: JSON on each dialect")
 def test_the_audit_trail_keeps_every_event_under_one_keyed_pseudonym(
     world: World, api: Api
 ) -> None:
