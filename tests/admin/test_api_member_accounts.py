@@ -77,6 +77,9 @@ def test_an_admin_deletes_a_managed_account(api: Api, acme: World) -> None:
     audit = api.get("/orgs/acme/audit", "ada")
     assert audit.status_code == 200
     assert pseudonym in {e["user_id"] for e in audit.get_json()["events"]}
+    theirs = api.get(f"/orgs/acme/audit?user={pseudonym}", "ada").get_json()["events"]
+    assert {e["event"] for e in theirs} == {"member_added", "user_deleted"}
+    assert {e["user_id"] for e in theirs} == {pseudonym}
 
 
 def test_an_account_other_organisations_share_is_the_operators_to_delete(

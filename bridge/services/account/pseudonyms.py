@@ -52,6 +52,16 @@ def pseudonym(secret_key: bytes, user_id: str) -> str:
     return PREFIX + digest[:DIGITS]
 
 
+def is_pseudonym(text: str) -> bool:
+    """Is ``text`` shaped like a pseudonym (an audit search names a deleted account by it)?"""
+    digits = text.removeprefix(PREFIX)
+    return (
+        text.startswith(PREFIX)
+        and len(digits) == DIGITS
+        and all(c in "0123456789abcdef" for c in digits)
+    )
+
+
 @dataclass(frozen=True)
 class Person:
     """What identifies the account in the audit log."""
