@@ -10,7 +10,9 @@ from bridge.cli.unit import UnitOfWorkCommand
 from bridge.services.users import normalise_username
 
 
-@click.command("delete", cls=UnitOfWorkCommand)
+@click.command(
+    "delete", cls=UnitOfWorkCommand, short_help="Delete a user, erase their data (GDPR Art. 17)."
+)
 @click.argument("username")
 @click.option("--yes", is_flag=True, help="Delete without asking for confirmation (for scripts).")
 @pass_context
@@ -18,7 +20,7 @@ def user_delete(ctx: Context, username: str, yes: bool) -> None:
     """Delete a user and erase their personal data (GDPR Art. 17).
 
     Removes the password, second factor, recovery codes, trusted browsers, app passwords,
-    sessions, grants, reset links, federation links, memberships and the mails sent to them,
+    sessions, grants, reset links, federation links, memberships and the mails to or about them,
     then the account. The audit log keeps their events under a pseudonym (deleted-...).
     Refused for the only admin of an organisation. It cannot be undone.
     """
@@ -41,7 +43,7 @@ def user_delete(ctx: Context, username: str, yes: bool) -> None:
     click.echo(f"  audit events pseudonymised: {erased.audit_events}")
 
 
-@click.command("rename", cls=UnitOfWorkCommand)
+@click.command("rename", cls=UnitOfWorkCommand, short_help="Change a user's username.")
 @click.argument("old")
 @click.argument("new")
 @pass_context
@@ -58,7 +60,7 @@ def user_rename(ctx: Context, old: str, new: str) -> None:
     click.echo(f"renamed {old_name} to {new_name}" if done else f"{old_name} has that name already")
 
 
-@click.command("set-email", cls=UnitOfWorkCommand)
+@click.command("set-email", cls=UnitOfWorkCommand, short_help="Change a user's e-mail address.")
 @click.argument("username")
 @click.argument("address")
 @pass_context
@@ -78,7 +80,9 @@ def user_set_email(ctx: Context, username: str, address: str) -> None:
     click.echo(f"e-mail of {name}: {user.email}" if done else f"{name} has that address already")
 
 
-@click.command("export", cls=UnitOfWorkCommand)
+@click.command(
+    "export", cls=UnitOfWorkCommand, short_help="What the bridge holds about a user (GDPR Art. 15)."
+)
 @click.argument("username")
 @pass_context
 def user_export(ctx: Context, username: str) -> None:
