@@ -17,15 +17,19 @@ events about the person. No admin acts on their own account here (``SelfAction``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import func, select
 
 from bridge.domain.wording import Phrase
-from bridge.services.container import Services
 from bridge.services.orgs.access import Actor, Authority, authorise
 from bridge.services.orgs.domains import domain_verified, email_domain, require_verified_domain
 from bridge.services.orgs.errors import DomainNotVerified, NotFound, OperatorOnly, SelfAction
 from bridge.services.users import normalise_username
 from bridge.storage.db.models import Membership, User
+
+if TYPE_CHECKING:  # the admin API's schemas read ACCOUNT_ACTIONS without the container
+    from bridge.services.container import Services
 
 #: What an admin does to a member's account with ``POST .../account/<action>`` (besides
 #: ``DELETE .../account``).
