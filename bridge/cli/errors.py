@@ -14,6 +14,7 @@ import click
 from bridge.cli.unit import UnitOfWorkGroup
 from bridge.config.errors import SettingsError
 from bridge.domain.errors import BridgeError
+from bridge.services.account.errors import InvalidEmail, LastAdmin
 from bridge.services.clients import ClientHasNoSecret, InvalidClient, UnknownClient
 from bridge.services.email_addresses import EmailsShared, EmailTaken
 from bridge.services.password_policy import WeakPassword
@@ -29,7 +30,9 @@ DETAIL_ONLY: tuple[type[BridgeError], ...] = (
     EmailsShared,
     EmailTaken,
     InvalidClient,
+    InvalidEmail,
     InvalidUsername,
+    LastAdmin,
     UnknownClient,
     UnknownUser,
     UserExists,

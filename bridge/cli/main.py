@@ -17,6 +17,7 @@ from bridge.cli.idp_commands import idp
 from bridge.cli.import_commands import export_command, import_group
 from bridge.cli.mail_commands import mail
 from bridge.cli.org_commands import member, org
+from bridge.cli.user_data_commands import USER_DATA_COMMANDS
 from bridge.services.users import UnknownUser, normalise_username
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
@@ -300,3 +301,5 @@ main.add_command(audit)
 main.add_command(import_group)
 main.add_command(export_command)
 main.add_command(api_client)
+for _command in USER_DATA_COMMANDS:
+    user.add_command(_command)

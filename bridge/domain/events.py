@@ -70,6 +70,11 @@ class AuditEventName(StrEnum):
     # The account's life from the command line (issue 14)
     USER_DISABLED = "user_disabled"
     USER_ENABLED = "user_enabled"
+    USER_RENAMED = "user_renamed"
+    USER_EMAIL_CHANGED = "user_email_changed"
+    # GDPR: what the bridge holds about a person was exported (Art. 15), or erased (Art. 17)
+    USER_DATA_EXPORTED = "user_data_exported"
+    USER_DELETED = "user_deleted"
     # A relying party's life from the command line (issue 14)
     CLIENT_DISABLED = "client_disabled"
     CLIENT_ENABLED = "client_enabled"
@@ -109,6 +114,10 @@ USER_ACCOUNT_EVENTS = frozenset(
         AuditEventName.PASSWORD_CHANGED,
         AuditEventName.USER_DISABLED,
         AuditEventName.USER_ENABLED,
+        AuditEventName.USER_RENAMED,
+        AuditEventName.USER_EMAIL_CHANGED,
+        AuditEventName.USER_DATA_EXPORTED,
+        AuditEventName.USER_DELETED,
     }
 )
 

@@ -66,3 +66,27 @@ Domain = Annotated[
 ProviderAlias = Annotated[str, StringConstraints(pattern=_anchored(PROVIDER_ALIAS_PATTERN))]
 SsoIdpAlias = Annotated[str, StringConstraints(pattern=_anchored(SSO_IDP_ALIAS_PATTERN))]
 KeyId = Annotated[str, StringConstraints(pattern=_anchored(KEY_ID_PATTERN))]
+
+
+#: The longest e-mail address SMTP carries (RFC 5321 §4.5.3.1.3: a path of 256 octets, less
+#: its angle brackets), and the longest local part (§4.5.3.1.1).
+MAX_EMAIL = 254
+MAX_EMAIL_LOCAL = 64
+#: A local part as the bridge accepts it: printable, no spaces, no '@' and none of the
+#: characters that need RFC 5322 quoting (a quoted local part is legal, and refused here: no
+#: mail provider hands one out, and each face would have to escape it).
+EMAIL_LOCAL = re.compile(rf"[^\s@\"(),:;<>\[\\\]\x00-\x1f\x7f]{{1,{MAX_EMAIL_LOCAL}}}")
+
+
+def normal_email(value: object) -> str | None:
+    """``value`` as an e-mail address (trimmed, the domain in lower case, the local part as
+    given: only its owner's server may read it case-sensitively), or None when it is not one.
+    An internationalised domain is accepted in its ``xn--`` form."""
+    if not isinstance(value, str):
+        return None
+    local, at, domain_part = value.strip().rpartition("@")
+    domain = domain_part.lower()
+    if not at or not DOMAIN.fullmatch(domain) or not EMAIL_LOCAL.fullmatch(local):
+        return None
+    address = f"{local}@{domain}"
+    return address if len(address) <= MAX_EMAIL else None

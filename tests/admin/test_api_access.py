@@ -50,6 +50,8 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/members",
         "/orgs/{org}/members/{user}",
         "/orgs/{org}/members/{user}/actions/{action}",
+        "/orgs/{org}/members/{user}/account",
+        "/orgs/{org}/members/{user}/account/{account_action}",
         "/orgs/{org}/members/{user}/language",
         "/orgs/{org}/language",
         "/orgs/{org}/mfa-progress",

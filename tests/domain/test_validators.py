@@ -58,3 +58,27 @@ def test_a_domain_is_trimmed_and_lowered_or_refused() -> None:
 
 def test_a_provider_alias_is_stricter_than_what_a_policy_may_name() -> None:
     assert v.SSO_IDP_ALIAS.fullmatch("acme.okta") and not v.PROVIDER_ALIAS.fullmatch("acme.okta")
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [
+        (" Ada@Example.COM ", "Ada@example.com"),  # the domain in lower case, the local part kept
+        ("ada+tag@mail.example.co.uk", "ada+tag@mail.example.co.uk"),
+        ("o'brien@xn--bcher-kva.example", "o'brien@xn--bcher-kva.example"),
+        ("a@b@example.com", None),
+        ("ada", None),
+        ("@example.com", None),
+        ("ada@", None),
+        ("ada@localhost", None),
+        ("ada lovelace@example.com", None),
+        ('"ada"@example.com', None),
+        ("ada@exa mple.com", None),
+        ("ada@ example.com", None),
+        ("a" * 65 + "@example.com", None),
+        ("a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".com", None),  # > 254
+        (None, None),
+    ],
+)
+def test_an_email_address_is_a_local_part_and_a_domain(raw: object, normal: str | None) -> None:
+    assert v.normal_email(raw) == normal

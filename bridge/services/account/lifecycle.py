@@ -3,18 +3,21 @@
 Disabling ends every session, every application's grant and every app password at once; the
 token endpoint's re-check (``bridge.services.issuance``) refuses the account from then on, and
 the password step refuses it. Disabling and enabling are audited, with the operator as actor
-(None: the command line).
+(the command line: no actor) or, through the admin API, the organisation's admin who did it
+(``authority``, checked by ``bridge.services.account.member_accounts``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from bridge.domain.events import AuditEventName
 from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
+from bridge.services.orgs.access import Authority
 from bridge.services.users import UnknownUser, normalise_username
-from bridge.storage.db.models import User
+from bridge.storage.db.models import AuditEvent, User
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,32 @@ def account(services: Services, username: str) -> User:
     return user
 
 
+def record(
+    services: Services,
+    event: AuditEventName,
+    user_id: str,
+    authority: Authority | None,
+    **details: Any,
+) -> AuditEvent:
+    """Audit a lifecycle change: by the operator (reason ``operator``) or by an organisation's
+    admin (reason ``admin``, with the organisation, the admin and where they asked from)."""
+    if authority is None:
+        return services.audit.record(
+            event, user_id=user_id, reason="operator", details=details or None
+        )
+    actor = authority.actor
+    return services.audit.record(
+        event,
+        user_id=user_id,
+        actor_id=actor.user_id,
+        org_id=authority.org.id,
+        ip=actor.ip,
+        user_agent=actor.user_agent,
+        reason="admin",
+        details=authority.audit_details(**details),
+    )
+
+
 def _set_disabled(services: Services, user: User, disabled: bool) -> None:
     with services.db.session() as session:
         row = session.get(User, user.id)
@@ -42,32 +71,24 @@ def _set_disabled(services: Services, user: User, disabled: bool) -> None:
         row.disabled = disabled
 
 
-def disable(services: Services, username: str, *, actor_id: str | None = None) -> bool:
+def disable(services: Services, username: str, *, authority: Authority | None = None) -> bool:
     """Disable the account and sign it out everywhere; False when it was disabled already."""
     user = account(services, username)
     if user.disabled:
         return False
     _set_disabled(services, user, True)
     revoked = sign_out_everywhere(services, user.id, "user_disabled")
-    services.audit.record(
-        AuditEventName.USER_DISABLED,
-        user_id=user.id,
-        actor_id=actor_id,
-        reason="operator",
-        details={"grants_revoked": revoked},
-    )
+    record(services, AuditEventName.USER_DISABLED, user.id, authority, grants_revoked=revoked)
     return True
 
 
-def enable(services: Services, username: str, *, actor_id: str | None = None) -> bool:
+def enable(services: Services, username: str, *, authority: Authority | None = None) -> bool:
     """Enable the account again; False when it was enabled already."""
     user = account(services, username)
     if not user.disabled:
         return False
     _set_disabled(services, user, False)
-    services.audit.record(
-        AuditEventName.USER_ENABLED, user_id=user.id, actor_id=actor_id, reason="operator"
-    )
+    record(services, AuditEventName.USER_ENABLED, user.id, authority)
     return True
 
 

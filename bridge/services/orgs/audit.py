@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
+from bridge.services.account.pseudonyms import is_pseudonym
 from bridge.services.audit import AuditFilter, AuditLog
 from bridge.services.audit_export import MEDIA_TYPES, ExportFormat, export_lines
 from bridge.services.orgs.access import Actor, authorise
@@ -68,13 +69,16 @@ else:  # the enum's values, so the OpenAPI document lists them
 
 class AuditSearch(Body):
     """Which events to list: every given filter holds (``since`` inclusive, ``until``
-    exclusive; a username that matches no user matches no event). A time without an offset
-    is in the validation context's ``zone`` (a ``tzinfo``), else UTC."""
+    exclusive; a username that matches no user matches no event; a deleted account's
+    pseudonym, ``deleted-...``, matches its events). A time without an offset is in the
+    validation context's ``zone`` (a ``tzinfo``), else UTC."""
 
     model_config = Body.model_config | {"extra": "ignore"}
 
     event: EventName | SkipJsonSchema[None] = Field(default=None, description="An event name")
-    user: str | SkipJsonSchema[None] = Field(default=None, description="A username")
+    user: str | SkipJsonSchema[None] = Field(
+        default=None, description="A username, or a deleted account's pseudonym"
+    )
     since: datetime | SkipJsonSchema[None] = Field(
         default=None, description="Events at or after this time (ISO 8601; UTC if no zone)"
     )
@@ -169,8 +173,10 @@ class OrgAudit:
             org_id = authorise(session, actor, slug).org.id
             user_id = None
             if search.user is not None:
-                query = select(User.id).where(User.username == normalise_username(search.user))
-                user_id = session.scalar(query)
+                name = normalise_username(search.user)
+                user_id = session.scalar(select(User.id).where(User.username == name))
+                if user_id is None and is_pseudonym(name):
+                    user_id = name  # a deleted account's events (issue 14)
                 if user_id is None:
                     return org_id, None
         return org_id, AuditFilter(search.event, user_id, search.since, search.until)

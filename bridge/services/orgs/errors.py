@@ -18,6 +18,7 @@ from bridge.domain.errors import (
     ServiceAccountWithoutMfa,
 )
 from bridge.domain.wording import N_
+from bridge.services.account.errors import LastAdmin
 
 #: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
 OrgProblem = BridgeError
@@ -90,6 +91,7 @@ PROBLEMS: tuple[type[BridgeError], ...] = (
     NotAServiceAccount,
     AppPasswordsForbidden,
     ServiceAccountWithoutMfa,
+    LastAdmin,
     Conflict,
 )
 

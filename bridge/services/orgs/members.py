@@ -58,6 +58,7 @@ class MemberStatus:
     reasons: tuple[str, ...]
     service_account: bool
     locked: bool
+    disabled: bool = False  # the account cannot sign in (``bridge user disable``, issue 14)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,7 @@ class MemberStatus:
             "mfa_required_because": list(self.reasons),
             "service_account": self.service_account,
             "locked": self.locked,
+            "disabled": self.disabled,
         }
 
 
@@ -153,6 +155,7 @@ class MemberService:
                     reasons=requirement.reasons,
                     service_account=bool(user.service_account),
                     locked=user.locked_at is not None,
+                    disabled=bool(user.disabled),
                 )
             )
         return members

@@ -92,12 +92,19 @@ class Member(Answer):
     mfa_required_because: list[str]
     service_account: bool
     locked: bool
+    disabled: bool
 
 
 class LanguageSetting(Answer):
     """A person's language, or an organisation's default; null: not set."""
 
     language: str | None
+
+
+class AccountDeleted(Answer):
+    """A member's account deleted (GDPR Art. 17): the pseudonym its audit events carry now."""
+
+    pseudonym: str
 
 
 class MemberList(Answer):

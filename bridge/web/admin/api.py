@@ -13,7 +13,10 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
-from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.domain.errors import BridgeError, InvalidInput, NotFound
+from bridge.services.account.erasure import delete_account
+from bridge.services.account.lifecycle import disable, enable
+from bridge.services.account.member_accounts import ACCOUNT_ACTIONS, member_account
 from bridge.services.audit_export import event_record
 from bridge.services.orgs import Actor
 from bridge.services.orgs.service import policy_of
@@ -203,6 +206,31 @@ def member_action(org: str, user: str, action: str) -> Response:
     s = services()
     s.members.act(_actor(), org, user, action, **options.model_dump(exclude_unset=True))
     return _answer(answers.Member, s.members.get(_actor(), org, user).as_json())
+
+
+@bp.post("/orgs/<org>/members/<user>/account/<account_action>")
+def member_account_action(org: str, user: str, account_action: str) -> Response:
+    """Disable or enable the member's account itself (every organisation's sign-in, issue 14),
+    with the rules of ``bridge.services.account.member_accounts``."""
+    s = services()
+    actor = _actor()
+    change = {"disable": disable, "enable": enable}.get(account_action)
+    if change is None:
+        known = ", ".join(ACCOUNT_ACTIONS)
+        raise NotFound(f"Unknown account action {account_action!r}; known: {known}.")
+    authority = member_account(s, actor, org, user, account_action)
+    change(s, user, authority=authority)
+    return _answer(answers.Member, s.members.get(actor, org, user).as_json())
+
+
+@bp.delete("/orgs/<org>/members/<user>/account")
+def delete_member_account(org: str, user: str) -> Response:
+    """Delete the member's account and erase their personal data (GDPR Art. 17); the audit
+    log keeps their events under the pseudonym answered."""
+    s = services()
+    authority = member_account(s, _actor(), org, user, "delete")
+    erased = delete_account(s, user, authority=authority)
+    return _answer(answers.AccountDeleted, {"pseudonym": erased.pseudonym})
 
 
 @bp.get("/orgs/<org>/reset-requests")

@@ -108,6 +108,20 @@ OPERATIONS = (
         s.MemberActionOptions, body_required=False,
     ),
     Operation(
+        "post", MEMBER + "/account/{account_action}", "member_account_action",
+        "Disable or enable the member's account (its sign-in everywhere; disabling ends every "
+        "session, grant and app password); a member of other organisations too only at a "
+        "domain the organisation verified",
+        (200, a.Member, "The member after the change"), (403, 404),
+    ),
+    Operation(
+        "delete", MEMBER + "/account", "delete_member_account",
+        "Delete the member's account and erase their personal data (GDPR Art. 17); only a "
+        "member of this organisation alone, at a verified domain; never its last admin. The "
+        "audit log keeps their events under the pseudonym answered",
+        (200, a.AccountDeleted, "Deleted"), (403, 404, 409),
+    ),
+    Operation(
         "get", ORG + "/reset-requests", "list_reset_requests",
         "Pending requests of members who lost their device (R13)",
         (200, a.ResetRequestList, "The pending requests"), (404,),
@@ -210,6 +224,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "password_id": str,
     "client_id": str,
     "action": s.Action,
+    "account_action": s.AccountAction,
 }
 
 

@@ -21,6 +21,7 @@ from bridge.domain.errors import InvalidInput
 from bridge.domain.language import LANGUAGES
 from bridge.domain.validators import Domain, ProviderAlias
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
+from bridge.services.account.member_accounts import ACCOUNT_ACTIONS
 from bridge.services.api_clients import MAX_SCOPES as MAX_API_SCOPES
 from bridge.services.api_clients import check_jwks
 from bridge.services.api_clients import check_name as check_api_client_name
@@ -42,6 +43,7 @@ DEFAULT_AUDIT_LIMIT = 100
 
 if TYPE_CHECKING:
     Action = str
+    AccountAction = str
     MfaStatus = str
     Kind = str
     Mode = str
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     AppPasswordScope = str
 else:  # literal types of the tuples the services own, so that each list of names is written once
     Action = Literal[ACTIONS]
+    AccountAction = Literal[ACCOUNT_ACTIONS]
     MfaStatus = Literal[STATUSES]
     Kind = Literal[KINDS]
     Mode = Literal[MODES]
