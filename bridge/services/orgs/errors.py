@@ -18,6 +18,7 @@ from bridge.domain.errors import (
     ServiceAccountWithoutMfa,
 )
 from bridge.domain.wording import N_
+from bridge.services.password_policy import WeakPassword
 
 #: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
 OrgProblem = BridgeError
@@ -41,6 +42,20 @@ class SelfAction(NotAllowed):
 class DomainNotVerified(NotAllowed):
     code = "domain-not-verified"
     title = N_("The user's e-mail domain is not verified by this organisation")
+
+
+class ResetLinkRefused(Conflict):
+    """No link can go to this account (its state, an organisation's policy, the hourly limit)."""
+
+    code = "reset-link-refused"
+    title = N_("No password reset link can be sent")
+
+
+class TemporaryPasswordRefused(Conflict):
+    """The member signs in through single sign-on: a local password would go around it."""
+
+    code = "temporary-password-refused"
+    title = N_("No temporary password can be set")
 
 
 class SsoEnabled(Conflict):
@@ -82,6 +97,9 @@ PROBLEMS: tuple[type[BridgeError], ...] = (
     SelfAction,
     DomainNotVerified,
     SsoEnabled,
+    WeakPassword,
+    ResetLinkRefused,
+    TemporaryPasswordRefused,
     MembersUseMfa,
     MfaEnforced,
     ProductionPartner,
@@ -107,6 +125,8 @@ __all__ = [
     "OperatorOnly",
     "OrgProblem",
     "ProductionPartner",
+    "ResetLinkRefused",
     "SelfAction",
     "SsoEnabled",
+    "TemporaryPasswordRefused",
 ]

@@ -1,0 +1,32 @@
+"""A temporary password set by an admin or the operator must be changed at the next sign-in
+(issue 14): ``users.password_must_change``, off for every existing account.
+
+Revision ID: 0016_pw_admin_must_change
+Revises: 0015_unique_email
+Create Date: 2026-12-13
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016_pw_admin_must_change"
+down_revision: str | None = "0015_unique_email"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # A plain ADD COLUMN: a batch rebuild of ``users`` on SQLite would cascade-delete grants.
+    op.add_column(
+        "users",
+        sa.Column("password_must_change", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("password_must_change")
