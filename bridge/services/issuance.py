@@ -39,6 +39,10 @@ def refusal_for_user(
         # The row just read says whether a lock is set; only a set one is asked about (a
         # timed lock that has run out is lifted there, and tokens may be issued again).
         reason = "locked"
+    elif user.password_must_change and "pwd" in amr:
+        # A temporary password (issue 14): a login with it finishes only once it is replaced,
+        # and setting it ended every grant; nothing its password proved gets a token.
+        reason = "password_must_change"
     else:
         return None
     log.info("no token for user %s: %s", user_id, reason)
