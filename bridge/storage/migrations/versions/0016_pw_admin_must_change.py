@@ -28,5 +28,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("password_must_change")
+    # A plain DROP COLUMN (SQLite 3.35+): a batch rebuild cannot copy the computed email_key.
+    op.drop_column("users", "password_must_change")
