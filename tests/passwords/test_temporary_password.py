@@ -12,7 +12,16 @@ from bridge.services.account.admin_passwords import send_reset_link, set_tempora
 from bridge.services.orgs import Actor
 from tests.admin_api import API, Api
 from tests.e2e.factor_life import code_of, enrolled_user, org_with
-from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page, RelyingParty, callback_params
+from tests.e2e.harness import (
+    PASSWORD,
+    Browser,
+    LiveBridge,
+    Page,
+    RelyingParty,
+    callback_params,
+    enrolment_secret,
+    totp_code,
+)
 from tests.factors.smtp_server import Inbox
 from tests.passwords.conftest import MAIL_ENV, NEW_PASSWORD, delivered, reset_link, set_password
 
@@ -84,6 +93,12 @@ def test_a_user_without_2fa_sets_it_up_then_chooses_a_password(
     set_temporary_password(live.services, OPERATOR, None, "bob", TEMPORARY)
     page = _sign_in(rp, browser, "bob", TEMPORARY)
     assert isinstance(page, Page) and page.title == "Set up two-factor authentication", page
+    # The recovery codes are shown (and confirmed by the browser), then the password page.
+    page = browser.submit(code=totp_code(enrolment_secret(page), live.clock))
+    assert isinstance(page, Page) and page.title == CHOOSE, page
+    assert browser.recovery_codes
+    landed = browser.submit(password=NEW_PASSWORD, confirm=NEW_PASSWORD)
+    assert isinstance(landed, str) and "code" in callback_params(landed)
 
 
 def test_the_temporary_password_cannot_be_kept_and_the_policy_applies(
