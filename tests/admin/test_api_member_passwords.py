@@ -58,6 +58,8 @@ def test_an_admin_sets_a_temporary_password_that_must_be_changed(api: Api, acme:
     [event] = acme.services.audit.events(event="password_set_by_admin", user_id=bob.id)
     assert event.actor_id == acme.actor("ada").user_id
     assert event.details["org"] == "acme" and event.details["via"] == "api"
+    listed = api.get("/orgs/acme/audit?event=password_set_by_admin", "ada").get_json()
+    assert [e["event"] for e in listed["events"]] == ["password_set_by_admin"]
 
 
 def test_setting_it_ends_the_member_s_sessions(api: Api, acme: World) -> None:

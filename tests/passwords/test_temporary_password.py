@@ -189,3 +189,20 @@ def test_the_operator_s_reset_link_obeys_the_hourly_limit(live: LiveBridge, inbo
     with pytest.raises(ResetLinkRefused, match="3 links in the last hour"):
         send_reset_link(live.services, OPERATOR, None, "ada")
     assert len(delivered(live, inbox)) == 3
+
+
+def test_the_page_speaks_the_person_s_language(
+    live: LiveBridge, rp: RelyingParty, browser: Browser, inbox: Inbox
+) -> None:
+    user_id, secret = enrolled_user(live, "ada")
+    live.services.languages.choose(user_id, "de")
+    set_temporary_password(live.services, OPERATOR, None, "ada", TEMPORARY)
+    _sign_in(rp, browser, "ada", TEMPORARY)
+    page = browser.submit(code=code_of(live, secret))
+    assert isinstance(page, Page) and page.title == "Eigenes Kennwort wählen", page
+    page = browser.submit(password=TEMPORARY, confirm=TEMPORARY)
+    assert isinstance(page, Page) and page.errors == [
+        "Wählen Sie ein eigenes Kennwort, nicht das vorläufige, das Sie erhalten haben."
+    ]
+    [(_, subject)] = delivered(live, inbox)
+    assert subject == "Für Ihr Konto wurde ein vorläufiges Kennwort festgelegt"
