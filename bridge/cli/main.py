@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from bridge.cli import password_commands
 from bridge.cli.api_client_commands import api_client
 from bridge.cli.audit_commands import audit
 from bridge.cli.client_commands import client
@@ -124,18 +125,6 @@ def user_list(ctx: Context) -> None:
     for record in services.users.list():
         mfa = "totp" if services.totp.has_totp(record.id) else "-"
         click.echo(f"{record.username}\t{record.email or '-'}\t{mfa}\t{record.id}")
-
-
-@user.command("set-password")
-@click.argument("username")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@pass_context
-def user_set_password(ctx: Context, username: str, password_stdin: bool) -> None:
-    """Set a user's password."""
-    services = ctx.services()
-    password = _read_password(password_stdin)
-    services.users.set_password(username, password)
-    click.echo(f"password set for {username}")
 
 
 @user.command("set-language")
@@ -303,3 +292,5 @@ main.add_command(export_command)
 main.add_command(api_client)
 for _command in USER_DATA_COMMANDS:
     user.add_command(_command)
+user.add_command(password_commands.set_password)
+user.add_command(password_commands.send_reset_link)

@@ -199,6 +199,10 @@ class PasswordSettings(Section):
     # sent in an hour (more requests get the same answer and no mail).
     reset_link_minutes: Annotated[Int, between(5, 1440)] = 15
     reset_mails_per_hour: Annotated[Int, between(1, 20)] = 3
+    # Issue 14: the shortest password accepted (NIST SP 800-63B 3.1.1.2): for an account that
+    # signs in with its password alone, and while it has or needs a second factor; never below 8.
+    min_length_single_factor: Annotated[Int, between(8, 64)] = 15
+    min_length_with_2fa: Annotated[Int, between(8, 64)] = 8
 
     @_model_validator(mode="after")
     def _owasp(self) -> PasswordSettings:

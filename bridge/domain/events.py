@@ -31,6 +31,9 @@ class AuditEventName(StrEnum):
     PASSWORD_RESET_REQUESTED = "password_reset_requested"
     PASSWORD_RESET = "password_reset"
     PASSWORD_CHANGED = "password_changed"
+    # An admin or the operator: a temporary password (changed at the next sign-in), a link
+    PASSWORD_SET_BY_ADMIN = "password_set_by_admin"
+    PASSWORD_RESET_LINK_SENT_BY_ADMIN = "password_reset_link_sent_by_admin"
     # App passwords (issue 12); ``app_password_used`` at most once a minute per password
     APP_PASSWORD_CREATED = "app_password_created"
     APP_PASSWORD_USED = "app_password_used"
@@ -112,6 +115,8 @@ USER_ACCOUNT_EVENTS = frozenset(
         AuditEventName.PASSWORD_RESET_REQUESTED,
         AuditEventName.PASSWORD_RESET,
         AuditEventName.PASSWORD_CHANGED,
+        AuditEventName.PASSWORD_SET_BY_ADMIN,
+        AuditEventName.PASSWORD_RESET_LINK_SENT_BY_ADMIN,
         AuditEventName.USER_DISABLED,
         AuditEventName.USER_ENABLED,
         AuditEventName.USER_RENAMED,

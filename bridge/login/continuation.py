@@ -12,6 +12,9 @@ clear refusal.
 - ``link``: an upstream identity waiting for its local account's proof before it is linked.
 - ``sealed_recovery_codes``: the recovery codes issued at enrolment, sealed with the keyring
   (never plaintext in the ephemeral store) until the user confirms they saved them.
+- ``password_change_due``: the flow completed for a user whose password is a temporary one
+  (issue 14): the login waits on the "choose a new password" page. Written only when set, and
+  read as false when absent, so logins stored before it existed (or by an older process) load.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ class Continuation:
     upstream: UpstreamSession | None = None
     link: PendingLink | None = None
     sealed_recovery_codes: str | None = None
+    password_change_due: bool = False
 
     def with_(self, **changes: Any) -> Continuation:
         return replace(self, **changes)
@@ -87,17 +91,22 @@ class Continuation:
             "upstream": None if self.upstream is None else self.upstream.to_json(),
             "link": None if self.link is None else _link_json(self.link),
             "sealed_recovery_codes": self.sealed_recovery_codes,
+            **({"password_change_due": True} if self.password_change_due else {}),
         }
 
     @classmethod
     def from_json(cls, data: Any) -> Continuation:
-        doc = Fields(data, "continuation", known=KNOWN)
+        doc = Fields(data, "continuation", known=KNOWN | {"password_change_due"})
         upstream, link = doc.optional("upstream"), doc.optional("link")
+        due = data.get("password_change_due", False)
+        if not isinstance(due, bool):
+            raise RecordError("continuation.password_change_due must be true or false")
         return cls(
             then=_then(doc.optional("then")),
             upstream=None if upstream is None else UpstreamSession.from_json(upstream),
             link=None if link is None else _link(link),
             sealed_recovery_codes=doc.optional_text("sealed_recovery_codes"),
+            password_change_due=due,
         )
 
     @classmethod

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Literal
 import flows
 from bridge.domain.errors import ACCOUNT_LOCKED
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
 from bridge.federation.login import finish_local_proof
+from bridge.login import required_password
 from bridge.login.continuation import AnswerAuthorization, Continuation, Then
 from bridge.login.directory import BridgeDirectory
 from bridge.login.errors import (
@@ -216,6 +218,8 @@ class LoginService:
             self._s.pending.save(flow_id, pending)
             return screen
         if isinstance(outcome, flows.Completed):
+            if required_password.due(self._s, outcome.result):
+                return self._new_password_first(flow_id, pending)
             return self._finish(flow_id, pending, outcome.result, visit)
         if isinstance(outcome, flows.Denied):
             return self._deny(flow_id, pending, outcome)
@@ -288,6 +292,21 @@ class LoginService:
             visit=visit,
         )
         return after_login(self._s, finishing)
+
+    def _new_password_first(self, flow_id: str, pending: PendingLogin) -> Screen:
+        """Every factor is proven, but the password is a temporary one (issue 14): the person
+        chooses a new one before the login finishes; a login that may show no page ends."""
+        if not pending.flow.request.interactive:
+            self._s.pending.finish(flow_id)
+            then = pending.continuation.then
+            if isinstance(then, AnswerAuthorization):
+                return DeniedToClient(
+                    then.params, "login_required", "The user must choose a new password."
+                )
+            raise LoginStopped(N_("Sign in again to choose a new password."))
+        pending.continuation = pending.continuation.with_(password_change_due=True)
+        self._s.pending.save(flow_id, pending)
+        return GoTo(self._links.new_password(flow_id))
 
     def _deny(self, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Screen:
         """End a login the flow refused. The flow's own message is for operators, not users."""

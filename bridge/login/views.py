@@ -13,7 +13,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.login import lost_device, recovery_codes
+from bridge.login import lost_device, new_password, recovery_codes
 from bridge.login.continuation import AnswerAuthorization, is_local_path
 from bridge.login.screens import DeniedToClient, GoTo, Screen, ShowStep, SignedIn
 from bridge.login.service import LoginService
@@ -38,6 +38,9 @@ class FlaskLinks:
 
     def recovery_codes(self, flow_id: str) -> str:
         return url_for("login.recovery_codes", flow_id=flow_id)
+
+    def new_password(self, flow_id: str) -> str:
+        return url_for("login.new_password", flow_id=flow_id)
 
     def upstream_start(self, alias: str, flow_id: str, login_hint: str | None) -> str:
         return url_for("federation.start", alias=alias, flow=flow_id, login_hint=login_hint)
@@ -201,5 +204,7 @@ for rule, view, methods in (
     ("/login/<flow_id>/recovery-codes", recovery_codes.recovery_codes_saved, ["POST"]),
     ("/login/<flow_id>/lost-device", lost_device.lost_device, ["GET"]),
     ("/login/<flow_id>/lost-device", lost_device.request_reset, ["POST"]),
+    ("/login/<flow_id>/new-password", new_password.new_password, ["GET"]),
+    ("/login/<flow_id>/new-password", new_password.new_password_chosen, ["POST"]),
 ):
     bp.add_url_rule(rule, view_func=view, methods=methods)

@@ -262,7 +262,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         data = authorization_code.data
         services = self.services
         if refusal_for_user(
-            lambda user_id: known_user(services, user_id), services.lockout, data.user_id
+            lambda user_id: known_user(services, user_id),
+            services.lockout,
+            data.user_id,
+            data.amr,
         ):
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
@@ -289,7 +292,10 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         services: Services = self.server.services
         grant = services.tokens.grant(refresh_token.info.grant_id)
         if grant is None or refusal_for_user(
-            lambda user_id: known_user(services, user_id), services.lockout, grant.user_id
+            lambda user_id: known_user(services, user_id),
+            services.lockout,
+            grant.user_id,
+            grant.amr,
         ):
             return None
         return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)

@@ -41,6 +41,7 @@ from bridge.services.languages import Languages
 from bridge.services.lockout import Lockout
 from bridge.services.orgs import MemberService, MfaPolicy, OrgService
 from bridge.services.orgs.audit import OrgAudit
+from bridge.services.password_policy import PasswordPolicy
 from bridge.services.password_resets import PasswordResets
 from bridge.services.passwords import PasswordHasher
 from bridge.services.recovery import RecoveryCodes, recovery_key
@@ -153,7 +154,16 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         memory_cost=settings.passwords.argon2_memory_cost,
         parallelism=settings.passwords.argon2_parallelism,
     )
-    users = UserService(db, hasher, clock, mfa_by_default=settings.mfa.required)
+    users = UserService(
+        db,
+        hasher,
+        clock,
+        policy=PasswordPolicy(
+            min_single_factor=settings.passwords.min_length_single_factor,
+            min_second_factor=settings.passwords.min_length_with_2fa,
+        ),
+        mfa_by_default=settings.mfa.required,
+    )
     totp = TotpService(
         db,
         keyring,

@@ -108,6 +108,9 @@ class ForwardAuth:
         self._s.lockout.succeeded(attempt)
         if user.disabled:
             return self._refuse("disabled", user.id, caller)
+        if method == "password" and user.password_must_change:
+            # A temporary password only signs in to choose a new one (issue 14).
+            return self._refuse("password_must_change", user.id, caller)
         if match is not None:
             with self._s.db.session() as session:
                 if forbidding_org(session, user.id) is not None:

@@ -2,15 +2,16 @@
 
 Every token-issuing path asks again at issuance, not only when the login ended: a code, a refresh
 token or a client's credentials can outlive the state they were earned in. A user must still
-exist, be enabled, not be locked and not be a service account (whose account signs in nowhere,
-``bridge.services.service_accounts``); a client must still exist and be allowed the grant it
-uses (``bridge.oidc.adapters.OAuthClient``).
+exist, be enabled, not be locked, not be a service account (whose account signs in nowhere,
+``bridge.services.service_accounts``), and not hold a temporary password when the grant's login
+proved the password (issue 14: it must be replaced first); a client must still exist and be
+allowed the grant it uses (``bridge.oidc.adapters.OAuthClient``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from bridge.services.lockout import Lockout
 from bridge.storage.db.models import User
@@ -19,10 +20,14 @@ log = logging.getLogger(__name__)
 
 
 def refusal_for_user(
-    find_user: Callable[[str], User | None], lockout: Lockout, user_id: str
+    find_user: Callable[[str], User | None],
+    lockout: Lockout,
+    user_id: str,
+    amr: Sequence[str] = (),
 ) -> str | None:
     """Why no token may be issued to ``user_id`` now, or None when one may; ``find_user``
-    reads the user's row (``UserService.get``, or the token request's remembered row)."""
+    reads the user's row (``UserService.get``, or the token request's remembered row); ``amr``
+    is what the grant's login proved, when known."""
     user = find_user(user_id)
     if user is None:
         reason = "unknown_user"
@@ -34,6 +39,10 @@ def refusal_for_user(
         # The row just read says whether a lock is set; only a set one is asked about (a
         # timed lock that has run out is lifted there, and tokens may be issued again).
         reason = "locked"
+    elif user.password_must_change and "pwd" in amr:
+        # A temporary password (issue 14): a login with it finishes only once it is replaced,
+        # and setting it ended every grant; nothing its password proved gets a token.
+        reason = "password_must_change"
     else:
         return None
     log.info("no token for user %s: %s", user_id, reason)

@@ -160,7 +160,7 @@ class PasswordResets:
         self, user: User, flow_id: str | None, *, ip: str | None, user_agent: str | None
     ) -> None:
         reason = self.refusal(user)
-        if reason is None and self._store.incr(MAILS + user.id, 3600) > self.mails_per_hour:
+        if reason is None and not self.take_mail_slot(user.id):
             reason = "throttled"
         if reason is not None:
             self._audit.record(
@@ -172,6 +172,22 @@ class PasswordResets:
                 details={"sent": False},
             )
             return
+        self.send_link(user, flow_id)
+        self._audit.record(
+            AuditEventName.PASSWORD_RESET_REQUESTED,
+            user_id=user.id,
+            ip=ip,
+            user_agent=user_agent,
+            details={"sent": True},
+        )
+
+    def take_mail_slot(self, user_id: str) -> bool:
+        """Count one more link mailed to the account this hour; False when none is left."""
+        return self._store.incr(MAILS + user_id, 3600) <= self.mails_per_hour
+
+    def send_link(self, user: User, flow_id: str | None = None) -> None:
+        """A new link for ``user`` (every older one void), mailed in their language. The caller
+        has checked ``refusal`` and ``take_mail_slot``, and audits."""
         token = secrets.token_urlsafe(32)
         now = utc_datetime(self._clock)
         with self._db.session() as session:
@@ -196,13 +212,6 @@ class PasswordResets:
                     expires_at=now + timedelta(seconds=self.ttl),
                 )
             )
-        self._audit.record(
-            AuditEventName.PASSWORD_RESET_REQUESTED,
-            user_id=user.id,
-            ip=ip,
-            user_agent=user_agent,
-            details={"sent": True},
-        )
         self._mailer.notify(
             "password_reset",
             to=user.email,

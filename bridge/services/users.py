@@ -177,6 +177,7 @@ class UserService:
                 .values(
                     password_hash=password_hash,
                     password_imported_at=None,
+                    password_must_change=False,
                     updated_at=utc_datetime(self._clock),
                 )
             )
@@ -205,8 +206,11 @@ class UserService:
             if taken is not None:
                 raise email_taken(user.email)
 
-    def replace_password(self, user_id: str, password: str) -> None:
-        """Set the password of the account ``user_id`` (the policy's checks first)."""
+    def replace_password(self, user_id: str, password: str, *, temporary: bool = False) -> None:
+        """Set the password of the account ``user_id`` (the policy's checks first).
+
+        ``temporary``: an admin's or the operator's, which the next sign-in must replace
+        (``password_must_change``); any other new password clears that mark."""
         self.check_new_password(user_id, password)
         password_hash = self._hasher.hash(normalise(password))
         with self._db.session() as session:
@@ -216,11 +220,19 @@ class UserService:
                 .values(
                     password_hash=password_hash,
                     password_imported_at=None,
+                    password_must_change=temporary,
                     updated_at=utc_datetime(self._clock),
                 )
             )
             if affected_rows(result) != 1:
                 raise UnknownUser(f"no user with id {user_id!r}")
+
+    def is_password(self, user_id: str, password: str) -> bool:
+        """Whether ``password`` is the account's current password (no lockout, no rehash)."""
+        user = self.get(user_id)
+        if user is None or user.password_hash is None or is_imported(user.password_hash):
+            return False
+        return self._hasher.verify(user.password_hash, normalise(password))
 
     def check_password(self, username: str, password: str) -> PasswordCheck:
         """Verify a password. Every failure costs one argon2 verification, like a success.

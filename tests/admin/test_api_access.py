@@ -53,6 +53,8 @@ def test_the_openapi_document_is_public_and_describes_every_resource(api: Api) -
         "/orgs/{org}/members/{user}/account",
         "/orgs/{org}/members/{user}/account/{account_action}",
         "/orgs/{org}/members/{user}/language",
+        "/orgs/{org}/members/{user}/password",
+        "/orgs/{org}/members/{user}/password-reset-link",
         "/orgs/{org}/language",
         "/orgs/{org}/mfa-progress",
         "/orgs/{org}/audit",

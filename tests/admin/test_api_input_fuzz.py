@@ -31,6 +31,7 @@ ENDPOINTS = [
     ("PATCH", "/orgs/acme/members/bob", {"role": "admin"}),
     ("PATCH", "/orgs/acme/policy", {"mfa_enforced": True, "lockout_code_failures": 3}),
     ("POST", "/orgs/acme/members/bob/actions/unlock", {}),
+    ("PUT", "/orgs/acme/members/bob/password", {"password": "a temporary passphrase 4711"}),
     (
         "POST",
         "/orgs/acme/identity-providers",

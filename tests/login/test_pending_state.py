@@ -64,6 +64,7 @@ def logins(store: MemoryStore) -> PendingLogins:
             link=PendingLink("corp", "u-1", IDENTITY),
             sealed_recovery_codes="v1.k1.sealed",
         ),
+        Continuation(ReturnTo(), password_change_due=True),
     ],
 )
 def test_a_continuation_survives_the_store_unchanged(

@@ -19,6 +19,7 @@ from bridge.domain.errors import (
 )
 from bridge.domain.wording import N_
 from bridge.services.account.errors import LastAdmin
+from bridge.services.password_policy import WeakPassword
 
 #: Every refusal of the organisation services is a ``BridgeError``; the old name stays.
 OrgProblem = BridgeError
@@ -42,6 +43,20 @@ class SelfAction(NotAllowed):
 class DomainNotVerified(NotAllowed):
     code = "domain-not-verified"
     title = N_("The user's e-mail domain is not verified by this organisation")
+
+
+class ResetLinkRefused(Conflict):
+    """No link can go to this account (its state, an organisation's policy, the hourly limit)."""
+
+    code = "reset-link-refused"
+    title = N_("No password reset link can be sent")
+
+
+class TemporaryPasswordRefused(Conflict):
+    """The member signs in through single sign-on: a local password would go around it."""
+
+    code = "temporary-password-refused"
+    title = N_("No temporary password can be set")
 
 
 class SsoEnabled(Conflict):
@@ -83,6 +98,9 @@ PROBLEMS: tuple[type[BridgeError], ...] = (
     SelfAction,
     DomainNotVerified,
     SsoEnabled,
+    WeakPassword,
+    ResetLinkRefused,
+    TemporaryPasswordRefused,
     MembersUseMfa,
     MfaEnforced,
     ProductionPartner,
@@ -109,6 +127,8 @@ __all__ = [
     "OperatorOnly",
     "OrgProblem",
     "ProductionPartner",
+    "ResetLinkRefused",
     "SelfAction",
     "SsoEnabled",
+    "TemporaryPasswordRefused",
 ]

@@ -1,9 +1,10 @@
 """The rules a change to an organisation's policy must pass, checked before anything changes.
 
 2FA cannot be enforced while SSO is on, and SSO cannot be turned on while any member uses 2FA
-(R6); a partner in production mode cannot turn 2FA off (R15); SSO names a provider that serves the
-organisation and routes only domains it verified; a policy that wipes members' 2FA needs the acting
-admin's current TOTP code (R5). ``OrgService.update_policy`` calls these; each rule is written once.
+(R6); password reset links cannot be turned on while SSO is on (issue 14); a partner in
+production mode cannot turn 2FA off (R15); SSO names a provider that serves the organisation and
+routes only domains it verified; a policy that wipes members' 2FA needs the acting admin's
+current TOTP code (R5). ``OrgService.update_policy`` calls these; each rule is written once.
 """
 
 from __future__ import annotations
@@ -72,6 +73,23 @@ def check_policy_change(
                 ),
                 members=names,
             )
+    if (
+        after["sso_enabled"]
+        and after["password_reset_allowed"]
+        and not before["password_reset_allowed"]
+    ):
+        # Members of an SSO organisation set their password at the identity provider: the
+        # bridge never mails them a reset link (issue 14), so the policy cannot say it would.
+        raise SsoEnabled(
+            Phrase(
+                "'%(org)s' uses single sign-on: its members reset their password at the "
+                "identity provider, so '%(field)s' cannot be turned on. Turn SSO off first.",
+                org=org.slug,
+                field="password_reset_allowed",
+            ),
+            title=N_("Password reset links cannot be allowed with single sign-on"),
+            field="password_reset_allowed",
+        )
     if after["sso_enabled"] and not after["sso_idp_alias"]:
         raise InvalidInput(
             Phrase(

@@ -95,6 +95,23 @@ class Member(Answer):
     disabled: bool
 
 
+class TemporaryPasswordSet(Answer):
+    """A temporary password was set: the member's sessions, grants and app passwords ended."""
+
+    username: str
+    password_must_change: bool = Field(
+        description="The member chooses a new password at the next sign-in."
+    )
+
+
+class ResetLinkSent(Answer):
+    """The "forgot password" link was mailed to the member, in their language."""
+
+    username: str
+    email: str
+    expires_in_minutes: int
+
+
 class LanguageSetting(Answer):
     """A person's language, or an organisation's default; null: not set."""
 

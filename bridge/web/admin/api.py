@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
 from bridge.domain.errors import BridgeError, InvalidInput, NotFound
+from bridge.services.account import admin_passwords
 from bridge.services.account.erasure import delete_account
 from bridge.services.account.lifecycle import disable, enable
 from bridge.services.account.member_accounts import ACCOUNT_ACTIONS, member_account
@@ -231,6 +232,30 @@ def delete_member_account(org: str, user: str) -> Response:
     authority = member_account(s, _actor(), org, user, "delete")
     erased = delete_account(s, user, authority=authority)
     return _answer(answers.AccountDeleted, {"pseudonym": erased.pseudonym})
+
+
+@bp.put("/orgs/<org>/members/<user>/password")
+def set_temporary_password(org: str, user: str) -> Response:
+    """A temporary password (issue 14): the member chooses a new one at the next sign-in."""
+    body = parse(schemas.TemporaryPassword, _json_body())
+    done = admin_passwords.set_temporary_password(services(), _actor(), org, user, body.password)
+    return _answer(
+        answers.TemporaryPasswordSet,
+        {"username": done.username, "password_must_change": True},
+    )
+
+
+@bp.post("/orgs/<org>/members/<user>/password-reset-link")
+def send_password_reset_link(org: str, user: str) -> Response:
+    """The "forgot password" link, mailed to the member in their language (issue 14)."""
+    s = services()
+    done = admin_passwords.send_reset_link(s, _actor(), org, user)
+    body = {
+        "username": done.username,
+        "email": done.email,
+        "expires_in_minutes": s.password_resets.ttl // 60,
+    }
+    return _answer(answers.ResetLinkSent, body, 202)
 
 
 @bp.get("/orgs/<org>/reset-requests")

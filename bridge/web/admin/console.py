@@ -25,7 +25,7 @@ from bridge.services.orgs.members import ACTIONS
 from bridge.services.orgs.service import policy_of
 from bridge.services.orgs.validation import parse
 from bridge.storage.db.models import AuditEvent
-from bridge.web.admin import console_api_clients, console_providers
+from bridge.web.admin import console_api_clients, console_member_passwords, console_providers
 from bridge.web.admin.console_pages import (
     CONFIRMED_ACTIONS,
     NOTICES,
@@ -53,6 +53,7 @@ AUDIT_PAGE_LIMIT = 200
 bp.register_error_handler(BridgeError, refused_page)
 bp.register_blueprint(console_providers.bp)
 bp.register_blueprint(console_api_clients.bp)
+bp.register_blueprint(console_member_passwords.bp)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def org_page(admin: OrgAdmin, *, slug: str, error: BridgeError | None = None, **
         members=s.members.members(actor, slug),
         reset_requests=_pending_resets(s, actor, slug),
         actions=ACTIONS,
+        actor_id=actor.user_id,
         notice=NOTICES.get(request.args.get("notice", "")),
         error=error,
     )
@@ -149,6 +151,8 @@ def update_policy(admin: OrgAdmin, slug: str) -> Response | WerkzeugResponse:
         }
         if form.get("app_passwords_shown"):  # a form of before the field keeps the value
             changes["app_passwords_allowed"] = checkbox("app_passwords_allowed")
+        if form.get("password_reset_shown"):
+            changes["password_reset_allowed"] = checkbox("password_reset_allowed")
     admin_code = form.get("admin_code") or None
     s = services()
     if form.get("step") == "confirm" and s.orgs.policy_wipes(admin.actor, slug, changes):

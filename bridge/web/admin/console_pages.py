@@ -33,6 +33,11 @@ NOTICES = {
         "The request was approved: the member's 2FA was reset and they were "
         "e-mailed; they set up a new authenticator at their next login."
     ),
+    "temporary-password": N_(
+        "The temporary password was set and the member was signed out everywhere; they "
+        "choose their own at their next sign-in."
+    ),
+    "reset-link-sent": N_("A password reset link was mailed to the member."),
     "provider-added": N_("The provider was added."),
     "provider-secret": N_("The provider's client secret was changed."),
     "provider-removed": N_("The provider was removed, with its domains and linked accounts."),
@@ -84,6 +89,8 @@ FIELD_LABELS = {
     "sso_domains": N_("SSO domains"),
     "admin_reset_requires_verified_domain": N_("Resets only for our verified domains"),
     "app_passwords_allowed": N_("App passwords"),
+    "password_reset_allowed": N_("Password reset links"),
+    "password": N_("Temporary password"),
 }
 
 #: The actor's ``via`` in the audit log.

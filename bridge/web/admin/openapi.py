@@ -122,6 +122,19 @@ OPERATIONS = (
         (200, a.AccountDeleted, "Deleted"), (403, 404, 409),
     ),
     Operation(
+        "put", MEMBER + "/password", "set_temporary_password",
+        "Set a temporary password (the password policy applies): the member chooses a new one "
+        "at the next sign-in, after their second factor; their sessions, grants and app "
+        "passwords end, and they are e-mailed",
+        (200, a.TemporaryPasswordSet, "Set"), (404, 409, 422), s.TemporaryPassword,
+    ),
+    Operation(
+        "post", MEMBER + "/password-reset-link", "send_password_reset_link",
+        "Mail the member the forgot-password link, in their language (its rules and hourly "
+        "limit apply)",
+        (202, a.ResetLinkSent, "Mailed"), (404, 409),
+    ),
+    Operation(
         "get", ORG + "/reset-requests", "list_reset_requests",
         "Pending requests of members who lost their device (R13)",
         (200, a.ResetRequestList, "The pending requests"), (404,),

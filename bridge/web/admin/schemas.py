@@ -39,6 +39,8 @@ from bridge.services.orgs.service import KINDS, MODES
 from bridge.services.orgs.validation import Body, refuse
 
 MAX_AUDIT_LIMIT = 500
+#: The longest password a body may hold (the policy's own maximum decides what is accepted).
+MAX_PASSWORD = 1024
 DEFAULT_AUDIT_LIMIT = 100
 
 if TYPE_CHECKING:
@@ -167,6 +169,30 @@ class MemberActionOptions(Body):
             refuse(f"Unexpected field(s): {', '.join(sorted(map(str, options)))}.")
         if "required" in raw and not isinstance(raw["required"], bool):
             refuse("'required' must be true or false.", "required")  # MemberService's words
+        return raw
+
+
+class TemporaryPassword(Body):
+    """A temporary password for a member: the password policy applies, and the member chooses
+    a new one at their next sign-in (after their second factor)."""
+
+    password: Annotated[str, Field(min_length=1, max_length=MAX_PASSWORD)] = Field(
+        json_schema_extra={"writeOnly": True}
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_body(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            refuse('Send {"password": "..."}.')
+        unknown = sorted(set(raw) - {"password"})
+        if unknown:
+            refuse(f"Unexpected field(s): {', '.join(map(str, unknown))}.", str(unknown[0]))
+        password = raw.get("password")
+        if not isinstance(password, str) or not password:
+            refuse("'password' must be a non-empty string.", "password")
+        if len(password) > MAX_PASSWORD:
+            refuse(f"'password' must be at most {MAX_PASSWORD} characters.", "password")
         return raw
 
 

@@ -56,6 +56,11 @@ class User(Base):
     locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # The person's own choice of language for pages and mails ("en", "de"); None: not chosen.
     language: Mapped[str | None] = mapped_column(String(8))
+    # An admin or the operator set a temporary password (issue 14): the next sign-in with it asks
+    # for a new one after every factor, before the application; any new password clears it.
+    password_must_change: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 # One account per e-mail address, case-insensitively (issue 14): the address signs in too.
