@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Literal
 import flows
 from bridge.domain.errors import ACCOUNT_LOCKED
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_
 from bridge.federation.login import finish_local_proof
 from bridge.login.continuation import AnswerAuthorization, Continuation, Then
 from bridge.login.directory import BridgeDirectory
@@ -300,7 +301,7 @@ class LoginService:
                 error, description = "access_denied", "The sign-in was not completed."
             return DeniedToClient(then.params, error, description)
         raise LoginStopped(
-            "Your sign-in could not be completed. Start again, or ask your administrator."
+            N_("Your sign-in could not be completed. Start again, or ask your administrator.")
         )
 
     # --- per request -----------------------------------------------------------------------

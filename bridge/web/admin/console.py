@@ -39,6 +39,7 @@ from bridge.web.admin.console_pages import (
     render_page,
     shows_refusal,
 )
+from bridge.web.admin.event_labels import event_label
 from bridge.web.admin.schemas import AuditExportQuery
 from bridge.web.admin.sign_in_words import describe
 from bridge.web.auth import OrgAdmin, SignedIn
@@ -212,6 +213,7 @@ def audit_page(
         names=names,
         filters={name: request.args.get(name, "") for name in FILTERS},
         event_names=EVENT_NAMES,
+        event_label=event_label,
         formats=FORMATS,
         limit=AUDIT_PAGE_LIMIT,
         error=error,

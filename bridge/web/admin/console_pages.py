@@ -9,7 +9,8 @@ refuse shows the page it was made from again, with the refusal on top (``shows_r
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Response, make_response, render_template, request, url_for
@@ -21,6 +22,8 @@ from bridge.web.browser import csrf_token
 from bridge.web.context import services
 from bridge.web.errors import error_page_response, status_of
 from bridge.web.language import translated
+
+log = logging.getLogger(__name__)
 
 NOTICES = {
     "policy": N_("The policy was saved."),
@@ -69,7 +72,7 @@ CONFIRMED_ACTIONS = {
         "never asked for a second factor again: only for integrations that cannot use 2FA."
     ),
 }
-#: What the policy form calls the fields a refusal names by their API key (``'admin_code'``).
+#: What the console's forms call the fields a refusal names by their API key (``'admin_code'``).
 FIELD_LABELS = {
     "mfa_enforced": N_("Require two-factor authentication for every member"),
     "on_disable": N_("When 2FA is turned off"),
@@ -84,6 +87,11 @@ FIELD_LABELS = {
     "sso_domains": N_("SSO domains"),
     "admin_reset_requires_verified_domain": N_("Resets only for our verified domains"),
     "app_passwords_allowed": N_("App passwords"),
+    # the audit page's filters
+    "event": N_("Event"),
+    "user": N_("Member (username)"),
+    "since": N_("From"),
+    "until": N_("Until"),
 }
 
 #: The actor's ``via`` in the audit log.
@@ -124,17 +132,26 @@ def render_page(template: str, status: int = 200, **values: Any) -> Response:
     return response
 
 
+def named(message: str, names: Mapping[str, str]) -> str:
+    """A refusal's English text as an admin reads it: a field by the form's label instead of
+    its API key, an organisation by its name instead of its slug (``names``: slug to name)."""
+    if not isinstance(message, Phrase) or not message.values:
+        return message
+    values = dict(message.values)
+    for key in ("field", "other_field"):
+        if isinstance(values.get(key), str) and values[key] in FIELD_LABELS:
+            values[key] = Phrase(FIELD_LABELS[values[key]])
+    if isinstance(values.get("org"), str) and values["org"] in names:
+        values["org"] = names[values["org"]]
+    return Phrase(message.template, **values)
+
+
 def shown(message: str | None, org: Any = None) -> str:
-    """A refusal's text as the console shows it: in the page's language, a field named by
-    the form's label instead of its API key, and ``org`` by its name instead of its slug."""
-    if isinstance(message, Phrase) and message.values:
-        values = dict(message.values)
-        if isinstance(values.get("field"), str) and values["field"] in FIELD_LABELS:
-            values["field"] = translated(FIELD_LABELS[values["field"]])
-        if org is not None and values.get("org") == org.slug:
-            values["org"] = org.name
-        message = Phrase(message.template, **values)
-    return translated(message)
+    """A refusal's text as the console shows it: ``named`` (``org`` by its name), in the
+    page's language."""
+    if message is None:
+        return ""
+    return translated(named(message, {} if org is None else {org.slug: org.name}))
 
 
 def error_status(error: BridgeError | None) -> int:
@@ -142,9 +159,22 @@ def error_status(error: BridgeError | None) -> int:
     return status_of(error) if error is not None else 200
 
 
+def _organisation_name(slug: str) -> str | None:
+    try:
+        return services().explanations.organisation_name(slug)
+    except Exception:  # a name is a courtesy: an outage must not take the refusal with it
+        log.debug("the name of %r could not be read", slug, exc_info=True)
+        return None
+
+
 def refused_page(error: BridgeError) -> Response:
-    """The console's error handler: the refusal on its own page."""
-    return error_page_response(error, template="admin/refused.html")
+    """The console's error handler: the refusal on its own page, naming the organisation of
+    the page asked for by its name (an admin of another organisation knows it by its slug
+    already; the name is what the sign-in pages show)."""
+    slug = (request.view_args or {}).get("slug")
+    name = _organisation_name(slug) if isinstance(slug, str) else None
+    message = named(error.message, {slug: name} if slug and name else {})
+    return error_page_response(error, template="admin/refused.html", message=message)
 
 
 def shows_refusal(page: Callable[..., Response]) -> Callable[[View], View]:
