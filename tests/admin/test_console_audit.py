@@ -8,6 +8,7 @@ import io
 import pytest
 
 from bridge.domain.events import AuditEventName as Event
+from bridge.services.orgs import Actor
 from bridge.web.admin.event_labels import EVENT_LABELS
 from tests.admin.test_console import signed_in
 from tests.e2e.harness import LiveBridge, Page
@@ -108,3 +109,17 @@ def test_the_export_link_downloads_the_filtered_log_as_csv(acme: LiveBridge) -> 
     assert response.headers["Content-Type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(response.text)))
     assert (row["event"], row["user_agent"]) == ("sign_in_failed", "'@SUM(1+1)")
+
+
+def test_a_partner_admin_s_change_names_the_partner_by_its_name(live: LiveBridge) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "parts", "Parts & Co", kind="partner", mode="trial")
+    s.orgs.create(OPERATOR, "cust", "Customer AG", kind="customer", parent="parts")
+    pat = live.add_user("pat")
+    s.members.add(OPERATOR, "parts", "pat", "admin")
+    s.orgs.update_policy(Actor(user_id=pat, via="console"), "cust", {"mfa_enforced": True})
+    browser = signed_in(live, "pat", "/admin/orgs/cust")
+    page = browser.open(f"{live.url}/admin/orgs/cust/audit?event=org_mfa_enforced")
+    assert isinstance(page, Page)
+    [row] = rows(page)
+    assert row[2] == "patas admin via Parts & Co"

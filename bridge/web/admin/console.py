@@ -205,12 +205,16 @@ def audit_page(
     s = services()
     ids = {i for e in events for i in (e.user_id, e.actor_id) if i}
     names = {i: (u.username if (u := s.users.get(i)) else i) for i in ids}
+    partners = {partner for e in events if (partner := _partner_of(e))}
+    partner_names = {p: s.explanations.organisation_name(p) or p for p in partners}
     return render_page(
         "admin/audit.html",
         status=error_status(error),
         org=admin.org,
         events=events,
         names=names,
+        partner_of=_partner_of,
+        partner_names=partner_names,
         filters={name: request.args.get(name, "") for name in FILTERS},
         event_names=EVENT_NAMES,
         event_label=event_label,
@@ -218,6 +222,14 @@ def audit_page(
         limit=AUDIT_PAGE_LIMIT,
         error=error,
     )
+
+
+def _partner_of(event: AuditEvent) -> str | None:
+    """The slug of the partner whose admin acted as the organisation's admin, if one did."""
+    details = event.details if isinstance(event.details, dict) else {}
+    impersonation = details.get("impersonation")
+    partner = impersonation.get("partner_org") if isinstance(impersonation, dict) else None
+    return partner if isinstance(partner, str) else None
 
 
 @bp.get("/orgs/<slug>/audit")
