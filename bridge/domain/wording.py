@@ -16,7 +16,7 @@ possible without any I/O here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -81,3 +81,19 @@ def translate(message: str, gettext: Any) -> str:
         except (KeyError, TypeError, ValueError):  # a broken translation: say it in English
             return str(message)
     return str(gettext(message))
+
+
+def renamed(message: str, change: Callable[[str, Any], Any]) -> str:
+    """``message`` with each value ``change(name, value)``, in the messages among its values
+    too: a face words a value its own way (a page names an organisation, not its slug)."""
+    if isinstance(message, Joined):
+        return Joined([renamed(part, change) for part in message.parts], message.separator)
+    if isinstance(message, Phrase) and message.values:
+        values = {
+            name: renamed(value, change)
+            if isinstance(value, Phrase | Joined)
+            else change(name, value)
+            for name, value in message.values.items()
+        }
+        return Phrase(message.template, **values)
+    return message

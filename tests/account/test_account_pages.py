@@ -109,7 +109,9 @@ def test_disabling_2fa_is_refused_while_an_organisation_enforces_it(
     _account(live, browser, "ada", secret)
     page = _post(live, browser, "/account/disable", code=code_of(live, secret))
     assert isinstance(page, Page) and page.status == 409
-    assert "acme requires it" in page.html
+    message = page.soup.select_one("p.message")  # the organisation by its name, not its slug
+    assert message is not None
+    assert message.get_text() == "You cannot turn it off: your organisation Acme requires it."
     assert live.services.totp.has_totp(user_id)
 
 
@@ -132,7 +134,7 @@ def test_disabling_2fa_is_refused_in_german_with_the_reasons_in_german(live: Liv
     message = page.soup.select_one("p.message")
     assert message is not None and message.get_text() == (
         "Sie können sie nicht ausschalten: ein Administrator hat sie für Ihr Konto verlangt; "
-        "Ihre Organisation acme verlangt sie."
+        "Ihre Organisation Acme verlangt sie."
     )
     assert live.services.totp.has_totp(user_id)
     browser.http.close()

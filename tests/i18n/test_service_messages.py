@@ -8,7 +8,7 @@ import pytest
 from babel.support import Translations
 
 from bridge.domain.errors import BridgeError
-from bridge.domain.wording import N_, Joined, Phrase, translate
+from bridge.domain.wording import N_, Joined, Phrase, renamed, translate
 from bridge.services.clients import check_redirect_uri
 from bridge.services.orgs import Actor
 from bridge.services.users import UserExists
@@ -90,3 +90,17 @@ def test_a_phrase_translates_the_messages_among_its_values() -> None:
         "Sie können sie nicht ausschalten: Ihre Organisation acme verlangt sie; "
         "ein Administrator hat sie für Ihr Konto verlangt."
     )
+
+
+def test_a_face_words_a_value_its_own_way_in_nested_messages_too() -> None:
+    message = Phrase(
+        "You cannot turn it off: %(reasons)s.",
+        reasons=Joined([Phrase("your organisation %(org)s requires it", org="acme")]),
+    )
+    named = renamed(message, lambda name, value: "Acme Werke" if name == "org" else value)
+    assert named == "You cannot turn it off: your organisation Acme Werke requires it."
+    assert (
+        german(named)
+        == "Sie können sie nicht ausschalten: Ihre Organisation Acme Werke verlangt sie."
+    )
+    assert message == "You cannot turn it off: your organisation acme requires it."

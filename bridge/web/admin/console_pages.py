@@ -9,21 +9,18 @@ refuse shows the page it was made from again, with the refusal on top (``shows_r
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Response, make_response, render_template, request, url_for
 
 from bridge.domain.errors import BridgeError
-from bridge.domain.wording import N_, Phrase
+from bridge.domain.wording import N_, Phrase, renamed
 from bridge.web.auth import View, admin_of_org, signed_in
 from bridge.web.browser import csrf_token
 from bridge.web.context import services
 from bridge.web.errors import error_page_response, status_of
 from bridge.web.language import translated
-
-log = logging.getLogger(__name__)
 
 NOTICES = {
     "policy": N_("The policy was saved."),
@@ -135,15 +132,15 @@ def render_page(template: str, status: int = 200, **values: Any) -> Response:
 def named(message: str, names: Mapping[str, str]) -> str:
     """A refusal's English text as an admin reads it: a field by the form's label instead of
     its API key, an organisation by its name instead of its slug (``names``: slug to name)."""
-    if not isinstance(message, Phrase) or not message.values:
-        return message
-    values = dict(message.values)
-    for key in ("field", "other_field"):
-        if isinstance(values.get(key), str) and values[key] in FIELD_LABELS:
-            values[key] = Phrase(FIELD_LABELS[values[key]])
-    if isinstance(values.get("org"), str) and values["org"] in names:
-        values["org"] = names[values["org"]]
-    return Phrase(message.template, **values)
+
+    def word(name: str, value: Any) -> Any:
+        if name in ("field", "other_field") and isinstance(value, str) and value in FIELD_LABELS:
+            return Phrase(FIELD_LABELS[value])
+        if name == "org" and isinstance(value, str):
+            return names.get(value, value)
+        return value
+
+    return renamed(message, word)
 
 
 def shown(message: str | None, org: Any = None) -> str:
@@ -159,22 +156,12 @@ def error_status(error: BridgeError | None) -> int:
     return status_of(error) if error is not None else 200
 
 
-def _organisation_name(slug: str) -> str | None:
-    try:
-        return services().explanations.organisation_name(slug)
-    except Exception:  # a name is a courtesy: an outage must not take the refusal with it
-        log.debug("the name of %r could not be read", slug, exc_info=True)
-        return None
-
-
 def refused_page(error: BridgeError) -> Response:
-    """The console's error handler: the refusal on its own page, naming the organisation of
-    the page asked for by its name (an admin of another organisation knows it by its slug
-    already; the name is what the sign-in pages show)."""
-    slug = (request.view_args or {}).get("slug")
-    name = _organisation_name(slug) if isinstance(slug, str) else None
-    message = named(error.message, {slug: name} if slug and name else {})
-    return error_page_response(error, template="admin/refused.html", message=message)
+    """The console's error handler: the refusal on its own page, fields named by their labels
+    (and, as on every error page, an organisation by its name)."""
+    return error_page_response(
+        error, template="admin/refused.html", message=named(error.message, {})
+    )
 
 
 def shows_refusal(page: Callable[..., Response]) -> Callable[[View], View]:
