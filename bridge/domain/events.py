@@ -1,7 +1,8 @@
 """The names of audit events (R17), exactly as they are stored and shown by the API and console.
 
 Every ``AuditLog.record`` names its event with a member of ``AuditEventName``: a new event is
-added here, and a stored name never changes (old rows keep it, API clients filter on it).
+added here, with the label the console shows for it in ``bridge/web/admin/event_labels.py``, and
+a stored name never changes (old rows keep it, API clients filter on it).
 """
 
 from __future__ import annotations

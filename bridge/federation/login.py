@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from bridge.services.container import Services
 
 DISABLED = N_("This account is disabled. Contact an administrator of your organisation.")
-NOT_THE_ACCOUNT = (
+NOT_THE_ACCOUNT = N_(
     "You signed in to a different account than the one with your e-mail address, so nothing "
     "was linked. Please start again."
 )

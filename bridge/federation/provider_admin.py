@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
-from bridge.domain.wording import Phrase
+from bridge.domain.wording import N_, Phrase
 from bridge.federation.provider_input import (
     ProviderInput,
     parse_provider,
@@ -203,8 +203,11 @@ class ProviderAdmin:
                 session.flush()
             except IntegrityError as error:  # a parallel add took the alias or a domain
                 raise Conflict(
-                    f"The alias {alias!r} or one of the domains was taken meanwhile; reload and "
-                    "try again."
+                    Phrase(
+                        "The alias %(alias)r or one of the domains was taken meanwhile; reload "
+                        "and try again.",
+                        alias=alias,
+                    )
                 ) from error
             view = self._view(session, record, slug)
         self._record_event(
@@ -228,8 +231,12 @@ class ProviderAdmin:
             for name in ("alias", "issuer"):
                 if name in body and body[name] != before[name]:
                     raise Conflict(
-                        f"The {name} of a provider cannot change: upstream links are kept by "
-                        f"alias and subjects are unique per issuer only. Add a new provider.",
+                        Phrase(
+                            "The %(field)s of a provider cannot change: upstream links are kept "
+                            "by alias and subjects are unique per issuer only. Add a new "
+                            "provider.",
+                            field=name,
+                        ),
                         field=name,
                     )
             merged = {**before, **body}
@@ -253,7 +260,7 @@ class ProviderAdmin:
                     session.flush()
                 except IntegrityError as error:
                     raise Conflict(
-                        "One of the domains was taken meanwhile; reload and try again.",
+                        N_("One of the domains was taken meanwhile; reload and try again."),
                         field="domains",
                     ) from error
             view = self._view(session, record, slug)

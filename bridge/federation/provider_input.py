@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bridge.config.providers import IdentityProviderSettings
+from bridge.domain.wording import N_, Phrase
 from bridge.services.orgs.errors import InvalidInput
 
 #: What a body may hold. ``client_secret`` is write-only.
@@ -53,11 +54,15 @@ class ProviderInput:
 
 def refuse_unknown(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict) or not raw:
-        raise InvalidInput("Send a JSON object with the provider's fields.")
+        raise InvalidInput(N_("Send a JSON object with the provider's fields."))
     unknown = sorted(map(str, set(raw) - set(FIELDS)))
     if unknown:
         raise InvalidInput(
-            f"Unknown field(s): {', '.join(unknown)}. Known: {', '.join(FIELDS)}.",
+            Phrase(
+                "Unknown field(s): %(unknown)s. Known: %(known)s.",
+                unknown=", ".join(unknown),
+                known=", ".join(FIELDS),
+            ),
             field=unknown[0],
         )
     return dict(raw)
@@ -73,7 +78,10 @@ def _secret(value: Any) -> str | None:
         or _CONTROL.search(value)
     ):
         raise InvalidInput(
-            "'client_secret' must be null (a public client) or 1-1024 printable characters.",
+            Phrase(
+                "'%(field)s' must be null (a public client) or 1-1024 printable characters.",
+                field="client_secret",
+            ),
             field="client_secret",
         )
     return value
@@ -84,11 +92,14 @@ def _check_sizes(data: dict[str, Any]) -> None:
     for name, limit in MAX_LENGTH.items():
         value = data.get(name)
         if isinstance(value, str) and len(value) > limit and name != "client_secret":
-            raise InvalidInput(f"'{name}' must be at most {limit} characters.", field=name)
+            raise InvalidInput(too_long(name, limit), field=name)
     for name, limit in MAX_ITEMS.items():
         value = data.get(name)
         if isinstance(value, list | tuple) and len(value) > limit:
-            raise InvalidInput(f"'{name}' must hold at most {limit} entries.", field=name)
+            raise InvalidInput(
+                Phrase("'%(field)s' must hold at most %(most)s entries.", field=name, most=limit),
+                field=name,
+            )
     scopes = data.get("scopes")
     words: list[tuple[str, Any]] = (
         [("scopes", s) for s in scopes] if isinstance(scopes, list | tuple) else []
@@ -98,7 +109,7 @@ def _check_sizes(data: dict[str, Any]) -> None:
         words += [(f"claims.{k}", v) for k, v in claims.items()]
     for name, value in words:
         if isinstance(value, str) and len(value) > MAX_WORD:
-            raise InvalidInput(f"'{name}' must be at most {MAX_WORD} characters.", field=name)
+            raise InvalidInput(too_long(name, MAX_WORD), field=name)
     for name, value in data.items():
         texts = [value] if isinstance(value, str) else []
         if isinstance(value, list | tuple):
@@ -106,7 +117,13 @@ def _check_sizes(data: dict[str, Any]) -> None:
         if isinstance(value, dict):
             texts = [v for v in [*value, *value.values()] if isinstance(v, str)]
         if any(_CONTROL.search(text) for text in texts):
-            raise InvalidInput(f"'{name}' must not contain control characters.", field=name)
+            raise InvalidInput(
+                Phrase("'%(field)s' must not contain control characters.", field=name), field=name
+            )
+
+
+def too_long(name: str, most: int) -> Phrase:
+    return Phrase("'%(field)s' must be at most %(most)s characters.", field=name, most=most)
 
 
 def _message(error: Any) -> str:
@@ -119,7 +136,8 @@ def parse_provider(raw: dict[str, Any], organisation: str) -> ProviderInput:
     missing = [name for name in REQUIRED if name not in raw]
     if missing:
         raise InvalidInput(
-            f"A provider needs {', '.join(repr(m) for m in missing)}.", field=missing[0]
+            Phrase("A provider needs %(missing)s.", missing=", ".join(repr(m) for m in missing)),
+            field=missing[0],
         )
     data = {name: value for name, value in raw.items() if name != "client_secret"}
     secret = _secret(raw.get("client_secret"))

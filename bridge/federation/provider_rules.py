@@ -7,10 +7,12 @@ transaction, so nothing is written when one fails.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bridge.domain.wording import N_, Phrase
 from bridge.federation.providers import IdentityProvider, IdentityProviders
 from bridge.services.orgs.access import Authority
 from bridge.services.orgs.errors import Conflict, InvalidInput
@@ -38,14 +40,25 @@ def configured_of(providers: IdentityProviders, alias: str, slug: str) -> Identi
     )
 
 
-def refuse_configured(providers: IdentityProviders, alias: str, slug: str, what: str) -> None:
+#: What ``refuse_configured`` says for each thing that is refused.
+CONFIGURED_ONLY = {
+    "changed": N_(
+        "%(alias)r is in the bridge's configuration file; it can only be changed there "
+        "(ask the bridge's operator)."
+    ),
+    "removed": N_(
+        "%(alias)r is in the bridge's configuration file; it can only be removed there "
+        "(ask the bridge's operator)."
+    ),
+}
+
+
+def refuse_configured(
+    providers: IdentityProviders, alias: str, slug: str, what: Literal["changed", "removed"]
+) -> None:
     """A configured provider is the operator's: the API reads it, never changes it."""
     if configured_of(providers, alias, slug) is not None:
-        raise Conflict(
-            f"{alias!r} is in the bridge's configuration file; it can only be {what} there "
-            "(ask the bridge's operator).",
-            field="alias",
-        )
+        raise Conflict(Phrase(CONFIGURED_ONLY[what], alias=alias), field="alias")
 
 
 def check_alias(session: Session, providers: IdentityProviders, alias: str) -> None:
@@ -53,14 +66,20 @@ def check_alias(session: Session, providers: IdentityProviders, alias: str) -> N
     new provider must not inherit the accounts of an earlier one with its alias)."""
     if providers.configured_alias(alias) is not None:
         raise Conflict(
-            f"The alias {alias!r} belongs to a provider in the bridge's configuration; "
-            "choose another.",
+            Phrase(
+                "The alias %(alias)r belongs to a provider in the bridge's configuration; "
+                "choose another.",
+                alias=alias,
+            ),
             field="alias",
         )
     if session.scalar(
         select(IdentityProviderRecord.id).where(IdentityProviderRecord.alias == alias)
     ):
-        raise Conflict(f"The alias {alias!r} is taken by another provider.", field="alias")
+        raise Conflict(
+            Phrase("The alias %(alias)r is taken by another provider.", alias=alias),
+            field="alias",
+        )
     links = session.scalar(
         select(func.count())
         .select_from(FederatedIdentity)
@@ -68,8 +87,11 @@ def check_alias(session: Session, providers: IdentityProviders, alias: str) -> N
     )
     if links:
         raise Conflict(
-            f"Accounts are still linked to an earlier provider {alias!r}; a new provider "
-            "must not inherit them. Choose another alias.",
+            Phrase(
+                "Accounts are still linked to an earlier provider %(alias)r; a new provider "
+                "must not inherit them. Choose another alias.",
+                alias=alias,
+            ),
             field="alias",
         )
 
@@ -96,16 +118,23 @@ def check_domains(
     unverified = [d for d in wanted if d not in verified]
     if unverified:
         raise InvalidInput(
-            f"{', '.join(unverified)}: not verified by {authority.org.slug!r}. Only domains "
-            "the organisation verified (bridge org verify-domain) can be sent to its "
-            "provider.",
+            Phrase(
+                "%(domains)s: not verified by %(org)r. Only domains the organisation verified "
+                "(bridge org verify-domain) can be sent to its provider.",
+                domains=", ".join(unverified),
+                org=authority.org.slug,
+            ),
             field="domains",
         )
     for domain in wanted:
         owner = providers.configured_for_domain(domain)
         if owner is not None:
             raise Conflict(
-                f"{domain} already belongs to the configured provider {owner.alias!r}.",
+                Phrase(
+                    "%(domain)s already belongs to the configured provider %(alias)r.",
+                    domain=domain,
+                    alias=owner.alias,
+                ),
                 field="domains",
             )
     taken = session.execute(
@@ -119,7 +148,11 @@ def check_domains(
     ).first()
     if taken is not None:
         raise Conflict(
-            f"{taken.domain} already belongs to the provider {taken.alias!r}.",
+            Phrase(
+                "%(domain)s already belongs to the provider %(alias)r.",
+                domain=taken.domain,
+                alias=taken.alias,
+            ),
             field="domains",
         )
 
@@ -135,7 +168,11 @@ def refuse_while_sso_names(session: Session, alias: str) -> None:
     )
     if named_by:
         raise Conflict(
-            f"The single sign-on policy of {', '.join(named_by)} names {alias!r}; "
-            "turn SSO off or name another provider first.",
+            Phrase(
+                "The single sign-on policy of %(orgs)s names %(alias)r; turn SSO off or name "
+                "another provider first.",
+                orgs=", ".join(named_by),
+                alias=alias,
+            ),
             field="alias",
         )

@@ -106,7 +106,7 @@ def set_new_password(token: str) -> WerkzeugResponse | tuple[str, int]:
         raise
     except InvalidInput as refused:
         s.lockout.give_back(request.remote_addr)
-        return _form(token, [str(refused)]), 400
+        return _form(token, [refused.message]), 400
     s.lockout.give_back(request.remote_addr)
 
     def start() -> str:

@@ -325,7 +325,7 @@ class LoginService:
                 error, description = "access_denied", "The sign-in was not completed."
             return DeniedToClient(then.params, error, description)
         raise LoginStopped(
-            "Your sign-in could not be completed. Start again, or ask your administrator."
+            N_("Your sign-in could not be completed. Start again, or ask your administrator.")
         )
 
     # --- per request -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from bridge.domain.documents import JsonDocument
 from bridge.domain.errors import InvalidRequest
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_, Phrase
 from bridge.federation.views import start_upstream_logout
 from bridge.login.continuation import AnswerAuthorization
 from bridge.login.views import logins
@@ -66,9 +67,12 @@ def authorize() -> Any:
                 s.settings.issuer, params, error.error, error.description or error.error
             )
         raise InvalidRequest(
-            (error.description or error.error)
-            + " The application that sent you here is misconfigured; nothing was sent back to it.",
-            title="This sign-in link is not valid",
+            Phrase(
+                "%(problem)s The application that sent you here is misconfigured; nothing was "
+                "sent back to it.",
+                problem=error.description or error.error,
+            ),
+            title=N_("This sign-in link is not valid"),
         ) from error
     client = grant.request.client
     client_id = client.get_client_id()
@@ -120,7 +124,7 @@ def logout() -> Any:
         end_request = b.oauth.validate_endpoint_request("end_session")
     except OAuth2Error as error:
         raise InvalidRequest(
-            error.description or error.error, title="Sign-out request not valid"
+            error.description or error.error, title=N_("Sign-out request not valid")
         ) from error
     if request.method == "POST":
         check_csrf(s.secrets.secret_key)

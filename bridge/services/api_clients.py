@@ -210,8 +210,10 @@ class ApiClients:
             client = _owned(session, authority, client_id)
             if client.jwks:
                 raise Conflict(
-                    "This client signs its requests with its own key (private_key_jwt) and has "
-                    "no secret to rotate."
+                    N_(
+                        "This client signs its requests with its own key (private_key_jwt) and "
+                        "has no secret to rotate."
+                    )
                 )
             client.secret_hash = hash_secret(secret)
             view = ApiClientView.of(client)

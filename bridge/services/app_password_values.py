@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bridge.domain.errors import InvalidInput
+from bridge.domain.wording import N_, Phrase
 from bridge.storage.db.models import AppPassword
 
 #: Crockford's base32 (no i, l, o, u), lower case: 5 bits a character.
@@ -100,11 +101,12 @@ def format_secret(raw: str) -> str:
 
 def check_comment(comment: Any) -> str:
     if not isinstance(comment, str) or not comment.strip():
-        raise InvalidInput("Describe what the app password is for.", field="comment")
+        raise InvalidInput(N_("Describe what the app password is for."), field="comment")
     text = " ".join(comment.split())
     if len(text) > MAX_COMMENT:
         raise InvalidInput(
-            f"The description may have at most {MAX_COMMENT} characters.", field="comment"
+            Phrase("The description may have at most %(most)s characters.", most=MAX_COMMENT),
+            field="comment",
         )
     return text
 
@@ -118,6 +120,11 @@ def check_scopes(scopes: Any) -> tuple[str, ...]:
         or any(not isinstance(s, str) or s not in SCOPES for s in scopes)
     ):
         raise InvalidInput(
-            f"'scopes' must be a non-empty list of: {', '.join(SCOPES)}.", field="scopes"
+            Phrase(
+                "'%(field)s' must be a non-empty list of: %(choices)s.",
+                field="scopes",
+                choices=", ".join(SCOPES),
+            ),
+            field="scopes",
         )
     return tuple(sorted(set(scopes)))

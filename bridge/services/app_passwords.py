@@ -42,6 +42,7 @@ from bridge.domain.errors import (
     NotFound,
 )
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_, Phrase
 from bridge.mail import Mailer
 from bridge.services.app_password_values import (
     ALPHABET,
@@ -61,6 +62,8 @@ from bridge.services.orgs.access import Actor, Authority, authorise
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import AppPassword, Membership, Organisation, User
+
+NO_SUCH_PASSWORD = N_("No such app password.")
 
 
 def forbidding_org(session: Session, user_id: str) -> Organisation | None:
@@ -118,7 +121,7 @@ class AppPasswords:
         with self._db.session() as session:
             row = session.get(AppPassword, password_id)
             if row is None or row.user_id != user_id:
-                raise NotFound("No such app password.")
+                raise NotFound(NO_SUCH_PASSWORD)
             view = AppPasswordView.of(row)
             session.delete(row)
         self._revoked(user_id, [view], reason="revoked", origin=origin)
@@ -159,7 +162,7 @@ class AppPasswords:
             authority, user = self._service_account(session, actor, slug, username)
             row = session.get(AppPassword, password_id)
             if row is None or row.user_id != user.id:
-                raise NotFound("No such app password.")
+                raise NotFound(NO_SUCH_PASSWORD)
             view = AppPasswordView.of(row)
             session.delete(row)
         origin = Origin(actor.user_id, actor.ip, actor.user_agent)
@@ -172,11 +175,20 @@ class AppPasswords:
         authority = authorise(session, actor, slug)
         user = session.scalar(select(User).where(User.username == normalise_username(username)))
         if user is None or session.get(Membership, (authority.org.id, user.id)) is None:
-            raise NotFound(f"{normalise_username(username)!r} is not a member of {slug!r}.")
+            raise NotFound(
+                Phrase(
+                    "%(user)r is not a member of %(org)r.",
+                    user=normalise_username(username),
+                    org=slug,
+                )
+            )
         if not user.service_account:
             raise NotAServiceAccount(
-                f"{user.username!r} is a person: people create and revoke their own app "
-                "passwords on their account page."
+                Phrase(
+                    "%(user)r is a person: people create and revoke their own app passwords on "
+                    "their account page.",
+                    user=user.username,
+                )
             )
         return authority, user
 
@@ -188,7 +200,7 @@ class AppPasswords:
             org = forbidding_org(session, user_id)
         if org is not None:
             raise AppPasswordsForbidden(
-                f"The organisation {org.slug} does not allow app passwords."
+                Phrase("The organisation %(org)s does not allow app passwords.", org=org.slug)
             )
 
     def match(self, user_id: str, secret: str, scope: str) -> AppPasswordView | None:
@@ -262,13 +274,16 @@ class AppPasswords:
         with self._db.session() as session:
             user = session.get(User, user_id)
             if user is None or user.disabled:
-                raise Conflict("A disabled account cannot have app passwords.")
+                raise Conflict(N_("A disabled account cannot have app passwords."))
             count = len(
                 list(session.scalars(select(AppPassword.id).where(AppPassword.user_id == user_id)))
             )
             if count >= MAX_PER_USER:
                 raise Conflict(
-                    f"An account may have at most {MAX_PER_USER} app passwords; revoke one first."
+                    Phrase(
+                        "An account may have at most %(most)s app passwords; revoke one first.",
+                        most=MAX_PER_USER,
+                    )
                 )
             session.add(row)
         view = AppPasswordView.of(row)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from bridge.domain.wording import N_
+from bridge.domain.wording import N_, Phrase
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
 
@@ -77,17 +77,24 @@ def check_redirect_uri(uri: str) -> None:
         host = parts.hostname
         _ = parts.port  # raises on a malformed port
     except ValueError as error:
-        raise InvalidClient(f"redirect URI {uri!r} is not a valid URL: {error}") from error
+        raise InvalidClient(
+            Phrase("redirect URI %(uri)r is not a valid URL: %(error)s", uri=uri, error=str(error))
+        ) from error
     if "#" in uri:
-        raise InvalidClient(f"redirect URI {uri!r} must not contain a fragment")
+        raise InvalidClient(Phrase("redirect URI %(uri)r must not contain a fragment", uri=uri))
     if any(c.isspace() for c in uri):
-        raise InvalidClient(f"redirect URI {uri!r} must not contain whitespace")
+        raise InvalidClient(Phrase("redirect URI %(uri)r must not contain whitespace", uri=uri))
     if parts.scheme not in ("https", "http") or not host:
-        raise InvalidClient(f"redirect URI {uri!r} must be an absolute http(s) URL with a host")
+        raise InvalidClient(
+            Phrase("redirect URI %(uri)r must be an absolute http(s) URL with a host", uri=uri)
+        )
     if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
         raise InvalidClient(
-            f"redirect URI {uri!r} must use https; http is allowed only for "
-            "127.0.0.1, [::1] and localhost"
+            Phrase(
+                "redirect URI %(uri)r must use https; http is allowed only for "
+                "127.0.0.1, [::1] and localhost",
+                uri=uri,
+            )
         )
 
 
@@ -133,7 +140,7 @@ class ClientService:
         """Register a client. The secret (None for a public client) is returned only here."""
         name = name.strip()
         if not name or len(name) > 200:
-            raise InvalidClient("a client needs a name of 1-200 characters")
+            raise InvalidClient(N_("a client needs a name of 1-200 characters"))
         redirects = redirect_uri_list(redirect_uris)
         logout_redirects = redirect_uri_list(post_logout_redirect_uris)
         secret = None if public else secrets.token_urlsafe(CLIENT_SECRET_BYTES)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, inspect, select
 
 from bridge.domain.errors import Conflict
-from bridge.domain.wording import N_
+from bridge.domain.wording import N_, Phrase
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import User
 from bridge.storage.db.models.accounts import EMAIL_UNIQUE, EMAIL_UNIQUE_INDEX
@@ -41,7 +41,7 @@ class SharedAddress:
 
 
 def email_taken(address: str) -> EmailTaken:
-    return EmailTaken(f"another account has the e-mail address {address!r}")
+    return EmailTaken(Phrase("another account has the e-mail address %(address)r", address=address))
 
 
 class EmailAddresses:

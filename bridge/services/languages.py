@@ -88,7 +88,7 @@ class Languages:
                 .values(language=stored, updated_at=utc_datetime(self._clock))
             )
             if affected_rows(result) != 1:
-                raise NotFound("There is no such user.")
+                raise NotFound(N_("There is no such user."))
         return stored
 
     def set_organisation_default(
@@ -104,7 +104,7 @@ class Languages:
                 .values(default_language=stored)
             )
             if affected_rows(result) != 1:
-                raise NotFound("There is no such organisation.")
+                raise NotFound(N_("There is no such organisation."))
         self._audit.record(
             AuditEventName.ORG_POLICY_CHANGED,
             actor_id=actor_id,

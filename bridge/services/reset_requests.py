@@ -87,7 +87,7 @@ class ResetRequests:
         with self._db.session() as session:
             member = session.get(Membership, (org_id, user_id))
             if member is None:
-                raise ResetRequestError("Only a member of the organisation can ask its admins.")
+                raise ResetRequestError(N_("Only a member of the organisation can ask its admins."))
             existing = session.scalar(
                 select(ResetRequest).where(
                     ResetRequest.user_id == user_id,
@@ -175,9 +175,9 @@ class ResetRequests:
             org_id = authorise(session, actor, org).org.id
             row = session.get(ResetRequest, request_id)
             if row is None or row.org_id != org_id:
-                raise UnknownResetRequestError("No such reset request.")
+                raise UnknownResetRequestError(N_("No such reset request."))
             if row.user_id == approved_by:
-                raise ResetRequestError("Another admin must approve your own reset request.")
+                raise ResetRequestError(N_("Another admin must approve your own reset request."))
             result = session.execute(
                 update(ResetRequest)
                 .where(ResetRequest.id == request_id, ResetRequest.status == "pending")
@@ -185,7 +185,7 @@ class ResetRequests:
                 .execution_options(synchronize_session=False)
             )
             if affected_rows(result) != 1:
-                raise ResetRequestError("The request was already decided.")
+                raise ResetRequestError(N_("The request was already decided."))
             # Another pending request of the same user (other organisation) is settled too.
             session.execute(
                 update(ResetRequest)

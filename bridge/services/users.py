@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotFound
-from bridge.domain.wording import N_
+from bridge.domain.wording import N_, Phrase
 from bridge.services.email_addresses import email_taken
 from bridge.services.foreign_passwords import is_imported, verify_foreign
 from bridge.services.password_policy import PasswordPolicy, normalise
@@ -53,12 +53,20 @@ def normalise_username(username: str) -> str:
     return username.strip().casefold()
 
 
+def no_user_named(username: str) -> Phrase:
+    """What ``UnknownUser`` says about a username."""
+    return Phrase("no user named %(user)r", user=normalise_username(username))
+
+
 def valid_username(username: str) -> str:
     """The normalised username, or ``InvalidUsername``."""
     normal = normalise_username(username)
     if not USERNAME_PATTERN.fullmatch(normal):
         raise InvalidUsername(
-            f"username {username!r} must be 1-150 characters of a-z, 0-9, '.', '_', '@' or '-'"
+            Phrase(
+                "username %(username)r must be 1-150 characters of a-z, 0-9, '.', '_', '@' or '-'",
+                username=username,
+            )
         )
     return normal
 
@@ -114,7 +122,7 @@ class UserService:
         try:
             with self._db.session() as session:
                 if session.scalar(select(User.id).where(User.username == normal)) is not None:
-                    raise UserExists(f"a user named {normal!r} exists")
+                    raise UserExists(Phrase("a user named %(user)r exists", user=normal))
                 if (
                     email
                     and password_hash is not None
@@ -127,7 +135,7 @@ class UserService:
                     raise email_taken(email)
                 session.add(user)
         except IntegrityError as error:  # lost a race with another create of the same name
-            raise UserExists(f"a user named {normal!r} exists") from error
+            raise UserExists(Phrase("a user named %(user)r exists", user=normal)) from error
         return user
 
     def get(self, user_id: str) -> User | None:
@@ -167,7 +175,7 @@ class UserService:
         """An operator's or admin's new password for the account (the same policy)."""
         user = self.find(username)
         if user is None:
-            raise UnknownUser(f"no user named {normalise_username(username)!r}")
+            raise UnknownUser(no_user_named(username))
         self.check_new_password(user.id, password)
         password_hash = self._hasher.hash(normalise(password))
         with self._db.session() as session:
@@ -182,7 +190,7 @@ class UserService:
                 )
             )
             if affected_rows(result) != 1:
-                raise UnknownUser(f"no user named {normalise_username(username)!r}")
+                raise UnknownUser(no_user_named(username))
 
     def check_new_password(self, user_id: str, password: str) -> None:
         """``WeakPassword`` when the policy refuses ``password`` for this account: the shorter
@@ -225,7 +233,7 @@ class UserService:
                 )
             )
             if affected_rows(result) != 1:
-                raise UnknownUser(f"no user with id {user_id!r}")
+                raise UnknownUser(Phrase("no user with id %(id)r", id=user_id))
 
     def is_password(self, user_id: str, password: str) -> bool:
         """Whether ``password`` is the account's current password (no lockout, no rehash)."""

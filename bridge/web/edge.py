@@ -19,6 +19,7 @@ from flask import Flask, abort, request
 
 from bridge.domain.errors import InvalidInput
 from bridge.domain.json_limits import MAX_JSON_DEPTH, json_too_deep
+from bridge.domain.wording import N_, Phrase
 
 #: Paths whose own refusals of a NUL byte are documented and tested (tests/oidc).
 OWN_REFUSALS = ("/authorize", "/token")
@@ -50,18 +51,25 @@ def check_request() -> None:
     if request.path.startswith(OWN_REFUSALS):
         return
     if any(NUL in key or NUL in value for key, value in request.args.items(multi=True)):
-        abort(400, description="The request contains a NUL byte.")
+        abort(400, description=N_("The request contains a NUL byte."))
     if request.is_json:
         body = request.get_data(cache=True)
         if json_too_deep(body):
-            abort(400, description=f"The JSON body is nested deeper than {MAX_JSON_DEPTH} levels.")
+            abort(
+                400,
+                description=Phrase(
+                    "The JSON body is nested deeper than %(most)s levels.", most=MAX_JSON_DEPTH
+                ),
+            )
         field = _path_to_nul(request.get_json(silent=True))
         if field is not None:
-            raise InvalidInput(f"{field} must not contain control characters.", field=field)
+            raise InvalidInput(
+                Phrase("%(field)s must not contain control characters.", field=field), field=field
+            )
     elif request.method == "POST" and any(
         NUL in key or NUL in value for key, value in request.form.items(multi=True)
     ):
-        abort(400, description="The form contains a NUL byte.")
+        abort(400, description=N_("The form contains a NUL byte."))
 
 
 def install(app: Flask) -> None:

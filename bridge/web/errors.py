@@ -110,11 +110,14 @@ def http_problem(error: HTTPException) -> Response:
     return response
 
 
-def error_page_response(error: BridgeError, template: str = "error.html") -> Response:
-    """The browser's face of a refusal: a page saying what happened and what to do."""
+def error_page_response(
+    error: BridgeError, template: str = "error.html", *, message: str | None = None
+) -> Response:
+    """The browser's face of a refusal: a page saying what happened and what to do
+    (``message``: the refusal's message as this face words it, in English)."""
     response = error_page(
         error.title,
-        error.message,
+        error.message if message is None else message,
         status_of(error),
         template=template,
         code=error.code,

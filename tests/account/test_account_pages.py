@@ -3,10 +3,12 @@ every change of the factor, and each change audited."""
 
 from __future__ import annotations
 
+from bridge.services.orgs import Actor
 from tests.e2e.factor_life import code_of, enrolled_user, wrong_code
 from tests.e2e.harness import PASSWORD, Browser, LiveBridge, Page
 
 FRESH = 10 * 60
+OPERATOR = Actor.operator()
 
 
 def _account(live: LiveBridge, browser: Browser, username: str, secret: str) -> Page:
@@ -107,8 +109,35 @@ def test_disabling_2fa_is_refused_while_an_organisation_enforces_it(
     _account(live, browser, "ada", secret)
     page = _post(live, browser, "/account/disable", code=code_of(live, secret))
     assert isinstance(page, Page) and page.status == 409
-    assert "acme requires it" in page.html
+    message = page.soup.select_one("p.message")  # the organisation by its name, not its slug
+    assert message is not None
+    assert message.get_text() == "You cannot turn it off: your organisation Acme requires it."
     assert live.services.totp.has_totp(user_id)
+
+
+def test_disabling_2fa_is_refused_in_german_with_the_reasons_in_german(live: LiveBridge) -> None:
+    from tests.e2e.factor_life import org_with
+
+    user_id, secret = enrolled_user(live, "ada")
+    org_with(live, "acme", ["ada"], mfa_enforced=True)
+    live.services.members.require_mfa(OPERATOR, "acme", "ada")
+    browser = Browser()
+    browser.http.headers["Accept-Language"] = "de"
+    browser.open(live.url + "/account")
+    browser.submit(username="ada", password=PASSWORD)
+    page = browser.submit(code=code_of(live, secret))
+    assert isinstance(page, Page) and page.title == "Ihr Konto"
+    live.clock.advance(30)
+    page = _post(live, browser, "/account/disable", code=code_of(live, secret))
+    assert isinstance(page, Page) and page.status == 409
+    assert page.title == "Die Zwei-Faktor-Authentifizierung bleibt aktiv"
+    message = page.soup.select_one("p.message")
+    assert message is not None and message.get_text() == (
+        "Sie können sie nicht ausschalten: ein Administrator hat sie für Ihr Konto verlangt; "
+        "Ihre Organisation Acme verlangt sie."
+    )
+    assert live.services.totp.has_totp(user_id)
+    browser.http.close()
 
 
 def test_disabling_2fa_when_nobody_requires_it(live: LiveBridge, browser: Browser) -> None:

@@ -86,6 +86,14 @@ def test_a_member_who_is_no_admin_is_refused(acme: LiveBridge) -> None:
     page = page_of(signed_in(acme, "bob"))
     assert page.status == 403
     assert page.title == "Only an admin of this organisation (or of its partner) may do this"
+    assert page.errors == ["You are not an admin of 'Acme'."]  # its name, not its slug
+
+
+def test_an_organisation_that_does_not_exist_is_named_as_asked(acme: LiveBridge) -> None:
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/nope")
+    assert isinstance(page, Page) and page.status == 404
+    assert page.errors == ["There is no organisation 'nope'."]
 
 
 def test_an_admin_resets_a_members_2fa_from_the_member_list(acme: LiveBridge) -> None:

@@ -8,6 +8,8 @@ import io
 import pytest
 
 from bridge.domain.events import AuditEventName as Event
+from bridge.services.orgs import Actor
+from bridge.web.admin.event_labels import EVENT_LABELS
 from tests.admin.test_console import signed_in
 from tests.e2e.harness import LiveBridge, Page
 from tests.world import OPERATOR
@@ -47,9 +49,38 @@ def test_the_filter_form_shows_only_the_members_failed_sign_ins(acme: LiveBridge
     page = browser.open(f"{acme.url}/admin/orgs/acme/audit?event=sign_in_failed&user=bob")
     assert isinstance(page, Page) and page.status == 200
     [row] = rows(page)
-    assert row[1:6] == ["sign_in_failed", "", "bob", "totp", "invalid_code"]
+    assert row[2:6] == ["", "bob", "totp", "invalid_code"]
+    assert events(page) == [("Sign-in failed", "sign_in_failed")]
     selected = page.soup.select_one("#event option[selected]")
-    assert selected is not None and selected.get_text() == "sign_in_failed"
+    assert selected is not None
+    assert (selected.get_text(), selected["value"]) == ("Sign-in failed", "sign_in_failed")
+
+
+def test_every_event_shows_its_label_and_keeps_its_name_for_searching_logs(
+    acme: LiveBridge,
+) -> None:
+    browser = signed_in(acme, "ada")
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit")
+    assert isinstance(page, Page)
+    shown = events(page)
+    assert ("Sign-in failed", "sign_in_failed") in shown
+    assert ("Member added", "member_added") in shown
+    assert ("Organisation created", "org_created") in shown
+    cells = page.soup.select("#audit td.event")
+    assert [cell["data-event"] for cell in cells] == [name for _, name in shown]
+
+
+def test_every_audit_event_has_a_label_of_its_own() -> None:
+    assert [event for event in Event if event not in EVENT_LABELS] == []
+    assert len(set(EVENT_LABELS.values())) == len(EVENT_LABELS)
+
+
+def events(page: Page) -> list[tuple[str, str]]:
+    """Each row's event: its label and the stored name shown beside it."""
+    return [
+        (cell.select_one(".event-label").get_text(), cell.select_one("code").get_text())  # type: ignore[union-attr]
+        for cell in page.soup.select("#audit td.event")
+    ]
 
 
 def test_the_admins_own_console_sign_in_is_in_the_log(acme: LiveBridge) -> None:
@@ -64,7 +95,7 @@ def test_a_bad_filter_is_shown_on_the_page(acme: LiveBridge) -> None:
     page = browser.open(f"{acme.url}/admin/orgs/acme/audit?since=last+tuesday")
     assert isinstance(page, Page) and page.status == 422
     errors = page.soup.select_one("#form-errors")
-    assert errors is not None and "'since' must be an ISO 8601 date" in errors.get_text()
+    assert errors is not None and "'From' must be an ISO 8601 date" in errors.get_text()
     assert rows(page) == []
 
 
@@ -78,3 +109,17 @@ def test_the_export_link_downloads_the_filtered_log_as_csv(acme: LiveBridge) -> 
     assert response.headers["Content-Type"].startswith("text/csv")
     [row] = list(csv.DictReader(io.StringIO(response.text)))
     assert (row["event"], row["user_agent"]) == ("sign_in_failed", "'@SUM(1+1)")
+
+
+def test_a_partner_admin_s_change_names_the_partner_by_its_name(live: LiveBridge) -> None:
+    s = live.services
+    s.orgs.create(OPERATOR, "parts", "Parts & Co", kind="partner", mode="trial")
+    s.orgs.create(OPERATOR, "cust", "Customer AG", kind="customer", parent="parts")
+    pat = live.add_user("pat")
+    s.members.add(OPERATOR, "parts", "pat", "admin")
+    s.orgs.update_policy(Actor(user_id=pat, via="console"), "cust", {"mfa_enforced": True})
+    browser = signed_in(live, "pat", "/admin/orgs/cust")
+    page = browser.open(f"{live.url}/admin/orgs/cust/audit?event=org_mfa_enforced")
+    assert isinstance(page, Page)
+    [row] = rows(page)
+    assert row[2] == "patas admin via Parts & Co"

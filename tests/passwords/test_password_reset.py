@@ -249,3 +249,18 @@ def test_a_garbage_token_is_a_400_page_never_a_5xx(live: LiveBridge, browser: Br
     for token in ("x", "A" * 300, "%00%ff"):
         page = browser.open(live.url + "/password/reset/" + token)
         assert isinstance(page, Page) and page.status in (400, 404)
+
+
+def test_a_refused_password_is_explained_in_the_page_s_language(
+    live: LiveBridge, browser: Browser, inbox: Inbox
+) -> None:
+    live.add_user("ada")
+    ask_for_link(None, browser, live, "ada")
+    link = reset_link(live, inbox)
+    browser.http.headers["Accept-Language"] = "de"
+    page = browser.open(link)
+    assert isinstance(page, Page) and page.status == 200
+    page = browser.submit(password="kurz", confirm="kurz")
+    assert isinstance(page, Page) and page.status == 400
+    [error] = page.errors
+    assert error.startswith("Verwenden Sie mindestens ") and "Zeichen" in error

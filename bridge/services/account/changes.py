@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bridge.domain.errors import AccountLocked, Conflict
 from bridge.domain.events import AuditEventName
-from bridge.domain.wording import N_
+from bridge.domain.wording import N_, Joined, Phrase
 from bridge.services.account.notices import notify_factor_change
 from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
@@ -38,22 +38,24 @@ class Origin:
     user_agent: str | None
 
 
-def why_required(reasons: tuple[str, ...]) -> str:
+def why_required(reasons: tuple[str, ...]) -> Joined:
     """The policy's reasons (``org_enforces:acme``, ...) in words a user understands."""
-    said = []
+    said: list[str] = []
     for reason in reasons:
         kind, _, slug = reason.partition(":")
         if kind == "org_enforces":
-            said.append(f"your organisation {slug} requires it")
+            said.append(Phrase("your organisation %(org)s requires it", org=slug))
         elif kind == "production_partner":
-            said.append(f"your organisation {slug} (a partner in production) requires it")
+            said.append(
+                Phrase("your organisation %(org)s (a partner in production) requires it", org=slug)
+            )
         elif kind == "required_by_admin":
-            said.append("an administrator required it for your account")
+            said.append(N_("an administrator required it for your account"))
         elif kind == "reenrol_after_reset":
-            said.append("you reset your authenticator and must set up a new one first")
+            said.append(N_("you reset your authenticator and must set up a new one first"))
         else:
-            said.append("it is required for every account here")
-    return "; ".join(said)
+            said.append(N_("it is required for every account here"))
+    return Joined(said)
 
 
 class FactorChanges:
@@ -97,7 +99,10 @@ class FactorChanges:
         requirement = self._s.mfa_policy.requirement(user.id)
         if requirement.required:
             raise MfaStillRequiredError(
-                "You cannot turn it off: " + why_required(requirement.reasons) + "."
+                Phrase(
+                    "You cannot turn it off: %(reasons)s.",
+                    reasons=why_required(requirement.reasons),
+                )
             )
         self._wipe(user)
         self._audit(AuditEventName.MFA_DISABLED, user, origin, reason="self_service")

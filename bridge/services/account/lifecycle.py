@@ -16,7 +16,7 @@ from bridge.domain.events import AuditEventName
 from bridge.services.account.sign_out import sign_out_everywhere
 from bridge.services.container import Services
 from bridge.services.orgs.access import Authority
-from bridge.services.users import UnknownUser, normalise_username
+from bridge.services.users import UnknownUser, no_user_named
 from bridge.storage.db.models import AuditEvent, User
 
 
@@ -33,7 +33,7 @@ class AccountFacts:
 def account(services: Services, username: str) -> User:
     user = services.users.find(username)
     if user is None:
-        raise UnknownUser(f"no user named {normalise_username(username)!r}")
+        raise UnknownUser(no_user_named(username))
     return user
 
 
@@ -67,7 +67,7 @@ def _set_disabled(services: Services, user: User, disabled: bool) -> None:
     with services.db.session() as session:
         row = session.get(User, user.id)
         if row is None:
-            raise UnknownUser(f"no user named {user.username!r}")
+            raise UnknownUser(no_user_named(user.username))
         row.disabled = disabled
 
 

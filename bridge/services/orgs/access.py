@@ -31,8 +31,11 @@ class Actor:
         return self.user_id is None
 
     def require_operator(self, what: str) -> None:
+        """``what`` (``N_("Creating an organisation")``) is shown translated in a refusal."""
         if not self.is_operator:
-            raise OperatorOnly(f"{what} is reserved to the bridge's operator.")
+            raise OperatorOnly(
+                Phrase("%(what)s is reserved to the bridge's operator.", what=Phrase(what))
+            )
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import N_, Phrase
 from bridge.services.account.pseudonyms import is_pseudonym
 from bridge.services.audit import AuditFilter, AuditLog
 from bridge.services.audit_export import MEDIA_TYPES, ExportFormat, export_lines
@@ -47,8 +48,11 @@ def _moment(raw: Any, name: str, zone: tzinfo) -> datetime:
         moment = None
     if moment is None:
         refuse(
-            f"'{name}' must be an ISO 8601 date or date and time, such as "
-            "2026-01-31 or 2026-01-31T08:00:00Z.",
+            Phrase(
+                "'%(field)s' must be an ISO 8601 date or date and time, such as "
+                "2026-01-31 or 2026-01-31T08:00:00Z.",
+                field=name,
+            ),
             name,
         )
     return moment
@@ -90,19 +94,33 @@ class AuditSearch(Body):
     @classmethod
     def _check_filters(cls, raw: Any, info: ValidationInfo) -> Any:
         if not isinstance(raw, dict):
-            refuse("The filters must be an object.")
+            refuse(N_("The filters must be an object."))
         given = {name: raw[name] for name in FILTERS if raw.get(name) not in (None, "")}
         event = given.get("event")
         if event is not None and event not in EVENT_NAMES:
-            refuse(f"'event' must be one of: {', '.join(EVENT_NAMES)}.", "event")
+            refuse(
+                Phrase(
+                    "'%(field)s' must be one of: %(choices)s.",
+                    field="event",
+                    choices=", ".join(EVENT_NAMES),
+                ),
+                "event",
+            )
         user = given.get("user")
         if user is not None and (not isinstance(user, str) or len(user) > 200 or "\x00" in user):
-            refuse("'user' must be a username.", "user")
+            refuse(Phrase("'%(field)s' must be a username.", field="user"), "user")
         for name in ("since", "until"):
             if name in given:
                 given[name] = _moment(given[name], name, _zone_of(info))
         if "since" in given and "until" in given and given["since"] >= given["until"]:
-            refuse("'since' must be before 'until'.", "since")
+            refuse(
+                Phrase(
+                    "'%(field)s' must be before '%(other_field)s'.",
+                    field="since",
+                    other_field="until",
+                ),
+                "since",
+            )
         return {**{k: v for k, v in raw.items() if k not in FILTERS}, **given}
 
 
@@ -157,10 +175,10 @@ class OrgAudit:
 
     def prune(self, actor: Actor, *, dry_run: bool = False) -> Pruned:
         """Delete every event older than ``audit.retention_days`` (the operator's)."""
-        actor.require_operator("Pruning the audit log")
+        actor.require_operator(N_("Pruning the audit log"))
         if self.retention_days is None:
             raise InvalidInput(
-                "audit.retention_days is not set: the audit log is kept for ever.",
+                N_("audit.retention_days is not set: the audit log is kept for ever."),
                 field="audit.retention_days",
             )
         before = utc_datetime(self._clock) - timedelta(days=self.retention_days)

@@ -8,9 +8,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bridge.domain.wording import Phrase
 from bridge.services.orgs.access import Authority
 from bridge.services.orgs.errors import DomainNotVerified
 from bridge.storage.db.models import Membership, OrgDomain, User
+
+#: The "domain" of a user without an e-mail address, in a refusal.
+NO_DOMAIN = Phrase("no domain")
 
 
 def email_domain(email: str | None) -> str | None:
@@ -38,12 +42,16 @@ def require_own_domain_for_reset(session: Any, authority: Authority, user: User)
         return
     domain = email_domain(user.email)
     raise DomainNotVerified(
-        f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
-        f"{authority.org.slug!r} has not verified: by the organisation's policy "
-        "(admin_reset_requires_verified_domain) an admin may reset 2FA only for members of "
-        "its verified domains (making a service account deletes 2FA too). The member can "
-        'ask for a reset instead ("Lost your device?" when signing in), which any admin may '
-        "approve."
+        Phrase(
+            "%(user)r has an e-mail address at %(domain)s, which %(org)r has not verified: by "
+            "the organisation's policy (admin_reset_requires_verified_domain) an admin may "
+            "reset 2FA only for members of its verified domains (making a service account "
+            'deletes 2FA too). The member can ask for a reset instead ("Lost your device?" '
+            "when signing in), which any admin may approve.",
+            user=user.username,
+            domain=domain or NO_DOMAIN,
+            org=authority.org.slug,
+        )
     )
 
 
@@ -62,7 +70,12 @@ def require_verified_domain(session: Any, authority: Authority, user: User, acti
     if not domain_verified(session, authority, user):
         domain = email_domain(user.email)
         raise DomainNotVerified(
-            f"{user.username!r} has an e-mail address at {domain or 'no domain'}, which "
-            f"{authority.org.slug!r} has not verified; the user also belongs to other "
-            "organisations, so their admins or the operator must do this."
+            Phrase(
+                "%(user)r has an e-mail address at %(domain)s, which %(org)r has not verified; "
+                "the user also belongs to other organisations, so their admins or the "
+                "operator must do this.",
+                user=user.username,
+                domain=domain or NO_DOMAIN,
+                org=authority.org.slug,
+            )
         )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import ServiceAccountWithoutMfa
 from bridge.domain.events import AuditEventName
-from bridge.domain.wording import Phrase
+from bridge.domain.wording import N_, Phrase
 from bridge.services.app_passwords import delete_app_passwords
 from bridge.services.audit import AuditLog
 from bridge.services.lockout import Lockout
@@ -44,6 +44,9 @@ from bridge.storage.db.models import Membership, User
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
 ACTIONS = ("unlock", "reset-mfa", "require-mfa", "to-service-account", "from-service-account")
+ROLE_CHOICES = Phrase(
+    "'%(field)s' must be one of %(choices)s.", field="role", choices=", ".join(ROLES)
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ class MemberService:
     def add(self, actor: Actor, slug: str, username: str, role: str = "member") -> MemberStatus:
         """Add an existing user. Admins may add only users of a domain the org verified."""
         if role not in ROLES:
-            raise InvalidInput(f"'role' must be one of {', '.join(ROLES)}.", field="role")
+            raise InvalidInput(ROLE_CHOICES, field="role")
         with self._db.session() as session:
             authority = authorise(session, actor, slug)
             user = self._addable_user(session, authority, username)
@@ -216,7 +219,7 @@ class MemberService:
 
     def set_role(self, actor: Actor, slug: str, username: str, role: str) -> MemberStatus:
         if role not in ROLES:
-            raise InvalidInput(f"'role' must be one of {', '.join(ROLES)}.", field="role")
+            raise InvalidInput(ROLE_CHOICES, field="role")
         with self._db.session() as session:
             authority, user, membership = self._target(session, actor, slug, username)
             old = membership.role
@@ -241,7 +244,13 @@ class MemberService:
             "from-service-account": self.from_service_account,
         }
         if action not in handlers:
-            raise NotFound(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}.")
+            raise NotFound(
+                Phrase(
+                    "Unknown action %(action)r; known: %(known)s.",
+                    action=action,
+                    known=", ".join(ACTIONS),
+                )
+            )
         handlers[action](actor, slug, username, **options)
 
     def unlock(self, actor: Actor, slug: str, username: str) -> None:
@@ -288,7 +297,9 @@ class MemberService:
 
     def require_mfa(self, actor: Actor, slug: str, username: str, *, required: bool = True) -> None:
         if not isinstance(required, bool):
-            raise InvalidInput("'required' must be true or false.", field="required")
+            raise InvalidInput(
+                Phrase("'%(field)s' must be true or false.", field="required"), field="required"
+            )
         with self._db.session() as session:
             authority, user, _ = self._target(session, actor, slug, username)
             if required and user.service_account:
@@ -347,7 +358,7 @@ class MemberService:
             )
         if actor.user_id == user.id:
             raise SelfAction(
-                "Use your account page for your own 2FA; another admin can act on your account."
+                N_("Use your account page for your own 2FA; another admin can act on your account.")
             )
         return authority, user, membership
 
@@ -361,9 +372,12 @@ class MemberService:
         user = session.scalar(select(User).where(User.username == name))
         if user is None or not domain_verified(session, authority, user):
             raise NotFound(
-                f"There is no user {name!r} that {authority.org.slug!r} can add: an admin can "
-                f"add only existing users whose e-mail address is at a domain "
-                f"{authority.org.slug!r} has verified."
+                Phrase(
+                    "There is no user %(user)r that %(org)r can add: an admin can add only "
+                    "existing users whose e-mail address is at a domain %(org)r has verified.",
+                    user=name,
+                    org=authority.org.slug,
+                )
             )
         return user  # type: ignore[no-any-return]
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.domain.validators import SLUG, normal_domain
+from bridge.domain.wording import N_, Phrase
 from bridge.services.audit import AuditLog
 from bridge.services.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.services.orgs.errors import (
@@ -64,15 +65,26 @@ def policy_of(org: Organisation) -> dict[str, Any]:
 
 def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise InvalidInput(f"'{name}' must be one of {', '.join(choices)}.", field=name)
+        raise InvalidInput(
+            Phrase(
+                "'%(field)s' must be one of %(choices)s.", field=name, choices=", ".join(choices)
+            ),
+            field=name,
+        )
     return str(value)
 
 
 def _domain(name: str, value: Any) -> str:
     domain = normal_domain(value)
     if domain is None:
-        raise InvalidInput(f"'{name}' must be a domain name such as example.com.", field=name)
+        raise InvalidInput(
+            Phrase("'%(field)s' must be a domain name such as example.com.", field=name), field=name
+        )
     return domain
+
+
+def already_verified(domain: str) -> Phrase:
+    return Phrase("%(domain)s is already verified by an organisation.", domain=domain)
 
 
 @dataclass(frozen=True)
@@ -109,31 +121,39 @@ class OrgService:
         mode: str = "production",
         parent: str | None = None,
     ) -> Organisation:
-        actor.require_operator("Creating an organisation")
+        actor.require_operator(N_("Creating an organisation"))
         if not isinstance(slug, str) or not SLUG.fullmatch(slug):
             raise InvalidInput(
-                f"slug {slug!r} must be 1-63 characters of a-z, 0-9 and '-', "
-                "not starting or ending with '-'.",
+                Phrase(
+                    "slug %(slug)r must be 1-63 characters of a-z, 0-9 and '-', "
+                    "not starting or ending with '-'.",
+                    slug=slug,
+                ),
                 field="slug",
             )
         name = (name or "").strip()
         if not 1 <= len(name) <= 200:
-            raise InvalidInput("An organisation needs a name of 1-200 characters.", field="name")
+            raise InvalidInput(
+                N_("An organisation needs a name of 1-200 characters."), field="name"
+            )
         _choice("kind", kind, KINDS)
         _choice("mode", mode, MODES)
         if (kind == "customer") != (parent is not None):
             raise InvalidInput(
-                "A customer names its partner (--parent); other kinds have none.", field="parent"
+                N_("A customer names its partner (--parent); other kinds have none."),
+                field="parent",
             )
         with self._db.session() as session:
             parent_id = None
             if parent is not None:
                 partner = find_org(session, parent)
                 if partner.kind != "partner":
-                    raise InvalidInput(f"{parent!r} is not a partner.", field="parent")
+                    raise InvalidInput(
+                        Phrase("%(org)r is not a partner.", org=parent), field="parent"
+                    )
                 parent_id = partner.id
             if session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
-                raise Conflict(f"An organisation {slug!r} exists.")
+                raise Conflict(Phrase("An organisation %(org)r exists.", org=slug))
             org = Organisation(
                 id=uuid.uuid4().hex,
                 slug=slug,
@@ -163,7 +183,7 @@ class OrgService:
 
     def set_mode(self, actor: Actor, slug: str, mode: str) -> Organisation:
         """Switch trial/production. A partner switched to production gets 2FA enforced (R15)."""
-        actor.require_operator("Changing an organisation's mode")
+        actor.require_operator(N_("Changing an organisation's mode"))
         _choice("mode", mode, MODES)
         with self._db.session() as session:
             org = find_org(session, slug)
@@ -172,8 +192,11 @@ class OrgService:
             if org.production_partner:
                 if org.sso_enabled:
                     raise SsoEnabled(
-                        f"{slug!r} uses single sign-on; a production partner must enforce 2FA. "
-                        "Turn SSO off first."
+                        Phrase(
+                            "%(org)r uses single sign-on; a production partner must enforce "
+                            "2FA. Turn SSO off first.",
+                            org=slug,
+                        )
                     )
                 org.mfa_enforced = True
         self._audit.record(
@@ -208,19 +231,19 @@ class OrgService:
 
     def add_domain(self, actor: Actor, slug: str, domain: str) -> None:
         """Record a domain as verified (the operator checked the DNS record or the mailbox)."""
-        actor.require_operator("Verifying a domain")
+        actor.require_operator(N_("Verifying a domain"))
         domain = _domain("domain", domain)
         try:
             with self._db.session() as session:
                 org = find_org(session, slug)
                 owner = session.get(OrgDomain, domain)
                 if owner is not None:
-                    raise Conflict(f"{domain} is already verified by an organisation.")
+                    raise Conflict(already_verified(domain))
                 session.add(
                     OrgDomain(domain=domain, org_id=org.id, verified_at=utc_datetime(self._clock))
                 )
         except IntegrityError as error:
-            raise Conflict(f"{domain} is already verified by an organisation.") from error
+            raise Conflict(already_verified(domain)) from error
         self._audit.record(
             AuditEventName.ORG_DOMAIN_VERIFIED,
             org_id=org.id,
@@ -229,12 +252,12 @@ class OrgService:
 
     def assign_client(self, actor: Actor, slug: str, client_id: str) -> None:
         """Logins through this client belong to the organisation."""
-        actor.require_operator("Assigning a client")
+        actor.require_operator(N_("Assigning a client"))
         with self._db.session() as session:
             org = find_org(session, slug)
             client = session.get(Client, client_id)
             if client is None:
-                raise NotFound(f"There is no client {client_id!r}.")
+                raise NotFound(Phrase("There is no client %(client)r.", client=client_id))
             client.org_id = org.id
         self._audit.record(
             AuditEventName.ORG_CLIENT_ASSIGNED,
@@ -277,7 +300,7 @@ class OrgService:
         with self._db.session() as session:
             org = find_org(session, slug)
             if policy_of(org) != before:
-                raise Conflict("The policy changed meanwhile; reload it and try again.")
+                raise Conflict(N_("The policy changed meanwhile; reload it and try again."))
             for name, value in changes.items():
                 setattr(org, name, value)
             wiped = 0
@@ -339,11 +362,11 @@ class OrgService:
 
     def allow_admin_scope(self, actor: Actor, client_id: str) -> None:
         """Let a client request the ``admin`` scope (for an admin console or script)."""
-        actor.require_operator("Allowing the admin scope")
+        actor.require_operator(N_("Allowing the admin scope"))
         with self._db.session() as session:
             client = session.get(Client, client_id)
             if client is None:
-                raise NotFound(f"There is no client {client_id!r}.")
+                raise NotFound(Phrase("There is no client %(client)r.", client=client_id))
             scopes = client.scope.split()
             if "admin" not in scopes:
                 session.execute(

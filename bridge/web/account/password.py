@@ -59,5 +59,5 @@ def change(who: SignedIn) -> WerkzeugResponse | tuple[str, int]:
             where=Where(request.remote_addr, request.user_agent.string),
         )
     except InvalidInput as refused:
-        return _page(who, [str(refused)]), 400
+        return _page(who, [refused.message]), 400
     return redirect(url_for("account.account", done="password_changed"), code=303)

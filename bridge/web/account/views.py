@@ -205,7 +205,7 @@ def enable(who: SignedIn) -> WerkzeugResponse:
 def regenerate_recovery_codes(s: Services, user: User) -> Any:
     if not s.totp.has_totp(user.id):
         raise InvalidRequest(
-            "Set up an authenticator app first.", title="No two-factor authentication"
+            N_("Set up an authenticator app first."), title=N_("No two-factor authentication")
         )
     codes = s.recovery.generate(
         user.id, ip=request.remote_addr, user_agent=request.user_agent.string
@@ -289,7 +289,7 @@ def revoke_browser(s: Services, user: User, device_id: str) -> Any:
         ip=request.remote_addr,
         user_agent=request.user_agent.string,
     ):
-        raise NotFound("No such trusted browser.", title="Not found")
+        raise NotFound(N_("No such trusted browser."), title=N_("Not found"))
     _notify(s, user, "devices_revoked")
     return _done("revoked")
 

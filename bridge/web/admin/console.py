@@ -39,6 +39,7 @@ from bridge.web.admin.console_pages import (
     render_page,
     shows_refusal,
 )
+from bridge.web.admin.event_labels import event_label
 from bridge.web.admin.schemas import AuditExportQuery
 from bridge.web.admin.sign_in_words import describe
 from bridge.web.auth import OrgAdmin, SignedIn
@@ -209,14 +210,19 @@ def audit_page(
     s = services()
     ids = {i for e in events for i in (e.user_id, e.actor_id) if i}
     names = {i: (u.username if (u := s.users.get(i)) else i) for i in ids}
+    partners = {partner for e in events if (partner := _partner_of(e))}
+    partner_names = {p: s.explanations.organisation_name(p) or p for p in partners}
     return render_page(
         "admin/audit.html",
         status=error_status(error),
         org=admin.org,
         events=events,
         names=names,
+        partner_of=_partner_of,
+        partner_names=partner_names,
         filters={name: request.args.get(name, "") for name in FILTERS},
         event_names=EVENT_NAMES,
+        event_label=event_label,
         formats=FORMATS,
         limit=AUDIT_PAGE_LIMIT,
         zone=page_zone()[0],
@@ -227,6 +233,14 @@ def audit_page(
 def _in_the_admins_zone() -> dict[str, Any]:
     """The filter's dates and times are read in the zone the page shows its times in."""
     return {"zone": page_zone()[1]}
+
+
+def _partner_of(event: AuditEvent) -> str | None:
+    """The slug of the partner whose admin acted as the organisation's admin, if one did."""
+    details = event.details if isinstance(event.details, dict) else {}
+    impersonation = details.get("impersonation")
+    partner = impersonation.get("partner_org") if isinstance(impersonation, dict) else None
+    return partner if isinstance(partner, str) else None
 
 
 @bp.get("/orgs/<slug>/audit")

@@ -9,13 +9,13 @@ refuse shows the page it was made from again, with the refusal on top (``shows_r
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Response, make_response, render_template, request, url_for
 
 from bridge.domain.errors import BridgeError
-from bridge.domain.wording import N_, Phrase
+from bridge.domain.wording import N_, Phrase, renamed
 from bridge.web.auth import View, admin_of_org, signed_in
 from bridge.web.browser import csrf_token
 from bridge.web.context import services
@@ -74,7 +74,7 @@ CONFIRMED_ACTIONS = {
         "never asked for a second factor again: only for integrations that cannot use 2FA."
     ),
 }
-#: What the policy form calls the fields a refusal names by their API key (``'admin_code'``).
+#: What the console's forms call the fields a refusal names by their API key (``'admin_code'``).
 FIELD_LABELS = {
     "mfa_enforced": N_("Require two-factor authentication for every member"),
     "on_disable": N_("When 2FA is turned off"),
@@ -91,6 +91,11 @@ FIELD_LABELS = {
     "app_passwords_allowed": N_("App passwords"),
     "password_reset_allowed": N_("Password reset links"),
     "password": N_("Temporary password"),
+    # the audit page's filters
+    "event": N_("Event"),
+    "user": N_("Member (username)"),
+    "since": N_("From"),
+    "until": N_("Until"),
 }
 
 #: The actor's ``via`` in the audit log.
@@ -131,17 +136,26 @@ def render_page(template: str, status: int = 200, **values: Any) -> Response:
     return response
 
 
+def named(message: str, names: Mapping[str, str]) -> str:
+    """A refusal's English text as an admin reads it: a field by the form's label instead of
+    its API key, an organisation by its name instead of its slug (``names``: slug to name)."""
+
+    def word(name: str, value: Any) -> Any:
+        if name in ("field", "other_field") and isinstance(value, str) and value in FIELD_LABELS:
+            return Phrase(FIELD_LABELS[value])
+        if name == "org" and isinstance(value, str):
+            return names.get(value, value)
+        return value
+
+    return renamed(message, word)
+
+
 def shown(message: str | None, org: Any = None) -> str:
-    """A refusal's text as the console shows it: in the page's language, a field named by
-    the form's label instead of its API key, and ``org`` by its name instead of its slug."""
-    if isinstance(message, Phrase) and message.values:
-        values = dict(message.values)
-        if isinstance(values.get("field"), str) and values["field"] in FIELD_LABELS:
-            values["field"] = translated(FIELD_LABELS[values["field"]])
-        if org is not None and values.get("org") == org.slug:
-            values["org"] = org.name
-        message = Phrase(message.template, **values)
-    return translated(message)
+    """A refusal's text as the console shows it: ``named`` (``org`` by its name), in the
+    page's language."""
+    if message is None:
+        return ""
+    return translated(named(message, {} if org is None else {org.slug: org.name}))
 
 
 def error_status(error: BridgeError | None) -> int:
@@ -150,8 +164,11 @@ def error_status(error: BridgeError | None) -> int:
 
 
 def refused_page(error: BridgeError) -> Response:
-    """The console's error handler: the refusal on its own page."""
-    return error_page_response(error, template="admin/refused.html")
+    """The console's error handler: the refusal on its own page, fields named by their labels
+    (and, as on every error page, an organisation by its name)."""
+    return error_page_response(
+        error, template="admin/refused.html", message=named(error.message, {})
+    )
 
 
 def shows_refusal(page: Callable[..., Response]) -> Callable[[View], View]:

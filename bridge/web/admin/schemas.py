@@ -11,6 +11,7 @@ from what the API sends. A provider's body is described here but checked by the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, ValidationInfo, model_validator
@@ -20,6 +21,7 @@ from bridge.config.providers import UPSTREAM_ALGORITHMS
 from bridge.domain.errors import InvalidInput
 from bridge.domain.language import LANGUAGES
 from bridge.domain.validators import Domain, ProviderAlias
+from bridge.domain.wording import Phrase
 from bridge.federation.provider_input import MAX_ITEMS, MAX_LENGTH
 from bridge.services.account.member_accounts import ACCOUNT_ACTIONS
 from bridge.services.api_clients import MAX_SCOPES as MAX_API_SCOPES
@@ -76,6 +78,10 @@ def _items(name: str) -> Any:
     return Field(max_length=MAX_ITEMS[name])
 
 
+def unexpected(names: Iterable[str]) -> Phrase:
+    return Phrase("Unexpected field(s): %(names)s.", names=", ".join(names))
+
+
 # --- requests ---------------------------------------------------------------------------------
 
 
@@ -95,7 +101,10 @@ class PolicyChange(PolicyChanges):
         if isinstance(raw, dict):
             code = raw.get("admin_code")
             if code is not None and not isinstance(code, str):
-                refuse("'admin_code' must be a string of digits.", "admin_code")
+                refuse(
+                    Phrase("'%(field)s' must be a string of digits.", field="admin_code"),
+                    "admin_code",
+                )
             policy = {name: value for name, value in raw.items() if name != "admin_code"}
         check_policy_body(policy, POLICY_FIELDS)
         return raw
@@ -114,9 +123,9 @@ class MemberCreate(Body):
     def _check_body(cls, raw: Any) -> Any:
         username = raw.get("username") if isinstance(raw, dict) else None
         if not isinstance(username, str) or not username.strip():
-            refuse("'username' must name an existing user.", "username")
+            refuse(Phrase("'%(field)s' must name an existing user.", field="username"), "username")
         if not isinstance(raw.get("role", "member"), str):
-            refuse("'role' must be 'member' or 'admin'.", "role")
+            refuse(Phrase("'%(field)s' must be 'member' or 'admin'.", field="role"), "role")
         return raw
 
 
@@ -166,9 +175,11 @@ class MemberActionOptions(Body):
         if (info.context or {}).get("action") == "require-mfa":
             options.discard("required")
         if options:
-            refuse(f"Unexpected field(s): {', '.join(sorted(map(str, options)))}.")
+            refuse(unexpected(sorted(map(str, options))))
         if "required" in raw and not isinstance(raw["required"], bool):
-            refuse("'required' must be true or false.", "required")  # MemberService's words
+            refuse(  # MemberService's words
+                Phrase("'%(field)s' must be true or false.", field="required"), "required"
+            )
         return raw
 
 
@@ -211,7 +222,7 @@ class AppPasswordCreate(Body):
             refuse("Send a JSON object with a 'comment'.")
         unknown = sorted(set(raw) - {"comment", "scopes"})
         if unknown:
-            refuse(f"Unexpected field(s): {', '.join(map(str, unknown))}.", str(unknown[0]))
+            refuse(unexpected(map(str, unknown)), str(unknown[0]))
         try:
             check_comment(raw.get("comment"))
             check_scopes(raw.get("scopes"))
@@ -243,7 +254,7 @@ class ApiClientCreate(Body):
             refuse("Send a JSON object with a 'name' and 'scopes'.")
         unknown = sorted(set(raw) - {"name", "scopes", "jwks"})
         if unknown:
-            refuse(f"Unexpected field(s): {', '.join(map(str, unknown))}.", str(unknown[0]))
+            refuse(unexpected(map(str, unknown)), str(unknown[0]))
         try:
             check_api_client_name(raw.get("name"))
             check_api_scopes(raw.get("scopes"))
@@ -264,7 +275,14 @@ class AuditQuery(AuditSearch):
     def _check_body(cls, raw: Any) -> Any:
         text = raw.get("limit", str(DEFAULT_AUDIT_LIMIT))
         if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_AUDIT_LIMIT:
-            refuse(f"'limit' must be a whole number from 1 to {MAX_AUDIT_LIMIT}.")
+            refuse(
+                Phrase(
+                    "'%(field)s' must be a whole number from %(low)s to %(high)s.",
+                    field="limit",
+                    low=1,
+                    high=MAX_AUDIT_LIMIT,
+                )
+            )
         return {**raw, "limit": int(text)}
 
 
@@ -280,7 +298,14 @@ class AuditExportQuery(AuditSearch):
     def _check_format(cls, raw: Any) -> Any:
         fmt = raw.get("format", "jsonl")
         if fmt not in FORMATS:
-            refuse(f"'format' must be one of: {', '.join(FORMATS)}.", "format")
+            refuse(
+                Phrase(
+                    "'%(field)s' must be one of: %(choices)s.",
+                    field="format",
+                    choices=", ".join(FORMATS),
+                ),
+                "format",
+            )
         return raw
 
 

@@ -328,8 +328,9 @@ def test_a_removal_without_the_confirmation_changes_nothing(ada: Console, acme: 
 @pytest.mark.parametrize(
     ("fields", "status", "message"),
     [
-        ({"domains": ["nope.example"]}, 422, "not verified by 'acme'"),
-        ({"domains": ["globex.example"]}, 422, "not verified by 'acme'"),
+        # the console names the organisation by its name (the API says 'acme')
+        ({"domains": ["nope.example"]}, 422, "not verified by 'Acme'"),
+        ({"domains": ["globex.example"]}, 422, "not verified by 'Acme'"),
         ({"alias": "acme-config"}, 409, "belongs to a provider in the bridge's configuration"),
         ({"alias": "google"}, 409, "belongs to a provider in the bridge's configuration"),
         ({"issuer": "http://acme-okta.idp.example"}, 422, "'issuer'"),
