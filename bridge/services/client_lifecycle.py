@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from bridge.domain.clock import Clock
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import Phrase
 from bridge.services.api_clients import API_KIND
 from bridge.services.audit import AuditLog
 from bridge.services.clients import (
@@ -119,8 +120,11 @@ class ClientLifecycle:
             client = _relying_party(session, client_id)
             if client.public:
                 raise ClientHasNoSecret(
-                    f"client {client.id!r} is public: it has no secret to rotate (it proves "
-                    "itself with PKCE alone)"
+                    Phrase(
+                        "client %(client)r is public: it has no secret to rotate (it proves "
+                        "itself with PKCE alone)",
+                        client=client.id,
+                    )
                 )
             client.secret_hash = hash_secret(secret)
         self._record(
@@ -165,10 +169,13 @@ def _relying_party(session: Session, client_id: str) -> Client:
     plausible = 0 < len(client_id) <= MAX_CLIENT_ID and "\x00" not in client_id
     client = session.get(Client, client_id) if plausible else None
     if client is None:
-        raise UnknownClient(f"no client {client_id!r}")
+        raise UnknownClient(Phrase("no client %(client)r", client=client_id))
     if client.kind == API_KIND:
         raise UnknownClient(
-            f"{client_id!r} is an API client of an organisation, not a relying party: "
-            "manage it with 'bridge api-client'"
+            Phrase(
+                "%(client)r is an API client of an organisation, not a relying party: "
+                "manage it with 'bridge api-client'",
+                client=client_id,
+            )
         )
     return client

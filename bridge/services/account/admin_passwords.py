@@ -41,7 +41,7 @@ from bridge.services.orgs.errors import (
     SelfAction,
     TemporaryPasswordRefused,
 )
-from bridge.services.users import UnknownUser, normalise_username
+from bridge.services.users import UnknownUser, no_user_named, normalise_username
 from bridge.storage.db.models import Membership, Organisation, User
 
 LINK_REFUSALS = {
@@ -117,7 +117,7 @@ def _target(
             actor.require_operator("Acting on a user outside an organisation")
             user = session.scalar(select(User).where(User.username == name))
             if user is None:
-                raise UnknownUser(f"no user named {name!r}")
+                raise UnknownUser(no_user_named(name))
             return user, None
         authority = authorise(session, actor, org)
         user = session.scalar(select(User).where(User.username == name))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from bridge.domain.events import AuditEventName
+from bridge.domain.wording import Phrase
 from bridge.services.account.errors import LastAdmin
 from bridge.services.account.lifecycle import account, record
 from bridge.services.account.pseudonyms import Person, pseudonym, pseudonymise_audit
@@ -102,9 +103,12 @@ def require_not_last_admin(session: Session, user: User) -> None:
     orgs = only_admin_of(session, user.id)
     if orgs:
         raise LastAdmin(
-            f"{user.username!r} is the only admin of {', '.join(repr(o) for o in orgs)}: make "
-            "another member an admin first (bridge member role SLUG USERNAME admin), then "
-            "delete the account"
+            Phrase(
+                "%(user)r is the only admin of %(orgs)s: make another member an admin first "
+                "(bridge member role SLUG USERNAME admin), then delete the account",
+                user=user.username,
+                orgs=", ".join(repr(o) for o in orgs),
+            )
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from bridge.domain.clock import utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.domain.validators import normal_email
+from bridge.domain.wording import Phrase
 from bridge.services.account.errors import InvalidEmail
 from bridge.services.account.lifecycle import account, record
 from bridge.services.container import Services
@@ -38,14 +39,17 @@ def rename(services: Services, username: str, new: str, *, actor: Actor = OPERAT
         return False
     with services.db.session() as session:
         if session.scalar(select(User.id).where(User.username == wanted)) is not None:
-            raise UserExists(f"a user named {wanted!r} exists")
+            raise UserExists(Phrase("a user named %(user)r exists", user=wanted))
         if "@" in wanted and session.scalar(
             select(User.id).where(
                 User.email_key == wanted, User.password_hash.is_not(None), User.id != user.id
             )
         ):
             raise UserExists(
-                f"{wanted!r} is another account's e-mail address, which signs in to that account"
+                Phrase(
+                    "%(user)r is another account's e-mail address, which signs in to that account",
+                    user=wanted,
+                )
             )
         row = session.get(User, user.id)
         assert row is not None
@@ -54,7 +58,7 @@ def rename(services: Services, username: str, new: str, *, actor: Actor = OPERAT
         try:
             session.flush()
         except IntegrityError as error:  # lost a race with another account taking the name
-            raise UserExists(f"a user named {wanted!r} exists") from error
+            raise UserExists(Phrase("a user named %(user)r exists", user=wanted)) from error
     record(
         services,
         AuditEventName.USER_RENAMED,
@@ -74,7 +78,10 @@ def set_email(services: Services, username: str, address: str, *, actor: Actor =
     normal = normal_email(address)
     if normal is None:
         raise InvalidEmail(
-            f"{address!r} is not an e-mail address the bridge accepts (name@example.com)"
+            Phrase(
+                "%(address)r is not an e-mail address the bridge accepts (name@example.com)",
+                address=address,
+            )
         )
     if normal == user.email:
         return False

@@ -66,14 +66,23 @@ def member_account(
         )
         if elsewhere:
             raise OperatorOnly(
-                f"{name!r} also belongs to other organisations: deleting the account is "
-                "reserved to the bridge's operator (remove the member from "
-                f"{slug!r} instead)."
+                Phrase(
+                    "%(user)r also belongs to other organisations: deleting the account is "
+                    "reserved to the bridge's operator (remove the member from %(org)r "
+                    "instead).",
+                    user=name,
+                    org=slug,
+                )
             )
         if not domain_verified(session, authority, user):
             raise DomainNotVerified(
-                f"{name!r} has an e-mail address at {email_domain(user.email) or 'no domain'}, "
-                f"which {slug!r} has not verified: an admin deletes only accounts at the "
-                "organisation's verified domains; the operator can delete any."
+                Phrase(
+                    "%(user)r has an e-mail address at %(domain)s, which %(org)r has not "
+                    "verified: an admin deletes only accounts at the organisation's verified "
+                    "domains; the operator can delete any.",
+                    user=name,
+                    domain=email_domain(user.email) or "no domain",
+                    org=slug,
+                )
             )
     return authority

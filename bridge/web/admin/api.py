@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
 from bridge.domain.errors import BridgeError, InvalidInput, NotFound
+from bridge.domain.wording import Phrase
 from bridge.services.account import admin_passwords
 from bridge.services.account.erasure import delete_account
 from bridge.services.account.lifecycle import disable, enable
@@ -218,7 +219,13 @@ def member_account_action(org: str, user: str, account_action: str) -> Response:
     change = {"disable": disable, "enable": enable}.get(account_action)
     if change is None:
         known = ", ".join(ACCOUNT_ACTIONS)
-        raise NotFound(f"Unknown account action {account_action!r}; known: {known}.")
+        raise NotFound(
+            Phrase(
+                "Unknown account action %(action)r; known: %(known)s.",
+                action=account_action,
+                known=known,
+            )
+        )
     authority = member_account(s, actor, org, user, account_action)
     change(s, user, authority=authority)
     return _answer(answers.Member, s.members.get(actor, org, user).as_json())

@@ -59,6 +59,17 @@ EVENT_LABELS: dict[Event, str] = {
     Event.DATA_EXPORTED: N_("Data exported"),
     Event.USER_DISABLED: N_("Account disabled"),
     Event.USER_ENABLED: N_("Account enabled"),
+    Event.USER_RENAMED: N_("Username changed"),
+    Event.USER_EMAIL_CHANGED: N_("E-mail address changed"),
+    Event.USER_DATA_EXPORTED: N_("Personal data exported"),
+    Event.USER_DELETED: N_("Account deleted"),
+    Event.PASSWORD_SET_BY_ADMIN: N_("Temporary password set by an admin"),
+    Event.PASSWORD_RESET_LINK_SENT_BY_ADMIN: N_("Password reset link sent by an admin"),
+    Event.CLIENT_DISABLED: N_("Application disabled"),
+    Event.CLIENT_ENABLED: N_("Application enabled"),
+    Event.CLIENT_DELETED: N_("Application deleted"),
+    Event.CLIENT_REDIRECT_URIS_CHANGED: N_("Application's redirect addresses changed"),
+    Event.CLIENT_SECRET_ROTATED: N_("Application secret changed"),
 }
 
 
