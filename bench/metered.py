@@ -56,6 +56,7 @@ class Meter:
         self.profile = cProfile.Profile(time.process_time) if self.profile_path else None
         self.profile_op = os.environ.get("BENCH_PROFILE_OP")
         self.show_sql = os.environ.get("BENCH_SQL") == "1"
+        self.show_store = os.environ.get("BENCH_STORE") == "1"
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "begin", lambda *_a: self._add("transactions"))
         event.listen(engine.pool, "checkout", lambda *_a: self._add("checkouts"))
@@ -69,12 +70,15 @@ class Meter:
         def counting(original: Any) -> Any:
             def counted(*args: Any, **kw: Any) -> Any:
                 self._add("store")
+                if self.show_store:
+                    key = args[1] if len(args) > 1 else ""
+                    print(f"[{self.op}] {original.__name__} {key}", file=sys.stderr)
                 return original(*args, **kw)
 
             return counted
 
         for cls in (MemoryStore, RedisStore):
-            for name in ("put", "add", "get", "take", "delete", "incr", "decr", "ttl"):
+            for name in ("put", "add", "get", "take", "delete", "incr", "decr", "delete_and_decr", "ttl"):
                 setattr(cls, name, counting(getattr(cls, name)))
 
     def _add(self, field: str, amount: float = 1) -> None:

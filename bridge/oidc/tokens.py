@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Grant, RefreshToken
-from bridge.storage.db.unit import when_abandoned
+from bridge.storage.db.unit import forget, remembered, when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
@@ -188,10 +188,15 @@ class TokenService:
         return data
 
     def remember_nonce(self, client_id: str, nonce: str) -> None:
-        self._store.put(f"nonce:{client_id}:{token_hash(nonce)}", {}, USED_CODE_MEMORY)
+        key = f"nonce:{client_id}:{token_hash(nonce)}"
+        self._store.put(key, {}, USED_CODE_MEMORY)
+        forget(("nonce_used", key))
 
     def nonce_was_used(self, client_id: str, nonce: str) -> bool:
-        return self._store.get(f"nonce:{client_id}:{token_hash(nonce)}") is not None
+        """Asked once per request: Authlib validates the authorization request twice (for the
+        consent grant, then again as it issues the code) before the nonce is remembered."""
+        key = f"nonce:{client_id}:{token_hash(nonce)}"
+        return remembered(("nonce_used", key), lambda: self._store.get(key) is not None)
 
     # -- grants and tokens --------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ suite (``tests/storage/test_ephemeral_contract.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
@@ -37,6 +38,10 @@ class EphemeralStore(Protocol):
     def decr(self, key: str) -> int:
         """Take one off a live counter (never below zero, never creating one; its expiry stays)
         and return the new count (atomic); 0 when absent."""
+
+    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+        """``delete`` each key of ``deleted`` and ``decr`` ``decremented`` (when given), in one
+        round trip: each step is atomic alone, as the single calls are, not all together."""
 
     def ttl(self, key: str) -> int | None:
         """Seconds left, or None when absent."""

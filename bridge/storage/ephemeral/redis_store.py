@@ -7,7 +7,7 @@ so the store works unchanged on a cluster."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
@@ -135,6 +135,18 @@ class RedisStore:
     def decr(self, key: str) -> int:
         count = self._call(lambda: self._decr_live(keys=[self._key(key)]))
         return int(count)
+
+    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+        def pipelined() -> None:
+            # Not a transaction: on a cluster the keys may live on different nodes.
+            pipe = self._client.pipeline(transaction=False)
+            for key in deleted:
+                pipe.delete(self._key(key))
+            if decremented is not None:
+                pipe.eval(_DECR_LIVE, 1, self._key(decremented))
+            pipe.execute()
+
+        self._call(pipelined)
 
     def ttl(self, key: str) -> int | None:
         seconds = int(self._call(lambda: self._client.ttl(self._key(key))))
