@@ -12,7 +12,8 @@ pool check-outs (with ``pool_pre_ping`` each is one more round trip). Three path
 With ``BENCH_PROFILE=<file>`` in its environment the requests run under cProfile, whose
 statistics ``/__bench/profile`` writes to that file (``python -m pstats <file>`` reads them;
 ``BENCH_PROFILE_OP=<operation>``: that operation's requests only);
-with ``BENCH_SQL=1`` every statement is printed to standard error with its operation.
+with ``BENCH_SQL=1`` every statement is printed to standard error with its operation, with
+``BENCH_STORE=1`` every ephemeral store call (method and key).
 
     python -m bench.metered PORT                    # werkzeug, one thread
     gunicorn -w 2 'bench.metered:gunicorn_app()'    # the throughput run: figures per worker
@@ -42,6 +43,8 @@ from bridge.services.passwords import PasswordHasher
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 FIELDS = ("requests", "cpu", "statements", "savepoints", "transactions", "checkouts", "store")
+#: The ephemeral store's methods that are one call (one round trip on Redis) each.
+STORE_CALLS = ("put", "add", "get", "take", "delete", "incr", "decr", "delete_and_decr", "ttl")
 
 
 class Meter:
@@ -78,7 +81,7 @@ class Meter:
             return counted
 
         for cls in (MemoryStore, RedisStore):
-            for name in ("put", "add", "get", "take", "delete", "incr", "decr", "delete_and_decr", "ttl"):
+            for name in STORE_CALLS:
                 setattr(cls, name, counting(getattr(cls, name)))
 
     def _add(self, field: str, amount: float = 1) -> None:
