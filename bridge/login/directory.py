@@ -137,6 +137,13 @@ class BridgeDirectory:
             known[user_id] = subject
         return subject
 
+    def subject_read(self, user_id: str | None) -> Subject | None:
+        """The user as this bound request has read them already (None: not read, or read
+        again since a change), for what else the request shows of them (the page's language)."""
+        if user_id is None or self._known is None:
+            return None
+        return self._known.get(user_id)
+
     def _load_subject(self, user_id: str) -> Subject | None:
         if self._db is not None:
             return load_subject(self._db, user_id)

@@ -234,7 +234,7 @@ class LoginService:
                 if challenge.step == "password" and not linking
                 else ()
             ),
-            hints=hints_of(pending),
+            hints=hints_of(pending, directory.subject_read(pending.flow.user_id)),
             required_factors=pending.flow.request.required_factors,
         )
 

@@ -81,11 +81,24 @@ def select_language() -> str:
         return found or LANGUAGES[0]
     s = state.services
     user_id = hints.user_id or _quietly(_signed_in_user_id)
+    # What the page's request read already (a login's subject) is not asked again.
+    saved = hints.saved if hints.user_id is not None else None
+    organisation = hints.organisation if hints.user_id is not None else None
     return choose_language(
         ui_locales=hints.ui_locales,
-        saved=lambda: None if user_id is None else _quietly(s.languages.saved, user_id),
+        saved=lambda: (
+            saved.value
+            if saved is not None
+            else None
+            if user_id is None
+            else _quietly(s.languages.saved, user_id)
+        ),
         accepted=lambda: request.accept_languages.best_match(LANGUAGES),
-        organisation=lambda: _quietly(s.languages.of_organisation, hints.org_id, user_id),
+        organisation=lambda: (
+            organisation.value
+            if organisation is not None
+            else _quietly(s.languages.of_organisation, hints.org_id, user_id)
+        ),
         default=s.settings.ui.language,
     )
 
