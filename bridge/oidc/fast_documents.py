@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.http import http_date, is_resource_modified
+from werkzeug.http import http_date, is_resource_modified, parse_cookie
 
 from bridge.domain.documents import JsonDocument
 from bridge.observability.logs import request_id_from
@@ -98,7 +98,8 @@ class FastDocuments:
         if any(name in environ for name in LEFT_TO_FLASK):
             return False
         cookies = environ.get("HTTP_COOKIE")
-        return not cookies or self.app.config["SESSION_COOKIE_NAME"] not in cookies
+        name = self.app.config["SESSION_COOKIE_NAME"]  # Flask's session: Flask opens it
+        return not cookies or name not in cookies or name not in parse_cookie(cookies)
 
     def _answer(
         self,

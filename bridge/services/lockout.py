@@ -223,7 +223,8 @@ class Lockout:
 
     def succeeded(self, attempt: Attempt, submission: Submission | None = None) -> None:
         """The guess was right: its kind's failures are forgiven, at once or, within a login
-        ``submission``, when it is settled (no guess of that kind can count in between)."""
+        ``submission``, when it is settled (a later guess of that kind in the same submission
+        forgets them first: ``attempt``)."""
         if attempt.locked:
             return
         counter = _counter(attempt.kind, attempt.user_id)

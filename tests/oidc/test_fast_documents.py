@@ -41,6 +41,7 @@ REQUESTS: list[tuple[str, dict[str, str], dict[str, str]]] = [
     ("GET", {"Range": "bytes=0-9"}, {}),
     ("GET", {"Cookie": "bridge_browser=abcdefghijklmnopqrstuvwxyz"}, {}),
     ("GET", {"Cookie": "session=forged"}, {}),
+    ("GET", {"Cookie": "bridge_session=abc; other=session"}, {}),
     ("GET", {}, {"query_string": "a=%00"}),
     ("GET", {}, {"query_string": "x=1"}),
     ("GET", {"Content-Type": "application/json"}, {"data": "[[[[[[[[[[[[[[[[[[[["}),
@@ -201,5 +202,7 @@ def test_plain_gets_and_heads_never_reach_flask(app: Flask, path: str) -> None:
         assert client.get(path, headers={**ORIGIN, **REQUEST_ID}).status_code == 200
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 304
         assert client.head(path).status_code == 200
+        signed_in = {"Cookie": "bridge_session=abc; bridge_browser=def"}
+        assert client.get(path, headers=signed_in).status_code == 200
     finally:
         app.wsgi_app = fast  # type: ignore[method-assign]
