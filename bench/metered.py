@@ -44,7 +44,18 @@ Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 FIELDS = ("requests", "cpu", "statements", "savepoints", "transactions", "checkouts", "store")
 #: The ephemeral store's methods that are one call (one round trip on Redis) each.
-STORE_CALLS = ("put", "add", "get", "take", "delete", "incr", "decr", "delete_and_decr", "ttl")
+STORE_CALLS = (
+    "put",
+    "put_many",
+    "add",
+    "get",
+    "take",
+    "delete",
+    "incr",
+    "decr",
+    "delete_and_decr",
+    "ttl",
+)
 
 
 class Meter:

@@ -46,6 +46,10 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
+def _nonce_key(client_id: str, nonce: str) -> str:
+    return f"nonce:{client_id}:{token_hash(nonce)}"
+
+
 def _voided_key(user_id: str) -> str:
     return f"codes-voided:{user_id}"
 
@@ -162,9 +166,16 @@ class TokenService:
     # -- authorization codes ------------------------------------------------------------------
 
     def save_code(self, code: str, data: CodeData) -> None:
+        """Store the code; its nonce, if any, is remembered in the same round trip
+        (``nonce_was_used``: a nonce is good for one code)."""
         now = self._clock()
         data = replace(data, issued_at=now, expires_at=now + self.code_ttl)
-        self._store.put(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)
+        items = [(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)]
+        if data.nonce:
+            key = _nonce_key(data.client_id, data.nonce)
+            items.append((key, {}, USED_CODE_MEMORY))
+            forget(("nonce_used", key))
+        self._store.put_many(items)
 
     def redeem_code(self, code: str, client_id: str) -> CodeData | None:
         """Take a code exactly once. A second presentation revokes what the first one issued."""
@@ -187,15 +198,10 @@ class TokenService:
             return None
         return data
 
-    def remember_nonce(self, client_id: str, nonce: str) -> None:
-        key = f"nonce:{client_id}:{token_hash(nonce)}"
-        self._store.put(key, {}, USED_CODE_MEMORY)
-        forget(("nonce_used", key))
-
     def nonce_was_used(self, client_id: str, nonce: str) -> bool:
         """Asked once per request: Authlib validates the authorization request twice (for the
         consent grant, then again as it issues the code) before the nonce is remembered."""
-        key = f"nonce:{client_id}:{token_hash(nonce)}"
+        key = _nonce_key(client_id, nonce)
         return remembered(("nonce_used", key), lambda: self._store.get(key) is not None)
 
     # -- grants and tokens --------------------------------------------------------------------

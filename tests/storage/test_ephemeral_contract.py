@@ -187,6 +187,22 @@ def test_decr_of_an_absent_counter_creates_nothing(backend: Backend) -> None:
     assert backend.store.incr("slots", ttl=60) == 1
 
 
+def test_put_many_stores_each_value_with_its_own_ttl(backend: Backend) -> None:
+    store = backend.store
+    store.put("code", {"old": True}, ttl=60)
+    store.put_many([("code", {"n": 1}, 60), ("nonce", {}, 3600)])
+    assert store.get("code") == {"n": 1} and store.get("nonce") == {}
+    backend.let_expire("code", 60)
+    assert store.get("code") is None and store.get("nonce") == {}
+    store.put_many([])
+
+
+def test_put_many_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.put_many([("a", {}, 60), ("b", {}, 0)])
+    assert store.get("a") is None  # nothing stored
+
+
 def test_delete_and_decr_deletes_the_keys_and_takes_one_off_the_counter(
     store: EphemeralStore,
 ) -> None:

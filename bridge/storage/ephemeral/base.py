@@ -21,6 +21,9 @@ class EphemeralStore(Protocol):
     def put(self, key: str, value: JsonObject, ttl: int) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any older value."""
 
+    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+        """``put`` each ``(key, value, ttl)``, in one round trip (each alone, not together)."""
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         """Store only if ``key`` is absent; True when this call stored it (atomic)."""
 

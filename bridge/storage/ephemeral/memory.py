@@ -52,6 +52,15 @@ class MemoryStore:
         with self._lock:
             self._store(key, text, self._clock() + ttl)
 
+    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+        for _key, _value, ttl in items:
+            _check_ttl(ttl)
+        texts = [(key, json.dumps(value), ttl) for key, value, ttl in items]
+        with self._lock:
+            now = self._clock()
+            for key, text, ttl in texts:
+                self._store(key, text, now + ttl)
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
         text = json.dumps(value)

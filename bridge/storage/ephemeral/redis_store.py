@@ -110,6 +110,19 @@ class RedisStore:
         text = json.dumps(value)
         self._call(lambda: self._client.set(self._key(key), text, ex=ttl))
 
+    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+        for _key, _value, ttl in items:
+            _check_ttl(ttl)
+        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in items]
+
+        def pipelined() -> None:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            for key, text, ttl in texts:
+                pipe.set(key, text, ex=ttl)
+            pipe.execute()
+
+        self._call(pipelined)
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
         text = json.dumps(value)
@@ -138,8 +151,7 @@ class RedisStore:
 
     def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
         def pipelined() -> None:
-            # Not a transaction: on a cluster the keys may live on different nodes.
-            pipe = self._client.pipeline(transaction=False)
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
             for key in deleted:
                 pipe.delete(self._key(key))
             if decremented is not None:
