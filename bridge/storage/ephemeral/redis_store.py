@@ -155,7 +155,8 @@ class RedisStore:
             for key in deleted:
                 pipe.delete(self._key(key))
             if decremented is not None:
-                pipe.eval(_DECR_LIVE, 1, self._key(decremented))
+                # By name: a cluster pipeline's ``eval`` method is not the command.
+                pipe.execute_command("EVAL", _DECR_LIVE, 1, self._key(decremented))
             pipe.execute()
 
         self._call(pipelined)
