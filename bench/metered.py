@@ -12,7 +12,8 @@ pool check-outs (with ``pool_pre_ping`` each is one more round trip). Three path
 With ``BENCH_PROFILE=<file>`` in its environment the requests run under cProfile, whose
 statistics ``/__bench/profile`` writes to that file (``python -m pstats <file>`` reads them;
 ``BENCH_PROFILE_OP=<operation>``: that operation's requests only);
-with ``BENCH_SQL=1`` every statement is printed to standard error with its operation.
+with ``BENCH_SQL=1`` every statement is printed to standard error with its operation, with
+``BENCH_STORE=1`` every ephemeral store call (method and key).
 
     python -m bench.metered PORT                    # werkzeug, one thread
     gunicorn -w 2 'bench.metered:gunicorn_app()'    # the throughput run: figures per worker
@@ -42,6 +43,19 @@ from bridge.services.passwords import PasswordHasher
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
 FIELDS = ("requests", "cpu", "statements", "savepoints", "transactions", "checkouts", "store")
+#: The ephemeral store's methods that are one call (one round trip on Redis) each.
+STORE_CALLS = (
+    "put",
+    "put_many",
+    "add",
+    "get",
+    "take",
+    "delete",
+    "incr",
+    "decr",
+    "delete_and_decr",
+    "ttl",
+)
 
 
 class Meter:
@@ -56,6 +70,7 @@ class Meter:
         self.profile = cProfile.Profile(time.process_time) if self.profile_path else None
         self.profile_op = os.environ.get("BENCH_PROFILE_OP")
         self.show_sql = os.environ.get("BENCH_SQL") == "1"
+        self.show_store = os.environ.get("BENCH_STORE") == "1"
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "begin", lambda *_a: self._add("transactions"))
         event.listen(engine.pool, "checkout", lambda *_a: self._add("checkouts"))
@@ -69,12 +84,15 @@ class Meter:
         def counting(original: Any) -> Any:
             def counted(*args: Any, **kw: Any) -> Any:
                 self._add("store")
+                if self.show_store:
+                    key = args[1] if len(args) > 1 else ""
+                    print(f"[{self.op}] {original.__name__} {key}", file=sys.stderr)
                 return original(*args, **kw)
 
             return counted
 
         for cls in (MemoryStore, RedisStore):
-            for name in ("put", "add", "get", "take", "delete", "incr", "decr", "ttl"):
+            for name in STORE_CALLS:
                 setattr(cls, name, counting(getattr(cls, name)))
 
     def _add(self, field: str, amount: float = 1) -> None:

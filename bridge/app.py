@@ -23,6 +23,7 @@ from bridge.oidc.endpoints import (
     BridgeRevocationEndpoint,
     build_resource_protector,
 )
+from bridge.oidc.fast_documents import FastDocuments
 from bridge.oidc.server import build_authorization_server
 from bridge.oidc.views import bp as oidc_bp
 from bridge.services.container import Services, build_services
@@ -88,6 +89,8 @@ def web_app(*, secure_cookies: bool) -> Flask:
     static.install(app)  # versioned static URLs, cached for a year
     errors.install(app)
     edge.install(app)  # NUL bytes and over-deep JSON refused before any view sees them
+    # Discovery and the JWKS answered before Flask's request handling, with the same headers.
+    app.wsgi_app = FastDocuments(app, app.wsgi_app)  # type: ignore[method-assign]
 
     @app.get("/health")
     def health() -> Any:

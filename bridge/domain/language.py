@@ -33,13 +33,26 @@ def first_supported(tags: Iterable[str]) -> str | None:
 
 
 @dataclass(frozen=True)
+class Known:
+    """A hint the request has read already: ``value`` is what it found (None: not set)."""
+
+    value: str | None
+
+
+@dataclass(frozen=True)
 class LanguageHints:
     """What a page knows about whom it is for: the application's ``ui_locales`` (space
-    separated, as sent), the person and the organisation of the login, when known."""
+    separated, as sent), the person and the organisation of the login, when known.
+
+    ``saved`` and ``organisation``: the person's saved language and the organisation's
+    default (as ``Languages.saved`` and ``Languages.of_organisation`` answer for ``user_id``
+    and ``org_id``) when the request has read them already (a login's subject); None: ask."""
 
     ui_locales: str | None = None
     user_id: str | None = None
     org_id: str | None = None
+    saved: Known | None = None
+    organisation: Known | None = None
 
 
 def choose_language(

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bridge.services.lockout import Lockout, LockoutPolicy, Outcome
+from bridge.services.lockout import Lockout, LockoutPolicy, Outcome, Submission
 from bridge.services.orgs.policy import MfaPolicy
 from bridge.services.recovery import RecoveryCodes
 from bridge.services.subjects import Subject, load_subject
@@ -98,6 +98,7 @@ class BridgeDirectory:
         self.request = RequestFacts()
         # The users a bound directory read for its request; None: read every time (unbound).
         self._known: dict[str, Subject | None] | None = None
+        self._submission: Submission | None = None
 
     def bound(
         self,
@@ -106,17 +107,21 @@ class BridgeDirectory:
         user_agent: str | None,
         trust_token: str | None,
         upstream_start: UpstreamStart | None = None,
+        submission: Submission | None = None,
     ) -> BridgeDirectory:
         """A directory for one request: same services, this request's facts.
 
         ``upstream_start`` makes the URL that starts this login at a provider; None while the
-        login may not leave for one (then ``upstream_login_url`` is None).
+        login may not leave for one (then ``upstream_login_url`` is None). ``submission``: the
+        login submission being judged, whose right answers' forgiveness waits for it to be
+        settled (``Lockout.settle``); None: forgiven at once.
         """
         bound = copy.copy(self)
         bound.request = RequestFacts(
             ip=ip, user_agent=user_agent, trust_token=trust_token, upstream_start=upstream_start
         )
         bound._known = {}
+        bound._submission = submission
         return bound
 
     # --- what the request knows of a user -------------------------------------------------
@@ -131,6 +136,13 @@ class BridgeDirectory:
         if known is not None:
             known[user_id] = subject
         return subject
+
+    def subject_read(self, user_id: str | None) -> Subject | None:
+        """The user as this bound request has read them already (None: not read, or read
+        again since a change), for what else the request shows of them (the page's language)."""
+        if user_id is None or self._known is None:
+            return None
+        return self._known.get(user_id)
 
     def _load_subject(self, user_id: str) -> Subject | None:
         if self._db is not None:
@@ -160,7 +172,9 @@ class BridgeDirectory:
         subject = self._subject(user.id)
         policy = LockoutPolicy() if subject is None else subject.lockout_policy
         locked = None if subject is None else subject.locked
-        attempt = self._lockout.attempt(user.id, "password", policy, locked=locked)
+        attempt = self._lockout.attempt(
+            user.id, "password", policy, locked=locked, submission=self._submission
+        )
         if not attempt.allowed:
             # Over the threshold in a parallel burst: refused unjudged, same message.
             return PasswordCheck(user_id=None, reason="too_many_attempts", known_user_id=user.id)
@@ -176,7 +190,7 @@ class BridgeDirectory:
         if attempt.locked or check.reason == "locked":
             # Only someone who knows the password learns that the account is locked (R8).
             return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
-        self._lockout.succeeded(attempt)
+        self._lockout.succeeded(attempt, self._submission)
         return check
 
     def _check_password(self, username: str, password: str) -> PasswordCheck:
@@ -199,12 +213,14 @@ class BridgeDirectory:
         subject = self._subject(user_id)
         policy = LockoutPolicy() if subject is None else subject.lockout_policy
         locked = None if subject is None else subject.locked
-        attempt = self._lockout.attempt(user_id, "code", policy, locked=locked)
+        attempt = self._lockout.attempt(
+            user_id, "code", policy, locked=locked, submission=self._submission
+        )
         if not attempt.allowed:
             restart = not attempt.locked and policy.action == "restart"
             return Verdict.RESTART if restart else Verdict.LOCKED
         if judge():
-            self._lockout.succeeded(attempt)
+            self._lockout.succeeded(attempt, self._submission)
             return Verdict.OK
         outcome = self._lockout.failed(
             attempt, policy, ip=self.request.ip, user_agent=self.request.user_agent

@@ -13,15 +13,19 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bridge.domain.errors import LoginExpired
 from bridge.domain.language import LanguageHints
 from bridge.domain.wording import N_
 from bridge.login.continuation import AnswerAuthorization, Continuation
+from bridge.services.languages import read_already
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import RecordError
 from flows import FlowState, FlowStateError
+
+if TYPE_CHECKING:
+    from bridge.services.subjects import Subject
 
 PENDING_VERSION = 2
 PENDING_TTL = 30 * 60
@@ -127,13 +131,22 @@ class PendingLogins:
         return self._store.take(f"flow:{flow_id}") is not None
 
 
-def hints_of(pending: PendingLogin) -> LanguageHints:
+def hints_of(pending: PendingLogin, subject: Subject | None = None) -> LanguageHints:
     """What a login's pages know for their language: the application's ``ui_locales`` (from
-    its authorization request), the person once known, the login's organisation."""
+    its authorization request), the person once known, the login's organisation; and, when
+    the request has read the person (``subject``), their saved language and organisations'
+    defaults, so that the page does not read them again."""
     then = pending.continuation.then
     ui_locales = then.params.get("ui_locales") if isinstance(then, AnswerAuthorization) else None
+    user_id = pending.flow.user_id
+    org_id = pending.flow.request.org_id
+    saved = organisation = None
+    if subject is not None and user_id is not None and subject.user.id == user_id:
+        saved, organisation = read_already(subject.user, subject.organisations, org_id)
     return LanguageHints(
         ui_locales=ui_locales,
-        user_id=pending.flow.user_id,
-        org_id=pending.flow.request.org_id,
+        user_id=user_id,
+        org_id=org_id,
+        saved=saved,
+        organisation=organisation,
     )

@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import flows
@@ -39,7 +39,7 @@ from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, 
 from bridge.login.vault import RecoveryCodeVault
 from bridge.observability.recording import count_step, step_type_at
 from bridge.services.account.notices import notify_factor_change
-from bridge.storage.db.unit import when_abandoned
+from bridge.services.lockout import Submission
 
 if TYPE_CHECKING:
     from bridge.services.container import Services
@@ -54,13 +54,6 @@ CODE_STEPS = ("totp", "totp_enrol", "recovery_code")
 FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
 #: The reasons of a ``Deny`` by which the lockout ends a login (R8).
 LOCKOUT_ENDS = ("locked", "restart")
-
-
-@dataclass
-class Judged:
-    """Whether a submission failed (a wrong password or code): only failures keep their slot."""
-
-    failed: bool = False
 
 
 class LoginService:
@@ -124,7 +117,7 @@ class LoginService:
         """Try another way: switch to the alternative at ``path``."""
         with self._judging(visit) as judged:
             pending = self.load(flow_id, visit)
-            directory = self._directory(flow_id, pending, visit)
+            directory = self._directory(flow_id, pending, visit, judged)
             ctx = self._run(directory, visit)
             outcome = flows.try_another_way(self._flow_of(pending), pending.flow, ctx, path)
             judged.failed = outcome.failure is not None
@@ -146,7 +139,7 @@ class LoginService:
             if (upstream := self._home_realm(flow_id, pending, answer)) is not None:
                 return upstream
             flow = self._flow_of(pending)
-            directory = self._directory(flow_id, pending, visit)
+            directory = self._directory(flow_id, pending, visit, judged)
             ctx = self._run(directory, visit)
             started = time.perf_counter()
             outcome = flows.submit(flow, pending.flow, ctx, path, answer)
@@ -251,7 +244,7 @@ class LoginService:
                 if challenge.step == "password" and not linking
                 else ()
             ),
-            hints=hints_of(pending),
+            hints=hints_of(pending, directory.subject_read(pending.flow.user_id)),
             required_factors=pending.flow.request.required_factors,
         )
 
@@ -344,7 +337,13 @@ class LoginService:
             directory=directory, session=existing, now=int(self._s.clock()), device=visit.browser_id
         )
 
-    def _directory(self, flow_id: str, pending: PendingLogin, visit: Visit) -> BridgeDirectory:
+    def _directory(
+        self,
+        flow_id: str,
+        pending: PendingLogin,
+        visit: Visit,
+        submission: Submission | None = None,
+    ) -> BridgeDirectory:
         """The directory for this request, and the way this login leaves for a provider: none
         for ``prompt=none`` (no page may be shown: the login ends with ``login_required``),
         once it came back from a provider (never upstream again, so never a loop), and while it
@@ -365,23 +364,22 @@ class LoginService:
             user_agent=visit.user_agent,
             trust_token=visit.trust_token,
             upstream_start=start if leaves else None,
+            submission=submission,
         )
 
     @contextmanager
-    def _judging(self, visit: Visit) -> Iterator[Judged]:
+    def _judging(self, visit: Visit) -> Iterator[Submission]:
         """A submission judged under the per-IP throttle: it takes a slot of its address's
         window first (``Throttled`` when none is left) and gives it back unless it failed."""
         retry_after = self._s.lockout.admit(visit.ip)
         if retry_after is not None:
             raise Throttled(retry_after)
-        judged = Judged()
+        submission = Submission(visit.ip)
         try:
-            yield judged
+            yield submission
         finally:
-            if not judged.failed:
-                self._s.lockout.give_back(visit.ip)
-            else:  # kept, unless a store outage answers 503: then the request did not happen
-                when_abandoned(lambda: self._s.lockout.give_back(visit.ip))
+            # Forgiven counters deleted and the slot given back (unless it failed) in one call.
+            self._s.lockout.settle(submission)
 
     def _home_realm(
         self, flow_id: str, pending: PendingLogin, answer: Mapping[str, str]

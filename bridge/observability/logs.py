@@ -38,10 +38,11 @@ def current_request_id() -> str | None:
 
 
 class RequestIdFilter(logging.Filter):
-    """Adds ``request_id`` (None outside a request) to every record."""
+    """Adds ``request_id`` to every record: the Flask request's, else the one a record was
+    logged with (``extra``), else None."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = current_request_id()
+        record.request_id = current_request_id() or getattr(record, "request_id", None)
         return True
 
 

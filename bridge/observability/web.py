@@ -38,20 +38,26 @@ def install(app: Flask) -> None:
         started = g.get("request_started")
         if started is not None:
             endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
-            seconds = time.perf_counter() - started
-            metrics = process_metrics()
-            metrics.requests.labels(
-                endpoint, request.method, f"{response.status_code // 100}xx"
-            ).observe(seconds)
-            # The route's name, never the path or query: they may carry codes and flow ids.
-            access.info(
-                "%s %s %d %.1f ms", request.method, endpoint, response.status_code, seconds * 1e3
+            record_request(
+                endpoint, request.method, response.status_code, time.perf_counter() - started
             )
-            if response.status_code == 429:
-                metrics.throttled.labels(endpoint).inc()
         return response
 
     app.register_blueprint(bp)
+
+
+def record_request(
+    endpoint: str, method: str, status: int, seconds: float, *, request_id: str | None = None
+) -> None:
+    """Count an answered request in the metrics and the access log (``request_id``: for a
+    request answered outside Flask's request context, ``bridge.oidc.fast_documents``)."""
+    metrics = process_metrics()
+    metrics.requests.labels(endpoint, method, f"{status // 100}xx").observe(seconds)
+    # The route's name, never the path or query: they may carry codes and flow ids.
+    extra = None if request_id is None else {"request_id": request_id}
+    access.info("%s %s %d %.1f ms", method, endpoint, status, seconds * 1e3, extra=extra)
+    if status == 429:
+        metrics.throttled.labels(endpoint).inc()
 
 
 @bp.get("/health/live")

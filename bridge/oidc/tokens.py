@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Client, Grant, RefreshToken
-from bridge.storage.db.unit import when_abandoned
+from bridge.storage.db.unit import forget, remembered, when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
@@ -44,6 +44,10 @@ def token_hash(token: str) -> str:
 
 def new_id() -> str:
     return secrets.token_hex(16)
+
+
+def _nonce_key(client_id: str, nonce: str) -> str:
+    return f"nonce:{client_id}:{token_hash(nonce)}"
 
 
 def _voided_key(user_id: str) -> str:
@@ -162,9 +166,16 @@ class TokenService:
     # -- authorization codes ------------------------------------------------------------------
 
     def save_code(self, code: str, data: CodeData) -> None:
+        """Store the code; its nonce, if any, is remembered in the same round trip
+        (``nonce_was_used``: a nonce is good for one code)."""
         now = self._clock()
         data = replace(data, issued_at=now, expires_at=now + self.code_ttl)
-        self._store.put(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)
+        items = [(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)]
+        if data.nonce:
+            key = _nonce_key(data.client_id, data.nonce)
+            items.append((key, {}, USED_CODE_MEMORY))
+            forget(("nonce_used", key))
+        self._store.put_many(items)
 
     def redeem_code(self, code: str, client_id: str) -> CodeData | None:
         """Take a code exactly once. A second presentation revokes what the first one issued."""
@@ -187,11 +198,11 @@ class TokenService:
             return None
         return data
 
-    def remember_nonce(self, client_id: str, nonce: str) -> None:
-        self._store.put(f"nonce:{client_id}:{token_hash(nonce)}", {}, USED_CODE_MEMORY)
-
     def nonce_was_used(self, client_id: str, nonce: str) -> bool:
-        return self._store.get(f"nonce:{client_id}:{token_hash(nonce)}") is not None
+        """Asked once per request: Authlib validates the authorization request twice (for the
+        consent grant, then again as it issues the code) before the nonce is remembered."""
+        key = _nonce_key(client_id, nonce)
+        return remembered(("nonce_used", key), lambda: self._store.get(key) is not None)
 
     # -- grants and tokens --------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from typing import Any
 from authlib.oauth2 import OAuth2Error
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from bridge.domain.documents import JsonDocument
 from bridge.domain.errors import InvalidRequest
 from bridge.domain.events import AuditEventName
 from bridge.domain.wording import N_, Phrase
@@ -20,7 +19,7 @@ from bridge.oidc.adapters import AuthenticatedUser
 from bridge.oidc.authorize import error_redirect, login_request_from
 from bridge.oidc.claims import userinfo as userinfo_claims
 from bridge.oidc.cors import add_cors_headers
-from bridge.oidc.documents import discovery_metadata, public_document
+from bridge.oidc.documents import discovery_document, public_document
 from bridge.oidc.hints import HintedUserNotSignedIn, check_hint
 from bridge.web.browser import check_csrf, csrf_token, ensure_browser_id
 from bridge.web.context import bridge
@@ -31,11 +30,7 @@ bp.after_request(add_cors_headers)
 
 @bp.get("/.well-known/openid-configuration")
 def discovery() -> Response:
-    state = bridge()
-    document = state.discovery
-    if document is None:  # built once per app: it depends on the settings only
-        document = state.discovery = JsonDocument.of(discovery_metadata(state.services))
-    return public_document(document)
+    return public_document(discovery_document(bridge()))
 
 
 @bp.get("/jwks")

@@ -7,12 +7,14 @@ message; ``ui.language`` is the configured default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import ColumnElement, or_, select, update
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import InvalidInput, NotFound
 from bridge.domain.events import AuditEventName
-from bridge.domain.language import LANGUAGES, supported
+from bridge.domain.language import LANGUAGES, Known, supported
 from bridge.domain.wording import N_, Phrase
 from bridge.services.audit import AuditLog
 from bridge.storage.db.engine import Database, affected_rows
@@ -46,6 +48,27 @@ def checked_language(language: str | None) -> str | None:
 def named(org: str) -> ColumnElement[bool]:
     """The organisation whose id or slug is ``org``."""
     return or_(Organisation.id == org, Organisation.slug == org)
+
+
+def read_already(
+    user: User, organisations: Sequence[Organisation], org_id: str | None
+) -> tuple[Known, Known | None]:
+    """What ``Languages.saved`` and ``Languages.of_organisation(org_id, user.id)`` answer,
+    from the person's row and organisations a request has read already. The organisation's
+    default is None (ask) when the rows cannot tell for sure: the login's organisation is not
+    one of theirs, or theirs hold different defaults (the first by name is the database's
+    collation to decide)."""
+    saved = Known(user.language)
+    if org_id is not None:
+        login_org = next((org for org in organisations if org_id in (org.id, org.slug)), None)
+        if login_org is None:
+            return saved, None
+        if login_org.default_language:
+            return saved, Known(login_org.default_language)
+    defaults = {org.default_language for org in organisations if org.default_language}
+    if len(defaults) > 1:
+        return saved, None
+    return saved, Known(next(iter(defaults), None))
 
 
 class Languages:

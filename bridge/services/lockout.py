@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -109,6 +109,17 @@ class Attempt:
     locked: bool  # the account is locked (durably)
 
 
+@dataclass
+class Submission:
+    """One login submission under the per-IP throttle (``admit``): whether it failed, and the
+    failure counters its right answers forgave, which ``settle`` deletes in the same store
+    call that gives its throttle slot back (issue 16: one round trip, not two)."""
+
+    ip: str | None
+    failed: bool = False
+    forgiven: list[str] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Lock:
     user_id: str
@@ -150,16 +161,28 @@ class Lockout:
     # --- the counters ---------------------------------------------------------------------
 
     def attempt(
-        self, user_id: str, kind: Kind, policy: LockoutPolicy, *, locked: bool | None = None
+        self,
+        user_id: str,
+        kind: Kind,
+        policy: LockoutPolicy,
+        *,
+        locked: bool | None = None,
+        submission: Submission | None = None,
     ) -> Attempt:
         """Reserve a slot for one guess before it is evaluated (see the module docstring).
 
         ``locked``: whether ``users.locked_at`` is set, when the caller read the user in this
-        request already (False spares the query); None: read it here.
+        request already (False spares the query); None: read it here. ``submission``: the
+        login submission this guess belongs to (``succeeded``).
         """
         if locked is not False and self.status(user_id) is not None:
             return Attempt(user_id, kind, 0, allowed=kind == "password", locked=True)
         counter = _counter(kind, user_id)
+        if submission is not None and counter in submission.forgiven:
+            # Forgiven earlier in this submission: forgotten now, so that this guess counts
+            # from one as it would have had the deletion not waited for ``settle``.
+            submission.forgiven.remove(counter)
+            self._store.delete(counter)
         number = self._store.incr(counter, policy.window)
         # A request that a store outage ends (503) did not happen: its slot is given back.
         when_abandoned(lambda: self._store.decr(counter))
@@ -198,10 +221,17 @@ class Lockout:
         )
         return Outcome.LOCKED
 
-    def succeeded(self, attempt: Attempt) -> None:
-        """The guess was right: its kind's failures are forgiven."""
-        if not attempt.locked:
-            self._store.delete(_counter(attempt.kind, attempt.user_id))
+    def succeeded(self, attempt: Attempt, submission: Submission | None = None) -> None:
+        """The guess was right: its kind's failures are forgiven, at once or, within a login
+        ``submission``, when it is settled (a later guess of that kind in the same submission
+        forgets them first: ``attempt``)."""
+        if attempt.locked:
+            return
+        counter = _counter(attempt.kind, attempt.user_id)
+        if submission is None:
+            self._store.delete(counter)
+        elif counter not in submission.forgiven:
+            submission.forgiven.append(counter)
 
     def reset(self, user_id: str) -> None:
         for kind in KINDS:
@@ -355,3 +385,18 @@ class Lockout:
     def give_back(self, ip: str | None) -> None:
         """The admitted submission did not fail: its slot is free again."""
         self._store.decr(THROTTLE + (ip or "unknown"))
+
+    def settle(self, submission: Submission) -> None:
+        """The admitted ``submission`` ended: the failures it forgave are deleted and, unless
+        it failed, its slot is given back, in one store call. A failed one keeps its slot,
+        unless a store outage answers 503: then the request did not happen."""
+        slot = THROTTLE + (submission.ip or "unknown")
+        if submission.failed:
+            when_abandoned(lambda: self._store.decr(slot))
+            if submission.forgiven:
+                self._store.delete_and_decr(submission.forgiven, None)
+        elif submission.forgiven:
+            self._store.delete_and_decr(submission.forgiven, slot)
+        else:
+            self._store.decr(slot)
+        submission.forgiven = []

@@ -46,8 +46,13 @@ def _ui() -> UiSettings:
 
 def content_security_policy() -> str:
     """The policy of this app's responses: images from here, ``data:`` and the logo's origin."""
+    return policy_for(_ui())
+
+
+def policy_for(ui: UiSettings) -> str:
+    """``content_security_policy`` of an app with these settings (no app context needed)."""
     sources = ["'self'", "data:"]
-    logo = _ui().logo_url
+    logo = ui.logo_url
     if logo is not None and logo.startswith("https://"):
         parts = urlsplit(logo)
         sources.append(f"{parts.scheme}://{parts.netloc}")

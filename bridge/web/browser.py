@@ -17,6 +17,12 @@ from bridge.web.branding import content_security_policy
 
 BROWSER_COOKIE = "bridge_browser"
 BROWSER_COOKIE_MAX_AGE = 400 * 24 * 3600
+#: Sent with every response (after the ``Content-Security-Policy``), unless a view set one.
+SECURITY_HEADERS = [
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+]
 
 
 def browser_id() -> str | None:
@@ -73,9 +79,8 @@ def install(app: Flask, *, secure: bool) -> None:
             )
         headers = response.headers
         headers.setdefault("Content-Security-Policy", content_security_policy())
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
+        for name, value in SECURITY_HEADERS:
+            headers.setdefault(name, value)
         if response.mimetype == "text/html":
             headers.setdefault("Cache-Control", "no-store")
         return response

@@ -81,11 +81,25 @@ def select_language() -> str:
         return found or LANGUAGES[0]
     s = state.services
     user_id = hints.user_id or _quietly(_signed_in_user_id)
+    # What the page's request read already (a login's subject) is not asked again.
+    known_saved = hints.saved if hints.user_id is not None else None
+    known_org = hints.organisation if hints.user_id is not None else None
+
+    def saved() -> str | None:
+        if known_saved is not None:
+            return known_saved.value
+        return None if user_id is None else _quietly(s.languages.saved, user_id)
+
+    def organisation() -> str | None:
+        if known_org is not None:
+            return known_org.value
+        return _quietly(s.languages.of_organisation, hints.org_id, user_id)
+
     return choose_language(
         ui_locales=hints.ui_locales,
-        saved=lambda: None if user_id is None else _quietly(s.languages.saved, user_id),
+        saved=saved,
         accepted=lambda: request.accept_languages.best_match(LANGUAGES),
-        organisation=lambda: _quietly(s.languages.of_organisation, hints.org_id, user_id),
+        organisation=organisation,
         default=s.settings.ui.language,
     )
 

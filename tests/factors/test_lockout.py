@@ -10,7 +10,7 @@ import pytest
 from bridge.domain.clock import FrozenClock
 from bridge.mail import Mailer
 from bridge.services.audit import AuditLog
-from bridge.services.lockout import Attempt, Kind, Lockout, LockoutPolicy, Outcome
+from bridge.services.lockout import Attempt, Kind, Lockout, LockoutPolicy, Outcome, Submission
 from bridge.services.users import UserService
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import User
@@ -228,6 +228,49 @@ def test_a_submission_that_did_not_fail_gives_its_slot_back(lockout: Lockout) ->
         lockout.give_back("192.0.2.1")
     assert [lockout.admit("192.0.2.1") for _ in range(5)] == [None] * 5
     assert lockout.admit("192.0.2.1") is not None
+
+
+def test_a_settled_submission_forgives_its_right_guesses_and_gives_its_slot_back(
+    lockout: Lockout, alice: User
+) -> None:
+    wrong(lockout, alice, "code")
+    wrong(lockout, alice, "code")
+    for _ in range(20):
+        assert lockout.admit("192.0.2.1") is None
+        submission = Submission("192.0.2.1")
+        lockout.succeeded(lockout.attempt(alice.id, "code", DEFAULT), submission)
+        lockout.settle(submission)
+    assert [lockout.admit("192.0.2.1") for _ in range(5)] == [None] * 5
+    assert wrong(lockout, alice, "code") is Outcome.RETRY
+    assert wrong(lockout, alice, "code") is Outcome.RETRY
+
+
+def test_a_failed_submission_keeps_its_slot_and_still_forgives(
+    lockout: Lockout, alice: User
+) -> None:
+    wrong(lockout, alice, "password")
+    for _ in range(5):
+        assert lockout.admit("192.0.2.1") is None
+        submission = Submission("192.0.2.1", failed=True)
+        lockout.succeeded(lockout.attempt(alice.id, "password", DEFAULT), submission)
+        lockout.settle(submission)
+    assert lockout.admit("192.0.2.1") is not None
+    outcomes = [wrong(lockout, alice, "password") for _ in range(5)]
+    assert outcomes == [Outcome.RETRY] * 4 + [Outcome.LOCKED]
+
+
+def test_a_guess_after_a_right_one_in_the_same_submission_counts_from_one(
+    lockout: Lockout, alice: User
+) -> None:
+    wrong(lockout, alice, "code")
+    wrong(lockout, alice, "code")
+    submission = Submission("192.0.2.1")
+    lockout.succeeded(lockout.attempt(alice.id, "code", DEFAULT), submission)
+    again = lockout.attempt(alice.id, "code", DEFAULT, submission=submission)
+    assert again.number == 1
+    assert lockout.failed(again, DEFAULT) is Outcome.RETRY
+    lockout.settle(submission)
+    assert wrong(lockout, alice, "code") is Outcome.RETRY  # the wrong one still counts: 2
 
 
 def test_a_parallel_burst_from_one_address_has_exactly_the_limit_judged(lockout: Lockout) -> None:

@@ -150,6 +150,12 @@ def test_the_store_works_on_a_redis_cluster(redises: RedisProcesses) -> None:
         assert [store.incr("counter", ttl=60) for _ in range(3)] == [1, 2, 3]
         assert store.decr("counter") == 2
         assert 0 < (store.ttl("counter") or 0) <= 60
+        # The pipelined calls: their keys live on different masters.
+        store.put_many([(key, {"again": key}, 60) for key in keys])
+        assert [store.get(key) for key in keys] == [{"again": key} for key in keys]
+        store.delete_and_decr(keys, "counter")
+        assert [store.get(key) for key in keys] == [None] * len(keys)
+        assert store.incr("counter", ttl=60) == 2
         store.ping()
     finally:
         store.close()

@@ -187,6 +187,58 @@ def test_decr_of_an_absent_counter_creates_nothing(backend: Backend) -> None:
     assert backend.store.incr("slots", ttl=60) == 1
 
 
+def test_put_many_stores_each_value_with_its_own_ttl(backend: Backend) -> None:
+    store = backend.store
+    store.put("code", {"old": True}, ttl=60)
+    store.put_many([("code", {"n": 1}, 60), ("nonce", {}, 3600)])
+    assert store.get("code") == {"n": 1} and store.get("nonce") == {}
+    backend.let_expire("code", 60)
+    assert store.get("code") is None and store.get("nonce") == {}
+    store.put_many([])
+
+
+def test_put_many_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.put_many([("a", {}, 60), ("b", {}, 0)])
+    assert store.get("a") is None  # nothing stored
+
+
+def test_delete_and_decr_deletes_the_keys_and_takes_one_off_the_counter(
+    store: EphemeralStore,
+) -> None:
+    store.incr("failures:a", ttl=100)
+    store.put("failures:b", {"n": 1}, ttl=100)
+    store.incr("slots", ttl=100)
+    store.incr("slots", ttl=100)
+    store.delete_and_decr(["failures:a", "failures:b", "never-there"], "slots")
+    assert store.get("failures:b") is None and store.ttl("failures:a") is None
+    assert store.incr("failures:a", ttl=100) == 1  # counting starts again
+    ttl = store.ttl("slots")
+    assert ttl is not None and 0 < ttl <= 100  # the window stays
+    assert store.incr("slots", ttl=100) == 2
+
+
+def test_delete_and_decr_never_creates_a_counter_nor_goes_below_zero(backend: Backend) -> None:
+    store = backend.store
+    store.delete_and_decr([], "slots")
+    assert store.ttl("slots") is None
+    store.incr("slots", ttl=60)
+    store.delete_and_decr([], "slots")
+    store.delete_and_decr([], "slots")
+    assert store.incr("slots", ttl=60) == 1
+    backend.let_expire("slots", 60)
+    store.delete_and_decr(["slots-too"], "slots")
+    assert store.ttl("slots") is None
+
+
+def test_delete_and_decr_without_a_counter_only_deletes(store: EphemeralStore) -> None:
+    store.incr("failures", ttl=60)
+    store.incr("slots", ttl=60)
+    store.delete_and_decr(["failures"], None)
+    assert store.ttl("failures") is None
+    assert store.incr("slots", ttl=60) == 2
+
+
 def test_twenty_threads_incrementing_ten_times_count_exactly_200(store: EphemeralStore) -> None:
     results = _all_at_once(lambda: [store.incr("hits", ttl=60) for _ in range(10)])
     assert sorted(n for batch in results for n in batch) == list(range(1, 201))

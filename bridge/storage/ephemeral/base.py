@@ -7,6 +7,7 @@ suite (``tests/storage/test_ephemeral_contract.py``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
@@ -19,6 +20,9 @@ class EphemeralStoreUnavailable(RuntimeError):  # noqa: N818 (reads as a state)
 class EphemeralStore(Protocol):
     def put(self, key: str, value: JsonObject, ttl: int) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any older value."""
+
+    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+        """``put`` each ``(key, value, ttl)``, in one round trip (each alone, not together)."""
 
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         """Store only if ``key`` is absent; True when this call stored it (atomic)."""
@@ -37,6 +41,10 @@ class EphemeralStore(Protocol):
     def decr(self, key: str) -> int:
         """Take one off a live counter (never below zero, never creating one; its expiry stays)
         and return the new count (atomic); 0 when absent."""
+
+    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+        """``delete`` each key of ``deleted`` and ``decr`` ``decremented`` (when given), in one
+        round trip: each step is atomic alone, as the single calls are, not all together."""
 
     def ttl(self, key: str) -> int | None:
         """Seconds left, or None when absent."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from bridge.domain.clock import Clock
@@ -51,6 +52,15 @@ class MemoryStore:
         with self._lock:
             self._store(key, text, self._clock() + ttl)
 
+    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+        for _key, _value, ttl in items:
+            _check_ttl(ttl)
+        texts = [(key, json.dumps(value), ttl) for key, value, ttl in items]
+        with self._lock:
+            now = self._clock()
+            for key, text, ttl in texts:
+                self._store(key, text, now + ttl)
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
         text = json.dumps(value)
@@ -91,12 +101,22 @@ class MemoryStore:
 
     def decr(self, key: str) -> int:
         with self._lock:
-            if self._live(key, self._clock()) is None:
-                return 0
-            count_text, expires_at = self._entries[key]
-            count = max(0, int(count_text) - 1)
-            self._entries[key] = (str(count), expires_at)
-            return count
+            return self._decr(key)
+
+    def _decr(self, key: str) -> int:
+        if self._live(key, self._clock()) is None:
+            return 0
+        count_text, expires_at = self._entries[key]
+        count = max(0, int(count_text) - 1)
+        self._entries[key] = (str(count), expires_at)
+        return count
+
+    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+        with self._lock:
+            for key in deleted:
+                self._entries.pop(key, None)
+            if decremented is not None:
+                self._decr(decremented)
 
     def ttl(self, key: str) -> int | None:
         with self._lock:

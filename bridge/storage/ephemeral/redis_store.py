@@ -7,7 +7,7 @@ so the store works unchanged on a cluster."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
@@ -110,6 +110,19 @@ class RedisStore:
         text = json.dumps(value)
         self._call(lambda: self._client.set(self._key(key), text, ex=ttl))
 
+    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+        for _key, _value, ttl in items:
+            _check_ttl(ttl)
+        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in items]
+
+        def pipelined() -> None:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            for key, text, ttl in texts:
+                pipe.set(key, text, ex=ttl)
+            pipe.execute()
+
+        self._call(pipelined)
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
         text = json.dumps(value)
@@ -135,6 +148,18 @@ class RedisStore:
     def decr(self, key: str) -> int:
         count = self._call(lambda: self._decr_live(keys=[self._key(key)]))
         return int(count)
+
+    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+        def pipelined() -> None:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            for key in deleted:
+                pipe.delete(self._key(key))
+            if decremented is not None:
+                # By name: a cluster pipeline's ``eval`` method is not the command.
+                pipe.execute_command("EVAL", _DECR_LIVE, 1, self._key(decremented))
+            pipe.execute()
+
+        self._call(pipelined)
 
     def ttl(self, key: str) -> int | None:
         seconds = int(self._call(lambda: self._client.ttl(self._key(key))))
