@@ -153,7 +153,7 @@ class Load:
         return wall, sum(cpu for cpu, _ in outcomes)
 
     def close(self) -> None:
-        self.pool.close()
+        self.pool.terminate()  # every run has been waited for; after an error, stop the rest
         self.pool.join()
 
 
