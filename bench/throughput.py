@@ -57,12 +57,11 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    environ: dict[str, str], port: int, workers: int, log: Path, *, preload: bool = False
+    environ: dict[str, str], port: int, workers: int, log: Path
 ) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         *("-w", str(workers), "-b", f"127.0.0.1:{port}", "--error-logfile", str(log)),
-        *(["--preload"] if preload else []),
         "bridge.wsgi:app",
     ]
     with log.open("ab") as output:  # the access log too: each worker writes it to stderr
@@ -217,9 +216,7 @@ def measure(args: argparse.Namespace, hash_name: str) -> None:
     environ = production_environment(workdir, issuer, hash_name)
     checkpoints = [int(n) for n in args.memory.split(",")] if args.memory else []
     population = populate(environ, args.users)
-    server = start_gunicorn(
-        environ, port, args.workers, workdir / "gunicorn.log", preload=args.preload
-    )
+    server = start_gunicorn(environ, port, args.workers, workdir / "gunicorn.log")
     load = Load(issuer, population, args.clients)
     try:
         load.run(args.warmup)
@@ -251,7 +248,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--users", type=int, default=1500)
     parser.add_argument("--memory", help="also print memory after this many logins, e.g. 1000,3000")
-    parser.add_argument("--preload", action="store_true", help="gunicorn --preload")
     args = parser.parse_args(argv)
     args.clients = args.clients or 2 * args.workers
     for hash_name in HASHES if args.hash == "both" else [args.hash]:

@@ -38,12 +38,15 @@ def test_the_code_needs_the_head_alembic_names(empty_database: Database) -> None
 
 
 def test_two_branches_are_two_heads_until_a_merge_joins_them(tmp_path: Path) -> None:
-    _migration(tmp_path, "0001", None)
-    _migration(tmp_path, "0002_a", "0001")
-    _migration(tmp_path, "0002_b", "0001")
-    assert code_heads(tmp_path) == {"0002_a", "0002_b"}
-    _migration(tmp_path, "0003_merge", ("0002_a", "0002_b"))
-    assert code_heads(tmp_path) == {"0003_merge"}
+    branched, merged = tmp_path / "branched", tmp_path / "merged"
+    for folder in (branched, merged):
+        folder.mkdir()
+        _migration(folder, "0001", None)
+        _migration(folder, "0002_a", "0001")
+        _migration(folder, "0002_b", "0001")
+    _migration(merged, "0003_merge", ("0002_a", "0002_b"))
+    assert code_heads(branched) == {"0002_a", "0002_b"}
+    assert code_heads(merged) == {"0003_merge"}
 
 
 def test_a_database_is_told_what_it_lacks_then_passes_once_migrated(

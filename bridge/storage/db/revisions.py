@@ -12,6 +12,7 @@ Alembic's own.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
@@ -19,8 +20,10 @@ from sqlalchemy import Connection, inspect, text
 VERSION_TABLE = "alembic_version"
 
 
-def code_heads(versions: Path) -> set[str]:
-    """The revisions of the migrations in ``versions`` that no other migration builds on."""
+@functools.cache
+def code_heads(versions: Path) -> frozenset[str]:
+    """The revisions of the migrations in ``versions`` that no other migration builds on (read
+    once per process: the readiness check asks on every probe)."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in versions.glob("*.py"):
@@ -33,7 +36,7 @@ def code_heads(versions: Path) -> set[str]:
             parents.add(down)
         elif isinstance(down, tuple | list):
             parents.update(str(parent) for parent in down)
-    return revisions - parents
+    return frozenset(revisions - parents)
 
 
 def database_heads(connection: Connection) -> set[str]:
