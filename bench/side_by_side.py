@@ -232,9 +232,10 @@ def report(
         login["bridge"] - bridge_side.verify,
         login["peer"] - peer_side.verify,
     )
-    bridge_rss = sum(memory(pid).rss for pid in bridge)
-    print(f"  RSS: bridge {bridge_rss:.0f} MiB (gunicorn master + 1 worker), "
-          f"peer {memory(peer).rss:.0f} MiB (node)")  # fmt: skip
+    master, *workers = (memory(pid) for pid in bridge)
+    print(f"  RSS: bridge worker {sum(m.rss for m in workers):.0f} MiB (USS "
+          f"{sum(m.uss for m in workers):.0f}), gunicorn master {master.rss:.0f} MiB; "
+          f"peer {memory(peer).rss:.0f} MiB (USS {memory(peer).uss:.0f}, one process)")  # fmt: skip
 
 
 if __name__ == "__main__":
