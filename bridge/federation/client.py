@@ -17,12 +17,10 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
 from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.requests_client import OAuth2Session
 
 from bridge.domain.clock import Clock
 from bridge.federation.errors import (
@@ -45,8 +43,10 @@ from bridge.federation.id_tokens import (
 )
 from bridge.federation.metadata import MetadataCache
 from bridge.federation.providers import IdentityProvider
-from bridge.observability.recording import metered
 from bridge.storage.ephemeral.base import EphemeralStore
+
+if TYPE_CHECKING:
+    from authlib.integrations.requests_client import OAuth2Session
 
 TRANSACTION_TTL = 600
 #: The stored shape of an ``UpstreamTransaction``: 2 added ``force_login`` and ``max_age``.
@@ -196,6 +196,12 @@ class FederationClient:
         redirect_uri: str,
         metadata: Mapping[str, Any] | None = None,
     ) -> OAuth2Session:
+        # Imported on the first upstream login: requests and Authlib's client for it are about
+        # 6 MiB that a worker whose users never sign in elsewhere need not hold (issue 16).
+        from authlib.integrations.requests_client import OAuth2Session
+
+        from bridge.observability.upstream import metered
+
         session = OAuth2Session(
             client_id=provider.client_id,
             client_secret=provider.client_secret,
@@ -370,6 +376,8 @@ class FederationClient:
         transaction: UpstreamTransaction,
         code: str,
     ) -> dict[str, Any]:
+        import requests  # loaded with the session (``_session``)
+
         alias = provider.alias
         with self._session(provider, transaction.redirect_uri, metadata) as session:
             try:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from bridge.domain.clock import Clock
 from bridge.federation.errors import (
@@ -19,6 +17,9 @@ from bridge.federation.errors import (
     ProviderUnavailable,
 )
 from bridge.federation.providers import IdentityProvider
+
+if TYPE_CHECKING:
+    import requests
 
 JsonObject = dict[str, Any]
 REQUIRED_METADATA = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -33,6 +34,8 @@ def get_json(
     http: requests.Session, url: str, *, provider: IdentityProvider, what: str
 ) -> JsonObject:
     """GET a JSON object; network trouble and 5xx are ``ProviderUnavailable``."""
+    import requests  # loaded with the first upstream request (issue 16: a worker's memory)
+
     try:
         response = http.get(url, timeout=provider.timeout, headers={"Accept": "application/json"})
     except requests.Timeout as exc:
@@ -69,12 +72,18 @@ def _key(provider: IdentityProvider) -> CacheKey:
     return (provider.alias, provider.issuer)
 
 
+def _plain_session() -> requests.Session:
+    import requests
+
+    return requests.Session()
+
+
 class MetadataCache:
     """Discovery documents and JWKS by provider, each kept ``metadata_ttl`` seconds."""
 
-    def __init__(self, clock: Clock, http: Callable[[], requests.Session] = requests.Session):
+    def __init__(self, clock: Clock, http: Callable[[], requests.Session] | None = None) -> None:
         self._clock = clock
-        self._http = http
+        self._http = http or _plain_session
         self._lock = threading.Lock()
         self._discovery: dict[CacheKey, _Cached] = {}
         self._jwks: dict[CacheKey, _Cached] = {}

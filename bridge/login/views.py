@@ -8,7 +8,6 @@ application. A refusal the service raises reaches the app's error handler
 
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -111,6 +110,8 @@ def _page(screen: ShowStep) -> str:
     qr_svg = grouped_secret = None
     otpauth_uri = challenge.data.get("otpauth_uri")
     if otpauth_uri:
+        import segno  # enrolment pages only: a worker that never shows one never loads it
+
         qr_svg = segno.make(otpauth_uri, error="m").svg_inline(scale=5)
         secret = challenge.data.get("secret", "")
         grouped_secret = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -4,12 +4,8 @@ store errors and upstream requests. Each function is a small hook the services a
 from __future__ import annotations
 
 import re
-import time
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
-import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy import Engine, event
 
 from bridge.domain.events import AuditEventName
@@ -17,6 +13,9 @@ from bridge.mail.message import MailMessage
 from bridge.observability.metrics import process_metrics
 from bridge.storage.db.models import AuditEvent
 from flows import Flow, StepExecution
+
+if TYPE_CHECKING:
+    import requests
 
 #: A label value from the code's own vocabulary; anything else is counted as "other", so a
 #: label can never grow without bound.
@@ -72,35 +71,12 @@ def watch_database_errors(engine: Engine) -> None:
     event.listen(engine, "handle_error", _failed)
 
 
-class MeteredAdapter(HTTPAdapter):
-    """Times every request to an upstream provider and counts the failed ones, by host."""
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
-        metrics = process_metrics()
-        host = urlsplit(request.url or "").hostname or "unknown"
-        started = time.perf_counter()
-        try:
-            response = super().send(request, *args, **kwargs)
-        except requests.Timeout:
-            metrics.upstream_errors.labels(host, "timeout").inc()
-            raise
-        except requests.RequestException:
-            metrics.upstream_errors.labels(host, "connection").inc()
-            raise
-        finally:
-            metrics.upstream.labels(host).observe(time.perf_counter() - started)
-        if response.status_code >= 400:
-            metrics.upstream_errors.labels(host, "status").inc()
-        return response
-
-
-def metered(session: requests.Session) -> requests.Session:
-    """``session`` with its requests timed and counted (``MeteredAdapter``)."""
-    adapter = MeteredAdapter()
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return session
-
-
 def metered_session() -> requests.Session:
+    """A ``requests`` session whose requests are timed and counted (``bridge.observability.
+    upstream``). Imported on the first upstream request: a worker whose users never sign in
+    through another provider never loads ``requests`` (about 5 MiB, issue 16)."""
+    import requests
+
+    from bridge.observability.upstream import metered
+
     return metered(requests.Session())

@@ -30,10 +30,10 @@ import hmac
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import argon2
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from passlib.hash import sha256_crypt, sha512_crypt
 
 PREFIX = "imported:v1:"
 
@@ -272,7 +272,7 @@ def _sha2crypt_check(encoded: str) -> None:
         raise UnsupportedHash("a SHA-crypt hash reads $5$ or $6$[rounds=<n>$]<salt>$<hash>")
     if match.group(2) is not None:
         _positive(match.group(2), what="rounds", maximum=MAX_SHA2CRYPT_ROUNDS)
-    handler = sha512_crypt if match.group(1) == "6" else sha256_crypt
+    handler = _sha2crypt(match.group(1))
     if not handler.identify(encoded):
         raise UnsupportedHash("not a valid SHA-crypt hash")
     try:
@@ -322,6 +322,14 @@ def verify_foreign(stored: str, password: str) -> bool:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
     if scheme == "sha2crypt":
-        handler = sha512_crypt if encoded.startswith("$6$") else sha256_crypt
+        handler = _sha2crypt("6" if encoded.startswith("$6$") else "5")
         return bool(handler.verify(secret, encoded))
     return False  # pragma: no cover (parse_stored allows only the schemes above)
+
+
+def _sha2crypt(variant: str) -> Any:
+    """libpass's SHA-crypt handler for ``$5$`` or ``$6$``, imported on first use: only imported
+    hashes need it, and a serving worker otherwise never loads libpass."""
+    from passlib.hash import sha256_crypt, sha512_crypt
+
+    return sha512_crypt if variant == "6" else sha256_crypt

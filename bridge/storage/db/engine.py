@@ -10,12 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, CursorResult, Result, make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,8 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bridge.storage.db import pool, sqlite
 from bridge.storage.db.hosts import multi_host_url
 from bridge.storage.db.reading import ReadingSession
+from bridge.storage.db.revisions import code_heads, database_heads
 from bridge.storage.db.unit import current_unit
 from bridge.storage.db.waits import Waits, bound_waits, unbounded
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -122,6 +122,8 @@ class Database:
 
     def alembic_config(self) -> Config:
         """An Alembic configuration built in code: no ``alembic.ini`` on disk."""
+        from alembic.config import Config  # only to migrate: a serving process needs no Alembic
+
         config = Config()
         # Config values go through configparser interpolation: a "%" must be doubled.
         config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
@@ -131,6 +133,8 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema to ``revision`` (the newest by default)."""
+        from alembic import command
+
         config = self.alembic_config()
         # A migration may take long: no statement limit.
         with self.engine.begin() as connection, unbounded(connection):
@@ -138,10 +142,11 @@ class Database:
             command.upgrade(config, revision)
 
     def schema_problem(self) -> str | None:
-        """Why the schema is not the newest the code knows, or None when it is."""
-        heads = set(ScriptDirectory.from_config(self.alembic_config()).get_heads())
+        """Why the schema is not the newest the code knows, or None when it is (read without
+        Alembic: ``bridge.storage.db.revisions``)."""
+        heads = code_heads(MIGRATIONS / "versions")
         with self.engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            current = database_heads(connection)
         if current == heads:
             return None
         found = ", ".join(sorted(current)) or "no schema"
