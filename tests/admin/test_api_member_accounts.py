@@ -130,5 +130,11 @@ def test_the_console_audit_page_reads_after_a_deletion(acme_live: LiveBridge) ->
     page = browser.open(f"{acme_live.url}/admin/orgs/acme/audit")
     assert isinstance(page, Page) and page.status == 200
     shown = rows(page)
-    assert any(row[1] == "user_deleted" and row[3] == erased.pseudonym for row in shown)
+    cells = page.soup.select("#audit td.event")  # the event's label, its stored name beside it
+    assert any(
+        cell["data-event"] == "user_deleted"
+        and row[1] == "Account deleteduser_deleted"
+        and row[3] == erased.pseudonym
+        for cell, row in zip(cells, shown, strict=True)
+    )
     assert "bob@example.com" not in page.html and bob.id not in page.html
