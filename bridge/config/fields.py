@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Strict
 
+from bridge.domain.wording import Phrase
+
 __all__ = ["Bool", "Int", "Section", "Text", "between", "check_issuer", "is_loopback"]
 
 _LOOPBACK_NAMES = frozenset({"localhost"})
@@ -18,7 +20,7 @@ _LOOPBACK_NAMES = frozenset({"localhost"})
 def between(low: int, high: int) -> AfterValidator:
     def check(value: int) -> int:
         if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
+            raise ValueError(Phrase("must be between %(low)s and %(high)s", low=low, high=high))
         return value
 
     return AfterValidator(check)
@@ -26,7 +28,7 @@ def between(low: int, high: int) -> AfterValidator:
 
 def _non_empty(value: str) -> str:
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise ValueError(Phrase("must not be empty"))
     return value
 
 
@@ -41,18 +43,20 @@ class Section(BaseModel):
 
 def check_issuer(value: str) -> str:
     if re.search(r"[\s?#]", value):
-        raise ValueError("must be an absolute URL without spaces, query or fragment")
+        raise ValueError(Phrase("must be an absolute URL without spaces, query or fragment"))
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError("must be an absolute http:// or https:// URL")
+        raise ValueError(Phrase("must be an absolute http:// or https:// URL"))
     if parts.username is not None or parts.password is not None:
-        raise ValueError("must not contain a user name or password")
+        raise ValueError(Phrase("must not contain a user name or password"))
     try:
         parts.port  # noqa: B018 - parsing the port validates it
     except ValueError:
-        raise ValueError("has an invalid port") from None
+        raise ValueError(Phrase("has an invalid port")) from None
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ValueError("must use https:// (http:// is allowed only for localhost and loopback)")
+        raise ValueError(
+            Phrase("must use https:// (http:// is allowed only for localhost and loopback)")
+        )
     return value.rstrip("/")
 
 

@@ -12,6 +12,7 @@ from pydantic import model_validator as _model_validator
 
 from bridge.config.fields import Bool, Int, Section, Text, between, check_issuer
 from bridge.domain.validators import DOMAIN, PROVIDER_ALIAS
+from bridge.domain.wording import Phrase
 
 __all__ = ["UPSTREAM_ALGORITHMS", "ClaimMapping", "IdentityProviderSettings"]
 
@@ -58,7 +59,9 @@ class IdentityProviderSettings(Section):
     @classmethod
     def _alias(cls, value: str) -> str:
         if not PROVIDER_ALIAS.fullmatch(value):
-            raise ValueError("must be 1-63 characters of a-z, 0-9, '_' and '-' (a URL slug)")
+            raise ValueError(
+                Phrase("must be 1-63 characters of a-z, 0-9, '_' and '-' (a URL slug)")
+            )
         return value
 
     @field_validator("issuer")
@@ -78,9 +81,9 @@ class IdentityProviderSettings(Section):
     @classmethod
     def _scopes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if "openid" not in value:
-            raise ValueError("must include openid")
+            raise ValueError(Phrase("must include openid"))
         if any(not re.fullmatch(r"[\x21\x23-\x5b\x5d-\x7e]+", scope) for scope in value):
-            raise ValueError("each scope must be one word of printable ASCII")
+            raise ValueError(Phrase("each scope must be one word of printable ASCII"))
         return value
 
     @field_validator("domains")
@@ -89,24 +92,33 @@ class IdentityProviderSettings(Section):
         normal = tuple(domain.strip().lower() for domain in value)
         for domain in normal:
             if not DOMAIN.fullmatch(domain):
-                raise ValueError(f"{domain!r} is not a domain name")
+                raise ValueError(Phrase("%(domain)r is not a domain name", domain=domain))
         if len(set(normal)) != len(normal):
-            raise ValueError("must not repeat a domain")
+            raise ValueError(Phrase("must not repeat a domain"))
         return normal
 
     @field_validator("algorithms")
     @classmethod
     def _algorithms(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
-            raise ValueError("must name at least one algorithm")
+            raise ValueError(Phrase("must name at least one algorithm"))
         for alg in value:
             if alg.lower() == "none" or alg.upper().startswith("HS"):
                 raise ValueError(
-                    f"{alg!r} is refused: ID tokens must be signed with a public-key algorithm "
-                    "(never 'none', never HMAC)"
+                    Phrase(
+                        "%(alg)r is refused: ID tokens must be signed with a public-key "
+                        "algorithm (never 'none', never HMAC)",
+                        alg=alg,
+                    )
                 )
             if alg not in UPSTREAM_ALGORITHMS:
-                raise ValueError(f"{alg!r} is not one of {', '.join(UPSTREAM_ALGORITHMS)}")
+                raise ValueError(
+                    Phrase(
+                        "%(alg)r is not one of %(choices)s",
+                        alg=alg,
+                        choices=", ".join(UPSTREAM_ALGORITHMS),
+                    )
+                )
         return value
 
     @_model_validator(mode="before")

@@ -126,7 +126,12 @@ def too_long(name: str, most: int) -> Phrase:
     return Phrase("'%(field)s' must be at most %(most)s characters.", field=name, most=most)
 
 
-def _message(error: Any) -> str:
+def _problem(error: Any) -> str:
+    """What is wrong with the field, in the validator's words: its ``Phrase`` when it raised
+    one (so a page can translate it), else pydantic's English message."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, ValueError) and raised.args and isinstance(raised.args[0], Phrase):
+        return raised.args[0]
     message = str(error["msg"])
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
@@ -148,7 +153,9 @@ def parse_provider(raw: dict[str, Any], organisation: str) -> ProviderInput:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
         field = field or "body"
-        raise InvalidInput(f"'{field}' {_message(error)}.", field=field) from None
+        raise InvalidInput(
+            Phrase("'%(field)s' %(problem)s.", field=field, problem=_problem(error)), field=field
+        ) from None
     return ProviderInput(settings, secret, "client_secret" in raw)
 
 

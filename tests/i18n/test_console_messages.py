@@ -62,6 +62,41 @@ def test_an_audit_event_is_labelled_in_german_and_keeps_its_name(
     assert selected is not None and selected.get_text() == "Anmeldung fehlgeschlagen"
 
 
+@pytest.mark.parametrize(
+    ("language", "factor", "reason"),
+    [
+        ("de", "Authentifizierungs-App", "Falscher Code"),
+        ("en", "Authenticator app", "Wrong code"),
+    ],
+)
+def test_an_audit_event_s_factor_and_reason_are_in_the_page_s_language(
+    acme: LiveBridge, language: str, factor: str, reason: str
+) -> None:
+    bob = acme.services.users.find("bob")
+    assert bob is not None
+    acme.services.audit.record(
+        Event.SIGN_IN_FAILED, user_id=bob.id, mfa_factor_type="totp", reason="invalid_code"
+    )
+    browser = Browser()
+    browser.http.headers["Accept-Language"] = language
+    console(acme, browser)
+    page = browser.open(f"{acme.url}/admin/orgs/acme/audit?event=sign_in_failed")
+    assert isinstance(page, Page) and page.status == 200
+    [factor_cell], [reason_cell] = (
+        page.soup.select("#audit td.factor"),
+        page.soup.select("#audit td.reason"),
+    )
+    for cell, label, value, column in (
+        (factor_cell, factor, "totp", "factor"),
+        (reason_cell, reason, "invalid_code", "reason"),
+    ):
+        shown, code = cell.select_one(".label"), cell.select_one("code")
+        assert shown is not None and shown.get_text() == label
+        assert code is not None and code.get_text() == value
+        assert cell[f"data-{column}"] == value
+    browser.http.close()
+
+
 def test_a_bad_date_filter_is_explained_in_german_with_the_field_s_label(
     acme: LiveBridge, german: Browser
 ) -> None:

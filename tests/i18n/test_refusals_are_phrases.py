@@ -21,10 +21,7 @@ ROOT = Path(bridge.__file__).resolve().parent
 #: fixed ``message``), an import's and ``EmailsShared`` are the command line's.
 NEVER_ON_A_PAGE = (UpstreamError, ImportFailed, EmailsShared)
 #: Where an f-string refusal is known and why it stays.
-KNOWN = {
-    # the wording of pydantic's and the configuration's validators, after the field's name
-    ("federation/provider_input.py", "InvalidInput"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def refusal_classes() -> dict[str, type[BridgeError]]:

@@ -26,6 +26,7 @@ from bridge.services.orgs.service import policy_of
 from bridge.services.orgs.validation import parse
 from bridge.storage.db.models import AuditEvent
 from bridge.web.admin import console_api_clients, console_member_passwords, console_providers
+from bridge.web.admin.audit_labels import factor_label, reason_label
 from bridge.web.admin.console_pages import (
     CONFIRMED_ACTIONS,
     NOTICES,
@@ -223,6 +224,8 @@ def audit_page(
         filters={name: request.args.get(name, "") for name in FILTERS},
         event_names=EVENT_NAMES,
         event_label=event_label,
+        factor_label=factor_label,
+        reason_label=reason_label,
         formats=FORMATS,
         limit=AUDIT_PAGE_LIMIT,
         zone=page_zone()[0],

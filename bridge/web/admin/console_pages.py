@@ -91,6 +91,14 @@ FIELD_LABELS = {
     "app_passwords_allowed": N_("App passwords"),
     "password_reset_allowed": N_("Password reset links"),
     "password": N_("Temporary password"),
+    # the single sign-on provider form (its refusals come from the configuration's validators)
+    "alias": N_("Alias"),
+    "display_name": N_("Display name"),
+    "issuer": N_("Issuer"),
+    "client_id": N_("Client id"),
+    "client_secret": N_("Client secret"),
+    "domains": N_("E-mail domains"),
+    "link_by_verified_email": N_("Link to existing accounts by verified e-mail"),
     # the audit page's filters
     "event": N_("Event"),
     "user": N_("Member (username)"),

@@ -300,6 +300,23 @@ def test_an_invalid_field_is_refused_by_name_and_nothing_is_stored(
     assert snapshot(acme.services)["providers"] == []
 
 
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_a_validator_s_refusal_stays_english_and_names_the_key_in_any_language(
+    api: Api, acme: World, language: str
+) -> None:
+    """The console words it in the admin's language; the API's detail is part of the API."""
+    response = api.call(
+        "POST",
+        BASE,
+        "ada",
+        provider_body(domains=["not a domain"]),
+        environ_base={"HTTP_ACCEPT_LANGUAGE": language},
+    )
+    body = assert_problem(response, 422, "invalid-input")
+    assert body["field"] == "domains"
+    assert body["detail"] == "'domains' 'not a domain' is not a domain name."
+
+
 def test_a_domain_the_organisation_has_not_verified_is_refused(api: Api, acme: World) -> None:
     body = assert_problem(
         api.post(BASE, "ada", provider_body(domains=["globex.example"])), 422, "invalid-input"

@@ -275,7 +275,10 @@ def test_a_bad_new_secret_is_refused_next_to_its_form(ada: Console, acme: World)
     response = ada.post(f"{PAGE}/acme-okta/secret", {"client_secret": "   "})
     assert response.status_code == 422
     box = soup(response).select_one("tr[data-alias=acme-okta] #form-errors")
-    assert box is not None and "client_secret" in box.get_text()
+    assert box is not None and box.get_text(" ", strip=True) == (
+        "The request is not valid. 'Client secret' must be null (a public client) or 1-1024 "
+        "printable characters."
+    )
     assert snapshot(acme.services) == before
 
 
@@ -333,10 +336,28 @@ def test_a_removal_without_the_confirmation_changes_nothing(ada: Console, acme: 
         ({"domains": ["globex.example"]}, 422, "not verified by 'Acme'"),
         ({"alias": "acme-config"}, 409, "belongs to a provider in the bridge's configuration"),
         ({"alias": "google"}, 409, "belongs to a provider in the bridge's configuration"),
-        ({"issuer": "http://acme-okta.idp.example"}, 422, "'issuer'"),
-        ({"issuer": "not a url"}, 422, "'issuer'"),
-        ({"alias": "Bad Alias!"}, 422, "'alias'"),
-        ({"client_id": ""}, 422, "'client_id'"),
+        # the configuration's validators, the field named by its label (the API names its key)
+        (
+            {"issuer": "http://acme-okta.idp.example"},
+            422,
+            "'Issuer' must use https:// (http:// is allowed only for localhost and loopback).",
+        ),
+        (
+            {"issuer": "not a url"},
+            422,
+            "'Issuer' must be an absolute URL without spaces, query or fragment.",
+        ),
+        (
+            {"alias": "Bad Alias!"},
+            422,
+            "'Alias' must be 1-63 characters of a-z, 0-9, '_' and '-' (a URL slug).",
+        ),
+        ({"client_id": ""}, 422, "'Client id' must not be empty."),
+        (
+            {"domains": ["not a domain"]},
+            422,
+            "'E-mail domains' 'not a domain' is not a domain name.",
+        ),
         ({"domains": ["config.acme.example"]}, 422, "config.acme.example"),
     ],
 )
@@ -350,6 +371,58 @@ def test_a_refused_add_shows_the_reason_and_changes_nothing(
     assert soup(response).select_one("#add-provider-form") is not None
     assert snapshot(acme.services) == before
     assert not acme.services.audit.events(event="identity_provider_added")
+
+
+@pytest.mark.parametrize(
+    ("language", "fields", "message"),
+    [
+        (
+            "de",
+            {"issuer": "http://acme-okta.idp.example"},
+            "Die Anfrage ist ungültig. „Aussteller“ muss https:// verwenden (http:// ist nur für "
+            "localhost und Loopback-Adressen erlaubt).",
+        ),
+        (
+            "de",
+            {"domains": ["not a domain"]},
+            "Die Anfrage ist ungültig. „E-Mail-Domains“ enthält 'not a domain', das kein "
+            "Domainname ist.",
+        ),
+        ("de", {"client_id": ""}, "Die Anfrage ist ungültig. „Client-ID“ darf nicht leer sein."),
+        (
+            "en",
+            {"issuer": "http://acme-okta.idp.example"},
+            "The request is not valid. 'Issuer' must use https:// (http:// is allowed only for "
+            "localhost and loopback).",
+        ),
+        (
+            "en",
+            {"domains": ["not a domain"]},
+            "The request is not valid. 'E-mail domains' 'not a domain' is not a domain name.",
+        ),
+    ],
+)
+def test_a_refused_add_is_explained_in_the_admin_s_language_with_the_field_s_label(
+    ada: Console, acme: World, language: str, fields: dict[str, Any], message: str
+) -> None:
+    ada.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    response = ada.add(**fields)
+    assert response.status_code == 422
+    assert errors(response) == message
+    assert soup(response).select_one("html")["lang"] == language  # type: ignore[index]
+
+
+def test_a_refused_secret_names_the_field_by_its_german_label(ada: Console, acme: World) -> None:
+    ada.add()
+    ada.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    response = ada.post(f"{PAGE}/acme-okta/secret", {"client_secret": "   "})
+    assert response.status_code == 422
+    box = soup(response).select_one("tr[data-alias=acme-okta] #form-errors")
+    assert box is not None
+    assert box.get_text(" ", strip=True) == (
+        "Die Anfrage ist ungültig. „Client-Geheimnis“ muss leer sein (ein öffentlicher Client) "
+        "oder aus 1–1024 druckbaren Zeichen bestehen."
+    )
 
 
 def test_an_alias_already_taken_is_a_conflict(ada: Console, acme: World) -> None:
