@@ -18,8 +18,9 @@ One service for the admin API, the console and the CLI. Who may act on whom (R13
 A password set for someone, temporary or not (the operator's ``bridge user set-password``
 without ``--temporary``), obeys the password policy, ends every session, application grant and
 app password of the account (as a reset does), voids open links, is audited
-(``password_set_by_admin`` with ``temporary``) and mailed. The login asks for a new password after every factor,
-before the application (``bridge.login.required_password``).
+(``password_set_by_admin`` with ``temporary``) and mailed. After a temporary one the login asks
+for a new password after every factor, before the application
+(``bridge.login.required_password``).
 """
 
 from __future__ import annotations
