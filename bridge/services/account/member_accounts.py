@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from bridge.domain.wording import Phrase
+from bridge.domain.wording import N_, Phrase
 from bridge.services.orgs.access import Actor, Authority, authorise
 from bridge.services.orgs.domains import domain_verified, email_domain, require_verified_domain
 from bridge.services.orgs.errors import DomainNotVerified, NotFound, OperatorOnly, SelfAction
@@ -51,8 +51,10 @@ def member_account(
             raise NotFound(Phrase("%(user)r is not a member of %(org)r.", user=name, org=slug))
         if actor.user_id == user.id:
             raise SelfAction(
-                "Admins do not disable or delete their own account here; another admin of the "
-                "organisation or the operator can."
+                N_(
+                    "Admins do not disable or delete their own account here; another admin of "
+                    "the organisation or the operator can."
+                )
             )
         if action != "delete":
             require_verified_domain(session, authority, user, action)
