@@ -1,5 +1,6 @@
 """An organisation's admin acting on a member's account itself, not only on the membership
-(issue 14): disable, enable, delete, through the admin API.
+(issue 14): disable, enable, delete, through the admin API and the console's account page
+(``bridge.web.admin.console_member_accounts``).
 
 The account serves every organisation the person belongs to (R14), so an admin acts on it
 only where the organisation answers for it:
