@@ -1,8 +1,9 @@
 """``bridge client ...``: relying parties (applications that send their users to the bridge).
 
-``add`` and ``list`` use ``ClientService``; every later change (disable, enable, delete, new
-redirect URIs, a new secret) goes through ``ClientLifecycle``, which checks and audits it
-(issue 14). A secret is printed once, when it is made (``add``, ``rotate-secret``).
+``list`` uses ``ClientService``; the registration and every later change (disable, enable,
+delete, new redirect URIs after sign-in or sign-out, a new secret) go through
+``ClientLifecycle``, which checks and audits them (issue 14). A secret is printed once, when
+it is made (``add``, ``rotate-secret``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ from bridge.cli.context import current_services
 from bridge.cli.unit import UnitOfWorkGroup
 
 CLIENT_ID = click.argument("client_id", metavar="CLIENT_ID")
+LOGOUT_URI_HELP = (
+    "Where the application may send the user after signing out (RP-initiated logout); "
+    "the same rules as --redirect-uri (repeat for more)."
+)
 REDIRECT_URI_HELP = (
     "A URI the bridge may send the user back to, compared exactly: https, or http on "
     "127.0.0.1, [::1] or localhost (repeat for more)."
@@ -41,13 +46,7 @@ def _echo_secret(client_id: str, secret: str | None, as_json: bool) -> None:
 @click.option(
     "--redirect-uri", "redirect_uris", multiple=True, required=True, help=REDIRECT_URI_HELP
 )
-@click.option(
-    "--post-logout-redirect-uri",
-    "logout_uris",
-    multiple=True,
-    help="Where the application may send the user after signing out (RP-initiated logout); "
-    "the same rules as --redirect-uri (repeat for more).",
-)
+@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True, help=LOGOUT_URI_HELP)
 @click.option("--public", is_flag=True, help="A client that cannot keep a secret (SPA, app).")
 @click.option("--json", "as_json", is_flag=True, help="Print the id and secret as JSON.")
 def client_add(
@@ -57,8 +56,8 @@ def client_add(
     public: bool,
     as_json: bool,
 ) -> None:
-    """Register a client; its secret is shown once."""
-    record, secret = current_services().clients.add(
+    """Register a client (audited); its secret is shown once."""
+    record, secret = current_services().client_lifecycle.add(
         name, list(redirect_uris), public=public, post_logout_redirect_uris=list(logout_uris)
     )
     _echo_secret(record.id, secret, as_json)
@@ -115,6 +114,25 @@ def client_set_redirect_uris(client_id: str, redirect_uris: tuple[str, ...]) -> 
     """Replace the client's redirect URIs with these (checked as 'client add' checks them)."""
     record = current_services().client_lifecycle.set_redirect_uris(client_id, redirect_uris)
     click.echo(f"redirect URIs of {record.id}: {' '.join(record.redirect_uris)}")
+
+
+@client.command("set-post-logout-redirect-uris")
+@CLIENT_ID
+@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True, help=LOGOUT_URI_HELP)
+@click.option(
+    "--none", "clear", is_flag=True, help="Allow no address after sign-out (the bridge's own page)."
+)
+def client_set_post_logout_redirect_uris(
+    client_id: str, logout_uris: tuple[str, ...], clear: bool
+) -> None:
+    """Replace where the client may send users after signing out (checked as redirect URIs)."""
+    if clear == bool(logout_uris):
+        raise click.UsageError("give --post-logout-redirect-uri (repeat for more) or --none")
+    record = current_services().client_lifecycle.set_post_logout_redirect_uris(
+        client_id, logout_uris
+    )
+    shown = " ".join(record.post_logout_redirect_uris) or "none"
+    click.echo(f"post-logout redirect URIs of {record.id}: {shown}")
 
 
 @client.command("rotate-secret")

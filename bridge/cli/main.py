@@ -20,6 +20,7 @@ from bridge.cli.mail_commands import mail
 from bridge.cli.org_commands import member, org
 from bridge.cli.user_data_commands import USER_DATA_COMMANDS
 from bridge.services.users import UnknownUser, normalise_username
+from bridge.storage.db.models import User
 
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
 
@@ -192,6 +193,7 @@ def user_show(ctx: Context, username: str) -> None:
         ("e-mail", record.email or "-"),
         ("name", record.name or "-"),
         ("disabled", "yes" if record.disabled else "no"),
+        ("password", _password_state(record)),
         ("locked", "yes" if shown.locked else "no"),
         ("2fa", "totp" if shown.totp else "-"),
         ("app passwords", str(shown.app_passwords)),
@@ -200,6 +202,14 @@ def user_show(ctx: Context, username: str) -> None:
         ("created", record.created_at.isoformat()),
     ):
         click.echo(f"{label + ':':<17}{value}")
+
+
+def _password_state(record: User) -> str:
+    if record.password_hash is None:
+        return "none (signs in through an identity provider)"
+    if record.password_must_change:
+        return "temporary (must be changed at the next sign-in)"
+    return "set"
 
 
 @user.command("email-conflicts")

@@ -33,18 +33,19 @@ def read_password(stdin: bool) -> str:
 )
 @pass_context
 def set_password(ctx: Context, username: str, password_stdin: bool, temporary: bool) -> None:
-    """Set a user's password (the password policy applies)."""
+    """Set a user's password (the password policy applies). Every session, grant and app
+    password of the user ends, the change is audited and the user is e-mailed."""
+    from bridge.services.account.admin_passwords import set_password as set_for
+
     services = ctx.services()
     password = read_password(password_stdin)
+    user = set_for(services, Actor.operator(), None, username, password, temporary=temporary)
     if temporary:
-        from bridge.services.account.admin_passwords import set_temporary_password
-
-        user = set_temporary_password(services, Actor.operator(), None, username, password)
         click.echo(f"temporary password set for {user.username}: they choose a new one at the")
         click.echo("next sign-in; their sessions, grants and app passwords ended")
-        return
-    services.users.set_password(username, password)
-    click.echo(f"password set for {username}")
+    else:
+        click.echo(f"password set for {user.username}: their sessions, grants and app")
+        click.echo("passwords ended, and they were e-mailed")
 
 
 @click.command("send-reset-link", cls=UnitOfWorkCommand)

@@ -68,7 +68,7 @@ def user_set_email(ctx: Context, username: str, address: str) -> None:
     """Set a user's e-mail address (unique per bridge, case-insensitively; unverified).
 
     The address signs in as well as the username; "forgot password" links sent to the old
-    address stop working.
+    address stop working, and the old address is mailed a notice (the new one masked).
     """
     from bridge.services.account.identity import set_email
 

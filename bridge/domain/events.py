@@ -80,10 +80,12 @@ class AuditEventName(StrEnum):
     USER_DATA_EXPORTED = "user_data_exported"
     USER_DELETED = "user_deleted"
     # A relying party's life from the command line (issue 14)
+    CLIENT_CREATED = "client_created"
     CLIENT_DISABLED = "client_disabled"
     CLIENT_ENABLED = "client_enabled"
     CLIENT_DELETED = "client_deleted"
     CLIENT_REDIRECT_URIS_CHANGED = "client_redirect_uris_changed"
+    CLIENT_POST_LOGOUT_REDIRECT_URIS_CHANGED = "client_post_logout_redirect_uris_changed"
     CLIENT_SECRET_ROTATED = "client_secret_rotated"
 
 

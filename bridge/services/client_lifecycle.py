@@ -1,5 +1,5 @@
-"""A relying party's life after ``bridge client add`` (issue 14): disable, enable, delete,
-new redirect URIs, a new secret.
+"""A relying party's life from ``bridge client add`` on (issue 14): registration, disable,
+enable, delete, new redirect URIs (after sign-in or after sign-out), a new secret.
 
 A disabled client is refused wherever it shows up: the authorization endpoint shows the person
 an error page (never a redirect), the token endpoint answers ``invalid_client`` (refresh
@@ -22,7 +22,6 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bridge.domain.clock import Clock
 from bridge.domain.events import AuditEventName
 from bridge.domain.wording import Phrase
 from bridge.services.api_clients import API_KIND
@@ -30,6 +29,7 @@ from bridge.services.audit import AuditLog
 from bridge.services.clients import (
     CLIENT_SECRET_BYTES,
     ClientHasNoSecret,
+    ClientService,
     InvalidClient,
     UnknownClient,
     hash_secret,
@@ -51,10 +51,39 @@ class DeletedClient:
 
 
 class ClientLifecycle:
-    def __init__(self, db: Database, clock: Clock, audit: AuditLog) -> None:
+    def __init__(self, db: Database, audit: AuditLog, clients: ClientService) -> None:
         self._db = db
-        self._clock = clock
         self._audit = audit
+        self._clients = clients
+
+    def add(
+        self,
+        name: str,
+        redirect_uris: Iterable[str],
+        *,
+        public: bool = False,
+        post_logout_redirect_uris: Iterable[str] = (),
+        actor_id: str | None = None,
+    ) -> tuple[Client, str | None]:
+        """Register a client (``ClientService.add``'s checks) and audit it; the secret (None
+        for a public client) is returned only here."""
+        client, secret = self._clients.add(
+            name,
+            redirect_uris,
+            public=public,
+            post_logout_redirect_uris=post_logout_redirect_uris,
+        )
+        self._record(
+            AuditEventName.CLIENT_CREATED,
+            client.id,
+            client.org_id,
+            actor_id,
+            name=client.name,
+            public=client.public,
+            redirect_uris=list(client.redirect_uris),
+            post_logout_redirect_uris=list(client.post_logout_redirect_uris),
+        )
+        return client, secret
 
     def find(self, client_id: str) -> Client:
         """The relying party, or ``UnknownClient`` (an API client is not one)."""
@@ -103,6 +132,27 @@ class ClientLifecycle:
             client.redirect_uris = listed
         self._record(
             AuditEventName.CLIENT_REDIRECT_URIS_CHANGED,
+            client.id,
+            client.org_id,
+            actor_id,
+            name=client.name,
+            before=before,
+            after=listed,
+        )
+        return client
+
+    def set_post_logout_redirect_uris(
+        self, client_id: str, uris: Iterable[str], *, actor_id: str | None = None
+    ) -> Client:
+        """Replace where the client may send people after signing out (RP-initiated logout),
+        checked as redirect URIs are; an empty list allows none."""
+        listed = redirect_uri_list(uris)
+        with self._db.session() as session:
+            client = _relying_party(session, client_id)
+            before = list(client.post_logout_redirect_uris)
+            client.post_logout_redirect_uris = listed
+        self._record(
+            AuditEventName.CLIENT_POST_LOGOUT_REDIRECT_URIS_CHANGED,
             client.id,
             client.org_id,
             actor_id,

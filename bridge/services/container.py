@@ -201,6 +201,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
     )
     home_realm = HomeRealm(identity_providers, db)
     orgs = OrgService(db, clock, audit, totp, identity_providers)
+    clients = ClientService(db, clock)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -211,8 +212,8 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         users=users,
         emails=EmailAddresses(db),
         totp=totp,
-        clients=ClientService(db, clock),
-        client_lifecycle=ClientLifecycle(db, clock, audit),
+        clients=clients,
+        client_lifecycle=ClientLifecycle(db, audit, clients),
         audit=audit,
         keys=SigningKeys(
             db,

@@ -87,3 +87,10 @@ def test_the_action_parameter_lists_the_actions_the_members_service_knows() -> N
     operation = document["paths"]["/orgs/{org}/members/{user}/actions/{action}"]["post"]
     [action] = [p for p in operation["parameters"] if p["name"] == "action"]
     assert tuple(action["schema"]["enum"]) == ACTIONS
+
+
+def test_the_member_answer_in_the_document_says_whether_a_temporary_password_waits() -> None:
+    member = openapi_document("https://bridge.example")["components"]["schemas"]["Member"]
+    assert member["properties"]["password_must_change"]["type"] == "boolean"
+    assert "password_must_change" in member["required"]
+    assert "next sign-in" in member["properties"]["password_must_change"]["description"]

@@ -62,6 +62,19 @@ def test_an_admin_sets_a_temporary_password_that_must_be_changed(api: Api, acme:
     assert [e["event"] for e in listed["events"]] == ["password_set_by_admin"]
 
 
+def test_the_member_answer_shows_the_temporary_password_until_it_is_replaced(
+    api: Api, acme: World
+) -> None:
+    assert api.get("/orgs/acme/members/bob", "ada").get_json()["password_must_change"] is False
+    temporary(api, "bob")
+    listed = api.get("/orgs/acme/members", "ada").get_json()["members"]
+    assert [m["password_must_change"] for m in listed if m["username"] == "bob"] == [True]
+    bob = acme.services.users.find("bob")
+    assert bob is not None
+    acme.services.users.replace_password(bob.id, "a password of bob's own choosing")
+    assert api.get("/orgs/acme/members/bob", "ada").get_json()["password_must_change"] is False
+
+
 def test_setting_it_ends_the_member_s_sessions(api: Api, acme: World) -> None:
     bob = acme.services.users.find("bob")
     assert bob is not None

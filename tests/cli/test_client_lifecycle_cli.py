@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -59,6 +61,7 @@ def test_disable_and_enable_say_what_they_did_and_list_shows_it(run: Invoke) -> 
         ("delete", "--yes"),
         ("rotate-secret",),
         ("set-redirect-uris", "--redirect-uri", CALLBACK),
+        ("set-post-logout-redirect-uris", "--none"),
     ],
 )
 def test_every_command_refuses_an_unknown_client(run: Invoke, command: tuple[str, ...]) -> None:
@@ -135,6 +138,101 @@ def test_set_redirect_uris_needs_at_least_one(run: Invoke) -> None:
     client_id = _add(run)["client_id"]
     result = run("client", "set-redirect-uris", client_id)
     assert result.exit_code == 2 and "Missing option '--redirect-uri'" in result.output
+
+
+def _events(event: str) -> list[tuple[str, dict[str, object]]]:
+    database = sqlite3.connect(Path("data") / "bridge.db")
+    try:
+        rows = database.execute(
+            "SELECT client_id, details FROM audit_events WHERE event = ? ORDER BY id", (event,)
+        )
+        return [(client_id, json.loads(details)) for client_id, details in rows]
+    finally:
+        database.close()
+
+
+def _logout_uris(run: Invoke, client_id: str) -> list[str]:
+    exported = json.loads(run("export").output)
+    [client] = [c for c in exported["clients"] if c["client_id"] == client_id]
+    uris: list[str] = client["post_logout_redirect_uris"]
+    return uris
+
+
+def test_add_is_audited_with_what_was_registered(run: Invoke) -> None:
+    client_id = _add(run, "--post-logout-redirect-uri", "https://crm.example.com/bye")["client_id"]
+    assert _events("client_created") == [
+        (
+            client_id,
+            {
+                "name": "CRM",
+                "public": False,
+                "redirect_uris": [CALLBACK],
+                "post_logout_redirect_uris": ["https://crm.example.com/bye"],
+            },
+        )
+    ]
+
+
+def test_a_refused_add_is_not_audited(run: Invoke) -> None:
+    _refused(run("client", "add", "--name", "X", "--redirect-uri", "/cb"), "redirect URI '/cb'")
+    assert _events("client_created") == []
+
+
+def test_set_post_logout_redirect_uris_replaces_and_clears_the_list(run: Invoke) -> None:
+    client_id = _add(run, "--post-logout-redirect-uri", "https://crm.example.com/bye")["client_id"]
+    new = ("https://crm.example.com/signed-out", "http://localhost:8080/bye")
+    done = run(
+        "client",
+        "set-post-logout-redirect-uris",
+        client_id,
+        "--post-logout-redirect-uri",
+        new[0],
+        "--post-logout-redirect-uri",
+        new[1],
+    )
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == f"post-logout redirect URIs of {client_id}: {new[0]} {new[1]}"
+    assert _logout_uris(run, client_id) == list(new)
+    cleared = run("client", "set-post-logout-redirect-uris", client_id, "--none")
+    assert cleared.output.strip() == f"post-logout redirect URIs of {client_id}: none"
+    assert _logout_uris(run, client_id) == []
+    assert _listed(run, client_id)[3] == CALLBACK  # the redirect URIs stay
+    assert [
+        details["after"] for _, details in _events("client_post_logout_redirect_uris_changed")
+    ] == [list(new), []]
+
+
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        ("http://crm.example.com/bye", "must use https; http is allowed only for 127.0.0.1"),
+        ("https://crm.example.com/bye#top", "must not contain a fragment"),
+    ],
+)
+def test_set_post_logout_redirect_uris_refuses_what_add_refuses(
+    run: Invoke, uri: str, message: str
+) -> None:
+    client_id = _add(run, "--post-logout-redirect-uri", "https://crm.example.com/bye")["client_id"]
+    _refused(
+        run(
+            "client", "set-post-logout-redirect-uris", client_id, "--post-logout-redirect-uri", uri
+        ),
+        f"redirect URI {uri!r} {message}",
+    )
+    assert _logout_uris(run, client_id) == ["https://crm.example.com/bye"]
+    assert _events("client_post_logout_redirect_uris_changed") == []
+
+
+@pytest.mark.parametrize(
+    "options", [(), ("--none", "--post-logout-redirect-uri", "https://crm.example.com/bye")]
+)
+def test_set_post_logout_redirect_uris_needs_uris_or_none(
+    run: Invoke, options: tuple[str, ...]
+) -> None:
+    client_id = _add(run)["client_id"]
+    result = run("client", "set-post-logout-redirect-uris", client_id, *options)
+    assert result.exit_code == 2
+    assert "give --post-logout-redirect-uri (repeat for more) or --none" in result.output
 
 
 def test_rotate_secret_prints_a_new_secret_once(run: Invoke) -> None:

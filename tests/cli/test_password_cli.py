@@ -85,6 +85,28 @@ def test_a_permanent_password_clears_the_mark(run: Invoke) -> None:
     assert _rows("SELECT password_must_change FROM users WHERE username = 'ada'") == [(0,)]
 
 
+def test_a_permanent_password_is_audited_mailed_and_ends_every_session(run: Invoke) -> None:
+    run("user", "set-language", "ada", "de")
+    done = run("user", "set-password", "ada", "--password-stdin", stdin="another long passphrase")
+    assert done.exit_code == 0, done.output
+    assert done.output == (
+        "password set for ada: their sessions, grants and app\n"
+        "passwords ended, and they were e-mailed\n"
+    )
+    [(details,)] = _rows("SELECT details FROM audit_events WHERE event = 'password_set_by_admin'")
+    assert '"temporary": false' in details and '"operator": true' in details
+    assert _rows("SELECT subject FROM mail_outbox WHERE kind = 'password_set_by_admin'") == [
+        ("Für Ihr Konto wurde ein neues Kennwort festgelegt",)
+    ]
+
+
+def test_show_says_whether_a_temporary_password_waits(run: Invoke) -> None:
+    assert "password:        set\n" in run("user", "show", "ada").output
+    run("user", "set-password", "ada", "--temporary", "--password-stdin", stdin=TEMPORARY)
+    shown = run("user", "show", "ada").output
+    assert "password:        temporary (must be changed at the next sign-in)\n" in shown
+
+
 def test_send_reset_link_mails_the_forgot_password_link(run: Invoke) -> None:
     sent = run("user", "send-reset-link", "ada")
     assert sent.exit_code == 0, sent.output

@@ -124,6 +124,23 @@ def test_set_email_checks_the_address_and_its_uniqueness(bridge_cli: Invoke) -> 
     assert _rows("SELECT count(*) FROM audit_events WHERE event = 'user_email_changed'") == [(1,)]
 
 
+def test_set_email_tells_the_old_address_with_the_new_one_masked(bridge_cli: Invoke) -> None:
+    _add(bridge_cli, "ada", "ada@example.com")
+    assert bridge_cli("user", "set-language", "ada", "de").exit_code == 0
+    assert bridge_cli("user", "set-email", "ada", "lovelace@newmail.example").exit_code == 0
+    [(recipient, subject, body, language)] = _rows(
+        "SELECT recipient, subject, text_body, language FROM mail_outbox "
+        "WHERE kind = 'email_changed'"
+    )
+    assert recipient == "ada@example.com" and language == "de"
+    assert subject == "Die E-Mail-Adresse Ihres Kontos wurde geändert"
+    assert "l***@newmail.example" in body and "lovelace@" not in body
+    unchanged = bridge_cli("user", "set-email", "ada", "lovelace@newmail.example")
+    refused = bridge_cli("user", "set-email", "ada", "not an address")
+    assert unchanged.exit_code == 0 and refused.exit_code == 1
+    assert _rows("SELECT count(*) FROM mail_outbox WHERE kind = 'email_changed'") == [(1,)]
+
+
 def test_export_shows_what_the_bridge_holds_and_no_secret(bridge_cli: Invoke) -> None:
     _add(bridge_cli, "ada", "ada@example.com")
     bridge_cli("org", "create", "acme", "--name", "Acme")

@@ -164,6 +164,31 @@ def test_a_rotated_secret_replaces_the_old_one_at_once(
     assert new not in str(event.details) and event.client_id == rp.client_id
 
 
+def _log_out(rp: RelyingParty, browser: Browser, id_token: str, uri: str) -> Page | str:
+    logout = requests.Request(
+        "GET",
+        rp.metadata["end_session_endpoint"],
+        params={"id_token_hint": id_token, "post_logout_redirect_uri": uri, "state": "s1"},
+    ).prepare()
+    return browser.open(str(logout.url))
+
+
+def test_new_post_logout_redirect_uris_replace_the_old_ones(
+    live: LiveBridge, rp: RelyingParty, browser: Browser
+) -> None:
+    new_uri = "http://127.0.0.1:9/new-signed-out"
+    live.services.client_lifecycle.set_post_logout_redirect_uris(rp.client_id, [new_uri])
+    request, params = first_login(live, rp, browser, "ada")
+    id_token = rp.exchange(params["code"], request.verifier).json()["id_token"]
+    # The old URI is not followed: the person is signed out on the bridge's own page.
+    refused = _log_out(rp, browser, id_token, "http://127.0.0.1:9/signed-out")
+    assert isinstance(refused, Page) and "/signed-out" not in refused.url, refused
+    assert _log_out(rp, browser, id_token, new_uri) == f"{new_uri}?state=s1"
+    [event] = live.audit("client_post_logout_redirect_uris_changed")
+    assert event.details["before"] == ["http://127.0.0.1:9/signed-out"]
+    assert event.details["after"] == [new_uri]
+
+
 def test_new_redirect_uris_replace_the_old_ones(
     live: LiveBridge, rp: RelyingParty, browser: Browser
 ) -> None:

@@ -23,7 +23,14 @@ from tests.e2e.harness import (
     totp_code,
 )
 from tests.factors.smtp_server import Inbox
-from tests.passwords.conftest import MAIL_ENV, NEW_PASSWORD, delivered, reset_link, set_password
+from tests.passwords.conftest import (
+    MAIL_ENV,
+    NEW_PASSWORD,
+    delivered,
+    reset_link,
+    set_password,
+    text_of,
+)
 
 pytestmark = pytest.mark.bridge_env(MAIL_ENV)
 OPERATOR = Actor.operator()
@@ -130,6 +137,28 @@ def test_setting_it_ends_every_session_and_grant_and_is_audited(
     assert event.actor_id is None
     assert event.details["operator"] is True and event.details["temporary"] is True
     assert live.services.users.get(user_id).password_must_change  # type: ignore[union-attr]
+
+
+def test_a_permanent_password_from_the_operator_ends_everything_and_is_mailed_in_german(
+    live: LiveBridge, inbox: Inbox
+) -> None:
+    from bridge.services.account.admin_passwords import set_password as set_for_them
+
+    user_id, _ = enrolled_user(live, "ada")
+    live.services.languages.choose(user_id, "de")
+    session = live.services.sessions.create(user_id, ("pwd", "otp"), int(live.clock()), None)
+    set_for_them(live.services, OPERATOR, None, "ada", NEW_PASSWORD, temporary=False)
+    assert live.services.sessions.get(session) is None
+    assert _works(live, "ada", NEW_PASSWORD) and not _works(live, "ada", PASSWORD)
+    assert not live.services.users.get(user_id).password_must_change  # type: ignore[union-attr]
+    [event] = live.audit("password_set_by_admin", user_id)
+    assert event.details["operator"] is True and event.details["temporary"] is False
+    [(to, subject)] = delivered(live, inbox)
+    assert to == ["ada@example.com"]
+    assert subject == "Für Ihr Konto wurde ein neues Kennwort festgelegt"
+    text = text_of(inbox)
+    assert "ein neues Kennwort für Ihr Konto festgelegt" in text
+    assert "vorläufig" not in text
 
 
 def test_no_token_is_issued_for_a_login_that_proved_only_the_temporary_password(

@@ -15,10 +15,12 @@ One service for the admin API, the console and the CLI. Who may act on whom (R13
   (``PasswordResets.refusal``: an enabled account with a password and an address, in no
   organisation with SSO or with ``password_reset_allowed`` off) and its hourly limit.
 
-A temporary password obeys the password policy, ends every session, application grant and app
-password of the account (as a reset does), voids open links, is audited
-(``password_set_by_admin``) and mailed. The login asks for a new password after every factor,
-before the application (``bridge.login.required_password``).
+A password set for someone, temporary or not (the operator's ``bridge user set-password``
+without ``--temporary``), obeys the password policy, ends every session, application grant and
+app password of the account (as a reset does), voids open links, is audited
+(``password_set_by_admin`` with ``temporary``) and mailed. After a temporary one the login asks
+for a new password after every factor, before the application
+(``bridge.login.required_password``).
 """
 
 from __future__ import annotations
@@ -62,17 +64,36 @@ def set_temporary_password(
     s: Services, actor: Actor, org: str | None, username: str, password: str
 ) -> User:
     """Give ``username`` a temporary password that the next sign-in replaces."""
+    return set_password(s, actor, org, username, password, temporary=True)
+
+
+def set_password(
+    s: Services,
+    actor: Actor,
+    org: str | None,
+    username: str,
+    password: str,
+    *,
+    temporary: bool,
+) -> User:
+    """Set ``username``'s password for them: temporary (the next sign-in replaces it) or not.
+
+    Either way the credential passed through someone else's hands, so both end every session,
+    grant and app password, void open reset links, are audited (``password_set_by_admin``
+    with ``temporary``) and mailed to the person in their language."""
     user, authority = _target(s, actor, org, username, temporary=True)
-    s.users.replace_password(user.id, password, temporary=True)
+    s.users.replace_password(user.id, password, temporary=temporary)
     s.password_resets.void_all(user.id)
-    grants = sign_out_everywhere(s, user.id, "temporary_password")
+    grants = sign_out_everywhere(
+        s, user.id, "temporary_password" if temporary else "password_set_by_admin"
+    )
     _record(
         s,
         AuditEventName.PASSWORD_SET_BY_ADMIN,
         actor,
         authority,
         user.id,
-        temporary=True,
+        temporary=temporary,
         grants_revoked=grants,
     )
     s.mailer.notify(
@@ -81,6 +102,7 @@ def set_temporary_password(
         language=user.language,
         user_id=user.id,
         username=user.username,
+        temporary=temporary,
         when=utc_datetime(s.clock).strftime("%Y-%m-%d %H:%M UTC"),
     )
     return user

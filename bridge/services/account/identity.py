@@ -6,7 +6,10 @@ both sign in, and a new address receives the account's "forgot password" links. 
 changes the account's id, so the ``sub`` that applications know, its sessions, grants, second
 factor and app passwords go on; the next ID token or userinfo answer carries the new
 ``preferred_username`` or ``email``. A new address is not verified yet, and the "forgot
-password" links sent to the old one stop working.
+password" links sent to the old one stop working. The old address is told of the change
+(``email_changed``, in the person's language) with the new one masked (``a***@example.com``):
+whoever lost control of the account learns it, and a stranger holding the old mailbox learns
+no more than the domain.
 """
 
 from __future__ import annotations
@@ -111,4 +114,19 @@ def set_email(services: Services, username: str, address: str, *, actor: Actor =
         None,
         **{"from": user.email, "to": normal},
     )
+    services.mailer.notify(
+        "email_changed",
+        to=user.email,
+        language=user.language,
+        user_id=user.id,
+        username=user.username,
+        new_address=masked_email(normal),
+        when=utc_datetime(services.clock).strftime("%Y-%m-%d %H:%M UTC"),
+    )
     return True
+
+
+def masked_email(address: str) -> str:
+    """``address`` with its local part reduced to the first character: ``a***@example.com``."""
+    local, _, domain = address.rpartition("@")
+    return f"{local[:1]}***@{domain}"

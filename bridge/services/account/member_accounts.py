@@ -1,5 +1,6 @@
 """An organisation's admin acting on a member's account itself, not only on the membership
-(issue 14): disable, enable, delete, through the admin API.
+(issue 14): disable, enable, delete, through the admin API and the console's account page
+(``bridge.web.admin.console_member_accounts``).
 
 The account serves every organisation the person belongs to (R14), so an admin acts on it
 only where the organisation answers for it:
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
-from bridge.domain.wording import Phrase
+from bridge.domain.wording import N_, Phrase
 from bridge.services.orgs.access import Actor, Authority, authorise
 from bridge.services.orgs.domains import domain_verified, email_domain, require_verified_domain
 from bridge.services.orgs.errors import DomainNotVerified, NotFound, OperatorOnly, SelfAction
@@ -51,8 +52,10 @@ def member_account(
             raise NotFound(Phrase("%(user)r is not a member of %(org)r.", user=name, org=slug))
         if actor.user_id == user.id:
             raise SelfAction(
-                "Admins do not disable or delete their own account here; another admin of the "
-                "organisation or the operator can."
+                N_(
+                    "Admins do not disable or delete their own account here; another admin of "
+                    "the organisation or the operator can."
+                )
             )
         if action != "delete":
             require_verified_domain(session, authority, user, action)

@@ -62,6 +62,7 @@ class MemberStatus:
     service_account: bool
     locked: bool
     disabled: bool = False  # the account cannot sign in (``bridge user disable``, issue 14)
+    password_must_change: bool = False  # a temporary password waits to be replaced (issue 14)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +77,7 @@ class MemberStatus:
             "service_account": self.service_account,
             "locked": self.locked,
             "disabled": self.disabled,
+            "password_must_change": self.password_must_change,
         }
 
 
@@ -159,6 +161,7 @@ class MemberService:
                     service_account=bool(user.service_account),
                     locked=user.locked_at is not None,
                     disabled=bool(user.disabled),
+                    password_must_change=bool(user.password_must_change),
                 )
             )
         return members

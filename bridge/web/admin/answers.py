@@ -93,6 +93,10 @@ class Member(Answer):
     service_account: bool
     locked: bool
     disabled: bool
+    password_must_change: bool = Field(
+        description="A temporary password set by an admin or the operator waits to be "
+        "replaced: the member chooses a new one at the next sign-in."
+    )
 
 
 class TemporaryPasswordSet(Answer):

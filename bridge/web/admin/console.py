@@ -25,7 +25,12 @@ from bridge.services.orgs.members import ACTIONS
 from bridge.services.orgs.service import policy_of
 from bridge.services.orgs.validation import parse
 from bridge.storage.db.models import AuditEvent
-from bridge.web.admin import console_api_clients, console_member_passwords, console_providers
+from bridge.web.admin import (
+    console_api_clients,
+    console_member_accounts,
+    console_member_passwords,
+    console_providers,
+)
 from bridge.web.admin.audit_labels import factor_label, reason_label
 from bridge.web.admin.console_pages import (
     CONFIRMED_ACTIONS,
@@ -56,6 +61,7 @@ bp.register_error_handler(BridgeError, refused_page)
 bp.register_blueprint(console_providers.bp)
 bp.register_blueprint(console_api_clients.bp)
 bp.register_blueprint(console_member_passwords.bp)
+bp.register_blueprint(console_member_accounts.bp)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,14 @@ NOTICES = {
         "choose their own at their next sign-in."
     ),
     "reset-link-sent": N_("A password reset link was mailed to the member."),
+    "account-disabled": N_(
+        "The account was disabled: the member was signed out everywhere and cannot sign in."
+    ),
+    "account-enabled": N_("The account was enabled: the member can sign in again."),
+    "account-deleted": N_(
+        "The account was deleted with its personal data; the audit log keeps its events "
+        "under a pseudonym."
+    ),
     "provider-added": N_("The provider was added."),
     "provider-secret": N_("The provider's client secret was changed."),
     "provider-removed": N_("The provider was removed, with its domains and linked accounts."),

@@ -65,10 +65,14 @@ EVENT_LABELS: dict[Event, str] = {
     Event.USER_DELETED: N_("Account deleted"),
     Event.PASSWORD_SET_BY_ADMIN: N_("Temporary password set by an admin"),
     Event.PASSWORD_RESET_LINK_SENT_BY_ADMIN: N_("Password reset link sent by an admin"),
+    Event.CLIENT_CREATED: N_("Application registered"),
     Event.CLIENT_DISABLED: N_("Application disabled"),
     Event.CLIENT_ENABLED: N_("Application enabled"),
     Event.CLIENT_DELETED: N_("Application deleted"),
     Event.CLIENT_REDIRECT_URIS_CHANGED: N_("Application's redirect addresses changed"),
+    Event.CLIENT_POST_LOGOUT_REDIRECT_URIS_CHANGED: N_(
+        "Application's addresses after sign-out changed"
+    ),
     Event.CLIENT_SECRET_ROTATED: N_("Application secret changed"),
 }
 
