@@ -61,6 +61,7 @@ REASON_LABELS: dict[str, str] = {
     "revoked_by_user": N_("Revoked by the user"),
     "password_reset": N_("Password reset"),
     "temporary_password": N_("Temporary password set by an admin"),
+    "password_set_by_admin": N_("Password set by an admin"),
     "user_disabled": N_("Account disabled"),
     "user_deleted": N_("Account deleted"),
     "mfa_reset_by_admin": N_("2FA reset by an admin"),
