@@ -17,11 +17,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, insert, select, update
 
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
@@ -136,6 +137,45 @@ class RefreshTokenInfo:
     issued_at: int
     expires_at: int
     revoked: bool
+    # How the grant's user proved themselves (the grant's row, read with the token).
+    amr: tuple[str, ...] = ()
+    acr: str | None = None
+    auth_time: int = 0
+
+
+#: A refresh token with its grant, in one query (issue 16: one statement, no ORM objects).
+_TOKEN_AND_GRANT = select(
+    RefreshToken.issued_at,
+    RefreshToken.expires_at,
+    RefreshToken.used_at,
+    RefreshToken.revoked_at.label("token_revoked_at"),
+    Grant.id,
+    Grant.client_id,
+    Grant.user_id,
+    Grant.scope,
+    Grant.amr,
+    Grant.acr,
+    Grant.auth_time,
+    Grant.revoked_at,
+).join(Grant, Grant.id == RefreshToken.grant_id)
+
+#: Whether the user ``user_id`` may no longer have tokens (``bridge.services.issuance``).
+Refused = Callable[[str], bool]
+
+
+def _info(found: Row[Any], *, revoked: bool) -> RefreshTokenInfo:
+    return RefreshTokenInfo(
+        grant_id=found.id,
+        client_id=found.client_id,
+        user_id=found.user_id,
+        scope=found.scope,
+        issued_at=int(found.issued_at.timestamp()),
+        expires_at=int(found.expires_at.timestamp()),
+        revoked=revoked,
+        amr=tuple(found.amr),
+        acr=found.acr,
+        auth_time=found.auth_time,
+    )
 
 
 class TokenService:
@@ -198,8 +238,8 @@ class TokenService:
     def open_grant(self, code: CodeData) -> None:
         """Record the token family that a redeemed code starts."""
         with self._db.session() as s:
-            s.add(
-                Grant(
+            s.execute(
+                insert(Grant).values(
                     id=code.grant_id,
                     client_id=code.client_id,
                     user_id=code.user_id,
@@ -253,8 +293,8 @@ class TokenService:
         if refresh_token is not None:
             issued = self._now()
             with self._db.session() as s:
-                s.add(
-                    RefreshToken(
+                s.execute(
+                    insert(RefreshToken).values(
                         token_hash=token_hash(refresh_token),
                         grant_id=grant_id,
                         issued_at=issued,
@@ -277,39 +317,41 @@ class TokenService:
 
     def refresh_token(self, token: str) -> RefreshTokenInfo | None:
         """Look a refresh token up without using it (for introspection and revocation)."""
-        with self._db.session() as s:
-            row = s.get(RefreshToken, token_hash(token))
-            if row is None:
-                return None
-            grant = s.get(Grant, row.grant_id)
-            assert grant is not None
-            return RefreshTokenInfo(
-                grant_id=grant.id,
-                client_id=grant.client_id,
-                user_id=grant.user_id,
-                scope=grant.scope,
-                issued_at=int(row.issued_at.timestamp()),
-                expires_at=int(row.expires_at.timestamp()),
-                revoked=bool(
-                    row.revoked_at
-                    or row.used_at
-                    or grant.revoked_at
-                    or row.expires_at <= self._now()
-                ),
-            )
+        with self._db.reading() as s:
+            found = s.execute(
+                _TOKEN_AND_GRANT.where(RefreshToken.token_hash == token_hash(token))
+            ).one_or_none()
+        if found is None:
+            return None
+        revoked = bool(
+            found.token_revoked_at
+            or found.used_at
+            or found.revoked_at
+            or found.expires_at <= self._now()
+        )
+        return _info(found, revoked=revoked)
 
-    def use_refresh_token(self, token: str, client_id: str) -> RefreshTokenInfo | None:
-        """Spend a refresh token once (rotation). Presenting a spent one revokes its family."""
+    def use_refresh_token(
+        self, token: str, client_id: str, *, refused: Refused | None = None
+    ) -> RefreshTokenInfo | None:
+        """Spend a refresh token once (rotation). Presenting a spent one revokes its family.
+
+        ``refused(user_id)``: the token's user may no longer have tokens; then the token is
+        refused and not spent, so it does not rotate.
+        """
         digest = token_hash(token)
         now = self._now()
+        with self._db.reading() as s:
+            found = s.execute(
+                _TOKEN_AND_GRANT.where(RefreshToken.token_hash == digest)
+            ).one_or_none()
+        if found is None:
+            return None
+        if refused is not None and refused(found.user_id):
+            return None
+        if found.client_id != client_id or found.revoked_at is not None:
+            return None
         with self._db.session() as s:
-            row = s.get(RefreshToken, digest)
-            if row is None:
-                return None
-            grant = s.get(Grant, row.grant_id)
-            assert grant is not None
-            if grant.client_id != client_id or grant.revoked_at is not None:
-                return None
             spent = s.execute(
                 update(RefreshToken)
                 .where(
@@ -319,29 +361,21 @@ class TokenService:
                     RefreshToken.expires_at > now,
                 )
                 .values(used_at=now)
+                .execution_options(synchronize_session=False)
             )
-            won = spent.rowcount == 1  # type: ignore[attr-defined]
-            reused = not won and row.used_at is not None
-            expires_at = int(row.expires_at.timestamp())
-            info = RefreshTokenInfo(
-                grant_id=grant.id,
-                client_id=grant.client_id,
-                user_id=grant.user_id,
-                scope=grant.scope,
-                issued_at=int(row.issued_at.timestamp()),
-                expires_at=expires_at,
-                revoked=False,
-            )
+            won = affected_rows(spent) == 1
         if won:
-            return info
-        if reused or self._was_spent(digest):
-            self.revoke_grant(info.grant_id, "refresh_token_reused")
+            return _info(found, revoked=False)
+        if found.used_at is not None or self._was_spent(digest):
+            self.revoke_grant(found.id, "refresh_token_reused")
         return None
 
     def _was_spent(self, digest: str) -> bool:
         with self._db.session() as s:
-            row = s.get(RefreshToken, digest)
-            return row is not None and row.used_at is not None
+            used_at = s.scalar(
+                select(RefreshToken.used_at).where(RefreshToken.token_hash == digest)
+            )
+            return used_at is not None
 
     def grant(self, grant_id: str) -> Grant | None:
         with self._db.reading() as s:
