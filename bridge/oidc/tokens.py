@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import insert, select, update
 
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
@@ -163,7 +163,8 @@ _TOKEN_AND_GRANT = select(
 Refused = Callable[[str], bool]
 
 
-def _info(found: Row[Any], *, revoked: bool) -> RefreshTokenInfo:
+def _info(found: Any, *, revoked: bool) -> RefreshTokenInfo:
+    """The info of a row of ``_TOKEN_AND_GRANT``."""
     return RefreshTokenInfo(
         grant_id=found.id,
         client_id=found.client_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +47,14 @@ class UnknownUser(NotFound):
 
     code = "unknown-user"
     title = N_("No such user")
+
+
+@dataclass(frozen=True)
+class SignInState:
+    """What a sign-in asks of an account again after its password was verified."""
+
+    locked: bool
+    service_account: bool
 
 
 def normalise_username(username: str) -> str:
@@ -146,6 +155,11 @@ class UserService:
         user = self.find(identifier)
         if user is not None:
             return user
+        return self.find_by_sign_in_email(identifier)
+
+    def find_by_sign_in_email(self, identifier: str) -> User | None:
+        """The one account that signs in with the e-mail address ``identifier`` (the second
+        half of ``find_for_sign_in``), or None."""
         text = identifier.strip()
         if "@" not in text or len(text) > EMAIL_MAX_LENGTH:
             return None
@@ -158,6 +172,17 @@ class UserService:
                 )
             )
         return matches[0] if len(matches) == 1 else None
+
+    def sign_in_state(self, user_id: str) -> SignInState | None:
+        """Whether the account is locked or a service account now (two columns, no ORM row):
+        what a sign-in asks again once a password was verified."""
+        with self._db.reading() as session:
+            row = session.execute(
+                select(User.locked_at, User.service_account).where(User.id == user_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        return SignInState(locked=row.locked_at is not None, service_account=row.service_account)
 
     def list(self) -> list[User]:
         with self._db.session() as session:
@@ -231,7 +256,11 @@ class UserService:
         ``bridge.services.foreign_passwords``) and, once it matched, replaced by the bridge's
         argon2id hash.
         """
-        user = self.find_for_sign_in(username)
+        return self.check_password_of(self.find_for_sign_in(username), password)
+
+    def check_password_of(self, user: User | None, password: str) -> PasswordCheck:
+        """``check_password`` for the account a sign-in already found (None: no such account,
+        still one argon2 verification)."""
         if user is None:
             self._hasher.verify_dummy(password)
             return PasswordCheck(user_id=None, reason="unknown_user")
