@@ -32,8 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.sql import Select
 
 from bridge.domain.clock import Clock, utc_datetime
@@ -43,6 +42,7 @@ from bridge.domain.events import (
     USER_ACCOUNT_EVENTS,
     AuditEventName,
 )
+from bridge.services.clients import client_by_id
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import AuditEvent, AuditEventOrg, Client, Membership
 from bridge.storage.db.unit import recall, remembered, when_committed
@@ -67,7 +67,7 @@ class AuditFilter:
 
 
 def concerned_orgs(
-    session: Session,
+    db: Database,
     event: AuditEventName,
     *,
     org_id: str | None,
@@ -82,17 +82,22 @@ def concerned_orgs(
     client_org = None
     if client_id is not None and event in SIGN_IN_EVENTS:
         # The client the sign-in answers next (bridge.oidc.server.query_client): one read.
-        client = remembered(("client", client_id), lambda: session.get(Client, client_id))
+        client = remembered(("client", client_id), lambda: client_by_id(db, client_id))
         client_org = None if client is None else client.org_id
     elif client_id is not None:
-        client_org = session.scalar(select(Client.org_id).where(Client.id == client_id))
+        rows = db.fetch(_CLIENT_ORG, {"client_id": client_id})
+        client_org = rows[0].org_id if rows else None
     if client_org is not None:
         orgs.add(client_org)
     if by_client:
         return orgs
     if user_id is not None and (event in USER_ACCOUNT_EVENTS or client_org is None):
-        orgs.update(member_of(session, user_id))
+        orgs.update(member_of(db, user_id))
     return orgs
+
+
+_CLIENT_ORG = select(Client.org_id).where(Client.id == bindparam("client_id"))
+_MEMBER_OF = select(Membership.org_id).where(Membership.user_id == bindparam("user_id"))
 
 
 def member_of_key(user_id: str) -> tuple[str, str]:
@@ -100,13 +105,13 @@ def member_of_key(user_id: str) -> tuple[str, str]:
     return ("member_of", user_id)
 
 
-def member_of(session: Session, user_id: str) -> tuple[str, ...]:
+def member_of(db: Database, user_id: str) -> tuple[str, ...]:
     """The ids of the user's organisations: as this request read them with the user
     (``member_of_key``), else from the database."""
     kept: tuple[str, ...] | None = recall(member_of_key(user_id))
     if kept is not None:
         return kept
-    return tuple(session.scalars(select(Membership.org_id).where(Membership.user_id == user_id)))
+    return tuple(row.org_id for row in db.fetch(_MEMBER_OF, {"user_id": user_id}))
 
 
 class AuditLog:
@@ -156,15 +161,13 @@ class AuditLog:
             reason=_clip(reason, 100),
             details=dict(details or {}),
         )
-        with self._db.session() as session:
-            orgs = concerned_orgs(
-                session, name, org_id=org_id, user_id=user_id, client_id=row.client_id
-            )
-            row.id = session.execute(
-                insert(AuditEvent).values(_columns(row)).returning(AuditEvent.id)
-            ).scalar_one()
+        orgs = concerned_orgs(
+            self._db, name, org_id=org_id, user_id=user_id, client_id=row.client_id
+        )
+        with self._db.writing() as connection:
+            row.id = connection.execute(_INSERT_EVENT, _columns(row)).scalar_one()
             if orgs:
-                session.execute(
+                connection.execute(
                     insert(AuditEventOrg),
                     [{"org_id": org, "event_id": row.id} for org in sorted(orgs)],
                 )
@@ -232,6 +235,7 @@ class AuditLog:
 
 #: The columns a new event's row is written with (all but its id).
 _EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns if c.key != "id")
+_INSERT_EVENT = insert(AuditEvent).returning(AuditEvent.id)
 
 
 def _columns(row: AuditEvent) -> dict[str, Any]:

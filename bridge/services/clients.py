@@ -8,13 +8,14 @@ import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import InvalidInput
 from bridge.domain.wording import N_
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
+from bridge.storage.db.rows import columns_of, detached
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 CLIENT_ID_BYTES = 16  # 22 URL-safe characters
@@ -116,8 +117,7 @@ class ClientService:
         return client, secret
 
     def get(self, client_id: str) -> Client | None:
-        with self._db.reading() as session:
-            return session.get(Client, client_id)
+        return client_by_id(self._db, client_id)
 
     def list(self) -> list[Client]:
         with self._db.session() as session:
@@ -140,3 +140,13 @@ class ClientService:
         if client.public or client.secret_hash is None:
             return False
         return hmac.compare_digest(hash_secret(secret), client.secret_hash)
+
+
+_CLIENT = select(*columns_of(Client)).where(Client.id == bindparam("client_id"))
+
+
+def client_by_id(db: Database, client_id: str) -> Client | None:
+    """The client ``client_id`` (detached), read as Core: every token request and login page
+    reads one (issue 16)."""
+    rows = db.fetch(_CLIENT, {"client_id": client_id})
+    return detached(Client, rows[0]._mapping) if rows else None

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.domain.clock import Clock, utc_datetime
@@ -20,12 +20,16 @@ from bridge.services.password_policy import WeakPassword as WeakPassword  # re-e
 from bridge.services.passwords import PasswordHasher
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import User
+from bridge.storage.db.rows import columns_of, detached
 from flows.context import PasswordCheck
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._@-]{1,150}")
 EMAIL_MAX_LENGTH = 320
 #: Does the account have (or need) a second factor? Wired by the container (TOTP, policy).
 SecondFactor = Callable[[str], bool]
+
+
+_USER = select(*columns_of(User)).where(User.id == bindparam("user_id"))
 
 
 class UserExists(Conflict):
@@ -140,8 +144,10 @@ class UserService:
         return user
 
     def get(self, user_id: str) -> User | None:
-        with self._db.reading() as session:
-            return session.get(User, user_id)
+        """The account ``user_id`` (detached), read as Core (issue 16: every token request and
+        sign-in page reads one)."""
+        rows = self._db.fetch(_USER, {"user_id": user_id})
+        return detached(User, rows[0]._mapping) if rows else None
 
     def find(self, username: str) -> User | None:
         with self._db.reading() as session:
