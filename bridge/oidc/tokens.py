@@ -22,11 +22,12 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from bridge.domain.clock import Clock
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Grant, RefreshToken
+from bridge.storage.db.rows import columns_of, detached
 from bridge.storage.db.unit import when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
@@ -144,20 +145,27 @@ class RefreshTokenInfo:
 
 
 #: A refresh token with its grant, in one query (issue 16: one statement, no ORM objects).
-_TOKEN_AND_GRANT = select(
-    RefreshToken.issued_at,
-    RefreshToken.expires_at,
-    RefreshToken.used_at,
-    RefreshToken.revoked_at.label("token_revoked_at"),
-    Grant.id,
-    Grant.client_id,
-    Grant.user_id,
-    Grant.scope,
-    Grant.amr,
-    Grant.acr,
-    Grant.auth_time,
-    Grant.revoked_at,
-).join(Grant, Grant.id == RefreshToken.grant_id)
+_TOKEN_AND_GRANT = (
+    select(
+        RefreshToken.issued_at,
+        RefreshToken.expires_at,
+        RefreshToken.used_at,
+        RefreshToken.revoked_at.label("token_revoked_at"),
+        Grant.id,
+        Grant.client_id,
+        Grant.user_id,
+        Grant.scope,
+        Grant.amr,
+        Grant.acr,
+        Grant.auth_time,
+        Grant.revoked_at,
+    )
+    .join(Grant, Grant.id == RefreshToken.grant_id)
+    .where(RefreshToken.token_hash == bindparam("token_hash"))
+)
+
+_GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
+_GRANT_REVOKED = select(Grant.revoked_at).where(Grant.id == bindparam("grant_id"))
 
 #: Whether the user ``user_id`` may no longer have tokens (``bridge.services.issuance``).
 Refused = Callable[[str], bool]
@@ -238,19 +246,18 @@ class TokenService:
 
     def open_grant(self, code: CodeData) -> None:
         """Record the token family that a redeemed code starts."""
-        with self._db.session() as s:
-            s.execute(
-                insert(Grant).values(
-                    id=code.grant_id,
-                    client_id=code.client_id,
-                    user_id=code.user_id,
-                    scope=code.scope,
-                    amr=list(code.amr),
-                    acr=code.acr,
-                    auth_time=code.auth_time,
-                    created_at=self._now(),
-                )
+        self._db.run(
+            insert(Grant).values(
+                id=code.grant_id,
+                client_id=code.client_id,
+                user_id=code.user_id,
+                scope=code.scope,
+                amr=list(code.amr),
+                acr=code.acr,
+                auth_time=code.auth_time,
+                created_at=self._now(),
             )
+        )
         # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
         # UPDATE can only end a grant it sees, so the grant is committed before the mark is
         # read, and a replayed code can revoke it from now on (the one exception to the
@@ -293,15 +300,14 @@ class TokenService:
         self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
         if refresh_token is not None:
             issued = self._now()
-            with self._db.session() as s:
-                s.execute(
-                    insert(RefreshToken).values(
-                        token_hash=token_hash(refresh_token),
-                        grant_id=grant_id,
-                        issued_at=issued,
-                        expires_at=issued + timedelta(seconds=self.refresh_token_ttl),
-                    )
+            self._db.run(
+                insert(RefreshToken).values(
+                    token_hash=token_hash(refresh_token),
+                    grant_id=grant_id,
+                    issued_at=issued,
+                    expires_at=issued + timedelta(seconds=self.refresh_token_ttl),
                 )
+            )
 
     def access_token(self, token: str) -> AccessTokenInfo | None:
         """A live access token whose family has not been revoked, or None."""
@@ -318,12 +324,10 @@ class TokenService:
 
     def refresh_token(self, token: str) -> RefreshTokenInfo | None:
         """Look a refresh token up without using it (for introspection and revocation)."""
-        with self._db.reading() as s:
-            found = s.execute(
-                _TOKEN_AND_GRANT.where(RefreshToken.token_hash == token_hash(token))
-            ).one_or_none()
-        if found is None:
+        rows = self._db.fetch(_TOKEN_AND_GRANT, {"token_hash": token_hash(token)})
+        if not rows:
             return None
+        found = rows[0]
         revoked = bool(
             found.token_revoked_at
             or found.used_at
@@ -342,29 +346,25 @@ class TokenService:
         """
         digest = token_hash(token)
         now = self._now()
-        with self._db.reading() as s:
-            found = s.execute(
-                _TOKEN_AND_GRANT.where(RefreshToken.token_hash == digest)
-            ).one_or_none()
-        if found is None:
+        rows = self._db.fetch(_TOKEN_AND_GRANT, {"token_hash": digest})
+        if not rows:
             return None
+        found = rows[0]
         if refused is not None and refused(found.user_id):
             return None
         if found.client_id != client_id or found.revoked_at is not None:
             return None
-        with self._db.session() as s:
-            spent = s.execute(
-                update(RefreshToken)
-                .where(
-                    RefreshToken.token_hash == digest,
-                    RefreshToken.used_at.is_(None),
-                    RefreshToken.revoked_at.is_(None),
-                    RefreshToken.expires_at > now,
-                )
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
+        (spent,) = self._db.run(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == digest,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
             )
-            won = affected_rows(spent) == 1
+            .values(used_at=now)
+        )
+        won = affected_rows(spent) == 1
         if won:
             return _info(found, revoked=False)
         if found.used_at is not None or self._was_spent(digest):
@@ -379,8 +379,8 @@ class TokenService:
             return used_at is not None
 
     def grant(self, grant_id: str) -> Grant | None:
-        with self._db.reading() as s:
-            return s.get(Grant, grant_id)
+        rows = self._db.fetch(_GRANT, {"grant_id": grant_id})
+        return detached(Grant, rows[0]) if rows else None
 
     def revoke_grant(self, grant_id: str, reason: str) -> None:
         """End a whole token family: its refresh tokens and every access token issued from it."""
@@ -428,6 +428,5 @@ class TokenService:
             self.revoke_grant(info.grant_id, "revoked_by_client")
 
     def _grant_revoked(self, grant_id: str) -> bool:
-        with self._db.reading() as s:
-            revoked = s.execute(select(Grant.revoked_at).where(Grant.id == grant_id)).scalar()
-            return revoked is not None
+        rows = self._db.fetch(_GRANT_REVOKED, {"grant_id": grant_id})
+        return bool(rows) and rows[0].revoked_at is not None

@@ -149,4 +149,4 @@ def client_by_id(db: Database, client_id: str) -> Client | None:
     """The client ``client_id`` (detached), read as Core: every token request and login page
     reads one (issue 16)."""
     rows = db.fetch(_CLIENT, {"client_id": client_id})
-    return detached(Client, rows[0]._mapping) if rows else None
+    return detached(Client, rows[0]) if rows else None

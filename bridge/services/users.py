@@ -147,7 +147,7 @@ class UserService:
         """The account ``user_id`` (detached), read as Core (issue 16: every token request and
         sign-in page reads one)."""
         rows = self._db.fetch(_USER, {"user_id": user_id})
-        return detached(User, rows[0]._mapping) if rows else None
+        return detached(User, rows[0]) if rows else None
 
     def find(self, username: str) -> User | None:
         with self._db.reading() as session:

@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, Executable, Select, create_engine, text
+from sqlalchemy import Connection, Engine, Executable, create_engine, text
 from sqlalchemy.engine import URL, CursorResult, Result, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -114,7 +114,7 @@ class Database:
             session.check_unchanged()
 
     def fetch(
-        self, statement: Select[Any], params: Mapping[str, Any] | None = None
+        self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
         """The rows of a SELECT (with its bound ``params``), run as Core on the unit's
         connection: no ``Session``, no savepoint (issue 16: a session's execution costs more

@@ -1,9 +1,10 @@
 """ORM objects built from Core rows (issue 16).
 
 A hot read that runs a Core statement on the unit's connection (``Database.fetch``) skips the
-ORM's execution and loading machinery, the larger part of a statement's CPU. Callers that want
-a model object get one from ``detached``: built from the row and made detached, exactly as if
-a session had loaded it and closed (``make_transient_to_detached``), so adding it to a session
+ORM's execution and loading machinery, the larger part of a statement's CPU. ``columns_of``
+names a model's columns for such a statement (with a prefix when one statement reads several
+models); ``detached`` builds the model object from a row and makes it detached, exactly as if a
+session had loaded it and closed (``make_transient_to_detached``), so adding it to a session
 later updates the row rather than inserting a copy.
 """
 
@@ -17,16 +18,28 @@ from sqlalchemy.orm import make_transient_to_detached
 M = TypeVar("M")
 
 
-def detached(model: type[M], values: Any) -> M:
-    """A detached ``model`` object with the column ``values`` (a mapping, or a row's
-    ``_mapping``) of one row that was read."""
-    obj = model(**values)
+_KEYS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _keys(model: type[Any]) -> tuple[str, ...]:
+    keys = _KEYS.get(model)
+    if keys is None:
+        keys = _KEYS[model] = tuple(attribute.key for attribute in inspect(model).column_attrs)
+    return keys
+
+
+def columns_of(model: type[Any], prefix: str = "") -> tuple[ColumnElement[Any], ...]:
+    """Every column of ``model``'s table, labelled with ``prefix`` and its attribute's name."""
+    return tuple(
+        attribute.columns[0].label(prefix + attribute.key)
+        for attribute in inspect(model).column_attrs
+    )
+
+
+def detached(model: type[M], row: Any, prefix: str = "") -> M:
+    """A detached ``model`` object from a row of a statement that selected
+    ``columns_of(model, prefix)``."""
+    values = row._mapping
+    obj = model(**{key: values[prefix + key] for key in _keys(model)})
     make_transient_to_detached(obj)
     return obj
-
-
-def columns_of(model: type[Any]) -> tuple[ColumnElement[Any], ...]:
-    """Every column of ``model``'s table, labelled with its attribute's name (for ``detached``)."""
-    return tuple(
-        attribute.columns[0].label(attribute.key) for attribute in inspect(model).column_attrs
-    )
