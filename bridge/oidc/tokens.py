@@ -165,7 +165,6 @@ _TOKEN_AND_GRANT = (
 )
 
 _GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
-_GRANT_REVOKED = select(Grant.revoked_at).where(Grant.id == bindparam("grant_id"))
 
 #: Whether the user ``user_id`` may no longer have tokens (``bridge.services.issuance``).
 Refused = Callable[[str], bool]
@@ -311,13 +310,23 @@ class TokenService:
 
     def access_token(self, token: str) -> AccessTokenInfo | None:
         """A live access token whose family has not been revoked, or None."""
+        found = self.access_token_with_grant(token)
+        return None if found is None else found[0]
+
+    def access_token_with_grant(self, token: str) -> tuple[AccessTokenInfo, Grant | None] | None:
+        """``access_token`` with its grant (how the user proved themselves; None when its row
+        is gone): one read of the grant's row answers both whether it was revoked and what it
+        holds."""
         raw = self._store.get(f"at:{token_hash(token)}")
         if raw is None:
             return None
         info = AccessTokenInfo(**raw)
-        if info.expires_at <= self._clock() or self._grant_revoked(info.grant_id):
+        if info.expires_at <= self._clock():
             return None
-        return info
+        grant = self.grant(info.grant_id)
+        if grant is not None and grant.revoked_at is not None:
+            return None
+        return info, grant
 
     def revoke_access_token(self, info: AccessTokenInfo) -> None:
         self._store.delete(f"at:{info.token_hash}")
@@ -426,7 +435,3 @@ class TokenService:
         info = self.refresh_token(token)
         if info is not None:
             self.revoke_grant(info.grant_id, "revoked_by_client")
-
-    def _grant_revoked(self, grant_id: str) -> bool:
-        rows = self._db.fetch(_GRANT_REVOKED, {"grant_id": grant_id})
-        return bool(rows) and rows[0].revoked_at is not None
