@@ -245,7 +245,7 @@ class TokenService:
 
     def open_grant(self, code: CodeData) -> None:
         """Record the token family that a redeemed code starts."""
-        self._db.run(
+        self._db.execute(
             insert(Grant).values(
                 id=code.grant_id,
                 client_id=code.client_id,
@@ -299,7 +299,7 @@ class TokenService:
         self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
         if refresh_token is not None:
             issued = self._now()
-            self._db.run(
+            self._db.execute(
                 insert(RefreshToken).values(
                     token_hash=token_hash(refresh_token),
                     grant_id=grant_id,
@@ -363,7 +363,7 @@ class TokenService:
             return None
         if found.client_id != client_id or found.revoked_at is not None:
             return None
-        (spent,) = self._db.run(
+        spent = self._db.execute(
             update(RefreshToken)
             .where(
                 RefreshToken.token_hash == digest,
@@ -373,7 +373,7 @@ class TokenService:
             )
             .values(used_at=now)
         )
-        won = affected_rows(spent) == 1
+        won = spent.rowcount == 1
         if won:
             return _info(found, revoked=False)
         if found.used_at is not None or self._was_spent(digest):

@@ -164,13 +164,14 @@ class AuditLog:
         orgs = concerned_orgs(
             self._db, name, org_id=org_id, user_id=user_id, client_id=row.client_id
         )
-        with self._db.writing() as connection:
-            row.id = connection.execute(_INSERT_EVENT, _columns(row)).scalar_one()
-            if orgs:
-                connection.execute(
-                    insert(AuditEventOrg),
-                    [{"org_id": org, "event_id": row.id} for org in sorted(orgs)],
+        # No savepoint: nothing carries on after a failed audit write (``Database.execute``).
+        row.id = self._db.execute(_INSERT_EVENT, _columns(row)).rows[0].id
+        if orgs:
+            self._db.execute(
+                insert(AuditEventOrg).values(
+                    [{"org_id": org, "event_id": row.id} for org in sorted(orgs)]
                 )
+            )
         if self._on_record is not None:
             on_record = self._on_record
             when_committed(lambda: on_record(row))

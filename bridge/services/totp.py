@@ -220,12 +220,12 @@ class TotpService:
         step = self._matching_step(credential, code)
         if step is None:
             return False
-        (claimed,) = self._db.run(
+        claimed = self._db.execute(
             update(TotpCredential)
             .where(TotpCredential.id == credential.id, _step_is_new(step))
             .values(last_used_step=step)
         )
-        return affected_rows(claimed) == 1
+        return claimed.rowcount == 1
 
     def has_totp(self, user_id: str) -> bool:
         with self._db.session() as session:
