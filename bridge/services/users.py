@@ -30,6 +30,7 @@ SecondFactor = Callable[[str], bool]
 
 
 _USER = select(*columns_of(User)).where(User.id == bindparam("user_id"))
+_SIGN_IN_STATE = select(User.locked_at, User.service_account).where(User.id == bindparam("user_id"))
 
 
 class UserExists(Conflict):
@@ -182,12 +183,10 @@ class UserService:
     def sign_in_state(self, user_id: str) -> SignInState | None:
         """Whether the account is locked or a service account now (two columns, no ORM row):
         what a sign-in asks again once a password was verified."""
-        with self._db.reading() as session:
-            row = session.execute(
-                select(User.locked_at, User.service_account).where(User.id == user_id)
-            ).one_or_none()
-        if row is None:
+        rows = self._db.fetch(_SIGN_IN_STATE, {"user_id": user_id})
+        if not rows:
             return None
+        (row,) = rows
         return SignInState(locked=row.locked_at is not None, service_account=row.service_account)
 
     def list(self) -> list[User]:
