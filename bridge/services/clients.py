@@ -84,6 +84,7 @@ class ClientService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._names: dict[str, str] = {}  # see ``display_name``
 
     def add(
         self,
@@ -119,6 +120,24 @@ class ClientService:
     def get(self, client_id: str) -> Client | None:
         return client_by_id(self._db, client_id)
 
+    def display_name(self, client_id: str) -> str | None:
+        """The name a login page shows for the application (its id when it has none); None
+        for no such client. A client's id and name never change once it is registered (ids
+        are drawn at random, and nothing renames a client), so this process keeps the names
+        it read: each page of a login needs no query for it (issue 16). A client removed
+        during a login keeps its name on that login's pages; the login's answer then fails,
+        as it did."""
+        name = self._names.get(client_id)
+        if name is None:
+            client = self.get(client_id)
+            if client is None:
+                return None
+            name = client.name or client.id
+            if len(self._names) >= MAX_KEPT_NAMES:
+                self._names.clear()
+            self._names[client_id] = name
+        return name
+
     def list(self) -> list[Client]:
         with self._db.session() as session:
             return list(session.scalars(select(Client).order_by(Client.created_at, Client.id)))
@@ -141,6 +160,9 @@ class ClientService:
             return False
         return hmac.compare_digest(hash_secret(secret), client.secret_hash)
 
+
+#: How many client names ``display_name`` keeps (all of them, short of a flood of clients).
+MAX_KEPT_NAMES = 10_000
 
 _CLIENT = select(*columns_of(Client)).where(Client.id == bindparam("client_id"))
 
