@@ -27,10 +27,11 @@ from bridge.domain.events import AuditEventName
 from bridge.federation.client import UpstreamIdentity
 from bridge.federation.errors import ProviderMisconfigured
 from bridge.federation.providers import IdentityProvider, IdentityProviders, email_domain
-from bridge.services.audit import AuditLog
+from bridge.services.audit import AuditLog, member_of_key
 from bridge.services.users import USERNAME_PATTERN, normalise_username
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import FederatedIdentity, Membership, Organisation, OrgDomain, User
+from bridge.storage.db.unit import forget
 
 FEDERATED_AMR = "fed"
 
@@ -284,6 +285,7 @@ class FederatedAccounts:
                     created_at=utc_datetime(self._clock),
                 )
             )
+            forget(member_of_key(user_id))
             joined = True
         else:
             joined = False

@@ -33,11 +33,12 @@ from typing import Protocol
 from bridge.services.lockout import Lockout, LockoutPolicy, Outcome, Submission
 from bridge.services.orgs.policy import MfaPolicy
 from bridge.services.recovery import RecoveryCodes
-from bridge.services.subjects import Subject, load_subject
+from bridge.services.subjects import Subject, load_subject, load_subject_named
 from bridge.services.totp import TotpService
 from bridge.services.trusted_devices import TrustedDevices, describe_user_agent, trust_days
-from bridge.services.users import UserService
+from bridge.services.users import UserService, normalise_username
 from bridge.storage.db.engine import Database
+from bridge.storage.db.models import User
 from flows.context import DeviceTrust, EnrolmentOffer, PasswordCheck, UserFacts, Verdict
 
 #: The URL that starts this login at a provider: ``(alias, login_hint) -> URL``.
@@ -165,20 +166,35 @@ class BridgeDirectory:
 
     # --- passwords and codes, counted ------------------------------------------------------
 
+    def _subject_named(self, username: str) -> Subject | None:
+        """The account a sign-in names (``UserService.find_for_sign_in``) with what the login
+        asks of it: by username in one query, else by its sign-in e-mail address."""
+        if self._db is None:
+            user = self._users.find_for_sign_in(username)
+            return None if user is None else self._subject(user.id)
+        subject = load_subject_named(self._db, normalise_username(username))
+        if subject is None:
+            user = self._users.find_by_sign_in_email(username)
+            return None if user is None else self._subject(user.id)
+        if self._known is not None:
+            self._known[subject.user.id] = subject
+        return subject
+
     def check_password(self, username: str, password: str) -> PasswordCheck:
-        user = self._users.find_for_sign_in(username) if self._lockout is not None else None
-        if user is None or self._lockout is None:
-            return self._check_password(username, password)
-        subject = self._subject(user.id)
-        policy = LockoutPolicy() if subject is None else subject.lockout_policy
-        locked = None if subject is None else subject.locked
+        if self._lockout is None:
+            return self._check_password(self._users.find_for_sign_in(username), password)
+        subject = self._subject_named(username)
+        if subject is None:
+            return self._check_password(None, password)
+        user = subject.user
+        policy = subject.lockout_policy
         attempt = self._lockout.attempt(
-            user.id, "password", policy, locked=locked, submission=self._submission
+            user.id, "password", policy, locked=subject.locked, submission=self._submission
         )
         if not attempt.allowed:
             # Over the threshold in a parallel burst: refused unjudged, same message.
             return PasswordCheck(user_id=None, reason="too_many_attempts", known_user_id=user.id)
-        check = self._check_password(username, password)
+        check = self._check_password(user, password)
         if check.user_id is None and check.reason in ("wrong_password", "no_password"):
             self._lockout.failed(
                 attempt, policy, ip=self.request.ip, user_agent=self.request.user_agent
@@ -193,17 +209,19 @@ class BridgeDirectory:
         self._lockout.succeeded(attempt, self._submission)
         return check
 
-    def _check_password(self, username: str, password: str) -> PasswordCheck:
-        check = self._users.check_password(username, password)
+    def _check_password(self, user: User | None, password: str) -> PasswordCheck:
+        check = self._users.check_password_of(user, password)
         if check.user_id is not None:
-            # Read again: the account may have been locked while the password was verified.
-            user = self._users.get(check.user_id)
-            if user is not None and user.locked_at is not None:
-                return PasswordCheck(user_id=None, reason="locked", known_user_id=user.id)
-            if user is not None and user.service_account:
+            # Asked again: the account may have been locked while the password was verified.
+            state = self._users.sign_in_state(check.user_id)
+            if state is not None and state.locked:
+                return PasswordCheck(user_id=None, reason="locked", known_user_id=check.user_id)
+            if state is not None and state.service_account:
                 # Seed 000: an integration's account signs in with app passwords or as an API
                 # client, never with its password on a browser page.
-                return PasswordCheck(user_id=None, reason="service_account", known_user_id=user.id)
+                return PasswordCheck(
+                    user_id=None, reason="service_account", known_user_id=check.user_id
+                )
         return check
 
     def _judge_code(self, user_id: str, judge: Callable[[], bool]) -> Verdict:

@@ -139,8 +139,7 @@ def _client_name(client_id: str | None) -> str | None:
     """The name of the application the person signs in to (its id when it has none)."""
     if client_id is None:
         return None
-    client = bridge().services.clients.get(client_id)
-    return None if client is None else (client.name or client.id)
+    return bridge().services.clients.display_name(client_id)
 
 
 def _enrol_reasons(screen: ShowStep) -> list[str]:

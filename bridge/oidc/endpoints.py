@@ -160,10 +160,10 @@ class AccessTokenValidator(BearerTokenValidator):  # type: ignore[misc]
         self.services = services
 
     def authenticate_token(self, token_string: str) -> IssuedAccessToken | None:
-        info = self.services.tokens.access_token(token_string)
-        if info is None:
+        found = self.services.tokens.access_token_with_grant(token_string)
+        if found is None:
             return None
-        grant = self.services.tokens.grant(info.grant_id)
+        info, grant = found
         user = (
             AuthenticatedUser(info.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
             if grant

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import partial
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -277,26 +278,21 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         """Spend the token, unless its user may no longer have tokens: then it is refused
         (``invalid_grant``) and not spent, so it does not rotate."""
         services: Services = self.server.services
-        client_id = self.request.client.get_client_id()
-        known = services.tokens.refresh_token(refresh_token)
-        if known is not None and refusal_for_user(
-            lambda user_id: known_user(services, user_id), services.lockout, known.user_id
-        ):
-            return None
-        info = services.tokens.use_refresh_token(refresh_token, client_id)
+        info = services.tokens.use_refresh_token(
+            refresh_token,
+            self.request.client.get_client_id(),
+            refused=lambda user_id, amr: (
+                refusal_for_user(partial(known_user, services), services.lockout, user_id, amr)
+                is not None
+            ),
+        )
         return IssuedRefreshToken(info, refresh_token) if info else None
 
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
-        services: Services = self.server.services
-        grant = services.tokens.grant(refresh_token.info.grant_id)
-        if grant is None or refusal_for_user(
-            lambda user_id: known_user(services, user_id),
-            services.lockout,
-            grant.user_id,
-            grant.amr,
-        ):
-            return None
-        return AuthenticatedUser(grant.user_id, tuple(grant.amr), grant.auth_time, grant.acr)
+        """The grant's user, as the token's read found them (``use_refresh_token`` checked in
+        this request that the grant is live and that the user may have tokens)."""
+        info = refresh_token.info
+        return AuthenticatedUser(info.user_id, info.amr, info.auth_time, info.acr)
 
     def revoke_old_credential(self, refresh_token: IssuedRefreshToken) -> None:
         """Nothing to do: ``use_refresh_token`` already spent the old token atomically."""

@@ -8,7 +8,7 @@ Ending a user's grants (``revoke_user_grants``, when they sign out everywhere) a
 codes issued to them until then: a per-user mark in the ephemeral store, checked when a code is
 redeemed and again once its grant is recorded, so a code in flight cannot start a new family.
 
-A code's data is versioned JSON read strictly (``bridge.storage.ephemeral.records``): data this code
+A code's data (``bridge.oidc.codes``) is versioned JSON read strictly: data this code
 cannot read is logged and the code is refused like an unknown one (``invalid_grant``).
 """
 
@@ -16,24 +16,24 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from bridge.domain.clock import Clock
+from bridge.oidc.codes import CodeData as CodeData  # re-exported
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Client, Grant, RefreshToken
+from bridge.storage.db.rows import columns_of, detached
 from bridge.storage.db.unit import forget, remembered, when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
-from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
+from bridge.storage.ephemeral.records import RecordError
 
 log = logging.getLogger(__name__)
 
-#: The version of a stored code's data; today's shape without a ``version`` reads as 1.
-CODE_VERSION = 1
 # How long a consumed code is remembered, so that a replay can revoke what it issued.
 USED_CODE_MEMORY = 24 * 3600
 
@@ -42,82 +42,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_id() -> str:
-    return secrets.token_hex(16)
-
-
 def _nonce_key(client_id: str, nonce: str) -> str:
     return f"nonce:{client_id}:{token_hash(nonce)}"
 
 
 def _voided_key(user_id: str) -> str:
     return f"codes-voided:{user_id}"
-
-
-@dataclass(frozen=True)
-class CodeData:
-    """Everything an authorization code stands for, until the token endpoint redeems it."""
-
-    client_id: str
-    redirect_uri: str
-    scope: str
-    user_id: str
-    auth_time: int
-    amr: tuple[str, ...]
-    acr: str | None
-    nonce: str | None
-    code_challenge: str | None
-    code_challenge_method: str | None
-    expires_at: float = 0.0
-    grant_id: str = field(default_factory=new_id)
-    issued_at: float = 0.0  # the clock's exact time, compared with ``revoke_user_grants``
-    # What the ``claims`` parameter asked for, one by one (bridge.oidc.claims).
-    userinfo_claims: tuple[str, ...] = ()
-    id_token_claims: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": CODE_VERSION,
-            "client_id": self.client_id,
-            "redirect_uri": self.redirect_uri,
-            "scope": self.scope,
-            "user_id": self.user_id,
-            "auth_time": self.auth_time,
-            "amr": list(self.amr),
-            "acr": self.acr,
-            "nonce": self.nonce,
-            "code_challenge": self.code_challenge,
-            "code_challenge_method": self.code_challenge_method,
-            "expires_at": self.expires_at,
-            "grant_id": self.grant_id,
-            "issued_at": self.issued_at,
-            "userinfo_claims": list(self.userinfo_claims),
-            "id_token_claims": list(self.id_token_claims),
-        }
-
-    @classmethod
-    def from_json(cls, data: Any) -> CodeData:
-        """Rebuild a stored code; ``RecordError`` if it is of another version or malformed."""
-        check_version(data, "authorization code", CODE_VERSION)
-        fields = Fields(data, "authorization code", known=stored_fields(cls))
-        return cls(
-            client_id=fields.text("client_id"),
-            redirect_uri=fields.text("redirect_uri"),
-            scope=fields.text("scope"),
-            user_id=fields.text("user_id"),
-            auth_time=fields.integer("auth_time"),
-            amr=fields.texts("amr"),
-            acr=fields.optional_text("acr"),
-            nonce=fields.optional_text("nonce"),
-            code_challenge=fields.optional_text("code_challenge"),
-            code_challenge_method=fields.optional_text("code_challenge_method"),
-            expires_at=fields.number("expires_at"),
-            grant_id=fields.text("grant_id"),
-            issued_at=fields.number("issued_at"),
-            # A code issued before claims requests were kept asked for none.
-            userinfo_claims=fields.texts("userinfo_claims") if "userinfo_claims" in data else (),
-            id_token_claims=fields.texts("id_token_claims") if "id_token_claims" in data else (),
-        )
 
 
 @dataclass(frozen=True)
@@ -140,6 +70,62 @@ class RefreshTokenInfo:
     issued_at: int
     expires_at: int
     revoked: bool
+    # How the grant's user proved themselves (the grant's row, read with the token).
+    amr: tuple[str, ...] = ()
+    acr: str | None = None
+    auth_time: int = 0
+
+
+#: A refresh token with its grant, in one query (issue 16: one statement, no ORM objects).
+_TOKEN_AND_GRANT = (
+    select(
+        RefreshToken.issued_at,
+        RefreshToken.expires_at,
+        RefreshToken.used_at,
+        RefreshToken.revoked_at.label("token_revoked_at"),
+        Grant.id,
+        Grant.client_id,
+        Grant.user_id,
+        Grant.scope,
+        Grant.amr,
+        Grant.acr,
+        Grant.auth_time,
+        Grant.revoked_at,
+        Client.disabled.label("client_disabled"),
+    )
+    .join(Grant, Grant.id == RefreshToken.grant_id)
+    .join(Client, Client.id == Grant.client_id)
+    .where(RefreshToken.token_hash == bindparam("token_hash"))
+)
+
+_GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
+
+#: A grant with whether its client is disabled now (its tokens are dead until it is enabled).
+_GRANT_AND_CLIENT = (
+    select(*columns_of(Grant), Client.disabled.label("client_disabled"))
+    .join(Client, Client.id == Grant.client_id)
+    .where(Grant.id == bindparam("grant_id"))
+)
+
+#: Whether the user ``user_id`` may no longer have tokens from a grant whose login proved
+#: ``amr`` (``bridge.services.issuance``).
+Refused = Callable[[str, Sequence[str]], bool]
+
+
+def _info(found: Any, *, revoked: bool) -> RefreshTokenInfo:
+    """The info of a row of ``_TOKEN_AND_GRANT``."""
+    return RefreshTokenInfo(
+        grant_id=found.id,
+        client_id=found.client_id,
+        user_id=found.user_id,
+        scope=found.scope,
+        issued_at=int(found.issued_at.timestamp()),
+        expires_at=int(found.expires_at.timestamp()),
+        revoked=revoked,
+        amr=tuple(found.amr),
+        acr=found.acr,
+        auth_time=found.auth_time,
+    )
 
 
 class TokenService:
@@ -208,19 +194,18 @@ class TokenService:
 
     def open_grant(self, code: CodeData) -> None:
         """Record the token family that a redeemed code starts."""
-        with self._db.session() as s:
-            s.add(
-                Grant(
-                    id=code.grant_id,
-                    client_id=code.client_id,
-                    user_id=code.user_id,
-                    scope=code.scope,
-                    amr=list(code.amr),
-                    acr=code.acr,
-                    auth_time=code.auth_time,
-                    created_at=self._now(),
-                )
+        self._db.execute(
+            insert(Grant).values(
+                id=code.grant_id,
+                client_id=code.client_id,
+                user_id=code.user_id,
+                scope=code.scope,
+                amr=list(code.amr),
+                acr=code.acr,
+                auth_time=code.auth_time,
+                created_at=self._now(),
             )
+        )
         # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
         # UPDATE can only end a grant it sees, so the grant is committed before the mark is
         # read, and a replayed code can revoke it from now on (the one exception to the
@@ -263,103 +248,99 @@ class TokenService:
         self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
         if refresh_token is not None:
             issued = self._now()
-            with self._db.session() as s:
-                s.add(
-                    RefreshToken(
-                        token_hash=token_hash(refresh_token),
-                        grant_id=grant_id,
-                        issued_at=issued,
-                        expires_at=issued + timedelta(seconds=self.refresh_token_ttl),
-                    )
+            self._db.execute(
+                insert(RefreshToken).values(
+                    token_hash=token_hash(refresh_token),
+                    grant_id=grant_id,
+                    issued_at=issued,
+                    expires_at=issued + timedelta(seconds=self.refresh_token_ttl),
                 )
+            )
 
     def access_token(self, token: str) -> AccessTokenInfo | None:
         """A live access token whose family has not been revoked, or None."""
+        found = self.access_token_with_grant(token)
+        return None if found is None else found[0]
+
+    def access_token_with_grant(self, token: str) -> tuple[AccessTokenInfo, Grant] | None:
+        """``access_token`` with its grant (how the user proved themselves): one read of the
+        grant's row, with its client's ``disabled``, answers both whether the token is live
+        and what the grant holds."""
         raw = self._store.get(f"at:{token_hash(token)}")
         if raw is None:
             return None
         info = AccessTokenInfo(**raw)
-        if info.expires_at <= self._clock() or self._grant_revoked(info.grant_id):
+        if info.expires_at <= self._clock():
             return None
-        return info
+        rows = self._db.fetch(_GRANT_AND_CLIENT, {"grant_id": info.grant_id})
+        if not rows or rows[0].revoked_at is not None or rows[0].client_disabled:
+            # Revoked, deleted (with its client or user), or its client is disabled now.
+            return None
+        return info, detached(Grant, rows[0])
 
     def revoke_access_token(self, info: AccessTokenInfo) -> None:
         self._store.delete(f"at:{info.token_hash}")
 
     def refresh_token(self, token: str) -> RefreshTokenInfo | None:
         """Look a refresh token up without using it (for introspection and revocation)."""
-        with self._db.session() as s:
-            row = s.get(RefreshToken, token_hash(token))
-            if row is None:
-                return None
-            grant = s.get(Grant, row.grant_id)
-            assert grant is not None
-            client = s.get(Client, grant.client_id)
-            return RefreshTokenInfo(
-                grant_id=grant.id,
-                client_id=grant.client_id,
-                user_id=grant.user_id,
-                scope=grant.scope,
-                issued_at=int(row.issued_at.timestamp()),
-                expires_at=int(row.expires_at.timestamp()),
-                revoked=bool(
-                    row.revoked_at
-                    or row.used_at
-                    or grant.revoked_at
-                    or row.expires_at <= self._now()
-                    or client is None
-                    or client.disabled
-                ),
-            )
+        rows = self._db.fetch(_TOKEN_AND_GRANT, {"token_hash": token_hash(token)})
+        if not rows:
+            return None
+        found = rows[0]
+        revoked = bool(
+            found.token_revoked_at
+            or found.used_at
+            or found.revoked_at
+            or found.expires_at <= self._now()
+            or found.client_disabled
+        )
+        return _info(found, revoked=revoked)
 
-    def use_refresh_token(self, token: str, client_id: str) -> RefreshTokenInfo | None:
-        """Spend a refresh token once (rotation). Presenting a spent one revokes its family."""
+    def use_refresh_token(
+        self, token: str, client_id: str, *, refused: Refused | None = None
+    ) -> RefreshTokenInfo | None:
+        """Spend a refresh token once (rotation). Presenting a spent one revokes its family.
+
+        ``refused(user_id, amr)``: the token's user may no longer have tokens; then the token is
+        refused and not spent, so it does not rotate.
+        """
         digest = token_hash(token)
         now = self._now()
-        with self._db.session() as s:
-            row = s.get(RefreshToken, digest)
-            if row is None:
-                return None
-            grant = s.get(Grant, row.grant_id)
-            assert grant is not None
-            if grant.client_id != client_id or grant.revoked_at is not None:
-                return None
-            spent = s.execute(
-                update(RefreshToken)
-                .where(
-                    RefreshToken.token_hash == digest,
-                    RefreshToken.used_at.is_(None),
-                    RefreshToken.revoked_at.is_(None),
-                    RefreshToken.expires_at > now,
-                )
-                .values(used_at=now)
+        rows = self._db.fetch(_TOKEN_AND_GRANT, {"token_hash": digest})
+        if not rows:
+            return None
+        found = rows[0]
+        if refused is not None and refused(found.user_id, tuple(found.amr)):
+            return None
+        if found.client_id != client_id or found.revoked_at is not None:
+            return None
+        spent = self._db.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.token_hash == digest,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > now,
             )
-            won = spent.rowcount == 1  # type: ignore[attr-defined]
-            reused = not won and row.used_at is not None
-            expires_at = int(row.expires_at.timestamp())
-            info = RefreshTokenInfo(
-                grant_id=grant.id,
-                client_id=grant.client_id,
-                user_id=grant.user_id,
-                scope=grant.scope,
-                issued_at=int(row.issued_at.timestamp()),
-                expires_at=expires_at,
-                revoked=False,
-            )
+            .values(used_at=now)
+        )
+        won = spent.rowcount == 1
         if won:
-            return info
-        if reused or self._was_spent(digest):
-            self.revoke_grant(info.grant_id, "refresh_token_reused")
+            return _info(found, revoked=False)
+        if found.used_at is not None or self._was_spent(digest):
+            self.revoke_grant(found.id, "refresh_token_reused")
         return None
 
     def _was_spent(self, digest: str) -> bool:
         with self._db.session() as s:
-            row = s.get(RefreshToken, digest)
-            return row is not None and row.used_at is not None
+            used_at = s.scalar(
+                select(RefreshToken.used_at).where(RefreshToken.token_hash == digest)
+            )
+            return used_at is not None
 
     def grant(self, grant_id: str) -> Grant | None:
-        with self._db.reading() as s:
-            return s.get(Grant, grant_id)
+        rows = self._db.fetch(_GRANT, {"grant_id": grant_id})
+        return detached(Grant, rows[0]) if rows else None
 
     def revoke_grant(self, grant_id: str, reason: str) -> None:
         """End a whole token family: its refresh tokens and every access token issued from it."""
@@ -405,15 +386,3 @@ class TokenService:
         info = self.refresh_token(token)
         if info is not None:
             self.revoke_grant(info.grant_id, "revoked_by_client")
-
-    def _grant_revoked(self, grant_id: str) -> bool:
-        """Whether the family's tokens are dead: revoked, deleted (with its client or user),
-        or issued to a client that is disabled now (they work again once it is enabled)."""
-        query = (
-            select(Grant.revoked_at, Client.disabled)
-            .join(Client, Client.id == Grant.client_id)
-            .where(Grant.id == grant_id)
-        )
-        with self._db.reading() as s:
-            row = s.execute(query).first()
-        return row is None or row.revoked_at is not None or bool(row.disabled)

@@ -17,6 +17,12 @@ values.
 
 No other organisation sees it. Memberships are read when the event is written: a member who
 joins later brings no earlier events, and one who leaves takes none away.
+
+On a login's hot path (issue 16) the event reuses what the request read already: the client's
+row (``remembered`` under ``("client", id)``, which the authorization answer reads anyway) and
+the user's organisations (``member_of``, kept by ``bridge.services.subjects.load_subject``
+when the login read its user; whoever changes a membership in a request forgets it). The event
+and its organisations are inserted with Core statements, without an ORM flush.
 """
 
 from __future__ import annotations
@@ -26,8 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.sql import Select
 
 from bridge.domain.clock import Clock, utc_datetime
@@ -37,9 +42,10 @@ from bridge.domain.events import (
     USER_ACCOUNT_EVENTS,
     AuditEventName,
 )
+from bridge.services.clients import client_by_id
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import AuditEvent, AuditEventOrg, Client, Membership
-from bridge.storage.db.unit import when_committed
+from bridge.storage.db.unit import recall, remembered, when_committed
 
 #: Events read per transaction while a log is streamed (an export).
 STREAM_BATCH = 500
@@ -61,7 +67,7 @@ class AuditFilter:
 
 
 def concerned_orgs(
-    session: Session,
+    db: Database,
     event: AuditEventName,
     *,
     org_id: str | None,
@@ -74,15 +80,38 @@ def concerned_orgs(
     if event not in SIGN_IN_EVENTS and event not in USER_ACCOUNT_EVENTS and not by_client:
         return orgs
     client_org = None
-    if client_id is not None:
-        client_org = session.scalar(select(Client.org_id).where(Client.id == client_id))
+    if client_id is not None and event in SIGN_IN_EVENTS:
+        # The client the sign-in answers next (bridge.oidc.server.query_client): one read.
+        client = remembered(("client", client_id), lambda: client_by_id(db, client_id))
+        client_org = None if client is None else client.org_id
+    elif client_id is not None:
+        rows = db.fetch(_CLIENT_ORG, {"client_id": client_id})
+        client_org = rows[0].org_id if rows else None
     if client_org is not None:
         orgs.add(client_org)
     if by_client:
         return orgs
     if user_id is not None and (event in USER_ACCOUNT_EVENTS or client_org is None):
-        orgs.update(session.scalars(select(Membership.org_id).where(Membership.user_id == user_id)))
+        orgs.update(member_of(db, user_id))
     return orgs
+
+
+_CLIENT_ORG = select(Client.org_id).where(Client.id == bindparam("client_id"))
+_MEMBER_OF = select(Membership.org_id).where(Membership.user_id == bindparam("user_id"))
+
+
+def member_of_key(user_id: str) -> tuple[str, str]:
+    """The unit-of-work memo key of the user's organisation ids (``recall``)."""
+    return ("member_of", user_id)
+
+
+def member_of(db: Database, user_id: str) -> tuple[str, ...]:
+    """The ids of the user's organisations: as this request read them with the user
+    (``member_of_key``), else from the database."""
+    kept: tuple[str, ...] | None = recall(member_of_key(user_id))
+    if kept is not None:
+        return kept
+    return tuple(row.org_id for row in db.fetch(_MEMBER_OF, {"user_id": user_id}))
 
 
 class AuditLog:
@@ -132,13 +161,17 @@ class AuditLog:
             reason=_clip(reason, 100),
             details=dict(details or {}),
         )
-        with self._db.session() as session:
-            orgs = concerned_orgs(
-                session, name, org_id=org_id, user_id=user_id, client_id=row.client_id
+        orgs = concerned_orgs(
+            self._db, name, org_id=org_id, user_id=user_id, client_id=row.client_id
+        )
+        # No savepoint: nothing carries on after a failed audit write (``Database.execute``).
+        row.id = self._db.execute(_INSERT_EVENT, _columns(row)).rows[0].id
+        if orgs:
+            self._db.execute(
+                insert(AuditEventOrg).values(
+                    [{"org_id": org, "event_id": row.id} for org in sorted(orgs)]
+                )
             )
-            session.add(row)
-            session.flush()
-            session.add_all(AuditEventOrg(org_id=org, event_id=row.id) for org in sorted(orgs))
         if self._on_record is not None:
             on_record = self._on_record
             when_committed(lambda: on_record(row))
@@ -199,6 +232,15 @@ class AuditLog:
             session.execute(delete(AuditEventOrg).where(AuditEventOrg.event_id.in_(old)))
             session.execute(delete(AuditEvent).where(AuditEvent.occurred_at < before))
         return count
+
+
+#: The columns a new event's row is written with (all but its id).
+_EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns if c.key != "id")
+_INSERT_EVENT = insert(AuditEvent).returning(AuditEvent.id)
+
+
+def _columns(row: AuditEvent) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in _EVENT_COLUMNS}
 
 
 def _select(org_id: str | None, where: AuditFilter) -> Select[AuditEvent]:

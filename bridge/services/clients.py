@@ -8,13 +8,14 @@ import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bridge.domain.wording import N_, Phrase
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
+from bridge.storage.db.rows import columns_of, detached
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 CLIENT_ID_BYTES = 16  # 22 URL-safe characters
@@ -128,6 +129,7 @@ class ClientService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
         self._clock = clock
+        self._names: dict[str, str] = {}  # see ``display_name``
 
     def add(
         self,
@@ -159,8 +161,25 @@ class ClientService:
         return client, secret
 
     def get(self, client_id: str) -> Client | None:
-        with self._db.reading() as session:
-            return session.get(Client, client_id)
+        return client_by_id(self._db, client_id)
+
+    def display_name(self, client_id: str) -> str | None:
+        """The name a login page shows for the application (its id when it has none); None
+        for no such client. A client's id and name never change once it is registered (ids
+        are drawn at random, and nothing renames a client), so this process keeps the names
+        it read: each page of a login needs no query for it (issue 16). A client removed
+        during a login keeps its name on that login's pages; the login's answer then fails,
+        as it did."""
+        name = self._names.get(client_id)
+        if name is None:
+            client = self.get(client_id)
+            if client is None:
+                return None
+            name = client.name or client.id
+            if len(self._names) >= MAX_KEPT_NAMES:
+                self._names.clear()
+            self._names[client_id] = name
+        return name
 
     def list(self) -> list[Client]:
         with self._db.session() as session:
@@ -184,3 +203,16 @@ class ClientService:
         if client.public or client.secret_hash is None:
             return False
         return hmac.compare_digest(hash_secret(secret), client.secret_hash)
+
+
+#: How many client names ``display_name`` keeps (all of them, short of a flood of clients).
+MAX_KEPT_NAMES = 10_000
+
+_CLIENT = select(*columns_of(Client)).where(Client.id == bindparam("client_id"))
+
+
+def client_by_id(db: Database, client_id: str) -> Client | None:
+    """The client ``client_id`` (detached), read as Core: every token request and login page
+    reads one (issue 16)."""
+    rows = db.fetch(_CLIENT, {"client_id": client_id})
+    return detached(Client, rows[0]) if rows else None

@@ -56,6 +56,10 @@ VERSION_KEY = "signing_keys:version"
 VERSION_TTL = 30 * 86400
 #: Seconds a process signs with its copy of the active key before reading it again anyway.
 SIGNER_MAX_AGE = 60.0
+#: The signing key that signs now (Core: read for every ID token without a shared store).
+_ACTIVE_KEY = select(SigningKey.kid, SigningKey.alg, SigningKey.private_key_ciphertext).where(
+    SigningKey.active.is_(True)
+)
 
 
 @dataclass(frozen=True)
@@ -196,10 +200,10 @@ class SigningKeys:
         return kid, key
 
     def _read_signer(self) -> tuple[str, RSAKey]:
-        with self._db.reading() as session:
-            row = session.scalar(select(SigningKey).where(SigningKey.active.is_(True)))
-        if row is None:
+        rows = self._db.fetch(_ACTIVE_KEY)
+        if not rows:
             raise LookupError("no active signing key: call ensure_active() at start-up")
+        row = rows[0]
         if row.kid != self._announced:  # a key this process signs with for the first time
             self._announce(row.kid)
         with self._cache_lock:

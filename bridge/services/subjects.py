@@ -3,21 +3,28 @@
 A login's steps and conditions ask the same things several times per request: whether the user
 has TOTP, needs 2FA, which roles they hold, their organisations' lockout and trusted-browser
 policies, whether the account is locked, whether recovery codes are left. ``load_subject``
-reads all of it in one query; ``BridgeDirectory`` keeps it for the request it serves and reads
-it again after a change it made (an enrolment confirmed, a failure counted, a code used).
+reads all of it in one query (``load_subject_named``: found by the username a sign-in typed,
+so the password page reads its user once); ``BridgeDirectory`` keeps it for the request it
+serves and reads it again after a change it made (an enrolment confirmed, a failure counted, a
+code used).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Row, bindparam, exists, func, select
 
+from bridge.services.audit import member_of_key
 from bridge.services.lockout import LockoutPolicy
 from bridge.services.orgs.policy import requirement_for, roles_from
 from bridge.services.trusted_devices import trust_days
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Membership, Organisation, RecoveryCode, TotpCredential, User
+from bridge.storage.db.rows import columns_of, detached
+from bridge.storage.db.unit import keep
 from flows.context import UserFacts
 
 
@@ -78,27 +85,46 @@ _RECOVERY_CODES = (
 def load_subject(db: Database, user_id: str) -> Subject | None:
     """The user ``user_id`` (None when there is none) with their organisations, TOTP and
     recovery codes: one row per membership (one without organisation for none)."""
-    with db.reading() as session:
-        rows = session.execute(
-            select(
-                User,
-                _HAS_TOTP.label("has_totp"),
-                _RECOVERY_CODES.label("recovery_codes"),
-                Membership.role,
-                Organisation,
-            )
-            .outerjoin(Membership, Membership.user_id == User.id)
-            .outerjoin(Organisation, Organisation.id == Membership.org_id)
-            .where(User.id == user_id)
-        ).all()
+    return _load(db.fetch(_BY_ID, {"user_id": user_id}))
+
+
+def load_subject_named(db: Database, username: str) -> Subject | None:
+    """``load_subject`` for the account whose (normalised) username is ``username``: a
+    sign-in reads its user and what the login asks of them in one query."""
+    return _load(db.fetch(_BY_USERNAME, {"username": username}))
+
+
+#: The user, TOTP, recovery codes, and one row per membership (Core, on the unit's connection).
+_SUBJECT = (
+    select(
+        *columns_of(User, "u_"),
+        _HAS_TOTP.label("has_totp"),
+        _RECOVERY_CODES.label("recovery_codes"),
+        Membership.role,
+        *columns_of(Organisation, "o_"),
+    )
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Organisation, Organisation.id == Membership.org_id)
+)
+_BY_ID = _SUBJECT.where(User.id == bindparam("user_id"))
+_BY_USERNAME = _SUBJECT.where(User.username == bindparam("username"))
+
+
+def _load(rows: Sequence[Row[Any]]) -> Subject | None:
     if not rows:
         return None
-    user, has_totp, recovery_codes = rows[0][:3]
-    memberships = [(role, org) for *_, role, org in rows if org is not None]
+    first = rows[0]
+    user = detached(User, first, "u_")
+    memberships = [
+        (row.role, detached(Organisation, row, "o_")) for row in rows if row.o_id is not None
+    ]
+    organisations = tuple(org for _, org in memberships)
+    # The audit events of this request need the user's organisations too (services.audit).
+    keep(member_of_key(user.id), tuple(org.id for org in organisations))
     return Subject(
         user=user,
-        organisations=tuple(org for _, org in memberships),
+        organisations=organisations,
         roles=roles_from((role, org.slug) for role, org in memberships),
-        has_totp=bool(has_totp),
-        recovery_codes=int(recovery_codes or 0),
+        has_totp=bool(first.has_totp),
+        recovery_codes=int(first.recovery_codes or 0),
     )

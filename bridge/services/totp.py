@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pyotp
-from sqlalchemy import ColumnElement, delete, exists, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from bridge.domain.clock import Clock, utc_datetime
@@ -24,6 +24,7 @@ from bridge.services.service_accounts import refuse_service_account
 from bridge.storage.crypto import DecryptionError, Keyring
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import TotpCredential, User
+from bridge.storage.db.rows import columns_of, detached
 from flows.context import EnrolmentOffer
 
 log = logging.getLogger(__name__)
@@ -219,14 +220,12 @@ class TotpService:
         step = self._matching_step(credential, code)
         if step is None:
             return False
-        with self._db.session() as session:
-            claimed = session.execute(
-                update(TotpCredential)
-                .where(TotpCredential.id == credential.id, _step_is_new(step))
-                .values(last_used_step=step)
-                .execution_options(synchronize_session=False)
-            )
-            return affected_rows(claimed) == 1
+        claimed = self._db.execute(
+            update(TotpCredential)
+            .where(TotpCredential.id == credential.id, _step_is_new(step))
+            .values(last_used_step=step)
+        )
+        return claimed.rowcount == 1
 
     def has_totp(self, user_id: str) -> bool:
         with self._db.session() as session:
@@ -249,16 +248,9 @@ class TotpService:
     # --- internals --------------------------------------------------------------------------
 
     def _confirmed(self, user_id: str) -> TotpCredential | None:
-        with self._db.session() as session:
-            return session.scalar(
-                select(TotpCredential)
-                .where(
-                    TotpCredential.user_id == user_id,
-                    TotpCredential.confirmed_at.is_not(None),
-                )
-                .order_by(TotpCredential.confirmed_at.desc())
-                .limit(1)
-            )
+        """The user's newest confirmed credential (read as Core: every code judged reads it)."""
+        rows = self._db.fetch(_CONFIRMED, {"user_id": user_id})
+        return detached(TotpCredential, rows[0]) if rows else None
 
     def _matching_step(self, credential: TotpCredential, code: str) -> int | None:
         """The time-step in the drift window whose code is ``code`` and is newer than the last."""
@@ -296,6 +288,17 @@ def check_imported(secret: bytes, *, algorithm: str, digits: int, period: int) -
         raise ValueError(f"TOTP period {period} s is outside 15..120 s")
     if len(secret) < MIN_IMPORTED_SECRET_BYTES:
         raise ValueError(f"the TOTP secret has {len(secret) * 8} bits, fewer than 80")
+
+
+_CONFIRMED = (
+    select(*columns_of(TotpCredential))
+    .where(
+        TotpCredential.user_id == bindparam("user_id"),
+        TotpCredential.confirmed_at.is_not(None),
+    )
+    .order_by(TotpCredential.confirmed_at.desc())
+    .limit(1)
+)
 
 
 def _step_is_new(step: int) -> ColumnElement[bool]:

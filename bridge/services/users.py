@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bridge.domain.clock import Clock, utc_datetime
@@ -19,12 +20,17 @@ from bridge.services.password_policy import WeakPassword as WeakPassword  # re-e
 from bridge.services.passwords import PasswordHasher
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import User
+from bridge.storage.db.rows import columns_of, detached
 from flows.context import PasswordCheck
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._@-]{1,150}")
 EMAIL_MAX_LENGTH = 320
 #: Does the account have (or need) a second factor? Wired by the container (TOTP, policy).
 SecondFactor = Callable[[str], bool]
+
+
+_USER = select(*columns_of(User)).where(User.id == bindparam("user_id"))
+_SIGN_IN_STATE = select(User.locked_at, User.service_account).where(User.id == bindparam("user_id"))
 
 
 class UserExists(Conflict):
@@ -46,6 +52,14 @@ class UnknownUser(NotFound):
 
     code = "unknown-user"
     title = N_("No such user")
+
+
+@dataclass(frozen=True)
+class SignInState:
+    """What a sign-in asks of an account again after its password was verified."""
+
+    locked: bool
+    service_account: bool
 
 
 def normalise_username(username: str) -> str:
@@ -139,8 +153,10 @@ class UserService:
         return user
 
     def get(self, user_id: str) -> User | None:
-        with self._db.reading() as session:
-            return session.get(User, user_id)
+        """The account ``user_id`` (detached), read as Core (issue 16: every token request and
+        sign-in page reads one)."""
+        rows = self._db.fetch(_USER, {"user_id": user_id})
+        return detached(User, rows[0]) if rows else None
 
     def find(self, username: str) -> User | None:
         with self._db.reading() as session:
@@ -154,6 +170,11 @@ class UserService:
         user = self.find(identifier)
         if user is not None:
             return user
+        return self.find_by_sign_in_email(identifier)
+
+    def find_by_sign_in_email(self, identifier: str) -> User | None:
+        """The one account that signs in with the e-mail address ``identifier`` (the second
+        half of ``find_for_sign_in``), or None."""
         text = identifier.strip()
         if "@" not in text or len(text) > EMAIL_MAX_LENGTH:
             return None
@@ -166,6 +187,15 @@ class UserService:
                 )
             )
         return matches[0] if len(matches) == 1 else None
+
+    def sign_in_state(self, user_id: str) -> SignInState | None:
+        """Whether the account is locked or a service account now (two columns, no ORM row):
+        what a sign-in asks again once a password was verified."""
+        rows = self._db.fetch(_SIGN_IN_STATE, {"user_id": user_id})
+        if not rows:
+            return None
+        (row,) = rows
+        return SignInState(locked=row.locked_at is not None, service_account=row.service_account)
 
     def list(self) -> list[User]:
         with self._db.session() as session:
@@ -251,7 +281,11 @@ class UserService:
         ``bridge.services.foreign_passwords``) and, once it matched, replaced by the bridge's
         argon2id hash.
         """
-        user = self.find_for_sign_in(username)
+        return self.check_password_of(self.find_for_sign_in(username), password)
+
+    def check_password_of(self, user: User | None, password: str) -> PasswordCheck:
+        """``check_password`` for the account a sign-in already found (None: no such account,
+        still one argon2 verification)."""
         if user is None:
             self._hasher.verify_dummy(password)
             return PasswordCheck(user_id=None, reason="unknown_user")

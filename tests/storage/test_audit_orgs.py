@@ -10,6 +10,8 @@ from bridge.domain.clock import FrozenClock
 from bridge.domain.events import AuditEventName as Event
 from bridge.services.audit import AuditFilter
 from bridge.services.container import Services
+from bridge.services.subjects import load_subject
+from bridge.storage.db.unit import unit_of_work
 from tests.world import OPERATOR, World
 
 pytestmark = pytest.mark.postgres("the audit log's organisations hold on both dialects")
@@ -129,3 +131,29 @@ def test_pruning_deletes_older_events_and_a_dry_run_only_counts_them(
     assert services.audit.events(until=cutoff) == []
     assert seen_by(services, two_orgs["acme"], Event.ACCOUNT_LOCKED) == []
     assert seen_by(services, two_orgs["globex"], Event.ACCOUNT_UNLOCKED) == [two_orgs["alice"]]
+
+
+@pytest.mark.postgres("a unit of work reads on a connection of its own", committed=True)
+def test_a_sign_in_after_the_login_read_the_user_is_seen_by_their_organisations(
+    services: Services, two_orgs: dict[str, str]
+) -> None:
+    with unit_of_work():
+        subject = load_subject(services.db, two_orgs["alice"])  # the login's read of its user
+        assert subject is not None
+        services.audit.record(
+            Event.SIGN_IN_SUCCEEDED, user_id=two_orgs["alice"], client_id=two_orgs["none_client"]
+        )
+    for org in ("acme", "globex"):
+        assert seen_by(services, two_orgs[org], Event.SIGN_IN_SUCCEEDED) == [two_orgs["alice"]]
+
+
+@pytest.mark.postgres("a unit of work reads on a connection of its own", committed=True)
+def test_a_membership_added_after_the_login_read_the_user_counts_for_the_event(
+    services: Services, two_orgs: dict[str, str]
+) -> None:
+    with unit_of_work():
+        assert load_subject(services.db, two_orgs["bob"]) is not None
+        services.members.add(OPERATOR, "globex", "bob")
+        services.audit.record(Event.ACCOUNT_LOCKED, user_id=two_orgs["bob"])
+    for org in ("acme", "globex"):
+        assert seen_by(services, two_orgs[org], Event.ACCOUNT_LOCKED) == [two_orgs["bob"]]

@@ -124,3 +124,12 @@ def test_a_bad_post_logout_redirect_uri_is_refused(clients: ClientService) -> No
 def test_a_client_needs_a_name(clients: ClientService) -> None:
     with pytest.raises(InvalidClient, match="name"):
         clients.add("  ", ["https://a.example.org/cb"])
+
+
+def test_a_login_page_names_a_client_by_its_name_and_an_unknown_one_not_at_all(
+    clients: ClientService,
+) -> None:
+    client, _secret = clients.add("Wiki", ["https://wiki.example.org/callback"])
+    assert clients.display_name(client.id) == "Wiki"
+    assert clients.display_name(client.id) == "Wiki"  # kept by the process: no query
+    assert clients.display_name("no-such-client") is None

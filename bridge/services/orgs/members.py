@@ -20,7 +20,7 @@ from bridge.domain.errors import ServiceAccountWithoutMfa
 from bridge.domain.events import AuditEventName
 from bridge.domain.wording import N_, Phrase
 from bridge.services.app_passwords import delete_app_passwords
-from bridge.services.audit import AuditLog
+from bridge.services.audit import AuditLog, member_of_key
 from bridge.services.lockout import Lockout
 from bridge.services.orgs.access import Actor, Authority, authorise
 from bridge.services.orgs.domains import (
@@ -40,6 +40,7 @@ from bridge.services.service_accounts import NO_MFA
 from bridge.services.users import normalise_username
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Membership, User
+from bridge.storage.db.unit import forget
 
 STATUSES = ("setup_required", "configured", "not_required", "service_account", "locked")
 ROLES = ("member", "admin")
@@ -217,6 +218,7 @@ class MemberService:
                     created_at=utc_datetime(self._clock),
                 )
             )
+        forget(member_of_key(user.id))
         self._record(AuditEventName.MEMBER_ADDED, authority, user.id, role=role)
         return self.get(actor, slug, user.username)
 
@@ -234,6 +236,7 @@ class MemberService:
         with self._db.session() as session:
             authority, user, membership = self._target(session, actor, slug, username)
             session.delete(membership)
+        forget(member_of_key(user.id))
         self._record(AuditEventName.MEMBER_REMOVED, authority, user.id)
 
     # --- actions (R9) -----------------------------------------------------------------------

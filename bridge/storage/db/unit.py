@@ -87,6 +87,22 @@ def remembered(key: Hashable, load: Callable[[], T]) -> T:
     return value
 
 
+def keep(key: Hashable, value: object) -> None:
+    """Keep ``value`` for ``key`` in the current unit (nothing outside one): a fact one part of
+    a request read on its way (the login's user and their organisations) that another part may
+    ``recall`` instead of reading it again."""
+    unit = current_unit()
+    if unit is not None:
+        unit.memo[key] = value
+
+
+def recall(key: Hashable) -> Any:
+    """What the current unit keeps for ``key`` (``keep`` or ``remembered``), or None; never
+    loads anything."""
+    unit = current_unit()
+    return None if unit is None else unit.memo.get(key)
+
+
 def forget(key: Hashable) -> None:
     """Drop what ``remembered`` keeps for ``key`` in the current unit, if anything."""
     unit = current_unit()
