@@ -21,6 +21,7 @@ from bridge.web.browser import csrf_token
 from bridge.web.context import services
 from bridge.web.errors import error_page_response, status_of
 from bridge.web.language import translated
+from bridge.web.pages import organisation_name
 
 NOTICES = {
     "policy": N_("The policy was saved."),
@@ -154,13 +155,16 @@ def render_page(template: str, status: int = 200, **values: Any) -> Response:
 
 def named(message: str, names: Mapping[str, str]) -> str:
     """A refusal's English text as an admin reads it: a field by the form's label instead of
-    its API key, an organisation by its name instead of its slug (``names``: slug to name)."""
+    its API key, an organisation (``org``, or ``orgs`` joined by ", ") by its name instead of
+    its slug (``names``: slug to name, read from the database for any other slug)."""
 
     def word(name: str, value: Any) -> Any:
         if name in ("field", "other_field") and isinstance(value, str) and value in FIELD_LABELS:
             return Phrase(FIELD_LABELS[value])
         if name == "org" and isinstance(value, str):
-            return names.get(value, value)
+            return names.get(value) or organisation_name(name, value)
+        if name == "orgs" and isinstance(value, str):  # several slugs, as the services join them
+            return ", ".join(str(word("org", slug)) for slug in value.split(", "))
         return value
 
     return renamed(message, word)

@@ -451,7 +451,7 @@ def test_a_provider_the_sso_policy_names_is_not_removed(ada: Console, acme: Worl
     before = snapshot(acme.services)
     response = ada.post(f"{PAGE}/acme-okta/remove", {"confirm": "on"})
     assert response.status_code == 409
-    assert "single sign-on policy of acme names 'acme-okta'" in errors(response)
+    assert "single sign-on policy of Acme names 'acme-okta'" in errors(response)
     assert snapshot(acme.services) == before
 
 
