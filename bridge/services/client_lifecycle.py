@@ -126,39 +126,41 @@ class ClientLifecycle:
         listed = redirect_uri_list(uris)
         if not listed:
             raise InvalidClient("a client needs at least one redirect URI")
-        with self._db.session() as session:
-            client = _relying_party(session, client_id)
-            before = list(client.redirect_uris)
-            client.redirect_uris = listed
-        self._record(
+        return self._replace_uris(
+            client_id,
+            "redirect_uris",
+            listed,
             AuditEventName.CLIENT_REDIRECT_URIS_CHANGED,
-            client.id,
-            client.org_id,
             actor_id,
-            name=client.name,
-            before=before,
-            after=listed,
         )
-        return client
 
     def set_post_logout_redirect_uris(
         self, client_id: str, uris: Iterable[str], *, actor_id: str | None = None
     ) -> Client:
         """Replace where the client may send people after signing out (RP-initiated logout),
         checked as redirect URIs are; an empty list allows none."""
-        listed = redirect_uri_list(uris)
+        return self._replace_uris(
+            client_id,
+            "post_logout_redirect_uris",
+            redirect_uri_list(uris),
+            AuditEventName.CLIENT_POST_LOGOUT_REDIRECT_URIS_CHANGED,
+            actor_id,
+        )
+
+    def _replace_uris(
+        self,
+        client_id: str,
+        attribute: str,
+        listed: list[str],
+        event: AuditEventName,
+        actor_id: str | None,
+    ) -> Client:
         with self._db.session() as session:
             client = _relying_party(session, client_id)
-            before = list(client.post_logout_redirect_uris)
-            client.post_logout_redirect_uris = listed
+            before = list(getattr(client, attribute))
+            setattr(client, attribute, listed)
         self._record(
-            AuditEventName.CLIENT_POST_LOGOUT_REDIRECT_URIS_CHANGED,
-            client.id,
-            client.org_id,
-            actor_id,
-            name=client.name,
-            before=before,
-            after=listed,
+            event, client.id, client.org_id, actor_id, name=client.name, before=before, after=listed
         )
         return client
 
