@@ -208,7 +208,7 @@ class LoginService:
                 self._s.pending.save(flow_id, pending)
                 return GoTo(self._links.step(flow_id))
             screen = self._show(flow_id, pending, challenge, directory)
-            self._s.pending.save(flow_id, pending)
+            self._s.pending.shown(flow_id, pending)
             return screen
         if isinstance(outcome, flows.Completed):
             read = directory.subject_read(outcome.result.user_id)
