@@ -260,7 +260,12 @@ class BridgeDirectory:
         return subject.facts(default_mfa_required=self._policy.default_required)
 
     def verify_totp(self, user_id: str, code: str) -> Verdict:
-        return self._judge_code(user_id, lambda: self._totp.verify(user_id, code))
+        subject = self._subject(user_id) if self._db is not None else None
+        if subject is None:
+            return self._judge_code(user_id, lambda: self._totp.verify(user_id, code))
+        # The credential this request read with the user: no second read (issue 16).
+        credential = subject.totp
+        return self._judge_code(user_id, lambda: self._totp.verify_with(credential, code))
 
     def _account_name(self, user_id: str) -> str:
         subject = self._subject(user_id)

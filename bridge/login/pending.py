@@ -4,17 +4,25 @@ The browser holds only the opaque flow id (in the URL) and its own browser cooki
 itself is versioned JSON in the ephemeral store, read strictly: a record of an unknown version
 or shape is refused with ``PendingLoginError`` (and logged), never a ``TypeError``. Version 1
 records (an untyped continuation dict) still load.
+
+Every write keeps a login ``PENDING_TTL`` seconds from then (plus ``RENEW_WITHIN``); a page
+shown writes it back to renew that. A page shown within ``RENEW_WITHIN`` seconds of the last
+write, with nothing changed (the page after a submission, the first page after
+``/authorize``), is not written again (issue 16): the extra ``RENEW_WITHIN`` of every write
+keeps such a login at least ``PENDING_TTL`` from that page, as a write would have.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from bridge.domain.clock import Clock
 from bridge.domain.errors import LoginExpired
 from bridge.domain.language import LanguageHints
 from bridge.domain.wording import N_
@@ -29,6 +37,8 @@ if TYPE_CHECKING:
 
 PENDING_VERSION = 2
 PENDING_TTL = 30 * 60
+#: A page shown this soon after the login's last write, with nothing changed, writes nothing.
+RENEW_WITHIN = 60
 EXPIRED = N_("This login has expired or does not exist. Please start again.")
 OTHER_BROWSER = N_("This login was started in another browser. Please start again here.")
 OLDER_VERSION = N_("This login was started by an older version of the bridge.")
@@ -52,6 +62,9 @@ class PendingLogin:
     errors: dict[str, list[str]] = field(default_factory=dict)  # shown once, per path
     # The right password of a locked account: whom to ask for the unlock (shown once, with it).
     locked_contacts: list[str] | None = None
+    written_at: int | None = None  # when it was last written (``PendingLogins``' clock)
+    # What it was when loaded (canonical JSON), to tell whether a page changed it.
+    loaded: str | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,6 +74,7 @@ class PendingLogin:
             "browser": self.browser,
             "errors": self.errors,
             "locked_contacts": self.locked_contacts,
+            "written_at": self.written_at,
         }
 
     @classmethod
@@ -74,6 +88,9 @@ class PendingLogin:
             raise RecordError("pending login: browser or errors malformed")
         if contacts is not None and not _strings(contacts):
             raise RecordError("pending login: locked_contacts malformed")
+        written_at = raw.get("written_at")
+        if written_at is not None and (type(written_at) is not int):
+            raise RecordError("pending login: written_at malformed")
         read = Continuation.from_v1 if raw["v"] == 1 else Continuation.from_json
         return cls(
             flow=FlowState.from_json(raw.get("flow")),
@@ -81,6 +98,7 @@ class PendingLogin:
             browser=browser,
             errors={path: list(messages) for path, messages in errors.items()},
             locked_contacts=None if contacts is None else list(contacts),
+            written_at=written_at,
         )
 
 
@@ -98,15 +116,24 @@ def _errors_shape(errors: Any) -> bool:
     )
 
 
+def _canonical(pending: PendingLogin) -> str:
+    return json.dumps(pending.to_json(), sort_keys=True, separators=(",", ":"))
+
+
 class PendingLogins:
-    def __init__(self, store: EphemeralStore) -> None:
+    def __init__(self, store: EphemeralStore, clock: Clock | None = None) -> None:
         self._store = store
+        self._clock = clock  # None: every page writes its login back (no ``written_at``)
 
     def create(self, flow: FlowState, browser_id: str, continuation: Continuation) -> str:
         flow_id = secrets.token_urlsafe(24)
-        pending = PendingLogin(flow, continuation, _browser_digest(browser_id))
-        self._store.put(f"flow:{flow_id}", pending.to_json(), PENDING_TTL)
+        self._put(flow_id, PendingLogin(flow, continuation, _browser_digest(browser_id)))
         return flow_id
+
+    def _put(self, flow_id: str, pending: PendingLogin) -> None:
+        if self._clock is not None:
+            pending.written_at = int(self._clock())
+        self._store.put(f"flow:{flow_id}", pending.to_json(), PENDING_TTL + RENEW_WITHIN)
 
     def load(self, flow_id: str, browser_id: str | None) -> PendingLogin:
         raw = self._store.get(f"flow:{flow_id}")
@@ -121,10 +148,26 @@ class PendingLogins:
             pending.browser, _browser_digest(browser_id)
         ):
             raise PendingLoginError(OTHER_BROWSER)
+        if self._clock is not None:
+            pending.loaded = _canonical(pending)
         return pending
 
     def save(self, flow_id: str, pending: PendingLogin) -> None:
-        self._store.put(f"flow:{flow_id}", pending.to_json(), PENDING_TTL)
+        self._put(flow_id, pending)
+
+    def shown(self, flow_id: str, pending: PendingLogin) -> None:
+        """A page of the login was shown: write it back (renewing its expiry), unless it is
+        unchanged since it was loaded and was written less than ``RENEW_WITHIN`` ago; its
+        expiry then stays at least ``PENDING_TTL`` from now (see the module's description)."""
+        if (
+            self._clock is not None
+            and pending.written_at is not None
+            and pending.loaded is not None
+            and 0 <= int(self._clock()) - pending.written_at < RENEW_WITHIN
+            and _canonical(pending) == pending.loaded
+        ):
+            return
+        self._put(flow_id, pending)
 
     def finish(self, flow_id: str) -> bool:
         """Remove the login; True for the one caller that removed it (a flow ends once)."""

@@ -24,6 +24,7 @@ from bridge.services.account.passwords import notify_password_changed
 
 if TYPE_CHECKING:
     from bridge.services.container import Services
+    from bridge.services.subjects import Subject
 
 FEDERATED = flows.outcomes.FEDERATED
 NOT_DUE = N_("This sign-in does not need a new password.")
@@ -36,11 +37,15 @@ class SameAsTemporary(InvalidInput):
     title = N_("The password is not accepted")
 
 
-def due(s: Services, result: flows.FlowResult) -> bool:
+def due(s: Services, result: flows.FlowResult, read: Subject | None = None) -> bool:
     """Whether a completed login must replace the user's temporary password first. Not for a
-    login through an identity provider: it never used the bridge's password."""
+    login through an identity provider: it never used the bridge's password. ``read``: the
+    user as this request read them already (``BridgeDirectory.subject_read``), so the row is
+    not read twice; None: read it."""
     if FEDERATED in result.amr:
         return False
+    if read is not None and read.user.id == result.user_id:
+        return bool(read.user.password_must_change)
     user = s.users.get(result.user_id)
     return user is not None and bool(user.password_must_change)
 

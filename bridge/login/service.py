@@ -208,10 +208,11 @@ class LoginService:
                 self._s.pending.save(flow_id, pending)
                 return GoTo(self._links.step(flow_id))
             screen = self._show(flow_id, pending, challenge, directory)
-            self._s.pending.save(flow_id, pending)
+            self._s.pending.shown(flow_id, pending)
             return screen
         if isinstance(outcome, flows.Completed):
-            if required_password.due(self._s, outcome.result):
+            read = directory.subject_read(outcome.result.user_id)
+            if required_password.due(self._s, outcome.result, read):
                 return self._new_password_first(flow_id, pending)
             return self._finish(flow_id, pending, outcome.result, visit)
         if isinstance(outcome, flows.Denied):

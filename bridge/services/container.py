@@ -234,7 +234,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             refresh_token_ttl=settings.tokens.refresh_token_ttl,
         ),
         sessions=BrowserSessions(store, clock, lifetime=settings.session.lifetime),
-        pending=PendingLogins(store),
+        pending=PendingLogins(store, clock),
         flows=flow_set,
         directory=BridgeDirectory(
             users,

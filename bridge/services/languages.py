@@ -85,7 +85,10 @@ class Languages:
     def of_organisation(self, org_id: str | None, user_id: str | None) -> str | None:
         """The default of the login's organisation (its id or slug: a login request names it
         by slug); without one, the first default (by name)
-        among the person's organisations; None when none has one."""
+        among the person's organisations; None when none has one. With neither (the password
+        page of a login that names no organisation) there is nothing to ask: no transaction."""
+        if org_id is None and user_id is None:
+            return None
         with self._db.session() as session:
             if org_id is not None:
                 found = session.scalar(select(Organisation.default_language).where(named(org_id)))

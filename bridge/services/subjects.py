@@ -2,11 +2,11 @@
 
 A login's steps and conditions ask the same things several times per request: whether the user
 has TOTP, needs 2FA, which roles they hold, their organisations' lockout and trusted-browser
-policies, whether the account is locked, whether recovery codes are left. ``load_subject``
-reads all of it in one query (``load_subject_named``: found by the username a sign-in typed,
-so the password page reads its user once); ``BridgeDirectory`` keeps it for the request it
-serves and reads it again after a change it made (an enrolment confirmed, a failure counted, a
-code used).
+policies, whether the account is locked, whether recovery codes are left, the TOTP credential
+a code is judged with. ``load_subject`` reads all of it in one query (``load_subject_named``:
+found by the username a sign-in typed, so the password page reads its user once);
+``BridgeDirectory`` keeps it for the request it serves and reads it again after a change it
+made (an enrolment confirmed, a failure counted, a code used).
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from bridge.services.audit import member_of_key
 from bridge.services.lockout import LockoutPolicy
 from bridge.services.orgs.policy import requirement_for, roles_from
+from bridge.services.totp import NEWEST_FIRST
 from bridge.services.trusted_devices import trust_days
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Membership, Organisation, RecoveryCode, TotpCredential, User
@@ -38,6 +39,9 @@ class Subject:
     roles: frozenset[str]
     has_totp: bool
     recovery_codes: int
+    # The newest confirmed TOTP credential (detached; its secret still sealed), as
+    # ``TotpService`` would read it to judge a code: None when not read (no database).
+    totp: TotpCredential | None = None
 
     def facts(self, *, default_mfa_required: bool) -> UserFacts:
         """What the flow's conditions may ask (``mfa.required`` for users in no organisation)."""
@@ -69,9 +73,14 @@ class Subject:
         return self.user.locked_at is not None
 
 
-#: A confirmed TOTP credential of the user of the enclosing query.
-_HAS_TOTP = exists().where(
-    TotpCredential.user_id == User.id, TotpCredential.confirmed_at.is_not(None)
+#: The id of the newest confirmed TOTP credential of the user of the enclosing query.
+_NEWEST_TOTP = (
+    select(TotpCredential.id)
+    .where(TotpCredential.user_id == User.id, TotpCredential.confirmed_at.is_not(None))
+    .order_by(*NEWEST_FIRST)
+    .limit(1)
+    .correlate(User)
+    .scalar_subquery()
 )
 #: The unused recovery codes of the user of the enclosing query.
 _RECOVERY_CODES = (
@@ -94,15 +103,17 @@ def load_subject_named(db: Database, username: str) -> Subject | None:
     return _load(db.fetch(_BY_USERNAME, {"username": username}))
 
 
-#: The user, TOTP, recovery codes, and one row per membership (Core, on the unit's connection).
+#: The user, their TOTP credential, recovery codes, and one row per membership (Core, on the
+#: unit's connection).
 _SUBJECT = (
     select(
         *columns_of(User, "u_"),
-        _HAS_TOTP.label("has_totp"),
+        *columns_of(TotpCredential, "t_"),
         _RECOVERY_CODES.label("recovery_codes"),
         Membership.role,
         *columns_of(Organisation, "o_"),
     )
+    .outerjoin(TotpCredential, TotpCredential.id == _NEWEST_TOTP)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Organisation, Organisation.id == Membership.org_id)
 )
@@ -125,6 +136,7 @@ def _load(rows: Sequence[Row[Any]]) -> Subject | None:
         user=user,
         organisations=organisations,
         roles=roles_from((role, org.slug) for role, org in memberships),
-        has_totp=bool(first.has_totp),
+        has_totp=first.t_id is not None,
         recovery_codes=int(first.recovery_codes or 0),
+        totp=None if first.t_id is None else detached(TotpCredential, first, "t_"),
     )

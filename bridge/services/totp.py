@@ -214,7 +214,12 @@ class TotpService:
 
     def verify(self, user_id: str, code: str) -> bool:
         """True once per time-step: a replayed or older code is refused."""
-        credential = self._confirmed(user_id)
+        return self.verify_with(self._confirmed(user_id), code)
+
+    def verify_with(self, credential: TotpCredential | None, code: str) -> bool:
+        """``verify`` with the user's newest confirmed credential as the request read it
+        already (a login's subject, ``bridge.services.subjects``; None: they have none). The
+        replay guard is the conditional UPDATE, whatever was read."""
         if credential is None:
             return False
         step = self._matching_step(credential, code)
@@ -290,13 +295,16 @@ def check_imported(secret: bytes, *, algorithm: str, digits: int, period: int) -
         raise ValueError(f"the TOTP secret has {len(secret) * 8} bits, fewer than 80")
 
 
+#: Which confirmed credential a code is judged with: the newest (here and in a login's subject).
+NEWEST_FIRST = (TotpCredential.confirmed_at.desc(), TotpCredential.id.desc())
+
 _CONFIRMED = (
     select(*columns_of(TotpCredential))
     .where(
         TotpCredential.user_id == bindparam("user_id"),
         TotpCredential.confirmed_at.is_not(None),
     )
-    .order_by(TotpCredential.confirmed_at.desc())
+    .order_by(*NEWEST_FIRST)
     .limit(1)
 )
 

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from bridge.storage.db.models import TotpCredential
 from tests.e2e.factor_life import (
     code_of,
     enrolled_user,
@@ -121,13 +122,13 @@ def test_twenty_parallel_wrong_codes_judge_and_lock_after_exactly_three(
     user_id, secret = enrolled_user(live, "ada")
     page = to_code_page(rp, browser, "ada")
     judged: list[str] = []
-    verify = live.services.totp.verify
+    verify = live.services.totp.verify_with  # every code is judged here
 
-    def counting_verify(uid: str, code: str) -> bool:
+    def counting_verify(credential: TotpCredential | None, code: str) -> bool:
         judged.append(code)
-        return verify(uid, code)
+        return verify(credential, code)
 
-    live.services.totp.verify = counting_verify  # type: ignore[method-assign]
+    live.services.totp.verify_with = counting_verify  # type: ignore[method-assign]
     fields = page.form_fields()
     fields["code"] = wrong_code(live, secret)
     cookies = browser.http.cookies

@@ -17,7 +17,13 @@ from bridge.login.continuation import (
     PendingLink,
     ReturnTo,
 )
-from bridge.login.pending import OLDER_VERSION, PendingLoginError, PendingLogins
+from bridge.login.pending import (
+    OLDER_VERSION,
+    PENDING_TTL,
+    RENEW_WITHIN,
+    PendingLoginError,
+    PendingLogins,
+)
 from bridge.login.sessions import UpstreamSession
 from bridge.login.vault import RecoveryCodeVault
 from bridge.storage.crypto import Keyring
@@ -151,3 +157,75 @@ def test_recovery_codes_are_sealed_in_the_store() -> None:
     assert vault.open(sealed, "digest-of-browser") == codes
     # Bound to the browser's login: another login's record cannot open them.
     assert vault.open(sealed, "another-browser") is None
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(1_700_000_000.0)
+
+
+@pytest.fixture
+def timed(clock: FrozenClock) -> tuple[MemoryStore, PendingLogins]:
+    store = MemoryStore(clock)
+    return store, PendingLogins(store, clock)
+
+
+def _show_after(
+    timed: tuple[MemoryStore, PendingLogins], clock: FrozenClock, seconds: float
+) -> tuple[str, int | None]:
+    """A login written, then one of its pages shown ``seconds`` later, unchanged: its id and
+    the time its stored record was written."""
+    store, logins = timed
+    flow_id = logins.create(_state(), BROWSER, Continuation(ReturnTo()))
+    clock.advance(seconds)
+    logins.shown(flow_id, logins.load(flow_id, BROWSER))
+    raw = store.get(f"flow:{flow_id}")
+    assert raw is not None
+    return flow_id, raw["written_at"]
+
+
+def test_a_page_shown_right_after_a_write_keeps_the_login_as_long_as_a_write_would(
+    timed: tuple[MemoryStore, PendingLogins], clock: FrozenClock
+) -> None:
+    flow_id, written_at = _show_after(timed, clock, RENEW_WITHIN - 1)
+    assert written_at == int(clock()) - (RENEW_WITHIN - 1)  # not written again
+    left = timed[0].ttl(f"flow:{flow_id}")
+    assert left is not None and left >= PENDING_TTL
+
+
+def test_a_page_shown_later_renews_the_login(
+    timed: tuple[MemoryStore, PendingLogins], clock: FrozenClock
+) -> None:
+    flow_id, written_at = _show_after(timed, clock, RENEW_WITHIN)
+    assert written_at == int(clock())
+    assert timed[0].ttl(f"flow:{flow_id}") == PENDING_TTL + RENEW_WITHIN
+
+
+def test_a_login_stays_as_long_after_its_last_page_as_before(
+    timed: tuple[MemoryStore, PendingLogins], clock: FrozenClock
+) -> None:
+    """Whenever a page is shown, the login lives at least ``PENDING_TTL`` from then."""
+    store, logins = timed
+    flow_id = logins.create(_state(), BROWSER, Continuation(ReturnTo()))
+    for pause in (5, 30, 59, 61, 1, 600, 59):
+        clock.advance(pause)
+        logins.shown(flow_id, logins.load(flow_id, BROWSER))
+        left = store.ttl(f"flow:{flow_id}")
+        assert left is not None and left >= PENDING_TTL, pause
+    clock.advance(PENDING_TTL - 1)
+    assert logins.load(flow_id, BROWSER).flow.request.client_id == "app"
+
+
+def test_a_page_that_changes_the_login_writes_it(
+    timed: tuple[MemoryStore, PendingLogins], clock: FrozenClock
+) -> None:
+    _, logins = timed
+    flow_id = logins.create(_state(), BROWSER, Continuation(ReturnTo()))
+    pending = logins.load(flow_id, BROWSER)
+    pending.errors["0"] = ["Enter your password."]
+    logins.save(flow_id, pending)
+    clock.advance(1)
+    shown = logins.load(flow_id, BROWSER)
+    assert shown.errors.pop("0") == ["Enter your password."]  # shown once
+    logins.shown(flow_id, shown)
+    assert logins.load(flow_id, BROWSER).errors == {}

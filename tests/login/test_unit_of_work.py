@@ -191,3 +191,30 @@ def test_a_request_answered_by_an_error_handler_keeps_what_it_recorded(
     assert response.status_code == 403
     assert _org_slugs(services) == ["acme"]
     assert len(services.audit.events(event="org_created")) == 1
+
+
+def test_the_password_page_of_a_login_that_names_no_organisation_takes_no_transaction(
+    app: Flask, services: Services
+) -> None:
+    """Its language has nothing to ask the database (no person, no organisation yet)."""
+    record, _ = services.clients.add("App", [CALLBACK])
+    assert services.clients.display_name(record.id) == "App"  # the process keeps it
+    browser: FlaskClient = app.test_client()
+    _, challenge = pkce_pair()
+    query = {
+        "response_type": "code",
+        "client_id": record.id,
+        "redirect_uri": CALLBACK,
+        "scope": "openid",
+        "state": "s",
+        "nonce": "n",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    started = browser.get("/authorize", query_string=query)
+    assert started.status_code in (302, 303), started.get_data(as_text=True)[:500]
+    transactions = Transactions(services.db)
+    page = browser.get(urljoin("/", started.headers["Location"]))
+    assert page.status_code == 200
+    assert 'name="password"' in page.get_data(as_text=True)
+    assert transactions.take()["begin"] == 0

@@ -106,16 +106,16 @@ def test_database_outages_while_codes_are_judged_do_not_count_towards_the_lockou
     browser = Browser()
     code_page = to_code_page(fragile_rp, browser, "ada")
     totp = fragile.services.totp
-    real_verify = totp.verify
+    real_verify = totp.verify_with  # every code is judged here (``verify`` calls it too)
 
     def database_gone(*_args: Any) -> bool:
         raise OperationalError("UPDATE totp_credentials", {}, Exception("server closed"))
 
-    monkeypatch.setattr(totp, "verify", database_gone)
+    monkeypatch.setattr(totp, "verify_with", database_gone)
     for _ in range(3):  # the code threshold: each took a lockout slot before it failed
         browser.page = code_page
         assert_unavailable(browser.submit(code=code_of(fragile, secret)))
-    monkeypatch.setattr(totp, "verify", real_verify)
+    monkeypatch.setattr(totp, "verify_with", real_verify)
 
     browser.page = code_page
     landed = browser.submit(code=code_of(fragile, secret))
