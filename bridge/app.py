@@ -35,6 +35,7 @@ from bridge.web.account.password import bp as account_password_bp
 from bridge.web.account.views import bp as account_bp
 from bridge.web.admin.api import bp as admin_api_bp
 from bridge.web.admin.console import bp as admin_console_bp
+from bridge.web.application import BridgeFlask
 from bridge.web.browser import cookies_are_secure
 from bridge.web.context import Bridge, bridge
 from bridge.web.forward_auth import bp as forward_auth_bp
@@ -65,7 +66,7 @@ def web_app(*, secure_cookies: bool) -> Flask:
     ``bind_services`` gives it the services it serves; ``create_app`` does both. The views find
     the services in ``app.extensions["bridge"]`` on every request, never at import or build time.
     """
-    app = Flask(__name__)
+    app = BridgeFlask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, JSON_SORT_KEYS=False)
     flask_session.install(app)  # no signer built for a request without Flask's cookie
     # The request id and latency hooks come first (they only observe: they set a header and

@@ -9,6 +9,7 @@ Content-Security-Policy keeps forbidding inline styles; a logo on another origin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,8 +50,10 @@ def content_security_policy() -> str:
     return policy_for(_ui())
 
 
+@lru_cache(maxsize=8)
 def policy_for(ui: UiSettings) -> str:
-    """``content_security_policy`` of an app with these settings (no app context needed)."""
+    """``content_security_policy`` of an app with these settings (no app context needed);
+    made once per settings, as every response carries it (the settings are frozen)."""
     sources = ["'self'", "data:"]
     logo = ui.logo_url
     if logo is not None and logo.startswith("https://"):

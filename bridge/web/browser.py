@@ -78,9 +78,13 @@ def install(app: Flask, *, secure: bool) -> None:
                 path="/",
             )
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", content_security_policy())
-        for name, value in SECURITY_HEADERS:
-            headers.setdefault(name, value)
+        # What ``headers.setdefault`` would do for each, with one pass over the headers
+        # instead of one per name (issue 16): the same headers, in the same order.
+        present = {name.lower() for name, _value in headers}
+        defaults = [("Content-Security-Policy", content_security_policy()), *SECURITY_HEADERS]
         if response.mimetype == "text/html":
-            headers.setdefault("Cache-Control", "no-store")
+            defaults.append(("Cache-Control", "no-store"))
+        for name, value in defaults:
+            if name.lower() not in present:
+                headers.add(name, value)
         return response

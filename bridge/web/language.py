@@ -93,6 +93,8 @@ def select_language() -> str:
     def organisation() -> str | None:
         if known_org is not None:
             return known_org.value
+        if hints.org_id is None and user_id is None:
+            return None  # nobody to ask about: no database session for a stranger's page
         return _quietly(s.languages.of_organisation, hints.org_id, user_id)
 
     return choose_language(

@@ -59,6 +59,16 @@ def test_a_nul_byte_in_a_query_string_or_form_is_a_400(
     assert revoke.status_code == 400 and revoke.get_json()["error"] == "invalid_request"
 
 
+@pytest.mark.parametrize("query", ["x%00=a", "x=a%00b&y=c", "x=a\x00b", "y=1&x\x00=2"])
+def test_a_nul_byte_anywhere_in_the_query_is_a_400(
+    client: FlaskClient, login_path: str, query: str
+) -> None:
+    """Escaped or raw, in a name or a value: the query is refused (the check parses the
+    arguments only when the raw query holds a NUL or its escape)."""
+    page = client.get(login_path, query_string=query)
+    assert page.status_code == 400 and "NUL byte" in page.get_data(as_text=True)
+
+
 def test_good_input_still_reaches_the_login_page(client: FlaskClient, login_path: str) -> None:
     form = {**hidden_fields(client, login_path), "username": "nobody", "password": "p"}
     page = client.post(login_path, data=form, follow_redirects=True)
