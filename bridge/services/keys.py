@@ -15,8 +15,9 @@ store call per JWKS request), so a new key reaches every process's published cop
 bound; and no process signs with a key until its announcement is ``PROPAGATION`` old (the first
 token after a rotation waits for the rest of it, once per process; a process that announces a
 key itself waits unless no copy can lack it: the first key, or one older than any copy). So a
-token signed with a new key still never leaves before every process publishes that key. The bound compares the
-announcing process's clock with the others': their clocks must agree within a fraction of it.
+token signed with a new key still never leaves before every process publishes that key. The
+bound compares the announcing process's clock with the others': they must agree within a
+fraction of it.
 
 Each process also keeps the active key it last read (issue 16: no query and no decryption per ID
 token) while the key version in the shared ephemeral store is the one it read it under: a
