@@ -174,15 +174,23 @@ class TokenService:
     # -- authorization codes ------------------------------------------------------------------
 
     def save_code(self, code: str, data: CodeData) -> None:
-        """Store the code; its nonce, if any, is remembered in the same round trip
+        """Store the code, and in the same round trip the grant it will start (a replay of
+        the code revokes that grant, ``redeem_code``) and its nonce, if any
         (``nonce_was_used``: a nonce is good for one code)."""
         now = self._clock()
         data = replace(data, issued_at=now, expires_at=now + self.code_ttl)
-        items = [(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)]
+        key = token_hash(code)
+        items = [
+            (f"code:{key}", data.to_json(), self.code_ttl),
+            # Written with the code, not when it is taken (issue 16: one store call fewer per
+            # exchange): a code presented again once it is gone, taken or expired, revokes
+            # this grant (none was opened for a code that expired unused).
+            (f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY),
+        ]
         if data.nonce:
-            key = _nonce_key(data.client_id, data.nonce)
-            items.append((key, {}, USED_CODE_MEMORY))
-            forget(("nonce_used", key))
+            nonce = _nonce_key(data.client_id, data.nonce)
+            items.append((nonce, {}, USED_CODE_MEMORY))
+            forget(("nonce_used", nonce))
         self._store.put_many(items)
 
     def redeem_code(self, code: str, client_id: str) -> CodeData | None:
@@ -199,7 +207,6 @@ class TokenService:
         except RecordError as error:
             log.warning("authorization code refused as invalid: %s", error)
             return None
-        self._store.put(f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY)
         if data.client_id != client_id or data.expires_at <= self._clock():
             return None
         if self._voided(data) is not None:
