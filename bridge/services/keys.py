@@ -22,9 +22,11 @@ fraction of it.
 Each process also keeps the active key it last read (issue 16: no query and no decryption per ID
 token) while the key version in the shared ephemeral store is the one it read it under: a
 rotation puts a new version there once it has committed, so every process reads the key again
-on its next token, and none trusts its copy longer than ``SIGNER_MAX_AGE`` whatever happens to
-the version. Without a shared store (the in-process one serves one process, and ``bridge keys
-rotate`` runs in another) the active key's row is read for every token.
+once it looks (it looks at most once per ``PROPAGATION`` seconds, or per the rotation's grace if
+shorter: until then it signs with the retired key, which every process still publishes), and
+none trusts its copy longer than ``SIGNER_MAX_AGE`` whatever happens to the version. Without a
+shared store (the in-process one serves one process, and ``bridge keys rotate`` runs in
+another) the active key's row is read for every token.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import logging
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -82,6 +84,7 @@ class _Signer:
     kid: str
     key: RSAKey
     read_at: float  # time.monotonic()
+    looked_until: float  # the clock's time: the version is not asked again before then
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class SigningKeys:
         self._store_down_until = 0.0  # time.monotonic(): the store is not asked before then
         self._shared = shared_store  # every serving process's: where rotations are versioned
         self._signer: _Signer | None = None
+        # A retired key stays published for the grace: a process may sign with it that long.
+        self._version_memo = min(PROPAGATION, float(rotation_grace))
 
     def ensure_active(self) -> str:
         """The active key's id, generating the first key when there is none."""
@@ -199,19 +204,20 @@ class SigningKeys:
         Importing an RSA private key validates it, which costs tens of milliseconds: each key
         is imported once per process.
         """
-        version = self._version()  # before the row: a rotation after this is seen next time
         cached = self._signer
-        if (
-            version is not None
-            and cached is not None
-            and cached.version == version
-            and time.monotonic() - cached.read_at < SIGNER_MAX_AGE
-        ):
+        now = self._clock()
+        fresh = cached is not None and time.monotonic() - cached.read_at < SIGNER_MAX_AGE
+        if cached is not None and fresh and now < cached.looked_until:
+            return cached.kid, cached.key
+        version = self._version()  # before the row: a rotation after this is seen next time
+        looked_until = now + self._version_memo
+        if version is not None and cached is not None and fresh and cached.version == version:
+            self._signer = replace(cached, looked_until=looked_until)
             return cached.kid, cached.key
         read_at = time.monotonic()
         kid, key = self._read_signer()
         if version is not None:
-            self._signer = _Signer(version, kid, key, read_at)
+            self._signer = _Signer(version, kid, key, read_at, looked_until)
         return kid, key
 
     def _read_signer(self) -> tuple[str, RSAKey]:
