@@ -221,8 +221,9 @@ class TokenService:
 
     # -- grants and tokens --------------------------------------------------------------------
 
-    def open_grant(self, code: CodeData) -> None:
-        """Record the token family that a redeemed code starts."""
+    def open_grant(self, code: CodeData, *, refresh_token: str | None = None) -> None:
+        """Record the token family that a redeemed code starts, with its first refresh token
+        when given (in the same transaction: issue 16, one commit fewer per exchange)."""
         self._db.execute(
             _OPEN_GRANT,
             {
@@ -236,6 +237,8 @@ class TokenService:
                 "created_at": self._now(),
             },
         )
+        if refresh_token is not None:
+            self._record_refresh_token(code.grant_id, refresh_token)
         # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
         # UPDATE can only end a grant it sees, so the grant is committed before the mark is
         # read, and a replayed code can revoke it from now on (the one exception to the
@@ -277,16 +280,19 @@ class TokenService:
         )
         self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
         if refresh_token is not None:
-            issued = self._now()
-            self._db.execute(
-                _INSERT_REFRESH_TOKEN,
-                {
-                    "token_hash": token_hash(refresh_token),
-                    "grant_id": grant_id,
-                    "issued_at": issued,
-                    "expires_at": issued + timedelta(seconds=self.refresh_token_ttl),
-                },
-            )
+            self._record_refresh_token(grant_id, refresh_token)
+
+    def _record_refresh_token(self, grant_id: str, refresh_token: str) -> None:
+        issued = self._now()
+        self._db.execute(
+            _INSERT_REFRESH_TOKEN,
+            {
+                "token_hash": token_hash(refresh_token),
+                "grant_id": grant_id,
+                "issued_at": issued,
+                "expires_at": issued + timedelta(seconds=self.refresh_token_ttl),
+            },
+        )
 
     def access_token(self, token: str) -> AccessTokenInfo | None:
         """A live access token whose family has not been revoked, or None."""
