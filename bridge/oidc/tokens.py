@@ -122,10 +122,14 @@ _SPEND_REFRESH_TOKEN = (
 
 _GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
 
-#: A grant with whether its client is disabled now (its tokens are dead until it is enabled).
+#: A grant with whether its client is disabled now (its tokens are dead until it is enabled),
+#: and its user (whom ``/userinfo`` describes next: one statement, issue 16).
 _GRANT_AND_CLIENT = (
-    select(*columns_of(Grant), Client.disabled.label("client_disabled"))
+    select(
+        *columns_of(Grant), Client.disabled.label("client_disabled"), *columns_of(User, "u_")
+    )
     .join(Client, Client.id == Grant.client_id)
+    .outerjoin(User, User.id == Grant.user_id)
     .where(Grant.id == bindparam("grant_id"))
 )
 
@@ -313,7 +317,9 @@ class TokenService:
         if not rows or rows[0].revoked_at is not None or rows[0].client_disabled:
             # Revoked, deleted (with its client or user), or its client is disabled now.
             return None
-        return info, detached(Grant, rows[0])
+        found = rows[0]
+        keep(user_memo(found.user_id), None if found.u_id is None else detached(User, found, "u_"))
+        return info, detached(Grant, found)
 
     def revoke_access_token(self, info: AccessTokenInfo) -> None:
         self._store.delete(f"at:{info.token_hash}")
