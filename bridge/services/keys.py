@@ -251,11 +251,12 @@ class SigningKeys:
                 self._announced = announced = (kid, float(at))
                 self._drop_copy_without(kid)
             else:  # the rotation's announcement was lost (another store, a flushed one)
-                announced = self._announce(kid)
-                if announced is not None and not self._may_be_unpublished(created_at):
-                    return
-        if announced is None:
-            return  # the store does not answer: no token can be issued anyway
+                unpublished = self._shared is not None and self._may_be_unpublished(created_at)
+                announced = self._announce(kid, fresh=unpublished)
+        if announced is None or self._shared is None:
+            # The store does not answer (no token can be issued anyway), or it is this
+            # process's own: no other process serves a copy.
+            return
         remaining = announced[1] + PROPAGATION - self._clock()
         if remaining > 0:
             pause(self._clock, min(remaining, PROPAGATION))
@@ -333,12 +334,13 @@ class SigningKeys:
             self._looked = (published, now + PROPAGATION)
         return current
 
-    def _announce(self, kid: str) -> tuple[str, float] | None:
+    def _announce(self, kid: str, *, fresh: bool = True) -> tuple[str, float] | None:
         """Tell every process that ``kid`` signs now: their published copies without it are
         stale. This process's copy is dropped at once if it lacks it. Returns the kid and when
-        it was announced, or None when the store did not answer."""
+        it was announced (0 when no copy can lack it: not ``fresh``, nobody waits), or None
+        when the store did not answer."""
         self._drop_copy_without(kid)
-        at = self._clock()
+        at = self._clock() if fresh else 0.0
         if self._store is not None:
             try:
                 self._store.put(ACTIVE_KID, {"kid": kid, "at": at}, 30 * 86400)

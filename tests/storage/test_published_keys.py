@@ -91,3 +91,18 @@ def test_no_process_signs_with_a_new_key_before_every_process_publishes_it(
     signed_at = clock()
     assert serving.signer()[0] == new
     assert clock() == signed_at  # once per key and process
+
+
+def test_the_first_key_signs_without_waiting(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    """Every process reads the first key before it serves: no copy lacks it."""
+    store = MemoryStore(clock)
+    serving = SigningKeys(database, keyring, clock, store=store, shared_store=store)
+    another = SigningKeys(database, keyring, clock, store=store, shared_store=store)
+    first = serving.ensure_active()
+    started = clock()
+    assert serving.signer()[0] == first
+    assert another.signer()[0] == first
+    assert serving.signer()[0] == first
+    assert clock() == started
