@@ -125,9 +125,7 @@ _GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
 #: A grant with whether its client is disabled now (its tokens are dead until it is enabled),
 #: and its user (whom ``/userinfo`` describes next: one statement, issue 16).
 _GRANT_AND_CLIENT = (
-    select(
-        *columns_of(Grant), Client.disabled.label("client_disabled"), *columns_of(User, "u_")
-    )
+    select(*columns_of(Grant), Client.disabled.label("client_disabled"), *columns_of(User, "u_"))
     .join(Client, Client.id == Grant.client_id)
     .outerjoin(User, User.id == Grant.user_id)
     .where(Grant.id == bindparam("grant_id"))
