@@ -22,6 +22,9 @@ class SystemClock:
     def __call__(self) -> float:
         return time.time()
 
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
 
 class FrozenClock:
     """A clock that stands still until a test moves it."""
@@ -41,6 +44,15 @@ class FrozenClock:
     def set(self, now: float) -> None:
         with self._lock:
             self._now = float(now)
+
+    def sleep(self, seconds: float) -> None:
+        """What a wait does on this clock: it moves on, at once."""
+        self.advance(seconds)
+
+
+def pause(clock: Clock, seconds: float) -> None:
+    """Wait ``seconds`` on ``clock``: a ``FrozenClock`` moves on, another clock waits for real."""
+    getattr(clock, "sleep", time.sleep)(seconds)
 
 
 def utc_datetime(clock: Clock) -> datetime:

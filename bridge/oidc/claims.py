@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from authlib.oidc.core import UserInfo
 
 from bridge.domain.json_limits import MAX_JSON_DEPTH, json_too_deep
+from bridge.oidc.tokens import user_memo
 from bridge.services.container import Services
 from bridge.storage.db.models import User
 from bridge.storage.db.unit import remembered
@@ -81,7 +82,7 @@ def claims_request(raw: str | None) -> ClaimsRequest:
 def known_user(services: Services, user_id: str) -> User | None:
     """The user's row, read once per request (a token request authenticates the user, then
     claims about them)."""
-    return remembered(("oidc_user", user_id), lambda: services.users.get(user_id))
+    return remembered(user_memo(user_id), lambda: services.users.get(user_id))
 
 
 def user_claims(

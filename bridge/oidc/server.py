@@ -139,11 +139,13 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             issue_client_token(self.services, token, request.client)
             return
         tokens = self.services.tokens
+        refresh_token = token.get("refresh_token")
         if request.authorization_code is not None:
             code: CodeData = request.authorization_code.data
-            tokens.open_grant(code)
+            # The first refresh token is committed with its grant (``open_grant``).
+            tokens.open_grant(code, refresh_token=refresh_token)
             remember_userinfo_claims(self.services, code.grant_id, code.userinfo_claims)
-            grant_id = code.grant_id
+            grant_id, refresh_token = code.grant_id, None
         else:
             grant_id = request.refresh_token.info.grant_id
         tokens.store_tokens(
@@ -152,7 +154,7 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             user_id=request.user.id,
             scope=token.get("scope", ""),
             access_token=token["access_token"],
-            refresh_token=token.get("refresh_token"),
+            refresh_token=refresh_token,
         )
 
 

@@ -26,9 +26,9 @@ from sqlalchemy import bindparam, insert, select, update
 from bridge.domain.clock import Clock
 from bridge.oidc.codes import CodeData as CodeData  # re-exported
 from bridge.storage.db.engine import Database, affected_rows
-from bridge.storage.db.models import Client, Grant, RefreshToken
+from bridge.storage.db.models import Client, Grant, RefreshToken, User
 from bridge.storage.db.rows import columns_of, detached
-from bridge.storage.db.unit import forget, remembered, when_abandoned
+from bridge.storage.db.unit import forget, keep, remembered, when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore
 from bridge.storage.ephemeral.records import RecordError
 
@@ -48,6 +48,11 @@ def _nonce_key(client_id: str, nonce: str) -> str:
 
 def _voided_key(user_id: str) -> str:
     return f"codes-voided:{user_id}"
+
+
+def user_memo(user_id: str) -> tuple[str, str]:
+    """The key a token request's user row is remembered under (``remembered``)."""
+    return ("oidc_user", user_id)
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,8 @@ class RefreshTokenInfo:
     auth_time: int = 0
 
 
-#: A refresh token with its grant, in one query (issue 16: one statement, no ORM objects).
+#: A refresh token with its grant and its user, in one query (issue 16: one statement, no ORM
+#: objects; the user's row answers whether they may still have tokens).
 _TOKEN_AND_GRANT = (
     select(
         RefreshToken.issued_at,
@@ -92,18 +98,36 @@ _TOKEN_AND_GRANT = (
         Grant.auth_time,
         Grant.revoked_at,
         Client.disabled.label("client_disabled"),
+        *columns_of(User, "u_"),
     )
     .join(Grant, Grant.id == RefreshToken.grant_id)
     .join(Client, Client.id == Grant.client_id)
+    .outerjoin(User, User.id == Grant.user_id)
     .where(RefreshToken.token_hash == bindparam("token_hash"))
+)
+#: The statements of a token request, built once (issue 16: building one costs more CPU than
+#: running it); an INSERT's values are its parameters.
+_OPEN_GRANT = insert(Grant)
+_INSERT_REFRESH_TOKEN = insert(RefreshToken)
+_SPEND_REFRESH_TOKEN = (
+    update(RefreshToken)
+    .where(
+        RefreshToken.token_hash == bindparam("digest"),
+        RefreshToken.used_at.is_(None),
+        RefreshToken.revoked_at.is_(None),
+        RefreshToken.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("now"))
 )
 
 _GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
 
-#: A grant with whether its client is disabled now (its tokens are dead until it is enabled).
+#: A grant with whether its client is disabled now (its tokens are dead until it is enabled),
+#: and its user (whom ``/userinfo`` describes next: one statement, issue 16).
 _GRANT_AND_CLIENT = (
-    select(*columns_of(Grant), Client.disabled.label("client_disabled"))
+    select(*columns_of(Grant), Client.disabled.label("client_disabled"), *columns_of(User, "u_"))
     .join(Client, Client.id == Grant.client_id)
+    .outerjoin(User, User.id == Grant.user_id)
     .where(Grant.id == bindparam("grant_id"))
 )
 
@@ -152,15 +176,23 @@ class TokenService:
     # -- authorization codes ------------------------------------------------------------------
 
     def save_code(self, code: str, data: CodeData) -> None:
-        """Store the code; its nonce, if any, is remembered in the same round trip
+        """Store the code, and in the same round trip the grant it will start (a replay of
+        the code revokes that grant, ``redeem_code``) and its nonce, if any
         (``nonce_was_used``: a nonce is good for one code)."""
         now = self._clock()
         data = replace(data, issued_at=now, expires_at=now + self.code_ttl)
-        items = [(f"code:{token_hash(code)}", data.to_json(), self.code_ttl)]
+        key = token_hash(code)
+        items = [
+            (f"code:{key}", data.to_json(), self.code_ttl),
+            # Written with the code, not when it is taken (issue 16: one store call fewer per
+            # exchange): a code presented again once it is gone, taken or expired, revokes
+            # this grant (none was opened for a code that expired unused).
+            (f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY),
+        ]
         if data.nonce:
-            key = _nonce_key(data.client_id, data.nonce)
-            items.append((key, {}, USED_CODE_MEMORY))
-            forget(("nonce_used", key))
+            nonce = _nonce_key(data.client_id, data.nonce)
+            items.append((nonce, {}, USED_CODE_MEMORY))
+            forget(("nonce_used", nonce))
         self._store.put_many(items)
 
     def redeem_code(self, code: str, client_id: str) -> CodeData | None:
@@ -177,7 +209,6 @@ class TokenService:
         except RecordError as error:
             log.warning("authorization code refused as invalid: %s", error)
             return None
-        self._store.put(f"code-used:{key}", {"grant_id": data.grant_id}, USED_CODE_MEMORY)
         if data.client_id != client_id or data.expires_at <= self._clock():
             return None
         if self._voided(data) is not None:
@@ -192,20 +223,24 @@ class TokenService:
 
     # -- grants and tokens --------------------------------------------------------------------
 
-    def open_grant(self, code: CodeData) -> None:
-        """Record the token family that a redeemed code starts."""
+    def open_grant(self, code: CodeData, *, refresh_token: str | None = None) -> None:
+        """Record the token family that a redeemed code starts, with its first refresh token
+        when given (in the same transaction: issue 16, one commit fewer per exchange)."""
         self._db.execute(
-            insert(Grant).values(
-                id=code.grant_id,
-                client_id=code.client_id,
-                user_id=code.user_id,
-                scope=code.scope,
-                amr=list(code.amr),
-                acr=code.acr,
-                auth_time=code.auth_time,
-                created_at=self._now(),
-            )
+            _OPEN_GRANT,
+            {
+                "id": code.grant_id,
+                "client_id": code.client_id,
+                "user_id": code.user_id,
+                "scope": code.scope,
+                "amr": list(code.amr),
+                "acr": code.acr,
+                "auth_time": code.auth_time,
+                "created_at": self._now(),
+            },
         )
+        if refresh_token is not None:
+            self._record_refresh_token(code.grant_id, refresh_token)
         # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
         # UPDATE can only end a grant it sees, so the grant is committed before the mark is
         # read, and a replayed code can revoke it from now on (the one exception to the
@@ -247,15 +282,19 @@ class TokenService:
         )
         self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
         if refresh_token is not None:
-            issued = self._now()
-            self._db.execute(
-                insert(RefreshToken).values(
-                    token_hash=token_hash(refresh_token),
-                    grant_id=grant_id,
-                    issued_at=issued,
-                    expires_at=issued + timedelta(seconds=self.refresh_token_ttl),
-                )
-            )
+            self._record_refresh_token(grant_id, refresh_token)
+
+    def _record_refresh_token(self, grant_id: str, refresh_token: str) -> None:
+        issued = self._now()
+        self._db.execute(
+            _INSERT_REFRESH_TOKEN,
+            {
+                "token_hash": token_hash(refresh_token),
+                "grant_id": grant_id,
+                "issued_at": issued,
+                "expires_at": issued + timedelta(seconds=self.refresh_token_ttl),
+            },
+        )
 
     def access_token(self, token: str) -> AccessTokenInfo | None:
         """A live access token whose family has not been revoked, or None."""
@@ -276,7 +315,9 @@ class TokenService:
         if not rows or rows[0].revoked_at is not None or rows[0].client_disabled:
             # Revoked, deleted (with its client or user), or its client is disabled now.
             return None
-        return info, detached(Grant, rows[0])
+        found = rows[0]
+        keep(user_memo(found.user_id), None if found.u_id is None else detached(User, found, "u_"))
+        return info, detached(Grant, found)
 
     def revoke_access_token(self, info: AccessTokenInfo) -> None:
         self._store.delete(f"at:{info.token_hash}")
@@ -310,20 +351,12 @@ class TokenService:
         if not rows:
             return None
         found = rows[0]
+        keep(user_memo(found.user_id), None if found.u_id is None else detached(User, found, "u_"))
         if refused is not None and refused(found.user_id, tuple(found.amr)):
             return None
         if found.client_id != client_id or found.revoked_at is not None:
             return None
-        spent = self._db.execute(
-            update(RefreshToken)
-            .where(
-                RefreshToken.token_hash == digest,
-                RefreshToken.used_at.is_(None),
-                RefreshToken.revoked_at.is_(None),
-                RefreshToken.expires_at > now,
-            )
-            .values(used_at=now)
-        )
+        spent = self._db.execute(_SPEND_REFRESH_TOKEN, {"digest": digest, "now": now})
         won = spent.rowcount == 1
         if won:
             return _info(found, revoked=False)

@@ -11,7 +11,7 @@ from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import func, select
 
 from bridge.domain.clock import FrozenClock
-from bridge.services.keys import VERSION_KEY, SigningKeys
+from bridge.services.keys import PROPAGATION, VERSION_KEY, SigningKeys
 from bridge.storage.crypto import Keyring
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import SigningKey
@@ -156,14 +156,32 @@ def test_a_process_signs_with_the_key_another_process_rotated_to(
     database: Database, keyring: Keyring, clock: FrozenClock
 ) -> None:
     """Two serving processes share the ephemeral store: each keeps its copy of the active key
-    until the other announces a rotation there."""
+    until the other announces a rotation there, and looks at most once per ``PROPAGATION``
+    seconds (until then it signs with the retired key, which is still published)."""
     store = MemoryStore(clock)
     serving = SigningKeys(database, keyring, clock, shared_store=store)
     rotating = SigningKeys(database, keyring, clock, shared_store=store)
     old = serving.ensure_active()
     assert serving.signer()[0] == old
     new = rotating.rotate()
+    assert serving.signer()[0] == old
+    assert old in [key["kid"] for key in serving.jwks()["keys"]]
+    clock.advance(PROPAGATION)
     assert serving.signer()[0] == new
+    assert serving.signer()[0] == new
+
+
+def test_without_a_grace_a_process_signs_with_the_key_rotated_to_at_once(
+    database: Database, keyring: Keyring, clock: FrozenClock
+) -> None:
+    """A retired key that is not published any more never signs: the version is asked per
+    token."""
+    store = MemoryStore(clock)
+    serving = SigningKeys(database, keyring, clock, shared_store=store, rotation_grace=0)
+    rotating = SigningKeys(database, keyring, clock, shared_store=store, rotation_grace=0)
+    old = serving.ensure_active()
+    assert serving.signer()[0] == old
+    new = rotating.rotate()
     assert serving.signer()[0] == new
 
 
@@ -184,9 +202,11 @@ def test_a_rotation_inside_a_unit_of_work_is_announced_once_it_commits(
 
     with pytest.raises(RuntimeError):
         failed_command()
+    clock.advance(PROPAGATION)
     assert serving.signer()[0] == old
     with unit_of_work():
         new = rotating.rotate()
+    clock.advance(PROPAGATION)
     assert serving.signer()[0] == new
 
 
@@ -199,4 +219,5 @@ def test_a_lost_key_version_makes_every_process_read_the_key_again(
     assert serving.signer()[0] == old
     new = SigningKeys(database, keyring, clock).rotate()  # announced nowhere
     store.delete(VERSION_KEY)  # the store lost the version (evicted, flushed)
+    clock.advance(PROPAGATION)
     assert serving.signer()[0] == new
