@@ -144,20 +144,32 @@ class ThrowawayPostgres:
 
     def _pids(self) -> list[int]:
         """The postmaster first, then every process it forked (backends, background workers)."""
-        postmaster = int((self.data / "postmaster.pid").read_text().splitlines()[0])
+        postmaster = self._postmaster()
         children = subprocess.run(
             ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
         ).stdout.split()
         return [postmaster, *(int(pid) for pid in children)]
 
+    def _postmaster(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().splitlines()[0])
+
     def pause(self) -> None:
         """SIGSTOP the whole cluster: connections stay open and nothing answers."""
-        for pid in self._pids():
-            os.kill(pid, signal.SIGSTOP)
+        self._signal(self._pids(), signal.SIGSTOP)
 
     def resume(self) -> None:
-        for pid in reversed(self._pids()):
-            os.kill(pid, signal.SIGCONT)
+        self._signal(list(reversed(self._pids())), signal.SIGCONT)
+
+    def _signal(self, pids: list[int], signum: signal.Signals) -> None:
+        """Signal the postmaster and its children; a child that ended between ``pgrep`` and
+        the signal (a backend whose client closed) is gone, not an error."""
+        postmaster = self._postmaster()
+        for pid in pids:
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                if pid == postmaster:
+                    raise
 
     def close(self) -> None:
         try:
