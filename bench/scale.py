@@ -6,12 +6,12 @@ side by side and the rounds alternate between them (the order swaps each round),
 load falls on every population alike. A database holds, besides the people who log in (made the
 normal way: ``users.create``, a TOTP enrolment, a membership), filler people written straight
 into their tables by one ``INSERT ... SELECT generate_series(...)`` each: a user row with every
-column the model needs, a confirmed TOTP credential, and a membership in one of the filler
-organisations (one per ``--per-org`` people). ``ANALYZE`` follows the fill, so PostgreSQL plans
-as it would in production. Printed per population: the login's server CPU (authorize,
-password, TOTP, code exchange; median of the rounds), one argon2id verify measured in that
-server, the login beyond the verify, statements per login, and the ratio of each population's
-figure to the first one's beside the target.
+column the model needs, a confirmed TOTP credential, ``--codes`` recovery codes (none by
+default), and a membership in one of the filler organisations (one per ``--per-org`` people).
+``ANALYZE`` follows the fill, so PostgreSQL plans as it would in production. Printed per
+population: the login's server CPU (authorize, password, TOTP, code exchange; median of the
+rounds), one argon2id verify measured in that server, the login beyond the verify, statements
+per login, and the ratio of each population's figure to the first one's beside the target.
 
     .venv/bin/python -m bench.scale --population 10000,1000000 --logins 30 --rounds 3
 """
