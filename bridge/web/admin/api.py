@@ -13,12 +13,8 @@ from flask import Blueprint, Response, g, jsonify, request
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
-from bridge.domain.errors import BridgeError, InvalidInput, NotFound
-from bridge.domain.wording import Phrase
-from bridge.services.account import admin_passwords
-from bridge.services.account.erasure import delete_account
-from bridge.services.account.lifecycle import disable, enable
-from bridge.services.account.member_accounts import ACCOUNT_ACTIONS, member_account
+from bridge.domain.errors import BridgeError, InvalidInput
+from bridge.services.account import admin_passwords, member_actions
 from bridge.services.audit_export import event_record
 from bridge.services.orgs import Actor
 from bridge.services.orgs.service import policy_of
@@ -216,18 +212,7 @@ def member_account_action(org: str, user: str, account_action: str) -> Response:
     with the rules of ``bridge.services.account.member_accounts``."""
     s = services()
     actor = _actor()
-    change = {"disable": disable, "enable": enable}.get(account_action)
-    if change is None:
-        known = ", ".join(ACCOUNT_ACTIONS)
-        raise NotFound(
-            Phrase(
-                "Unknown account action %(action)r; known: %(known)s.",
-                action=account_action,
-                known=known,
-            )
-        )
-    authority = member_account(s, actor, org, user, account_action)
-    change(s, user, authority=authority)
+    member_actions.change_member_account(s, actor, org, user, account_action)
     return _answer(answers.Member, s.members.get(actor, org, user).as_json())
 
 
@@ -235,9 +220,7 @@ def member_account_action(org: str, user: str, account_action: str) -> Response:
 def delete_member_account(org: str, user: str) -> Response:
     """Delete the member's account and erase their personal data (GDPR Art. 17); the audit
     log keeps their events under the pseudonym answered."""
-    s = services()
-    authority = member_account(s, _actor(), org, user, "delete")
-    erased = delete_account(s, user, authority=authority)
+    erased = member_actions.delete_member_account(services(), _actor(), org, user)
     return _answer(answers.AccountDeleted, {"pseudonym": erased.pseudonym})
 
 

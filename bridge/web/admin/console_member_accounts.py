@@ -1,6 +1,6 @@
 """The console's page of a member's account (issue 14): disable or enable it, or delete it.
-Each goes through ``bridge.services.account.member_accounts`` (who may act on whom) and the
-lifecycle and erasure services with the console's actor, so the rules and the audit are the
+Each is one call of ``bridge.services.account.member_actions`` (who may act on whom, then the
+lifecycle and erasure services) with the console's actor, so the rules and the audit are the
 admin API's (``POST .../account/disable|enable``, ``DELETE .../account``) and the CLI's.
 
 The member list links here; the page says what each action does before anything happens (the
@@ -16,11 +16,8 @@ from typing import Any
 from flask import Blueprint, Response, redirect, url_for
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from bridge.domain.errors import BridgeError, InvalidInput
-from bridge.domain.wording import N_
-from bridge.services.account.erasure import delete_account
-from bridge.services.account.lifecycle import disable, enable
-from bridge.services.account.member_accounts import member_account
+from bridge.domain.errors import BridgeError
+from bridge.services.account import member_actions
 from bridge.web.admin.console_pages import (
     checkbox,
     error_status,
@@ -32,8 +29,6 @@ from bridge.web.auth import OrgAdmin
 from bridge.web.context import services
 
 bp = Blueprint("member_accounts", __name__)
-
-NOT_CONFIRMED = N_("Tick the box to confirm that the account and its data are deleted.")
 
 
 def account_page(
@@ -62,8 +57,7 @@ def member_account_page(admin: OrgAdmin, slug: str, username: str) -> Response:
 @org_admin
 @shows_refusal(account_page)
 def disable_account(admin: OrgAdmin, slug: str, username: str) -> WerkzeugResponse:
-    s = services()
-    disable(s, username, authority=member_account(s, admin.actor, slug, username, "disable"))
+    member_actions.change_member_account(services(), admin.actor, slug, username, "disable")
     return _back_to_org(slug, "account-disabled")
 
 
@@ -71,8 +65,7 @@ def disable_account(admin: OrgAdmin, slug: str, username: str) -> WerkzeugRespon
 @org_admin
 @shows_refusal(account_page)
 def enable_account(admin: OrgAdmin, slug: str, username: str) -> WerkzeugResponse:
-    s = services()
-    enable(s, username, authority=member_account(s, admin.actor, slug, username, "enable"))
+    member_actions.change_member_account(services(), admin.actor, slug, username, "enable")
     return _back_to_org(slug, "account-enabled")
 
 
@@ -80,11 +73,9 @@ def enable_account(admin: OrgAdmin, slug: str, username: str) -> WerkzeugRespons
 @org_admin
 @shows_refusal(account_page)
 def delete_member_account(admin: OrgAdmin, slug: str, username: str) -> WerkzeugResponse:
-    s = services()
-    authority = member_account(s, admin.actor, slug, username, "delete")
-    if not checkbox("confirm"):
-        raise InvalidInput(NOT_CONFIRMED, field="confirm")
-    delete_account(s, username, authority=authority)
+    member_actions.delete_member_account(
+        services(), admin.actor, slug, username, confirmed=checkbox("confirm")
+    )
     return _back_to_org(slug, "account-deleted")
 
 
