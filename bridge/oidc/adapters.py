@@ -10,8 +10,8 @@ from authlib.oidc.core import AuthorizationCodeMixin
 
 from bridge.oidc.tokens import AccessTokenInfo, CodeData, RefreshTokenInfo
 from bridge.services.api_clients import API_KIND, granted_scopes
+from bridge.services.client_records import ClientRecord
 from bridge.services.clients import ClientService
-from bridge.storage.db.models import Client
 
 CONFIDENTIAL_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 PRIVATE_KEY_JWT = "private_key_jwt"
@@ -31,7 +31,7 @@ class AuthenticatedUser:
 
 
 class OAuthClient(ClientMixin):  # type: ignore[misc]
-    def __init__(self, record: Client, service: ClientService) -> None:
+    def __init__(self, record: ClientRecord, service: ClientService) -> None:
         self.record = record
         self._service = service
         self.client_id = record.id

@@ -56,11 +56,10 @@ from bridge.oidc.malformed import (
     printable,
 )
 from bridge.oidc.tokens import CodeData
+from bridge.services.client_records import ClientRecord
 from bridge.services.clients import ClientDisabled
 from bridge.services.container import Services
 from bridge.services.issuance import refusal_for_user
-from bridge.storage.db.models import Client
-from bridge.storage.db.unit import remembered
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +87,12 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             return None
         return OAuthClient(record, self.services.clients)
 
-    def _client_record(self, client_id: str | None) -> Client | None:
+    def _client_record(self, client_id: str | None) -> ClientRecord | None:
         if client_id is None or not plausible_client_id(client_id):
             return None
-        # Authlib asks for the client several times per request: one query per request.
-        return remembered(("client", client_id), lambda: self.services.clients.get(client_id))
+        # Authlib asks for the client several times per request: read once per request, and
+        # kept by the process while no client changes (``bridge.services.client_records``).
+        return self.services.clients.get(client_id)
 
     def get_authorization_grant(self, request: OAuth2Request) -> Any:
         """Authlib's, with an unknown response type echoed printably in the error."""

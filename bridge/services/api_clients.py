@@ -34,8 +34,10 @@ from bridge.domain.errors import Conflict, NotFound
 from bridge.domain.events import AuditEventName
 from bridge.domain.wording import N_, Phrase
 from bridge.services.audit import AuditLog
+from bridge.services.client_records import ClientRecord
 from bridge.services.clients import (
     CLIENT_SECRET_BYTES,
+    ClientService,
     InvalidClient,
     hash_secret,
     new_client_id,
@@ -150,10 +152,11 @@ class NewSecret:
 
 
 class ApiClients:
-    def __init__(self, db: Database, clock: Clock, audit: AuditLog) -> None:
+    def __init__(self, db: Database, clock: Clock, audit: AuditLog, clients: ClientService) -> None:
         self._db = db
         self._clock = clock
         self._audit = audit
+        self._clients = clients  # its ``changing`` announces changed clients
 
     def create(
         self,
@@ -205,7 +208,7 @@ class ApiClients:
     def rotate_secret(self, actor: Actor, slug: str, client_id: str) -> NewSecret:
         """A new secret; the old one stops working at once. Tokens already issued run out."""
         secret = secrets.token_urlsafe(CLIENT_SECRET_BYTES)
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             authority = authorise(session, actor, slug)
             client = _owned(session, authority, client_id)
             if client.jwks:
@@ -223,7 +226,7 @@ class ApiClients:
     def remove(self, actor: Actor, slug: str, client_id: str) -> ApiClientView:
         """Remove the client: it gets no more tokens, and its tokens stop introspecting as
         active."""
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             authority = authorise(session, actor, slug)
             client = _owned(session, authority, client_id)
             view = ApiClientView.of(client)
@@ -260,7 +263,9 @@ def _owned(session: Session, authority: Authority, client_id: str) -> Client:
     return client
 
 
-def granted_scopes(client: Client, requested: Sequence[str] | None) -> list[str] | None:
+def granted_scopes(
+    client: Client | ClientRecord, requested: Sequence[str] | None
+) -> list[str] | None:
     """The scopes a token request gets: every granted one when it names none, exactly those it
     names when all were granted, else None (``invalid_scope``)."""
     granted = client.scope.split()

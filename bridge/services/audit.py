@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select
@@ -42,6 +43,7 @@ from bridge.domain.events import (
     USER_ACCOUNT_EVENTS,
     AuditEventName,
 )
+from bridge.services.client_records import ClientRecord
 from bridge.services.clients import client_by_id
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import AuditEvent, AuditEventOrg, Client, Membership
@@ -73,8 +75,10 @@ def concerned_orgs(
     org_id: str | None,
     user_id: str | None,
     client_id: str | None,
+    find_client: Callable[[str], ClientRecord | None] | None = None,
 ) -> set[str]:
-    """The organisations that see ``event`` (see the module's description)."""
+    """The organisations that see ``event`` (see the module's description); ``find_client``
+    reads a client (``ClientService.get``: what the process keeps)."""
     orgs = {org_id} if org_id is not None else set()
     by_client = event in API_CLIENT_EVENTS
     if event not in SIGN_IN_EVENTS and event not in USER_ACCOUNT_EVENTS and not by_client:
@@ -82,7 +86,8 @@ def concerned_orgs(
     client_org = None
     if client_id is not None and event in SIGN_IN_EVENTS:
         # The client the sign-in answers next (bridge.oidc.server.query_client): one read.
-        client = remembered(("client", client_id), lambda: client_by_id(db, client_id))
+        find = find_client or partial(client_by_id, db)
+        client = remembered(("client", client_id), lambda: find(client_id))
         client_org = None if client is None else client.org_id
     elif client_id is not None:
         rows = db.fetch(_CLIENT_ORG, {"client_id": client_id})
@@ -121,10 +126,12 @@ class AuditLog:
         clock: Clock,
         *,
         on_record: Callable[[AuditEvent], None] | None = None,
+        find_client: Callable[[str], ClientRecord | None] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._on_record = on_record  # told of each event once it is committed (metrics)
+        self._find_client = find_client  # ``ClientService.get`` (``concerned_orgs``)
 
     def record(
         self,
@@ -162,7 +169,12 @@ class AuditLog:
             details=dict(details or {}),
         )
         orgs = concerned_orgs(
-            self._db, name, org_id=org_id, user_id=user_id, client_id=row.client_id
+            self._db,
+            name,
+            org_id=org_id,
+            user_id=user_id,
+            client_id=row.client_id,
+            find_client=self._find_client,
         )
         # No savepoint: nothing carries on after a failed audit write (``Database.execute``).
         row.id = self._db.execute(_INSERT_EVENT, _columns(row)).rows[0].id

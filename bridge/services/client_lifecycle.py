@@ -9,7 +9,8 @@ a client ends it for good, with its grants and their refresh tokens (its access 
 their grant). Relying parties only: an organisation's API clients have ``bridge api-client``.
 
 Each change is audited in the same transaction, in the log of the client's organisation when it
-has one, with the operator as actor (None: the command line).
+has one, with the operator as actor (None: the command line), and is seen by every serving
+process at once (``ClientService.changing``: each process keeps the clients it reads).
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class ClientLifecycle:
 
     def delete(self, client_id: str, *, actor_id: str | None = None) -> DeletedClient:
         """Remove the client, its grants and their refresh tokens."""
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             client = _relying_party(session, client_id)
             grants = select(Grant.id).where(Grant.client_id == client.id)
             count = session.scalar(select(func.count()).select_from(grants.subquery())) or 0
@@ -155,7 +156,7 @@ class ClientLifecycle:
         event: AuditEventName,
         actor_id: str | None,
     ) -> Client:
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             client = _relying_party(session, client_id)
             before = list(getattr(client, attribute))
             setattr(client, attribute, listed)
@@ -168,7 +169,7 @@ class ClientLifecycle:
         """A new secret for a confidential client, returned only here; the old one stops
         working at once."""
         secret = secrets.token_urlsafe(CLIENT_SECRET_BYTES)
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             client = _relying_party(session, client_id)
             if client.public:
                 raise ClientHasNoSecret(
@@ -191,7 +192,7 @@ class ClientLifecycle:
     def _set_disabled(
         self, client_id: str, disabled: bool, event: AuditEventName, actor_id: str | None
     ) -> bool:
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             client = _relying_party(session, client_id)
             if client.disabled == disabled:
                 return False

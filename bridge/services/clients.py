@@ -5,17 +5,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bridge.domain.wording import N_, Phrase
+from bridge.services.client_records import ClientRecord, ClientRecords, read_client
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Client
-from bridge.storage.db.rows import columns_of, detached
+from bridge.storage.ephemeral.base import EphemeralStore
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 CLIENT_ID_BYTES = 16  # 22 URL-safe characters
@@ -126,9 +128,15 @@ def web_origin(uri: str) -> str | None:
 
 
 class ClientService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, *, shared_store: EphemeralStore | None = None
+    ) -> None:
+        """``shared_store``: the ephemeral store every serving process uses, where changes of
+        clients are versioned (``bridge.services.client_records``); None for the in-process
+        store."""
         self._db = db
         self._clock = clock
+        self._records = ClientRecords(db, shared_store)
         self._names: dict[str, str] = {}  # see ``display_name``
 
     def add(
@@ -160,8 +168,17 @@ class ClientService:
             session.flush()  # apply column defaults (scope) before the object leaves the session
         return client, secret
 
-    def get(self, client_id: str) -> Client | None:
-        return client_by_id(self._db, client_id)
+    def get(self, client_id: str) -> ClientRecord | None:
+        """The client, or None: its row read at most once per request, and kept by the process
+        while no client changes (``bridge.services.client_records``)."""
+        return self._records.get(client_id)
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        """Around every block that changes, or deletes, client rows: each process reads the
+        rows again (``ClientRecords.changing``)."""
+        with self._records.changing():
+            yield
 
     def display_name(self, client_id: str) -> str | None:
         """The name a login page shows for the application (its id when it has none); None
@@ -198,7 +215,7 @@ class ClientService:
                     return True
         return False
 
-    def check_secret(self, client: Client, secret: str) -> bool:
+    def check_secret(self, client: Client | ClientRecord, secret: str) -> bool:
         """Constant-time comparison of the secret's hash; always False for public clients."""
         if client.public or client.secret_hash is None:
             return False
@@ -208,11 +225,8 @@ class ClientService:
 #: How many client names ``display_name`` keeps (all of them, short of a flood of clients).
 MAX_KEPT_NAMES = 10_000
 
-_CLIENT = select(*columns_of(Client)).where(Client.id == bindparam("client_id"))
 
-
-def client_by_id(db: Database, client_id: str) -> Client | None:
-    """The client ``client_id`` (detached), read as Core: every token request and login page
-    reads one (issue 16)."""
-    rows = db.fetch(_CLIENT, {"client_id": client_id})
-    return detached(Client, rows[0]) if rows else None
+def client_by_id(db: Database, client_id: str) -> ClientRecord | None:
+    """The client ``client_id`` from the database, for a caller without the ``ClientService``
+    (``ClientService.get`` keeps what it reads)."""
+    return read_client(db, client_id)

@@ -175,7 +175,10 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         drift_steps=settings.totp.drift_steps,
     )
     watch_database_errors(db.engine)
-    audit = AuditLog(db, clock, on_record=count_audit_event)
+    # Changes of clients are versioned where every serving process looks (not in-process).
+    shared_store = None if settings.ephemeral.backend == "memory" else store
+    clients = ClientService(db, clock, shared_store=shared_store)
+    audit = AuditLog(db, clock, on_record=count_audit_event, find_client=clients.get)
     # Organisations decide who needs 2FA; ``mfa.required`` is the default for users in none.
     mfa_policy = MfaPolicy(db, default_required=settings.mfa.required)
     # The shorter minimum password applies while a second factor is in force (issue 14).
@@ -200,8 +203,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         settings.identity_providers, stored=stored_providers
     )
     home_realm = HomeRealm(identity_providers, db)
-    orgs = OrgService(db, clock, audit, totp, identity_providers)
-    clients = ClientService(db, clock)
+    orgs = OrgService(db, clock, audit, totp, identity_providers, clients=clients)
     return Services(
         settings=settings,
         secrets=secrets,
@@ -223,7 +225,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
             rotation_grace=settings.keys.rotation_grace,
             store=store,
             # Rotations are announced where every serving process looks (not in-process).
-            shared_store=None if settings.ephemeral.backend == "memory" else store,
+            shared_store=shared_store,
         ),
         tokens=TokenService(
             db,
@@ -273,7 +275,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         app_passwords=AppPasswords(
             db, clock, audit, app_password_key(secrets.secret_key), mailer=mailer
         ),
-        api_clients=ApiClients(db, clock, audit),
+        api_clients=ApiClients(db, clock, audit, clients),
         password_resets=PasswordResets(
             db,
             clock,

@@ -46,8 +46,9 @@ def test_a_stored_client_keeps_its_uris_and_default_scope(clients: ClientService
     )
     stored = clients.get(client.id)
     assert stored is not None
-    assert stored.redirect_uris == ["https://wiki.example.org/cb", "https://wiki.example.org/cb2"]
-    assert stored.post_logout_redirect_uris == ["https://wiki.example.org/"]
+    # The stored record is immutable: its URIs are tuples.
+    assert stored.redirect_uris == ("https://wiki.example.org/cb", "https://wiki.example.org/cb2")
+    assert stored.post_logout_redirect_uris == ("https://wiki.example.org/",)
     assert stored.scope == "openid profile email offline_access"
     assert client.scope == stored.scope
 

@@ -22,6 +22,7 @@ from bridge.domain.events import AuditEventName
 from bridge.domain.validators import SLUG, normal_domain
 from bridge.domain.wording import N_, Phrase
 from bridge.services.audit import AuditLog
+from bridge.services.clients import ClientService
 from bridge.services.orgs.access import Actor, Authority, administered, authorise, find_org
 from bridge.services.orgs.errors import (
     Conflict,
@@ -102,12 +103,17 @@ class OrgService:
         audit: AuditLog,
         totp: TotpService,
         providers: IdentityProviders,
+        *,
+        clients: ClientService | None = None,
     ) -> None:
+        """``clients``: the service whose ``changing`` announces changed clients (without it,
+        one that keeps no client from one request to the next)."""
         self._db = db
         self._clock = clock
         self._audit = audit
         self._totp = totp
         self._providers = providers
+        self._clients = clients or ClientService(db, clock)
 
     # --- organisations (the operator creates them) ------------------------------------------
 
@@ -253,7 +259,7 @@ class OrgService:
     def assign_client(self, actor: Actor, slug: str, client_id: str) -> None:
         """Logins through this client belong to the organisation."""
         actor.require_operator(N_("Assigning a client"))
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             org = find_org(session, slug)
             client = session.get(Client, client_id)
             if client is None:
@@ -363,7 +369,7 @@ class OrgService:
     def allow_admin_scope(self, actor: Actor, client_id: str) -> None:
         """Let a client request the ``admin`` scope (for an admin console or script)."""
         actor.require_operator(N_("Allowing the admin scope"))
-        with self._db.session() as session:
+        with self._clients.changing(), self._db.session() as session:
             client = session.get(Client, client_id)
             if client is None:
                 raise NotFound(Phrase("There is no client %(client)r.", client=client_id))
