@@ -53,7 +53,8 @@ STORE_CALLS = (
     "delete",
     "incr",
     "decr",
-    "delete_and_decr",
+    "incr_and_get",
+    "write_batch",
     "ttl",
 )
 

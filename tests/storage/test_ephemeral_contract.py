@@ -203,14 +203,14 @@ def test_put_many_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
     assert store.get("a") is None  # nothing stored
 
 
-def test_delete_and_decr_deletes_the_keys_and_takes_one_off_the_counter(
+def test_write_batch_deletes_the_keys_and_takes_one_off_the_counter(
     store: EphemeralStore,
 ) -> None:
     store.incr("failures:a", ttl=100)
     store.put("failures:b", {"n": 1}, ttl=100)
     store.incr("slots", ttl=100)
     store.incr("slots", ttl=100)
-    store.delete_and_decr(["failures:a", "failures:b", "never-there"], "slots")
+    store.write_batch(delete=["failures:a", "failures:b", "never-there"], decr="slots")
     assert store.get("failures:b") is None and store.ttl("failures:a") is None
     assert store.incr("failures:a", ttl=100) == 1  # counting starts again
     ttl = store.ttl("slots")
@@ -218,25 +218,75 @@ def test_delete_and_decr_deletes_the_keys_and_takes_one_off_the_counter(
     assert store.incr("slots", ttl=100) == 2
 
 
-def test_delete_and_decr_never_creates_a_counter_nor_goes_below_zero(backend: Backend) -> None:
+def test_write_batch_never_creates_a_counter_nor_goes_below_zero(backend: Backend) -> None:
     store = backend.store
-    store.delete_and_decr([], "slots")
+    store.write_batch(decr="slots")
     assert store.ttl("slots") is None
     store.incr("slots", ttl=60)
-    store.delete_and_decr([], "slots")
-    store.delete_and_decr([], "slots")
+    store.write_batch(decr="slots")
+    store.write_batch(decr="slots")
     assert store.incr("slots", ttl=60) == 1
     backend.let_expire("slots", 60)
-    store.delete_and_decr(["slots-too"], "slots")
+    store.write_batch(delete=["slots-too"], decr="slots")
     assert store.ttl("slots") is None
 
 
-def test_delete_and_decr_without_a_counter_only_deletes(store: EphemeralStore) -> None:
+def test_write_batch_without_a_counter_only_deletes(store: EphemeralStore) -> None:
     store.incr("failures", ttl=60)
     store.incr("slots", ttl=60)
-    store.delete_and_decr(["failures"], None)
+    store.write_batch(delete=["failures"])
     assert store.ttl("failures") is None
     assert store.incr("slots", ttl=60) == 2
+
+
+def test_write_batch_puts_each_value_with_its_ttl_then_deletes_and_decrements(
+    store: EphemeralStore,
+) -> None:
+    store.incr("failures", ttl=60)
+    store.incr("slots", ttl=60)
+    store.incr("slots", ttl=60)
+    store.write_batch(
+        put=[("flow", {"step": 2}, 100), ("session", {"user": "u1"}, 3600)],
+        delete=["failures"],
+        decr="slots",
+    )
+    assert store.get("flow") == {"step": 2} and store.get("session") == {"user": "u1"}
+    flow_ttl, session_ttl = store.ttl("flow"), store.ttl("session")
+    assert flow_ttl is not None and 90 < flow_ttl <= 100
+    assert session_ttl is not None and 3590 < session_ttl <= 3600
+    assert store.ttl("failures") is None
+    assert store.incr("slots", ttl=60) == 2
+
+
+def test_write_batch_refuses_a_ttl_below_one_second_and_writes_nothing(
+    store: EphemeralStore,
+) -> None:
+    store.incr("failures", ttl=60)
+    with pytest.raises(ValueError):
+        store.write_batch(put=[("a", {}, 60), ("b", {}, 0)], delete=["failures"])
+    assert store.get("a") is None and store.ttl("failures") is not None
+
+
+def test_incr_and_get_counts_and_reads_in_one_call(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 1}, ttl=100)
+    assert store.incr_and_get("slots", 60, "flow") == (1, {"step": 1})
+    assert store.incr_and_get("slots", 60, "absent") == (2, None)
+    ttl = store.ttl("slots")
+    assert ttl is not None and 0 < ttl <= 60  # the window starts with the first increment
+
+
+def test_incr_and_get_starts_a_new_window_once_the_old_one_expired(backend: Backend) -> None:
+    store = backend.store
+    store.incr_and_get("slots", 60, "flow")
+    store.incr_and_get("slots", 60, "flow")
+    backend.let_expire("slots", 60)
+    assert store.incr_and_get("slots", 60, "flow") == (1, None)
+
+
+def test_incr_and_get_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
+    with pytest.raises(ValueError):
+        store.incr_and_get("slots", 0, "flow")
+    assert store.ttl("slots") is None
 
 
 def test_twenty_threads_incrementing_ten_times_count_exactly_200(store: EphemeralStore) -> None:
@@ -300,8 +350,10 @@ def _closed_port() -> int:
         lambda s: s.delete("k"),
         lambda s: s.incr("k", 60),
         lambda s: s.ttl("k"),
+        lambda s: s.incr_and_get("k", 60, "flow"),
+        lambda s: s.write_batch(put=[("k", {}, 60)], decr="slots"),
     ],
-    ids=["ping", "put", "add", "get", "take", "delete", "incr", "ttl"],
+    ids=["ping", "put", "add", "get", "take", "delete", "incr", "ttl", "incr_and_get", "batch"],
 )
 def test_an_unreachable_redis_raises_ephemeral_store_unavailable(
     operation: Callable[[EphemeralStore], object],

@@ -17,7 +17,7 @@ from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from bridge.storage.ephemeral.base import EphemeralStoreUnavailable, JsonObject
+from bridge.storage.ephemeral.base import EphemeralStoreUnavailable, JsonObject, Put
 from bridge.storage.ephemeral.redis_clients import redis_client
 
 T = TypeVar("T")
@@ -110,18 +110,8 @@ class RedisStore:
         text = json.dumps(value)
         self._call(lambda: self._client.set(self._key(key), text, ex=ttl))
 
-    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
-        for _key, _value, ttl in items:
-            _check_ttl(ttl)
-        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in items]
-
-        def pipelined() -> None:
-            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
-            for key, text, ttl in texts:
-                pipe.set(key, text, ex=ttl)
-            pipe.execute()
-
-        self._call(pipelined)
+    def put_many(self, items: Sequence[Put]) -> None:
+        self._write(items, (), None)
 
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
@@ -149,14 +139,37 @@ class RedisStore:
         count = self._call(lambda: self._decr_live(keys=[self._key(key)]))
         return int(count)
 
-    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+    def incr_and_get(self, counter: str, ttl: int, key: str) -> tuple[int, JsonObject | None]:
+        _check_ttl(ttl)
+
+        def pipelined() -> list[Any]:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            # By name: a cluster pipeline's ``eval`` method is not the command.
+            pipe.execute_command("EVAL", _INCR_WITH_TTL, 1, self._key(counter), ttl)
+            pipe.get(self._key(key))
+            return cast(list[Any], pipe.execute())
+
+        count, text = self._call(pipelined)
+        return int(count), _loads(text)
+
+    def write_batch(
+        self, put: Sequence[Put] = (), delete: Sequence[str] = (), decr: str | None = None
+    ) -> None:
+        self._write(put, delete, decr)
+
+    def _write(self, put: Sequence[Put], delete: Sequence[str], decr: str | None) -> None:
+        for _key, _value, ttl in put:
+            _check_ttl(ttl)
+        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in put]
+
         def pipelined() -> None:
             pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
-            for key in deleted:
+            for key, text, ttl in texts:
+                pipe.set(key, text, ex=ttl)
+            for key in delete:
                 pipe.delete(self._key(key))
-            if decremented is not None:
-                # By name: a cluster pipeline's ``eval`` method is not the command.
-                pipe.execute_command("EVAL", _DECR_LIVE, 1, self._key(decremented))
+            if decr is not None:
+                pipe.execute_command("EVAL", _DECR_LIVE, 1, self._key(decr))
             pipe.execute()
 
         self._call(pipelined)
