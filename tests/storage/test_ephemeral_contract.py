@@ -262,7 +262,7 @@ def test_write_batch_refuses_a_ttl_below_one_second_and_writes_nothing(
     store: EphemeralStore,
 ) -> None:
     store.incr("failures", ttl=60)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ttl"):
         store.write_batch(put=[("a", {}, 60), ("b", {}, 0)], delete=["failures"])
     assert store.get("a") is None and store.ttl("failures") is not None
 
@@ -284,7 +284,7 @@ def test_incr_and_get_starts_a_new_window_once_the_old_one_expired(backend: Back
 
 
 def test_incr_and_get_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ttl"):
         store.incr_and_get("slots", 0, "flow")
     assert store.ttl("slots") is None
 
