@@ -54,6 +54,7 @@ STORE_CALLS = (
     "incr",
     "decr",
     "incr_and_get",
+    "take_and_get",
     "write_batch",
     "ttl",
 )

@@ -188,6 +188,12 @@ class PendingLogins:
         """Remove the login; True for the one caller that removed it (a flow ends once)."""
         return self._store.take(self.key(flow_id)) is not None
 
+    def finish_reading(self, flow_id: str, key: str) -> tuple[bool, JsonObject | None]:
+        """``finish``, and read ``key`` of the store in the same round trip (issue 16: the
+        nonce of the authorization the login answers)."""
+        taken, value = self._store.take_and_get(self.key(flow_id), key)
+        return taken is not None, value
+
 
 def hints_of(pending: PendingLogin, subject: Subject | None = None) -> LanguageHints:
     """What a login's pages know for their language: the application's ``ui_locales`` (from

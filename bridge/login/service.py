@@ -284,7 +284,7 @@ class LoginService:
             # The local account's password (and code) proven: link the upstream identity,
             # then the federated flow finishes the login (bridge.federation.login).
             return finish_local_proof(self, flow_id, pending, result.user_id)
-        if not self._s.pending.finish(flow_id):
+        if not self._end(flow_id, pending.continuation.then):
             raise LoginFinished("Please start again.")
         amr, factor_type = earned(result)
         finishing = Finishing(
@@ -295,6 +295,20 @@ class LoginService:
             later=later,
         )
         return after_login(self._s, finishing)
+
+    def _end(self, flow_id: str, then: Then) -> bool:
+        """End the login (True for the one request that ended it); when it answers an
+        authorization request with a nonce, that nonce's mark is read in the same store call,
+        for the code about to be issued (``TokenService.nonce_was_used``)."""
+        params = then.params if isinstance(then, AnswerAuthorization) else {}
+        nonce, client_id = params.get("nonce"), params.get("client_id")
+        if not nonce or not client_id:
+            return self._s.pending.finish(flow_id)
+        key = self._s.tokens.nonce_key(client_id, nonce)
+        ended, mark = self._s.pending.finish_reading(flow_id, key)
+        if ended:
+            self._s.tokens.nonce_read(key, mark)
+        return ended
 
     def _new_password_first(
         self, flow_id: str, pending: PendingLogin, later: list[Put] | None

@@ -158,8 +158,9 @@ def test_the_store_works_on_a_redis_cluster(redises: RedisProcesses) -> None:
         assert store.incr("counter", ttl=60) == 2
         store.write_batch(put=[(key, {"third": key}, 60) for key in keys], decr="counter")
         assert [store.get(key) for key in keys] == [{"third": key} for key in keys]
-        assert [store.incr_and_get("counter", 60, key) for key in keys[:3]] == [
-            (2 + n, {"third": key}) for n, key in enumerate(keys[:3])
+        assert store.take_and_get(keys[0], keys[1]) == ({"third": keys[0]}, {"third": keys[1]})
+        assert [store.incr_and_get("counter", 60, key) for key in keys[1:4]] == [
+            (2 + n, {"third": key}) for n, key in enumerate(keys[1:4])
         ]
         store.ping()
     finally:

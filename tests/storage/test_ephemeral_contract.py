@@ -148,6 +148,20 @@ def test_of_twenty_concurrent_takers_exactly_one_gets_the_value(store: Ephemeral
     assert [r for r in results if r is not None] == [{"user": "u1"}]
 
 
+def test_take_and_get_takes_one_value_and_reads_another(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 3}, ttl=100)
+    store.put("nonce", {}, ttl=100)
+    assert store.take_and_get("flow", "nonce") == ({"step": 3}, {})
+    assert store.get("flow") is None and store.get("nonce") == {}  # only the first is taken
+    assert store.take_and_get("flow", "absent") == (None, None)
+
+
+def test_of_twenty_concurrent_take_and_gets_exactly_one_takes(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 3}, ttl=100)
+    results = _all_at_once(lambda: store.take_and_get("flow", "nonce"))
+    assert sorted(str(taken) for taken, _ in results) == ["None"] * 19 + ["{'step': 3}"]
+
+
 def test_incr_starts_a_counter_at_one(store: EphemeralStore) -> None:
     assert store.incr("failures", ttl=60) == 1
     assert store.incr("failures", ttl=60) == 2
@@ -351,9 +365,22 @@ def _closed_port() -> int:
         lambda s: s.incr("k", 60),
         lambda s: s.ttl("k"),
         lambda s: s.incr_and_get("k", 60, "flow"),
+        lambda s: s.take_and_get("k", "nonce"),
         lambda s: s.write_batch(put=[("k", {}, 60)], decr="slots"),
     ],
-    ids=["ping", "put", "add", "get", "take", "delete", "incr", "ttl", "incr_and_get", "batch"],
+    ids=[
+        "ping",
+        "put",
+        "add",
+        "get",
+        "take",
+        "delete",
+        "incr",
+        "ttl",
+        "incr_and_get",
+        "take_and_get",
+        "batch",
+    ],
 )
 def test_an_unreachable_redis_raises_ephemeral_store_unavailable(
     operation: Callable[[EphemeralStore], object],

@@ -35,6 +35,10 @@ class EphemeralStore(Protocol):
     def take(self, key: str) -> JsonObject | None:
         """Get and delete in one atomic step: of two concurrent takers, one gets the value."""
 
+    def take_and_get(self, key: str, other: str) -> tuple[JsonObject | None, JsonObject | None]:
+        """``take`` ``key`` and ``get`` ``other`` in one round trip (issue 16): the take is
+        atomic as ``take`` is; the read is not part of it."""
+
     def delete(self, key: str) -> None: ...
 
     def incr(self, key: str, ttl: int) -> int:

@@ -79,10 +79,23 @@ class MemoryStore:
 
     def take(self, key: str) -> JsonObject | None:
         with self._lock:
-            text = self._live(key, self._clock())
-            if text is not None:
-                del self._entries[key]
+            text = self._take(key)
         return None if text is None else _loads(text)
+
+    def _take(self, key: str) -> str | None:
+        text: str | None = self._live(key, self._clock())
+        if text is not None:
+            del self._entries[key]
+        return text
+
+    def take_and_get(self, key: str, other: str) -> tuple[JsonObject | None, JsonObject | None]:
+        with self._lock:
+            taken = self._take(key)
+            text = self._live(other, self._clock())
+        return (
+            None if taken is None else _loads(taken),
+            None if text is None else _loads(text),
+        )
 
     def delete(self, key: str) -> None:
         with self._lock:

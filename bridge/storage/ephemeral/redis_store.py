@@ -127,6 +127,16 @@ class RedisStore:
         text = self._call(lambda: self._client.getdel(self._key(key)))
         return _loads(text)
 
+    def take_and_get(self, key: str, other: str) -> tuple[JsonObject | None, JsonObject | None]:
+        def pipelined() -> list[Any]:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            pipe.getdel(self._key(key))
+            pipe.get(self._key(other))
+            return cast(list[Any], pipe.execute())
+
+        taken, text = self._call(pipelined)
+        return _loads(taken), _loads(text)
+
     def delete(self, key: str) -> None:
         self._call(lambda: self._client.delete(self._key(key)))
 
