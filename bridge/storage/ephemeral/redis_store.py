@@ -7,8 +7,7 @@ so the store works unchanged on a cluster."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.backoff import ExponentialBackoff
@@ -51,16 +50,6 @@ def _check_ttl(ttl: int) -> None:
         raise ValueError(f"ttl must be at least one second, got {ttl}")
 
 
-@contextmanager
-def _unavailable_on_error(url_for_message: str) -> Iterator[None]:
-    try:
-        yield
-    except _UNAVAILABLE as error:
-        raise EphemeralStoreUnavailable(
-            f"Redis at {url_for_message} is unavailable: {error}"
-        ) from error
-
-
 class RedisStore:
     """JSON values under ``prefix + key`` in one Redis database."""
 
@@ -95,15 +84,16 @@ class RedisStore:
 
     def _call(self, operation: Callable[[], T]) -> T:
         try:
-            with _unavailable_on_error(self._where):
-                return operation()
-        except EphemeralStoreUnavailable:
+            return operation()
+        except _UNAVAILABLE as error:
             # After a failover pooled connections may point at the old master (now gone, or a
             # read-only replica): drop them, so the next call asks the Sentinels again.
             self._reset()
             if self._on_error is not None:
                 self._on_error()
-            raise
+            raise EphemeralStoreUnavailable(
+                f"Redis at {self._where} is unavailable: {error}"
+            ) from error
 
     def put(self, key: str, value: JsonObject, ttl: int) -> None:
         _check_ttl(ttl)
