@@ -53,7 +53,9 @@ STORE_CALLS = (
     "delete",
     "incr",
     "decr",
-    "delete_and_decr",
+    "incr_and_get",
+    "take_and_get",
+    "write_batch",
     "ttl",
 )
 
@@ -85,7 +87,7 @@ class Meter:
             def counted(*args: Any, **kw: Any) -> Any:
                 self._add("store")
                 if self.show_store:
-                    key = args[1] if len(args) > 1 else ""
+                    key = args[1] if len(args) > 1 else kw
                     print(f"[{self.op}] {original.__name__} {key}", file=sys.stderr)
                 return original(*args, **kw)
 

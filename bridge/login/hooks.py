@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import flows
 from bridge.domain.events import AuditEventName
 from bridge.login.continuation import Then
+from bridge.storage.ephemeral.base import Put
 
 if TYPE_CHECKING:
     from bridge.login.pending import PendingLogin
@@ -60,6 +61,9 @@ class Finishing:
     result: flows.FlowResult
     factor_type: str
     visit: Visit
+    # Where a new session's record goes to be written with the submission's other values
+    # (``Lockout.settle``: one store call); None: written at once.
+    later: list[Put] | None = None
     session_token: str | None = None  # set by ``start_session`` when a new session starts
 
 
@@ -104,6 +108,7 @@ def start_session(s: Services, finishing: Finishing) -> None:
         result.auth_time,
         result.acr,
         upstream=upstream,
+        later=finishing.later,
     )
 
 

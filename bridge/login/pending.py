@@ -28,7 +28,7 @@ from bridge.domain.language import LanguageHints
 from bridge.domain.wording import N_
 from bridge.login.continuation import AnswerAuthorization, Continuation
 from bridge.services.languages import read_already
-from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.base import EphemeralStore, JsonObject, Put
 from bridge.storage.ephemeral.records import RecordError
 from flows import FlowState, FlowStateError
 
@@ -130,13 +130,26 @@ class PendingLogins:
         self._put(flow_id, PendingLogin(flow, continuation, _browser_digest(browser_id)))
         return flow_id
 
-    def _put(self, flow_id: str, pending: PendingLogin) -> None:
+    @staticmethod
+    def key(flow_id: str) -> str:
+        """The store key of the login ``flow_id``."""
+        return f"flow:{flow_id}"
+
+    def _put(self, flow_id: str, pending: PendingLogin, later: list[Put] | None = None) -> None:
         if self._clock is not None:
             pending.written_at = int(self._clock())
-        self._store.put(f"flow:{flow_id}", pending.to_json(), PENDING_TTL + RENEW_WITHIN)
+        put = (self.key(flow_id), pending.to_json(), PENDING_TTL + RENEW_WITHIN)
+        if later is None:
+            self._store.put(*put)
+        else:
+            later.append(put)
 
     def load(self, flow_id: str, browser_id: str | None) -> PendingLogin:
-        raw = self._store.get(f"flow:{flow_id}")
+        return self.read(self._store.get(self.key(flow_id)), browser_id)
+
+    def read(self, raw: JsonObject | None, browser_id: str | None) -> PendingLogin:
+        """The login stored as ``raw`` (what the store holds under ``key``), for this browser;
+        ``PendingLoginError`` otherwise."""
         if raw is None:
             raise PendingLoginError(EXPIRED)
         try:
@@ -152,8 +165,10 @@ class PendingLogins:
             pending.loaded = _canonical(pending)
         return pending
 
-    def save(self, flow_id: str, pending: PendingLogin) -> None:
-        self._put(flow_id, pending)
+    def save(self, flow_id: str, pending: PendingLogin, *, later: list[Put] | None = None) -> None:
+        """Write the login; into ``later`` instead when given, for the caller to write with
+        other values in one store call (a judged submission: ``Lockout.settle``)."""
+        self._put(flow_id, pending, later)
 
     def shown(self, flow_id: str, pending: PendingLogin) -> None:
         """A page of the login was shown: write it back (renewing its expiry), unless it is
@@ -171,7 +186,13 @@ class PendingLogins:
 
     def finish(self, flow_id: str) -> bool:
         """Remove the login; True for the one caller that removed it (a flow ends once)."""
-        return self._store.take(f"flow:{flow_id}") is not None
+        return self._store.take(self.key(flow_id)) is not None
+
+    def finish_reading(self, flow_id: str, key: str) -> tuple[bool, JsonObject | None]:
+        """``finish``, and read ``key`` of the store in the same round trip (issue 16: the
+        nonce of the authorization the login answers)."""
+        taken, value = self._store.take_and_get(self.key(flow_id), key)
+        return taken is not None, value
 
 
 def hints_of(pending: PendingLogin, subject: Subject | None = None) -> LanguageHints:

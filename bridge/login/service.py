@@ -40,6 +40,7 @@ from bridge.login.vault import RecoveryCodeVault
 from bridge.observability.recording import count_step, step_type_at
 from bridge.services.account.notices import notify_factor_change
 from bridge.services.lockout import Submission
+from bridge.storage.ephemeral.base import Put
 
 if TYPE_CHECKING:
     from bridge.services.container import Services
@@ -111,17 +112,16 @@ class LoginService:
         pending = self.load(flow_id, visit)
         directory = self._directory(flow_id, pending, visit)
         outcome = flows.advance(self._flow_of(pending), pending.flow, self._run(directory, visit))
-        return self._respond(flow_id, pending, outcome, directory, visit, posted=False)
+        return self._respond(flow_id, pending, outcome, directory, visit, judged=None)
 
     def choose(self, flow_id: str, visit: Visit, path: str) -> Screen:
         """Try another way: switch to the alternative at ``path``."""
-        with self._judging(visit) as judged:
-            pending = self.load(flow_id, visit)
+        with self._judging(flow_id, visit) as (judged, pending):
             directory = self._directory(flow_id, pending, visit, judged)
             ctx = self._run(directory, visit)
             outcome = flows.try_another_way(self._flow_of(pending), pending.flow, ctx, path)
             judged.failed = outcome.failure is not None
-            return self._after_answer(flow_id, pending, outcome, directory, visit)
+            return self._after_answer(flow_id, pending, outcome, directory, visit, judged)
 
     def submit(
         self,
@@ -134,8 +134,7 @@ class LoginService:
     ) -> Screen:
         """Answer the challenge at ``path``. ``trust`` is the code page's checkbox (None when
         the page had none): it answers the flow's "trust this browser?" question that follows."""
-        with self._judging(visit) as judged:
-            pending = self.load(flow_id, visit)
+        with self._judging(flow_id, visit) as (judged, pending):
             if (upstream := self._home_realm(flow_id, pending, answer)) is not None:
                 return upstream
             flow = self._flow_of(pending)
@@ -159,7 +158,7 @@ class LoginService:
             user_id = pending.flow.user_id
             if enrolled and user_id is not None:
                 pending.continuation = self._enrolled(pending, user_id, visit)
-            return self._after_answer(flow_id, pending, outcome, directory, visit)
+            return self._after_answer(flow_id, pending, outcome, directory, visit, judged)
 
     def _after_answer(
         self,
@@ -168,8 +167,9 @@ class LoginService:
         outcome: flows.Outcome,
         directory: BridgeDirectory,
         visit: Visit,
+        judged: Submission,
     ) -> Screen:
-        screen = self._respond(flow_id, pending, outcome, directory, visit, posted=True)
+        screen = self._respond(flow_id, pending, outcome, directory, visit, judged=judged)
         if outcome.trust is not None and pending.flow.user_id is not None:
             notify_factor_change(self._s, pending.flow.user_id, "device_trusted")
             if not isinstance(screen, ShowStep):
@@ -184,18 +184,21 @@ class LoginService:
         directory: BridgeDirectory,
         visit: Visit,
         *,
-        posted: bool,
+        judged: Submission | None,
     ) -> Screen:
+        """The screen for ``outcome``; the login of an answer (``judged``: its submission) is
+        written with the submission's other values when it is settled (one store call)."""
         self._audit_failure(pending, outcome.failure, visit)
+        later = None if judged is None else judged.puts
         if pending.continuation.sealed_recovery_codes is not None and isinstance(
             outcome, flows.NeedsInput | flows.Completed
         ):
             # New recovery codes are shown, once, before the login goes on.
-            self._s.pending.save(flow_id, pending)
+            self._s.pending.save(flow_id, pending, later=later)
             return GoTo(self._links.recovery_codes(flow_id))
         if isinstance(outcome, flows.NeedsInput):
             challenge = outcome.challenge
-            if posted:
+            if judged is not None:
                 if outcome.failure is not None and outcome.failure.reason == "locked":
                     # The right password of a locked account (R8): now, and only now, say so,
                     # and whom to ask (as the page of an account locked by codes does).
@@ -205,7 +208,7 @@ class LoginService:
                     )
                 elif challenge.errors:
                     pending.errors[challenge.path] = list(challenge.errors)
-                self._s.pending.save(flow_id, pending)
+                self._s.pending.save(flow_id, pending, later=later)
                 return GoTo(self._links.step(flow_id))
             screen = self._show(flow_id, pending, challenge, directory)
             self._s.pending.shown(flow_id, pending)
@@ -213,11 +216,11 @@ class LoginService:
         if isinstance(outcome, flows.Completed):
             read = directory.subject_read(outcome.result.user_id)
             if required_password.due(self._s, outcome.result, read):
-                return self._new_password_first(flow_id, pending)
-            return self._finish(flow_id, pending, outcome.result, visit)
+                return self._new_password_first(flow_id, pending, later)
+            return self._finish(flow_id, pending, outcome.result, visit, later)
         if isinstance(outcome, flows.Denied):
             return self._deny(flow_id, pending, outcome)
-        self._s.pending.save(flow_id, pending)
+        self._s.pending.save(flow_id, pending, later=later)
         return GoTo(outcome.url)
 
     def _show(
@@ -269,14 +272,19 @@ class LoginService:
     # --- the end ---------------------------------------------------------------------------
 
     def _finish(
-        self, flow_id: str, pending: PendingLogin, result: flows.FlowResult, visit: Visit
+        self,
+        flow_id: str,
+        pending: PendingLogin,
+        result: flows.FlowResult,
+        visit: Visit,
+        later: list[Put] | None,
     ) -> Screen:
         link = pending.continuation.link
         if link is not None and flows.outcomes.FEDERATED not in result.amr:
             # The local account's password (and code) proven: link the upstream identity,
             # then the federated flow finishes the login (bridge.federation.login).
             return finish_local_proof(self, flow_id, pending, result.user_id)
-        if not self._s.pending.finish(flow_id):
+        if not self._end(flow_id, pending.continuation.then):
             raise LoginFinished("Please start again.")
         amr, factor_type = earned(result)
         finishing = Finishing(
@@ -284,10 +292,27 @@ class LoginService:
             result=replace(result, amr=amr),
             factor_type=factor_type,
             visit=visit,
+            later=later,
         )
         return after_login(self._s, finishing)
 
-    def _new_password_first(self, flow_id: str, pending: PendingLogin) -> Screen:
+    def _end(self, flow_id: str, then: Then) -> bool:
+        """End the login (True for the one request that ended it); when it answers an
+        authorization request with a nonce, that nonce's mark is read in the same store call,
+        for the code about to be issued (``TokenService.nonce_was_used``)."""
+        params = then.params if isinstance(then, AnswerAuthorization) else {}
+        nonce, client_id = params.get("nonce"), params.get("client_id")
+        if not nonce or not client_id:
+            return self._s.pending.finish(flow_id)
+        key = self._s.tokens.nonce_key(client_id, nonce)
+        ended, mark = self._s.pending.finish_reading(flow_id, key)
+        if ended:
+            self._s.tokens.nonce_read(key, mark)
+        return ended
+
+    def _new_password_first(
+        self, flow_id: str, pending: PendingLogin, later: list[Put] | None
+    ) -> Screen:
         """Every factor is proven, but the password is a temporary one (issue 14): the person
         chooses a new one before the login finishes; a login that may show no page ends."""
         if not pending.flow.request.interactive:
@@ -299,7 +324,7 @@ class LoginService:
                 )
             raise LoginStopped(N_("Sign in again to choose a new password."))
         pending.continuation = pending.continuation.with_(password_change_due=True)
-        self._s.pending.save(flow_id, pending)
+        self._s.pending.save(flow_id, pending, later=later)
         return GoTo(self._links.new_password(flow_id))
 
     def _deny(self, flow_id: str, pending: PendingLogin, outcome: flows.Denied) -> Screen:
@@ -369,17 +394,20 @@ class LoginService:
         )
 
     @contextmanager
-    def _judging(self, visit: Visit) -> Iterator[Submission]:
-        """A submission judged under the per-IP throttle: it takes a slot of its address's
-        window first (``Throttled`` when none is left) and gives it back unless it failed."""
-        retry_after = self._s.lockout.admit(visit.ip)
+    def _judging(self, flow_id: str, visit: Visit) -> Iterator[tuple[Submission, PendingLogin]]:
+        """A submission judged under the per-IP throttle, with this browser's pending login:
+        it takes a slot of its address's window first (``Throttled`` when none is left; the
+        login is read in the same store call) and gives it back unless it failed."""
+        pending = self._s.pending
+        retry_after, raw = self._s.lockout.admit_reading(visit.ip, pending.key(flow_id))
         if retry_after is not None:
             raise Throttled(retry_after)
         submission = Submission(visit.ip)
         try:
-            yield submission
+            yield submission, pending.read(raw, visit.browser_id)
         finally:
-            # Forgiven counters deleted and the slot given back (unless it failed) in one call.
+            # What the submission writes, the forgiven counters deleted and the slot given
+            # back (unless it failed), in one store call.
             self._s.lockout.settle(submission)
 
     def _home_realm(

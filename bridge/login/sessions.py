@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridge.domain.clock import Clock
-from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.base import EphemeralStore, Put
 from bridge.storage.ephemeral.records import Fields, RecordError, check_version, stored_fields
 
 log = logging.getLogger(__name__)
@@ -110,8 +110,10 @@ class BrowserSessions:
         acr: str | None,
         *,
         upstream: UpstreamSession | None = None,
+        later: list[Put] | None = None,
     ) -> str:
-        """Start a session and return the opaque token the browser keeps in its cookie."""
+        """Start a session and return the opaque token the browser keeps in its cookie; its
+        record goes into ``later`` when given, for the caller to write with other values."""
         token = secrets.token_urlsafe(32)
         now = int(self._clock())
         session = BrowserSession(
@@ -124,7 +126,11 @@ class BrowserSessions:
             float(self._clock()),
             upstream,
         )
-        self._store.put(_key(token), session.to_json(), self.lifetime)
+        put = (_key(token), session.to_json(), self.lifetime)
+        if later is None:
+            self._store.put(*put)
+        else:
+            later.append(put)
         return token
 
     def get(self, token: str | None) -> BrowserSession | None:

@@ -29,7 +29,7 @@ from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Client, Grant, RefreshToken, User
 from bridge.storage.db.rows import columns_of, detached
 from bridge.storage.db.unit import forget, keep, remembered, when_abandoned
-from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.base import EphemeralStore, JsonObject
 from bridge.storage.ephemeral.records import RecordError
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,18 @@ class TokenService:
         consent grant, then again as it issues the code) before the nonce is remembered."""
         key = _nonce_key(client_id, nonce)
         return remembered(("nonce_used", key), lambda: self._store.get(key) is not None)
+
+    @staticmethod
+    def nonce_key(client_id: str, nonce: str) -> str:
+        """The store key that marks ``nonce`` of ``client_id`` used: a request that reads it in
+        a store call of its own gives what it read to ``nonce_read`` (issue 16)."""
+        return _nonce_key(client_id, nonce)
+
+    @staticmethod
+    def nonce_read(key: str, stored: JsonObject | None) -> None:
+        """``key`` (``nonce_key``) read by another store call of this request: the request's
+        ``nonce_was_used`` answers from it instead of a call of its own."""
+        keep(("nonce_used", key), stored is not None)
 
     # -- grants and tokens --------------------------------------------------------------------
 

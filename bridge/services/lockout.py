@@ -41,7 +41,7 @@ from bridge.services.audit import AuditLog
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import AccountLock, Organisation, User
 from bridge.storage.db.unit import when_abandoned
-from bridge.storage.ephemeral.base import EphemeralStore
+from bridge.storage.ephemeral.base import EphemeralStore, JsonObject, Put
 
 Kind = Literal["password", "code"]
 Action = Literal["lock", "restart", "timed"]
@@ -111,13 +111,15 @@ class Attempt:
 
 @dataclass
 class Submission:
-    """One login submission under the per-IP throttle (``admit``): whether it failed, and the
-    failure counters its right answers forgave, which ``settle`` deletes in the same store
-    call that gives its throttle slot back (issue 16: one round trip, not two)."""
+    """One login submission under the per-IP throttle (``admit``): whether it failed, the
+    failure counters its right answers forgave, and the values it writes once judged (the
+    login's state, a new browser session); ``settle`` writes those and deletes these in the
+    same store call that gives its throttle slot back (issue 16: one round trip, not three)."""
 
     ip: str | None
     failed: bool = False
     forgiven: list[str] = field(default_factory=list)
+    puts: list[Put] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -376,27 +378,40 @@ class Lockout:
     def admit(self, ip: str | None) -> int | None:
         """Take a slot for one submission from ``ip``: None when it may be judged, else the
         ``Retry-After`` seconds until the window ends (it is not judged, and holds no slot)."""
-        key = THROTTLE + (ip or "unknown")
-        if self._store.incr(key, self.ip_window) <= self.ip_limit:
+        slot = THROTTLE + (ip or "unknown")
+        return self._refused(slot, self._store.incr(slot, self.ip_window))
+
+    def admit_reading(self, ip: str | None, key: str) -> tuple[int | None, JsonObject | None]:
+        """``admit``, and read ``key`` of the store in the same round trip (issue 16: the login
+        a submission answers): the ``Retry-After`` or None, and the value of ``key``."""
+        slot = THROTTLE + (ip or "unknown")
+        number, value = self._store.incr_and_get(slot, self.ip_window, key)
+        return self._refused(slot, number), value
+
+    def _refused(self, slot: str, number: int) -> int | None:
+        """None when the slot ``number`` of ``slot`` is within the limit; else the slot is given
+        back and the ``Retry-After`` returned."""
+        if number <= self.ip_limit:
             return None
-        self._store.decr(key)
-        return max(1, self._store.ttl(key) or self.ip_window)
+        self._store.decr(slot)
+        return max(1, self._store.ttl(slot) or self.ip_window)
 
     def give_back(self, ip: str | None) -> None:
         """The admitted submission did not fail: its slot is free again."""
         self._store.decr(THROTTLE + (ip or "unknown"))
 
     def settle(self, submission: Submission) -> None:
-        """The admitted ``submission`` ended: the failures it forgave are deleted and, unless
-        it failed, its slot is given back, in one store call. A failed one keeps its slot,
-        unless a store outage answers 503: then the request did not happen."""
+        """The admitted ``submission`` ended: its values are written, the failures it forgave
+        deleted and, unless it failed, its slot is given back, in one store call. A failed one
+        keeps its slot, unless a store outage answers 503: then the request did not happen."""
         slot = THROTTLE + (submission.ip or "unknown")
+        puts, forgiven = submission.puts, submission.forgiven
+        submission.puts, submission.forgiven = [], []
         if submission.failed:
             when_abandoned(lambda: self._store.decr(slot))
-            if submission.forgiven:
-                self._store.delete_and_decr(submission.forgiven, None)
-        elif submission.forgiven:
-            self._store.delete_and_decr(submission.forgiven, slot)
+            if puts or forgiven:
+                self._store.write_batch(put=puts, delete=forgiven)
+        elif puts or forgiven:
+            self._store.write_batch(put=puts, delete=forgiven, decr=slot)
         else:
             self._store.decr(slot)
-        submission.forgiven = []

@@ -153,9 +153,15 @@ def test_the_store_works_on_a_redis_cluster(redises: RedisProcesses) -> None:
         # The pipelined calls: their keys live on different masters.
         store.put_many([(key, {"again": key}, 60) for key in keys])
         assert [store.get(key) for key in keys] == [{"again": key} for key in keys]
-        store.delete_and_decr(keys, "counter")
+        store.write_batch(delete=keys, decr="counter")
         assert [store.get(key) for key in keys] == [None] * len(keys)
         assert store.incr("counter", ttl=60) == 2
+        store.write_batch(put=[(key, {"third": key}, 60) for key in keys], decr="counter")
+        assert [store.get(key) for key in keys] == [{"third": key} for key in keys]
+        assert store.take_and_get(keys[0], keys[1]) == ({"third": keys[0]}, {"third": keys[1]})
+        assert [store.incr_and_get("counter", 60, key) for key in keys[1:4]] == [
+            (2 + n, {"third": key}) for n, key in enumerate(keys[1:4])
+        ]
         store.ping()
     finally:
         store.close()

@@ -66,9 +66,10 @@ def test_a_totp_code_whose_login_met_a_redis_crash_is_accepted_again(
     browser = Browser()
     code_page = to_code_page(fragile_rp, browser, "ada")
     code = code_of(fragile, secret)
-    # Right after the step was stored: the pending login is taken next (the failure counter's
-    # deletion waits for the end of the submission, with its throttle slot; issue 16).
-    crash_redis_on("take", "flow:")
+    # Right after the step was stored: the pending login is taken next, with the nonce mark
+    # read in the same call (the failure counter's deletion waits for the end of the
+    # submission, with its throttle slot; issue 16).
+    crash_redis_on("take_and_get", "flow:")
     assert_unavailable(browser.submit(code=code))
 
     throwaway_redis.start()
@@ -88,7 +89,7 @@ def test_a_recovery_code_whose_login_met_a_redis_crash_is_not_used_up(
     browser = Browser()
     to_code_page(fragile_rp, browser, "ada")
     recovery_page = try_another_way(browser, USE_RECOVERY)
-    crash_redis_on("take", "flow:")  # right after the code was marked used
+    crash_redis_on("take_and_get", "flow:")  # right after the code was marked used
     assert_unavailable(browser.submit(code=codes[0]))
 
     throwaway_redis.start()

@@ -148,6 +148,20 @@ def test_of_twenty_concurrent_takers_exactly_one_gets_the_value(store: Ephemeral
     assert [r for r in results if r is not None] == [{"user": "u1"}]
 
 
+def test_take_and_get_takes_one_value_and_reads_another(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 3}, ttl=100)
+    store.put("nonce", {}, ttl=100)
+    assert store.take_and_get("flow", "nonce") == ({"step": 3}, {})
+    assert store.get("flow") is None and store.get("nonce") == {}  # only the first is taken
+    assert store.take_and_get("flow", "absent") == (None, None)
+
+
+def test_of_twenty_concurrent_take_and_gets_exactly_one_takes(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 3}, ttl=100)
+    results = _all_at_once(lambda: store.take_and_get("flow", "nonce"))
+    assert sorted(str(taken) for taken, _ in results) == ["None"] * 19 + ["{'step': 3}"]
+
+
 def test_incr_starts_a_counter_at_one(store: EphemeralStore) -> None:
     assert store.incr("failures", ttl=60) == 1
     assert store.incr("failures", ttl=60) == 2
@@ -203,14 +217,14 @@ def test_put_many_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
     assert store.get("a") is None  # nothing stored
 
 
-def test_delete_and_decr_deletes_the_keys_and_takes_one_off_the_counter(
+def test_write_batch_deletes_the_keys_and_takes_one_off_the_counter(
     store: EphemeralStore,
 ) -> None:
     store.incr("failures:a", ttl=100)
     store.put("failures:b", {"n": 1}, ttl=100)
     store.incr("slots", ttl=100)
     store.incr("slots", ttl=100)
-    store.delete_and_decr(["failures:a", "failures:b", "never-there"], "slots")
+    store.write_batch(delete=["failures:a", "failures:b", "never-there"], decr="slots")
     assert store.get("failures:b") is None and store.ttl("failures:a") is None
     assert store.incr("failures:a", ttl=100) == 1  # counting starts again
     ttl = store.ttl("slots")
@@ -218,25 +232,75 @@ def test_delete_and_decr_deletes_the_keys_and_takes_one_off_the_counter(
     assert store.incr("slots", ttl=100) == 2
 
 
-def test_delete_and_decr_never_creates_a_counter_nor_goes_below_zero(backend: Backend) -> None:
+def test_write_batch_never_creates_a_counter_nor_goes_below_zero(backend: Backend) -> None:
     store = backend.store
-    store.delete_and_decr([], "slots")
+    store.write_batch(decr="slots")
     assert store.ttl("slots") is None
     store.incr("slots", ttl=60)
-    store.delete_and_decr([], "slots")
-    store.delete_and_decr([], "slots")
+    store.write_batch(decr="slots")
+    store.write_batch(decr="slots")
     assert store.incr("slots", ttl=60) == 1
     backend.let_expire("slots", 60)
-    store.delete_and_decr(["slots-too"], "slots")
+    store.write_batch(delete=["slots-too"], decr="slots")
     assert store.ttl("slots") is None
 
 
-def test_delete_and_decr_without_a_counter_only_deletes(store: EphemeralStore) -> None:
+def test_write_batch_without_a_counter_only_deletes(store: EphemeralStore) -> None:
     store.incr("failures", ttl=60)
     store.incr("slots", ttl=60)
-    store.delete_and_decr(["failures"], None)
+    store.write_batch(delete=["failures"])
     assert store.ttl("failures") is None
     assert store.incr("slots", ttl=60) == 2
+
+
+def test_write_batch_puts_each_value_with_its_ttl_then_deletes_and_decrements(
+    store: EphemeralStore,
+) -> None:
+    store.incr("failures", ttl=60)
+    store.incr("slots", ttl=60)
+    store.incr("slots", ttl=60)
+    store.write_batch(
+        put=[("flow", {"step": 2}, 100), ("session", {"user": "u1"}, 3600)],
+        delete=["failures"],
+        decr="slots",
+    )
+    assert store.get("flow") == {"step": 2} and store.get("session") == {"user": "u1"}
+    flow_ttl, session_ttl = store.ttl("flow"), store.ttl("session")
+    assert flow_ttl is not None and 90 < flow_ttl <= 100
+    assert session_ttl is not None and 3590 < session_ttl <= 3600
+    assert store.ttl("failures") is None
+    assert store.incr("slots", ttl=60) == 2
+
+
+def test_write_batch_refuses_a_ttl_below_one_second_and_writes_nothing(
+    store: EphemeralStore,
+) -> None:
+    store.incr("failures", ttl=60)
+    with pytest.raises(ValueError, match="ttl"):
+        store.write_batch(put=[("a", {}, 60), ("b", {}, 0)], delete=["failures"])
+    assert store.get("a") is None and store.ttl("failures") is not None
+
+
+def test_incr_and_get_counts_and_reads_in_one_call(store: EphemeralStore) -> None:
+    store.put("flow", {"step": 1}, ttl=100)
+    assert store.incr_and_get("slots", 60, "flow") == (1, {"step": 1})
+    assert store.incr_and_get("slots", 60, "absent") == (2, None)
+    ttl = store.ttl("slots")
+    assert ttl is not None and 0 < ttl <= 60  # the window starts with the first increment
+
+
+def test_incr_and_get_starts_a_new_window_once_the_old_one_expired(backend: Backend) -> None:
+    store = backend.store
+    store.incr_and_get("slots", 60, "flow")
+    store.incr_and_get("slots", 60, "flow")
+    backend.let_expire("slots", 60)
+    assert store.incr_and_get("slots", 60, "flow") == (1, None)
+
+
+def test_incr_and_get_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.incr_and_get("slots", 0, "flow")
+    assert store.ttl("slots") is None
 
 
 def test_twenty_threads_incrementing_ten_times_count_exactly_200(store: EphemeralStore) -> None:
@@ -300,8 +364,23 @@ def _closed_port() -> int:
         lambda s: s.delete("k"),
         lambda s: s.incr("k", 60),
         lambda s: s.ttl("k"),
+        lambda s: s.incr_and_get("k", 60, "flow"),
+        lambda s: s.take_and_get("k", "nonce"),
+        lambda s: s.write_batch(put=[("k", {}, 60)], decr="slots"),
     ],
-    ids=["ping", "put", "add", "get", "take", "delete", "incr", "ttl"],
+    ids=[
+        "ping",
+        "put",
+        "add",
+        "get",
+        "take",
+        "delete",
+        "incr",
+        "ttl",
+        "incr_and_get",
+        "take_and_get",
+        "batch",
+    ],
 )
 def test_an_unreachable_redis_raises_ephemeral_store_unavailable(
     operation: Callable[[EphemeralStore], object],

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 JsonObject = dict[str, Any]
+#: One value to ``put``: its key, the value and its time to live in seconds.
+Put = tuple[str, JsonObject, int]
 
 
 class EphemeralStoreUnavailable(RuntimeError):  # noqa: N818 (reads as a state)
@@ -21,7 +23,7 @@ class EphemeralStore(Protocol):
     def put(self, key: str, value: JsonObject, ttl: int) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any older value."""
 
-    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
+    def put_many(self, items: Sequence[Put]) -> None:
         """``put`` each ``(key, value, ttl)``, in one round trip (each alone, not together)."""
 
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
@@ -33,6 +35,10 @@ class EphemeralStore(Protocol):
     def take(self, key: str) -> JsonObject | None:
         """Get and delete in one atomic step: of two concurrent takers, one gets the value."""
 
+    def take_and_get(self, key: str, other: str) -> tuple[JsonObject | None, JsonObject | None]:
+        """``take`` ``key`` and ``get`` ``other`` in one round trip (issue 16): the take is
+        atomic as ``take`` is; the read is not part of it."""
+
     def delete(self, key: str) -> None: ...
 
     def incr(self, key: str, ttl: int) -> int:
@@ -42,9 +48,16 @@ class EphemeralStore(Protocol):
         """Take one off a live counter (never below zero, never creating one; its expiry stays)
         and return the new count (atomic); 0 when absent."""
 
-    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
-        """``delete`` each key of ``deleted`` and ``decr`` ``decremented`` (when given), in one
-        round trip: each step is atomic alone, as the single calls are, not all together."""
+    def incr_and_get(self, counter: str, ttl: int, key: str) -> tuple[int, JsonObject | None]:
+        """``incr`` ``counter`` and ``get`` ``key`` in one round trip (issue 16): each step is
+        atomic alone, as the single calls are, not both together."""
+
+    def write_batch(
+        self, put: Sequence[Put] = (), delete: Sequence[str] = (), decr: str | None = None
+    ) -> None:
+        """``put`` each of ``put``, ``delete`` each key of ``delete`` and ``decr`` ``decr``
+        (when given), in this order and in one round trip: each step is atomic alone, as the
+        single calls are, not all together. The keys are distinct."""
 
     def ttl(self, key: str) -> int | None:
         """Seconds left, or None when absent."""

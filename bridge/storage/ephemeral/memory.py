@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bridge.domain.clock import Clock
-from bridge.storage.ephemeral.base import JsonObject
+from bridge.storage.ephemeral.base import JsonObject, Put
 
 _SWEEP_EVERY = 256
 
@@ -52,14 +52,15 @@ class MemoryStore:
         with self._lock:
             self._store(key, text, self._clock() + ttl)
 
-    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
-        for _key, _value, ttl in items:
-            _check_ttl(ttl)
-        texts = [(key, json.dumps(value), ttl) for key, value, ttl in items]
+    def put_many(self, items: Sequence[Put]) -> None:
+        texts = _texts(items)
         with self._lock:
-            now = self._clock()
-            for key, text, ttl in texts:
-                self._store(key, text, now + ttl)
+            self._put_texts(texts)
+
+    def _put_texts(self, texts: Sequence[tuple[str, str, int]]) -> None:
+        now = self._clock()
+        for key, text, ttl in texts:
+            self._store(key, text, now + ttl)
 
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
@@ -78,10 +79,23 @@ class MemoryStore:
 
     def take(self, key: str) -> JsonObject | None:
         with self._lock:
-            text = self._live(key, self._clock())
-            if text is not None:
-                del self._entries[key]
+            text = self._take(key)
         return None if text is None else _loads(text)
+
+    def _take(self, key: str) -> str | None:
+        text: str | None = self._live(key, self._clock())
+        if text is not None:
+            del self._entries[key]
+        return text
+
+    def take_and_get(self, key: str, other: str) -> tuple[JsonObject | None, JsonObject | None]:
+        with self._lock:
+            taken = self._take(key)
+            text = self._live(other, self._clock())
+        return (
+            None if taken is None else _loads(taken),
+            None if text is None else _loads(text),
+        )
 
     def delete(self, key: str) -> None:
         with self._lock:
@@ -90,14 +104,24 @@ class MemoryStore:
     def incr(self, key: str, ttl: int) -> int:
         _check_ttl(ttl)
         with self._lock:
-            now = self._clock()
-            if self._live(key, now) is None:
-                self._store(key, "1", now + ttl)
-                return 1
-            count_text, expires_at = self._entries[key]
-            count = int(count_text) + 1
-            self._entries[key] = (str(count), expires_at)
-            return count
+            return self._incr(key, ttl)
+
+    def _incr(self, key: str, ttl: int) -> int:
+        now = self._clock()
+        if self._live(key, now) is None:
+            self._store(key, "1", now + ttl)
+            return 1
+        count_text, expires_at = self._entries[key]
+        count = int(count_text) + 1
+        self._entries[key] = (str(count), expires_at)
+        return count
+
+    def incr_and_get(self, counter: str, ttl: int, key: str) -> tuple[int, JsonObject | None]:
+        _check_ttl(ttl)
+        with self._lock:
+            count = self._incr(counter, ttl)
+            text = self._live(key, self._clock())
+        return count, None if text is None else _loads(text)
 
     def decr(self, key: str) -> int:
         with self._lock:
@@ -111,12 +135,16 @@ class MemoryStore:
         self._entries[key] = (str(count), expires_at)
         return count
 
-    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+    def write_batch(
+        self, put: Sequence[Put] = (), delete: Sequence[str] = (), decr: str | None = None
+    ) -> None:
+        texts = _texts(put)
         with self._lock:
-            for key in deleted:
+            self._put_texts(texts)
+            for key in delete:
                 self._entries.pop(key, None)
-            if decremented is not None:
-                self._decr(decremented)
+            if decr is not None:
+                self._decr(decr)
 
     def ttl(self, key: str) -> int | None:
         with self._lock:
@@ -130,6 +158,13 @@ class MemoryStore:
 
     def close(self) -> None:
         return None
+
+
+def _texts(items: Sequence[Put]) -> list[tuple[str, str, int]]:
+    """The values as JSON text, once every ttl is checked (nothing stored when one is bad)."""
+    for _key, _value, ttl in items:
+        _check_ttl(ttl)
+    return [(key, json.dumps(value), ttl) for key, value, ttl in items]
 
 
 def _loads(text: str) -> JsonObject:

@@ -7,8 +7,7 @@ so the store works unchanged on a cluster."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
 from redis.backoff import ExponentialBackoff
@@ -17,7 +16,7 @@ from redis.exceptions import ReadOnlyError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from bridge.storage.ephemeral.base import EphemeralStoreUnavailable, JsonObject
+from bridge.storage.ephemeral.base import EphemeralStoreUnavailable, JsonObject, Put
 from bridge.storage.ephemeral.redis_clients import redis_client
 
 T = TypeVar("T")
@@ -49,16 +48,6 @@ _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError)
 def _check_ttl(ttl: int) -> None:
     if ttl < 1:
         raise ValueError(f"ttl must be at least one second, got {ttl}")
-
-
-@contextmanager
-def _unavailable_on_error(url_for_message: str) -> Iterator[None]:
-    try:
-        yield
-    except _UNAVAILABLE as error:
-        raise EphemeralStoreUnavailable(
-            f"Redis at {url_for_message} is unavailable: {error}"
-        ) from error
 
 
 class RedisStore:
@@ -95,33 +84,24 @@ class RedisStore:
 
     def _call(self, operation: Callable[[], T]) -> T:
         try:
-            with _unavailable_on_error(self._where):
-                return operation()
-        except EphemeralStoreUnavailable:
+            return operation()
+        except _UNAVAILABLE as error:
             # After a failover pooled connections may point at the old master (now gone, or a
             # read-only replica): drop them, so the next call asks the Sentinels again.
             self._reset()
             if self._on_error is not None:
                 self._on_error()
-            raise
+            raise EphemeralStoreUnavailable(
+                f"Redis at {self._where} is unavailable: {error}"
+            ) from error
 
     def put(self, key: str, value: JsonObject, ttl: int) -> None:
         _check_ttl(ttl)
         text = json.dumps(value)
         self._call(lambda: self._client.set(self._key(key), text, ex=ttl))
 
-    def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
-        for _key, _value, ttl in items:
-            _check_ttl(ttl)
-        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in items]
-
-        def pipelined() -> None:
-            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
-            for key, text, ttl in texts:
-                pipe.set(key, text, ex=ttl)
-            pipe.execute()
-
-        self._call(pipelined)
+    def put_many(self, items: Sequence[Put]) -> None:
+        self._write(items, (), None)
 
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
@@ -137,6 +117,16 @@ class RedisStore:
         text = self._call(lambda: self._client.getdel(self._key(key)))
         return _loads(text)
 
+    def take_and_get(self, key: str, other: str) -> tuple[JsonObject | None, JsonObject | None]:
+        def pipelined() -> list[Any]:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            pipe.getdel(self._key(key))
+            pipe.get(self._key(other))
+            return cast(list[Any], pipe.execute())
+
+        taken, text = self._call(pipelined)
+        return _loads(taken), _loads(text)
+
     def delete(self, key: str) -> None:
         self._call(lambda: self._client.delete(self._key(key)))
 
@@ -149,14 +139,37 @@ class RedisStore:
         count = self._call(lambda: self._decr_live(keys=[self._key(key)]))
         return int(count)
 
-    def delete_and_decr(self, deleted: Sequence[str], decremented: str | None) -> None:
+    def incr_and_get(self, counter: str, ttl: int, key: str) -> tuple[int, JsonObject | None]:
+        _check_ttl(ttl)
+
+        def pipelined() -> list[Any]:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            # By name: a cluster pipeline's ``eval`` method is not the command.
+            pipe.execute_command("EVAL", _INCR_WITH_TTL, 1, self._key(counter), ttl)
+            pipe.get(self._key(key))
+            return cast(list[Any], pipe.execute())
+
+        count, text = self._call(pipelined)
+        return int(count), _loads(text)
+
+    def write_batch(
+        self, put: Sequence[Put] = (), delete: Sequence[str] = (), decr: str | None = None
+    ) -> None:
+        self._write(put, delete, decr)
+
+    def _write(self, put: Sequence[Put], delete: Sequence[str], decr: str | None) -> None:
+        for _key, _value, ttl in put:
+            _check_ttl(ttl)
+        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in put]
+
         def pipelined() -> None:
             pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
-            for key in deleted:
+            for key, text, ttl in texts:
+                pipe.set(key, text, ex=ttl)
+            for key in delete:
                 pipe.delete(self._key(key))
-            if decremented is not None:
-                # By name: a cluster pipeline's ``eval`` method is not the command.
-                pipe.execute_command("EVAL", _DECR_LIVE, 1, self._key(decremented))
+            if decr is not None:
+                pipe.execute_command("EVAL", _DECR_LIVE, 1, self._key(decr))
             pipe.execute()
 
         self._call(pipelined)
