@@ -35,7 +35,7 @@ from flows.errors import (
     FlowStateError,
     UnknownFlow,
 )
-from flows.executor import advance, start, submit, try_another_way
+from flows.executor import Calls, advance, start, submit, try_another_way
 from flows.loader import FlowSet, load_flow_text, load_flows
 from flows.model import Execution, Flow, FlowKind, Requirement, StepExecution, SubFlow
 from flows.outcomes import (
@@ -78,6 +78,7 @@ __all__ = [
     "AllOf",
     "Alternative",
     "AnyOf",
+    "Calls",
     "Challenge",
     "Completed",
     "Condition",

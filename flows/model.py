@@ -7,7 +7,8 @@ flow state and the messages refer to. The root level itself has the path "".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from flows.conditions import ConditionExpr
@@ -78,8 +79,21 @@ class FlowKind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Level:
+    """One level of the tree as a run walks it: worked out once, when the flow is built."""
+
+    path: str  # "" for the root level, else the sub-flow's
+    active: tuple[Execution, ...]  # the children that are not disabled, in document order
+    alternatives: bool  # every active child is an alternative (else required and conditional)
+
+
+@dataclass(frozen=True)
 class Flow:
-    """A named login flow. ``digest`` changes whenever the tree does (see ``FlowState``)."""
+    """A named login flow. ``digest`` changes whenever the tree does (see ``FlowState``).
+
+    A flow never changes once built, so what every run would derive from the tree again (each
+    level's active children and kind, the execution at each path) is derived once, here.
+    """
 
     id: str
     steps: tuple[Execution, ...]
@@ -87,10 +101,32 @@ class Flow:
     line: int = 0
     digest: str = ""
     kind: FlowKind = FlowKind.BROWSER
+    # Derived from ``steps`` (see ``__post_init__``): each level by its path ("" the root),
+    # and each execution by its path, depth first in document order.
+    levels: Mapping[str, Level] = field(init=False, repr=False, compare=False)
+    executions: Mapping[str, Execution] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        executions: dict[str, Execution] = {}
+        stack = list(reversed(self.steps))
+        while stack:  # depth first, in document order
+            execution = stack.pop()
+            executions[execution.path] = execution
+            if isinstance(execution, SubFlow):
+                stack.extend(reversed(execution.children))
+        levels = {"": _level("", self.steps)}
+        for execution in executions.values():
+            if isinstance(execution, SubFlow):
+                levels[execution.path] = _level(execution.path, execution.children)
+        object.__setattr__(self, "executions", executions)
+        object.__setattr__(self, "levels", levels)
 
     def find(self, path: str) -> Execution:
         """The execution at ``path``; ``KeyError`` if there is none."""
-        try:
+        known = self.executions.get(path)
+        if known is not None:
+            return known
+        try:  # a path spelled otherwise ("01" for "1")
             indexes = [int(part) for part in path.split(".")]
         except ValueError:
             raise KeyError(path) from None
@@ -106,14 +142,13 @@ class Flow:
 
     def walk(self) -> list[Execution]:
         """Every execution, depth first in document order."""
-        out: list[Execution] = []
-        stack = list(reversed(self.steps))
-        while stack:
-            execution = stack.pop()
-            out.append(execution)
-            if isinstance(execution, SubFlow):
-                stack.extend(reversed(execution.children))
-        return out
+        return list(self.executions.values())
+
+
+def _level(path: str, children: tuple[Execution, ...]) -> Level:
+    active = tuple(c for c in children if c.requirement is not Requirement.DISABLED)
+    alternatives = bool(active) and all(c.requirement is Requirement.ALTERNATIVE for c in active)
+    return Level(path, active, alternatives)
 
 
 def parent_path(path: str) -> str:

@@ -1,9 +1,11 @@
 """One call's run through a flow, with Keycloak's requirement semantics, against a ``FlowState``.
 
-Every call walks the tree from the root, once, in document order. Steps whose outcome is
-recorded in the state are not asked again; the others are asked (``Step.challenge``) until
-one needs the user's input. So a call either makes progress and records it, or returns the
-same challenge: there is no loop to get stuck in.
+Every walk goes through the tree from the root in document order (a call walks once, or
+twice when it submits an answer: to find the challenge answered, then to go on from it). Steps
+whose outcome is recorded in the state are not asked again; the others are asked
+(``Step.challenge``) until one needs the user's input. So a call either makes progress and
+records it, or returns the same challenge: there is no loop to get stuck in. The walk reads
+each level's active children and kind from ``Flow.levels``, worked out when the flow was built.
 
 Requirements, level by level:
 
@@ -27,12 +29,12 @@ The login completes when the root level passes with an identified user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from flows.conditions import ConditionContext, evaluate
 from flows.context import DeviceTrust, RunContext
 from flows.errors import FlowRuntimeError, FlowStateError
-from flows.model import Execution, Flow, Requirement, StepExecution, SubFlow
+from flows.model import Execution, Flow, Level, Requirement, StepExecution, SubFlow
 from flows.outcomes import (
     Completed,
     Denied,
@@ -67,6 +69,10 @@ class Ok:
     ran: bool  # False: nothing in it ran (skipped), which does not count as an alternative
 
 
+OK_RAN = Ok(ran=True)
+OK_SKIPPED = Ok(ran=False)
+
+
 @dataclass(frozen=True)
 class Failed:
     """The node failed: an enclosing level of alternatives may still pass with another."""
@@ -81,6 +87,8 @@ class Pending:
 
     challenge: Challenge
     placed: bool = False  # its "try another way" list was settled by the innermost level
+    # The step that asks (what an answer to the challenge is judged by).
+    execution: StepExecution | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,7 @@ class Run:
                 "start it again"
             )
         self.flow = flow
+        self.levels = flow.levels
         self.state = state
         self.ctx = ctx
         self.failure: Failure | None = None
@@ -121,19 +130,18 @@ class Run:
         self.errors: dict[str, tuple[str, ...]] = {}
 
     def walk(self) -> Eval:
-        return self.level("", self.flow.steps)
+        return self.level(self.levels[""])
 
     # -- levels ----------------------------------------------------------------------------
 
-    def level(self, path: str, children: tuple[Execution, ...]) -> Eval:
-        active = [c for c in children if c.requirement is not Requirement.DISABLED]
-        if not active:
-            return Ok(ran=False)
-        if all(c.requirement is Requirement.ALTERNATIVE for c in active):
-            return self.alternatives(path, active)
-        return self.sequence(active)
+    def level(self, level: Level) -> Eval:
+        if not level.active:
+            return OK_SKIPPED
+        if level.alternatives:
+            return self.alternatives(level)
+        return self.sequence(level.active)
 
-    def sequence(self, children: list[Execution]) -> Eval:
+    def sequence(self, children: tuple[Execution, ...]) -> Eval:
         ran = False
         for child in children:
             if child.requirement is Requirement.CONDITIONAL and not self.decide(child):
@@ -142,12 +150,14 @@ class Run:
             if not isinstance(result, Ok):
                 return result
             ran = ran or result.ran
-        return Ok(ran)
+        return OK_RAN if ran else OK_SKIPPED
 
-    def alternatives(self, path: str, children: list[Execution]) -> Eval:
-        order = list(children)
+    def alternatives(self, level: Level) -> Eval:
+        path, children = level.path, level.active
         chosen = self.state.chosen.get(path)
-        order.sort(key=lambda child: child.path != chosen)  # stable: the chosen one first
+        order = children
+        if chosen is not None:  # the chosen one first, the others in document order
+            order = tuple(sorted(children, key=lambda child: child.path != chosen))
         ruled_out: set[str] = set()
         last: Failed | None = None
         for child in order:
@@ -160,15 +170,16 @@ class Run:
                 continue
             if isinstance(result, Pending) and not result.placed:
                 others = () if self.progressed(child) else self.offer(children, child, ruled_out)
-                challenge = replace(result.challenge, alternatives=others)
-                return Pending(challenge, placed=True)
+                asked = result.challenge
+                challenge = Challenge(asked.step, asked.path, asked.data, asked.errors, others)
+                return Pending(challenge, placed=True, execution=result.execution)
             return result
         where = f"level {path}" if path else "the top level"
         because = f" (last: {last.message})" if last else ""
         return Failed("no_alternative", f"no alternative at {where} succeeded{because}")
 
     def offer(
-        self, children: list[Execution], current: Execution, ruled_out: set[str]
+        self, children: tuple[Execution, ...], current: Execution, ruled_out: set[str]
     ) -> tuple[Alternative, ...]:
         """The other alternatives of a level the user may still pick."""
         offered: list[Alternative] = []
@@ -208,7 +219,7 @@ class Run:
 
     def node(self, execution: Execution) -> Eval:
         if isinstance(execution, SubFlow):
-            return self.level(execution.path, execution.children)
+            return self.level(self.levels[execution.path])
         return self.step(execution)
 
     # -- steps -----------------------------------------------------------------------------
@@ -217,7 +228,7 @@ class Run:
         path = execution.path
         status = self.state.status.get(path)
         if status is Status.DONE:
-            return Ok(ran=True)
+            return OK_RAN
         if status is Status.FAILED:
             return self.failed(execution, self.state.fail_reasons.get(path, "failed"))
         if status is Status.NOT_APPLICABLE:
@@ -227,7 +238,10 @@ class Run:
         self.keep(execution, step_ctx)
         if isinstance(result, Challenge):
             errors = self.errors.get(path, result.errors)
-            return Pending(replace(result, step=execution.step.type, path=path, errors=errors))
+            challenge = Challenge(
+                execution.step.type, path, result.data, errors, result.alternatives
+            )
+            return Pending(challenge, execution=execution)
         return self.apply(execution, result)
 
     def step_context(self, execution: StepExecution, check: bool = True) -> StepContext:
@@ -281,7 +295,7 @@ class Run:
             state.status[path] = Status.DONE
             proven = () if reused else result.amr
             self.done.append(StepDone(path, execution.step.type, proven))
-            return Ok(ran=True)
+            return OK_RAN
         if isinstance(result, Fail):
             state.status[path] = Status.FAILED
             state.fail_reasons[path] = result.reason

@@ -7,6 +7,7 @@ the paths, so an old state is refused rather than reinterpreted.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -89,6 +90,12 @@ class FlowState:
     @classmethod
     def from_json(cls, data: Any) -> FlowState:
         """Rebuild a state; ``FlowStateError`` if it is of another version or malformed."""
+        state = _well_formed(data)
+        return cls._checked(data) if state is None else state
+
+    @classmethod
+    def _checked(cls, data: Any) -> FlowState:
+        """``from_json`` field by field, naming the first field that is wrong."""
         doc = _Doc(data, "state")
         version = doc.get("version", int)
         if version != STATE_VERSION:
@@ -140,6 +147,117 @@ class FlowState:
             username=doc.opt("username", str),
             marks=marks,
         )
+
+
+_STATUSES = {status.value: status for status in Status}
+_MARKS = {mark.value: mark for mark in Mark}
+
+
+# isinstance(x, str) and the like, as functions that ``map`` calls without a Python frame.
+_IS_STR: Callable[[Any], bool] = str.__instancecheck__
+_IS_BOOL: Callable[[Any], bool] = bool.__instancecheck__
+_IS_DICT: Callable[[Any], bool] = dict.__instancecheck__
+
+
+def _opt(value: Any, kind: type[Any]) -> bool:
+    return value is None or type(value) is kind
+
+
+def _strings(value: Any) -> bool:
+    return type(value) is list and all(map(_IS_STR, value))
+
+
+def _map(value: Any, is_kind: Callable[[Any], bool]) -> bool:
+    return type(value) is dict and all(map(_IS_STR, value)) and all(map(is_kind, value.values()))
+
+
+def _well_formed(data: Any) -> FlowState | None:
+    """The state ``data`` holds when every field has the JSON type ``to_json`` writes (as a
+    state read from the store does), read in one pass, once per request; None otherwise, and
+    then ``FlowState._checked`` reads it again to accept it or name what is wrong. Whatever
+    this accepts, ``_checked`` accepts too, as the same state (a property test compares them)."""
+    if type(data) is not dict:
+        return None
+    get: Callable[[str], Any] = data.get
+    req, version, created_at = get("request"), get("version"), get("created_at")
+    if type(version) is not int or version != STATE_VERSION or type(req) is not dict:
+        return None
+    status, scratch = get("status"), get("scratch")
+    marks = get("marks") if "marks" in data else []
+    amr, proven = get("amr"), get("proven")
+    fail_reasons, decisions, chosen = get("fail_reasons"), get("decisions"), get("chosen")
+    user_id, username, acr = get("user_id"), get("username"), get("acr")
+    session_auth_time, federated_auth_time = get("session_auth_time"), get("federated_auth_time")
+    flow_id, flow_digest = get("flow_id"), get("flow_digest")
+    rget: Callable[[str], Any] = req.get
+    client_id, org_id, login_hint = rget("client_id"), rget("org_id"), rget("login_hint")
+    idp, idp_hint, max_age = rget("idp"), rget("idp_hint"), rget("max_age")
+    interactive, force_login = rget("interactive"), rget("force_login")
+    acr_values, required_factors = rget("acr_values"), rget("required_factors")
+    if not (
+        type(flow_id) is str
+        and type(flow_digest) is str
+        and type(created_at) is int
+        and _opt(user_id, str)
+        and _opt(username, str)
+        and _opt(acr, str)
+        and _opt(session_auth_time, int)
+        and _opt(federated_auth_time, int)
+        and _strings(amr)
+        and _strings(proven)
+        and _strings(marks)
+        and _map(status, _IS_STR)
+        and _map(fail_reasons, _IS_STR)
+        and _map(decisions, _IS_BOOL)
+        and _map(chosen, _IS_STR)
+        and _map(scratch, _IS_DICT)
+        and all(_map(entry, _IS_STR) for entry in scratch.values())
+        and _opt(client_id, str)
+        and _opt(org_id, str)
+        and _opt(login_hint, str)
+        and _opt(idp, str)
+        and _opt(idp_hint, str)
+        and _opt(max_age, int)
+        and _opt(required_factors, int)
+        and type(interactive) is bool
+        and type(force_login) is bool
+        and _strings(acr_values)
+        and all(map(_STATUSES.__contains__, status.values()))
+        and all(map(_MARKS.__contains__, marks))
+    ):
+        return None
+    request = LoginRequest(
+        client_id=client_id,
+        org_id=org_id,
+        interactive=interactive,
+        force_login=force_login,
+        max_age=max_age,
+        acr_values=tuple(acr_values),
+        login_hint=login_hint,
+        required_factors=required_factors or 0,
+        idp=idp,
+        idp_hint=idp_hint,
+    )
+    return FlowState(
+        version=version,
+        flow_id=flow_id,
+        flow_digest=flow_digest,
+        request=request,
+        created_at=created_at,
+        user_id=user_id,
+        amr=list(amr),
+        proven=list(proven),
+        session_auth_time=session_auth_time,
+        federated_auth_time=federated_auth_time,
+        acr=acr,
+        status={path: _STATUSES[value] for path, value in status.items()},
+        fail_reasons=dict(fail_reasons),
+        decisions=dict(decisions),
+        chosen=dict(chosen),
+        scratch={path: dict(entry) for path, entry in scratch.items()},
+        username=username,
+        marks=[_MARKS[value] for value in marks],
+    )
 
 
 class _Doc:

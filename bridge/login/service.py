@@ -140,8 +140,9 @@ class LoginService:
             flow = self._flow_of(pending)
             directory = self._directory(flow_id, pending, visit, judged)
             ctx = self._run(directory, visit)
+            calls = flows.Calls(flow, pending.flow, ctx)  # the checkbox's answer goes on from it
             started = time.perf_counter()
-            outcome = flows.submit(flow, pending.flow, ctx, path, answer)
+            outcome = calls.submit(path, answer)
             count_step(step_type_at(flow, path), time.perf_counter() - started)
             enrolled = any(done.step == "totp_enrol" for done in outcome.done)
             if (
@@ -151,9 +152,7 @@ class LoginService:
             ):
                 # The code page's checkbox answers the flow's "trust this browser?" question.
                 answer_trust = {"trust": "yes" if trust else "no"}
-                outcome = flows.submit(
-                    flow, pending.flow, ctx, outcome.challenge.path, answer_trust
-                )
+                outcome = calls.submit(outcome.challenge.path, answer_trust)
             judged.failed = outcome.failure is not None
             user_id = pending.flow.user_id
             if enrolled and user_id is not None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flows import (
     STATE_VERSION,
@@ -15,10 +18,13 @@ from flows import (
     LoginRequest,
     RunContext,
     advance,
+    builtin_flows_dir,
     load_flow_text,
+    load_flows,
     start,
 )
-from tests.flows.flowkit import NOW, FakeDirectory, Login
+from flows.state import _well_formed
+from tests.flows.flowkit import NOW, FakeDirectory, FakeUser, Login
 
 
 def mid_flow_state(browser: Flow, directory: FakeDirectory) -> dict[str, Any]:
@@ -101,3 +107,63 @@ def test_the_same_flow_loaded_twice_accepts_the_state(
         "# a comment\nid: b\nsteps:\n- type: password\n  requirement: required\n"
     )
     advance(reloaded, state, RunContext(directory, None, NOW))
+
+
+def test_a_state_read_from_the_store_takes_the_quick_reader(
+    browser: Flow, directory: FakeDirectory
+) -> None:
+    data = mid_flow_state(browser, directory)
+    assert _well_formed(data) == FlowState._checked(data)
+    assert _well_formed(data) is not None
+
+
+#: Values of every JSON type (and a few only Python builds), to put in any field of a state.
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1, 2),
+    st.sampled_from(["", "done", "failed", "recovery_code", "trusted_device", "browser"]),
+    st.lists(st.sampled_from(["pwd", "otp", "done", "recovery_code", 1, None, True]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["1.0", "2", 3]),
+        st.sampled_from(["done", "nope", True, 1, None, {"k": "v"}, {"k": 1}, {2: "v"}]),
+        max_size=2,
+    ),
+    st.tuples(st.just("x")),
+)
+DELETED = object()
+
+
+def _a_state() -> dict[str, Any]:
+    directory = FakeDirectory()
+    directory.add(FakeUser("u-alice", "alice", "correct horse"))
+    return mid_flow_state(load_flows(builtin_flows_dir()).get("browser"), directory)
+
+
+A_STATE = _a_state()
+FIELDS = sorted(
+    [key for key in A_STATE if key != "request"] + [f"request.{key}" for key in A_STATE["request"]]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FIELDS), st.one_of(ODD_VALUES, st.just(DELETED)))))
+def test_the_quick_reader_accepts_only_what_the_checked_one_reads_the_same(
+    edits: list[tuple[str, object]],
+) -> None:
+    data = copy.deepcopy(A_STATE)
+    for field, value in edits:
+        where, key = (data["request"], field[8:]) if field.startswith("request.") else (data, field)
+        if not isinstance(where, dict):
+            continue
+        if value is DELETED:
+            where.pop(key, None)
+        else:
+            where[key] = value
+    quick = _well_formed(data)
+    try:
+        checked: FlowState | None = FlowState._checked(data)
+    except FlowStateError:
+        checked = None
+    if quick is not None:
+        assert quick == checked
