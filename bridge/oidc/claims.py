@@ -81,8 +81,8 @@ def claims_request(raw: str | None) -> ClaimsRequest:
 
 def known_user(services: Services, user_id: str) -> User | None:
     """The user's row, read once per request (a token request authenticates the user, then
-    claims about them)."""
-    return remembered(user_memo(user_id), lambda: services.users.get(user_id))
+    claims about them): the columns of ``TOKEN_USER``."""
+    return remembered(user_memo(user_id), lambda: services.users.get_for_tokens(user_id))
 
 
 def user_claims(

@@ -24,9 +24,51 @@ from bridge.services.totp import NEWEST_FIRST
 from bridge.services.trusted_devices import trust_days
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import Membership, Organisation, RecoveryCode, TotpCredential, User
-from bridge.storage.db.rows import columns_of, detached
+from bridge.storage.db.rows import Shape
 from bridge.storage.db.unit import keep
 from flows.context import UserFacts
+
+#: The columns of the user a login asks about: sign-in (password, disabled, locked, service
+#: account), 2FA requirement, the temporary-password mark, the page's language. The others
+#: are not read (each column read costs CPU): reading one of them on ``Subject.user`` raises.
+SUBJECT_USER = Shape(
+    User,
+    (
+        "id",
+        "username",
+        "password_hash",
+        "disabled",
+        "service_account",
+        "mfa_required",
+        "mfa_reenrol",
+        "locked_at",
+        "language",
+        "password_must_change",
+    ),
+)
+#: The columns of an organisation its members' logins ask about: 2FA, lockout and
+#: trusted-browser policies, roles (its slug), the default language.
+SUBJECT_ORGANISATION = Shape(
+    Organisation,
+    (
+        "id",
+        "slug",
+        "kind",
+        "mode",
+        "mfa_enforced",
+        "trusted_browsers_enabled",
+        "trusted_browser_days",
+        "lockout_password_failures",
+        "lockout_code_failures",
+        "lockout_action",
+        "default_language",
+    ),
+)
+#: The columns a code is judged with (``TotpService.verify_with``).
+SUBJECT_TOTP = Shape(
+    TotpCredential,
+    ("id", "secret_ciphertext", "algorithm", "digits", "period", "last_used_step"),
+)
 
 
 @dataclass(frozen=True)
@@ -34,13 +76,16 @@ class Subject:
     """A user as one request found them: the row, their organisations and roles, their TOTP,
     how many unused recovery codes they have."""
 
-    user: User  # detached
+    # Detached; read from the database, only the columns of ``SUBJECT_USER``.
+    user: User
+    # Detached; read from the database, only the columns of ``SUBJECT_ORGANISATION``.
     organisations: tuple[Organisation, ...]
     roles: frozenset[str]
     has_totp: bool
     recovery_codes: int
-    # The newest confirmed TOTP credential (detached; its secret still sealed), as
-    # ``TotpService`` would read it to judge a code: None when not read (no database).
+    # The newest confirmed TOTP credential (detached, the columns of ``SUBJECT_TOTP``; its
+    # secret still sealed), as ``TotpService`` would read it to judge a code: None when not
+    # read (no database).
     totp: TotpCredential | None = None
 
     def facts(self, *, default_mfa_required: bool) -> UserFacts:
@@ -107,11 +152,11 @@ def load_subject_named(db: Database, username: str) -> Subject | None:
 #: unit's connection).
 _SUBJECT = (
     select(
-        *columns_of(User, "u_"),
-        *columns_of(TotpCredential, "t_"),
+        *SUBJECT_USER.columns("u_"),
+        *SUBJECT_TOTP.columns("t_"),
         _RECOVERY_CODES.label("recovery_codes"),
         Membership.role,
-        *columns_of(Organisation, "o_"),
+        *SUBJECT_ORGANISATION.columns("o_"),
     )
     .outerjoin(TotpCredential, TotpCredential.id == _NEWEST_TOTP)
     .outerjoin(Membership, Membership.user_id == User.id)
@@ -125,9 +170,9 @@ def _load(rows: Sequence[Row[Any]]) -> Subject | None:
     if not rows:
         return None
     first = rows[0]
-    user = detached(User, first, "u_")
+    user = SUBJECT_USER.detached(first, "u_")
     memberships = [
-        (row.role, detached(Organisation, row, "o_")) for row in rows if row.o_id is not None
+        (row.role, SUBJECT_ORGANISATION.detached(row, "o_")) for row in rows if row.o_id is not None
     ]
     organisations = tuple(org for _, org in memberships)
     # The audit events of this request need the user's organisations too (services.audit).
@@ -138,5 +183,5 @@ def _load(rows: Sequence[Row[Any]]) -> Subject | None:
         roles=roles_from((role, org.slug) for role, org in memberships),
         has_totp=first.t_id is not None,
         recovery_codes=int(first.recovery_codes or 0),
-        totp=None if first.t_id is None else detached(TotpCredential, first, "t_"),
+        totp=None if first.t_id is None else SUBJECT_TOTP.detached(first, "t_"),
     )

@@ -20,7 +20,7 @@ from bridge.services.password_policy import WeakPassword as WeakPassword  # re-e
 from bridge.services.passwords import PasswordHasher
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import User
-from bridge.storage.db.rows import columns_of, detached
+from bridge.storage.db.rows import Shape, columns_of, detached
 from flows.context import PasswordCheck
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._@-]{1,150}")
@@ -30,6 +30,24 @@ SecondFactor = Callable[[str], bool]
 
 
 _USER = select(*columns_of(User)).where(User.id == bindparam("user_id"))
+#: The columns a token request asks of its user: whether they may have tokens
+#: (``bridge.services.issuance``) and the claims about them (``bridge.oidc.claims``).
+TOKEN_USER = Shape(
+    User,
+    (
+        "id",
+        "username",
+        "name",
+        "email",
+        "email_verified",
+        "updated_at",
+        "disabled",
+        "service_account",
+        "locked_at",
+        "password_must_change",
+    ),
+)
+_TOKEN_USER = select(*TOKEN_USER.columns()).where(User.id == bindparam("user_id"))
 _SIGN_IN_STATE = select(User.locked_at, User.service_account).where(User.id == bindparam("user_id"))
 
 
@@ -157,6 +175,12 @@ class UserService:
         sign-in page reads one)."""
         rows = self._db.fetch(_USER, {"user_id": user_id})
         return detached(User, rows[0]) if rows else None
+
+    def get_for_tokens(self, user_id: str) -> User | None:
+        """``get`` with only the columns of ``TOKEN_USER`` (the others refuse to be read): what
+        a token request asks of its user, read once per code exchange."""
+        rows = self._db.fetch(_TOKEN_USER, {"user_id": user_id})
+        return TOKEN_USER.detached(rows[0]) if rows else None
 
     def find(self, username: str) -> User | None:
         with self._db.reading() as session:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import DetachedInstanceError
 
 from bridge.services.users import UserService
 from bridge.storage.db.engine import Database
 from bridge.storage.db.models import User
-from bridge.storage.db.rows import columns_of, detached
+from bridge.storage.db.rows import Shape, columns_of, detached
 from bridge.storage.db.unit import unit_of_work
 
 pytestmark = pytest.mark.postgres(
@@ -85,3 +86,23 @@ def test_a_detached_object_from_a_row_updates_its_row_when_added_to_a_session(
     assert _name_of(database, ann.id) == "Ann"
     with database.session() as session:
         assert session.scalars(select(User.username)).all() == ["ann"]
+
+
+def test_an_object_of_some_columns_refuses_the_others_until_a_session_loads_them(
+    users: UserService, database: Database
+) -> None:
+    ann = users.create("ann", email="ann@example.org", password="correct horse")
+    shape = Shape(User, ("id", "username"))
+    (row,) = database.fetch(select(*shape.columns("u_")).where(User.id == ann.id))
+    read = shape.detached(row, "u_")
+    assert (read.id, read.username) == (ann.id, "ann")
+    with pytest.raises(DetachedInstanceError):
+        _ = read.email  # never a wrong None for a column the statement did not read
+    with database.session() as session:
+        session.add(read)
+        assert read.email == "ann@example.org"
+
+
+def test_a_shape_must_read_the_primary_key() -> None:
+    with pytest.raises(ValueError, match="primary key"):
+        Shape(User, ("username",))

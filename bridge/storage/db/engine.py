@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine, Executable, create_engine, text
 from sqlalchemy.engine import URL, CursorResult, Result, Row, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bridge.storage.db import pool, sqlite
+from bridge.storage.db import descriptions, pool, sqlite
 from bridge.storage.db.hosts import multi_host_url
 from bridge.storage.db.reading import ReadingSession
 from bridge.storage.db.revisions import code_heads, database_heads
@@ -78,6 +78,7 @@ class Database:
             )
             bound_waits(self.engine, waits)
             pool.install(self.engine)
+            descriptions.install(self.engine)
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     @property

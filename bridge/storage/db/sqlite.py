@@ -30,8 +30,9 @@ from sqlalchemy import Connection, Engine, event
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 _STATE = "bridge_sqlite_transaction"
-_SAVEPOINT = re.compile(r"(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT) (\S+)$")
-_READS = ("SELECT", "PRAGMA")
+# Matched at the statement's start, not on copies of it (a login's statements run to 2 kB).
+_SAVEPOINT = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT) (\S+)\s*$")
+_READS = re.compile(r"\s*(SELECT|PRAGMA)", re.IGNORECASE)
 _NOTHING = "-- (savepoint before the first write: nothing to do)"
 
 
@@ -80,10 +81,10 @@ def _before_execute(
     transaction: _Transaction | None = connection.info.get(_STATE)
     if transaction is None:  # a connection used without a transaction: autocommit
         return statement, parameters
-    savepoint = _SAVEPOINT.match(statement.strip())
+    savepoint = _SAVEPOINT.match(statement)
     if savepoint is not None:
         return _savepoint(transaction, savepoint[1], savepoint[2]), parameters
-    if not transaction.begun and not statement.lstrip().upper().startswith(_READS):
+    if not transaction.begun and not _READS.match(statement):
         cursor.execute("BEGIN IMMEDIATE")
         transaction.begun = True
     return statement, parameters
