@@ -53,6 +53,7 @@ STORE_CALLS = (
     "delete",
     "incr",
     "decr",
+    "put_many_and_get",
     "delete_and_decr",
     "ttl",
 )

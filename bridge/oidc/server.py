@@ -20,6 +20,7 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Request,
     UnsupportedResponseTypeError,
     grants,
+    scope_to_list,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
@@ -39,8 +40,8 @@ from bridge.oidc.adapters import (
 from bridge.oidc.claims import (
     claims_request,
     known_user,
-    remember_userinfo_claims,
     user_claims,
+    userinfo_claims_item,
 )
 from bridge.oidc.client_credentials import (
     CLIENT_CREDENTIALS,
@@ -139,22 +140,35 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             issue_client_token(self.services, token, request.client)
             return
         tokens = self.services.tokens
-        refresh_token = token.get("refresh_token")
+        client_id = request.client.get_client_id()
+        scope = token.get("scope", "")
         if request.authorization_code is not None:
             code: CodeData = request.authorization_code.data
-            # The first refresh token is committed with its grant (``open_grant``).
-            tokens.open_grant(code, refresh_token=refresh_token)
-            remember_userinfo_claims(self.services, code.grant_id, code.userinfo_claims)
-            grant_id, refresh_token = code.grant_id, None
-        else:
-            grant_id = request.refresh_token.info.grant_id
+            access = tokens.access_token_item(
+                code.grant_id,
+                client_id=client_id,
+                user_id=request.user.id,
+                scope=scope,
+                access_token=token["access_token"],
+            )
+            claims = userinfo_claims_item(self.services, code.grant_id, code.userinfo_claims)
+            # The first refresh token is committed with its grant, the access token and the
+            # claims put as the "codes voided" mark is read (``open_grant``).
+            tokens.open_grant(
+                code,
+                refresh_token=token.get("refresh_token"),
+                also_put=[access] if claims is None else [claims, access],
+            )
+            return
+        # A refresh: its new refresh token was recorded as the old one was spent
+        # (``RotatingRefreshTokenGrant.authenticate_refresh_token``).
         tokens.store_tokens(
-            grant_id,
-            client_id=request.client.get_client_id(),
+            request.refresh_token.info.grant_id,
+            client_id=client_id,
             user_id=request.user.id,
-            scope=token.get("scope", ""),
+            scope=scope,
             access_token=token["access_token"],
-            refresh_token=refresh_token,
+            refresh_token=None,
         )
 
 
@@ -275,11 +289,16 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
 class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
+    _successor = ""  # the new refresh token, recorded as the old one is spent
 
     def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
         """Spend the token, unless its user may no longer have tokens: then it is refused
-        (``invalid_grant``) and not spent, so it does not rotate."""
+        (``invalid_grant``) and not spent, so it does not rotate. Its successor is recorded as
+        it is spent (issue 16: on PostgreSQL in the same statement), unless the request's
+        scope will be refused (``invalid_scope``: spent, and no successor, as Authlib orders
+        it)."""
         services: Services = self.server.services
+        successor = random_token(REFRESH_TOKEN_LENGTH)
         info = services.tokens.use_refresh_token(
             refresh_token,
             self.request.client.get_client_id(),
@@ -287,8 +306,26 @@ class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
                 refusal_for_user(partial(known_user, services), services.lockout, user_id, amr)
                 is not None
             ),
+            successor=lambda granted: successor if self._scope_allowed(granted) else None,
         )
-        return IssuedRefreshToken(info, refresh_token) if info else None
+        if info is None:
+            return None
+        self._successor = successor
+        return IssuedRefreshToken(info, refresh_token)
+
+    def _scope_allowed(self, granted: str) -> bool:
+        """Whether the request's ``scope`` passes Authlib's ``_validate_token_scope`` against
+        the ``granted`` scope of the token's grant."""
+        requested = self.request.payload.scope
+        if not requested:
+            return True
+        return bool(granted) and set(scope_to_list(granted)) >= set(scope_to_list(requested))
+
+    def issue_token(self, user: AuthenticatedUser, refresh_token: IssuedRefreshToken) -> Any:
+        """Authlib's, with the new refresh token that was recorded as the old one was spent."""
+        token = super().issue_token(user, refresh_token)
+        token["refresh_token"] = self._successor
+        return token
 
     def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
         """The grant's user, as the token's read found them (``use_refresh_token`` checked in

@@ -61,6 +61,12 @@ class MemoryStore:
             for key, text, ttl in texts:
                 self._store(key, text, now + ttl)
 
+    def put_many_and_get(
+        self, items: Sequence[tuple[str, JsonObject, int]], key: str
+    ) -> JsonObject | None:
+        self.put_many(items)
+        return self.get(key)
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
         text = json.dumps(value)
