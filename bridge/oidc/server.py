@@ -136,37 +136,17 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             return self.handle_error_response(request, InvalidRequestError(MALFORMED))
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """A client's token, or a refresh's access token (its new refresh token was recorded
+        as the old one was spent: ``RotatingRefreshTokenGrant.authenticate_refresh_token``); a
+        code's tokens are saved by ``CodeGrant.save_token``."""
         if request.payload.grant_type == CLIENT_CREDENTIALS:
             issue_client_token(self.services, token, request.client)
             return
-        tokens = self.services.tokens
-        client_id = request.client.get_client_id()
-        scope = token.get("scope", "")
-        if request.authorization_code is not None:
-            code: CodeData = request.authorization_code.data
-            access = tokens.access_token_item(
-                code.grant_id,
-                client_id=client_id,
-                user_id=request.user.id,
-                scope=scope,
-                access_token=token["access_token"],
-            )
-            claims = userinfo_claims_item(self.services, code.grant_id, code.userinfo_claims)
-            # The first refresh token is committed with its grant, the access token and the
-            # claims put as the "codes voided" mark is read (``open_grant``).
-            tokens.open_grant(
-                code,
-                refresh_token=token.get("refresh_token"),
-                also_put=[access] if claims is None else [claims, access],
-            )
-            return
-        # A refresh: its new refresh token was recorded as the old one was spent
-        # (``RotatingRefreshTokenGrant.authenticate_refresh_token``).
-        tokens.store_tokens(
+        self.services.tokens.store_tokens(
             request.refresh_token.info.grant_id,
-            client_id=client_id,
+            client_id=request.client.get_client_id(),
             user_id=request.user.id,
-            scope=scope,
+            scope=token.get("scope", ""),
             access_token=token["access_token"],
             refresh_token=None,
         )
@@ -218,6 +198,8 @@ def refresh_token(**_context: Any) -> str:
 
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    _refresh_token: str | None = None  # the first refresh token (``authenticate_user``)
+    _opened = False  # whether ``authenticate_user`` opened the grant already
 
     def generate_authorization_code(self) -> str:
         return random_token(self.AUTHORIZATION_CODE_LENGTH)
@@ -273,17 +255,53 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         """Nothing to do: ``redeem_code`` already took the code out of the store."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
-        """The code's user, unless they may no longer have tokens (``invalid_grant``)."""
+        """The code's user, unless they may no longer have tokens (``invalid_grant``). On
+        PostgreSQL their grant is opened with the read of their row (``open_grant_with_user``),
+        and discarded again if they may not."""
         data = authorization_code.data
         services = self.services
+        may_refresh = self.request.client.check_grant_type("refresh_token")
+        self._refresh_token = random_token(REFRESH_TOKEN_LENGTH) if may_refresh else None
+        tokens = services.tokens
+        self._opened = tokens.open_grant_with_user(data, refresh_token=self._refresh_token)
         if refusal_for_user(
             lambda user_id: known_user(services, user_id),
             services.lockout,
             data.user_id,
             data.amr,
         ):
+            if self._opened:
+                tokens.discard_grant(data.grant_id)
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
+
+    def generate_token(self, *args: Any, **kwargs: Any) -> Any:
+        """Authlib's, with the refresh token ``authenticate_user`` chose (and may have recorded)."""
+        token = super().generate_token(*args, **kwargs)
+        if "refresh_token" in token:
+            token["refresh_token"] = self._refresh_token
+        return token
+
+    def save_token(self, token: dict[str, Any]) -> None:
+        """Open the grant (unless ``authenticate_user`` did) with its first refresh token; put
+        the access token and the requested userinfo claims as the "codes voided" mark is read
+        (``TokenService.open_grant``)."""
+        request = self.request
+        code: CodeData = request.authorization_code.data
+        access = self.services.tokens.access_token_item(
+            code.grant_id,
+            client_id=request.client.get_client_id(),
+            user_id=request.user.id,
+            scope=token.get("scope", ""),
+            access_token=token["access_token"],
+        )
+        claims = userinfo_claims_item(self.services, code.grant_id, code.userinfo_claims)
+        self.services.tokens.open_grant(
+            code,
+            refresh_token=token.get("refresh_token"),
+            also_put=[access] if claims is None else [claims, access],
+            recorded=self._opened,
+        )
 
 
 class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]

@@ -11,7 +11,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    not_,
+    select,
+    update,
+)
 
 from bridge.storage.db.models import Client, Grant, RefreshToken, User
 from bridge.storage.db.rows import columns_of
@@ -78,6 +89,64 @@ OPEN_GRANT_WITH_TOKEN = insert(RefreshToken).from_select(
         _typed("new_expires_at", "expires_at"),
     ),
 )
+
+
+def _grant_param(column: str) -> BindParameter[Any]:
+    """A parameter typed as a ``grants`` column, named ``g_<column>`` (see ``_typed``)."""
+    return bindparam(f"g_{column}", type_=Grant.__table__.c[column].type)
+
+
+#: The code's user (``subject_id``), and their grant opened when the row shows that they may
+#: have tokens: enabled, no service account, no lock set, no temporary password when the
+#: login proved the password (``proved_password``). ``bridge.services.issuance`` judges the row
+#: the statement returns (the one judge: a row it refuses whose grant was opened has it
+#: discarded, one it accepts whose grant was not, a lock that ran out, has it opened then).
+_found = select(*columns_of(User)).where(User.id == bindparam("subject_id")).cte("found")
+_GRANT_COLUMNS = ["id", "client_id", "user_id", "scope", "amr", "acr", "auth_time", "created_at"]
+_opened_for_user = (
+    insert(Grant)
+    .from_select(
+        _GRANT_COLUMNS,
+        select(*(_grant_param(c) if c != "user_id" else _found.c.id for c in _GRANT_COLUMNS)).where(
+            not_(_found.c.disabled),
+            not_(_found.c.service_account),
+            _found.c.locked_at.is_(None),
+            not_(
+                and_(
+                    _found.c.password_must_change,
+                    bindparam("proved_password", type_=Boolean),
+                )
+            ),
+        ),
+    )
+    .returning(Grant.id)
+    .cte("opened")
+)
+_first_token = (
+    insert(RefreshToken)
+    .from_select(
+        _REFRESH_TOKEN_COLUMNS,
+        select(
+            _typed("new_token_hash", "token_hash"),
+            _opened_for_user.c.id,
+            _typed("new_issued_at", "issued_at"),
+            _typed("new_expires_at", "expires_at"),
+        ),
+    )
+    .returning(RefreshToken.grant_id)
+    .cte("first_token")
+)
+#: The user's row (``columns_of(User)``) and ``opened``: 1 when the grant was opened.
+OPEN_GRANT_FOR_USER = select(
+    _found, select(func.count()).select_from(_opened_for_user).scalar_subquery().label("opened")
+)
+#: ``OPEN_GRANT_FOR_USER``, and the grant's first refresh token recorded with it.
+OPEN_GRANT_FOR_USER_WITH_TOKEN = select(
+    _found, select(func.count()).select_from(_first_token).scalar_subquery().label("opened")
+)
+
+DISCARD_REFRESH_TOKENS = delete(RefreshToken).where(RefreshToken.grant_id == bindparam("grant_id"))
+DISCARD_GRANT = delete(Grant).where(Grant.id == bindparam("grant_id"))
 
 #: A refresh token spent once: only while it is unused, unrevoked and unexpired.
 SPEND_REFRESH_TOKEN = (

@@ -182,18 +182,32 @@ class TokenService:
 
     # -- grants and tokens --------------------------------------------------------------------
 
-    def open_grant(
-        self,
-        code: CodeData,
-        *,
-        refresh_token: str | None = None,
-        also_put: Sequence[tuple[str, JsonObject, int]] = (),
-    ) -> None:
-        """Record the token family that a redeemed code starts, with its first refresh token
-        when given (in the same transaction, on PostgreSQL in the same statement: issue 16);
-        then put ``also_put`` (its access token, ``access_token_item``, and its userinfo
-        claims) in the same store round trip that reads the "codes voided" mark."""
-        grant = {
+    def open_grant_with_user(self, code: CodeData, *, refresh_token: str | None) -> bool:
+        """On PostgreSQL, read the code's user and open its grant (with its first refresh token
+        when given) in one statement, when their row shows they may have tokens (issue 16:
+        one statement instead of three); the row is kept for ``known_user``. Whether the grant
+        was opened: elsewhere, nothing is done and it is False (``open_grant`` opens it)."""
+        if self._db.dialect != "postgresql":
+            return False
+        params = {f"g_{key}": value for key, value in self._grant_row(code).items()}
+        params |= {"subject_id": code.user_id, "proved_password": "pwd" in code.amr}
+        if refresh_token is None:
+            statement = statements.OPEN_GRANT_FOR_USER
+        else:
+            statement = statements.OPEN_GRANT_FOR_USER_WITH_TOKEN
+            params |= self._refresh_row(refresh_token)
+        rows = self._db.execute(statement, params).rows
+        keep(user_memo(code.user_id), detached(User, rows[0]) if rows else None)
+        return bool(rows and rows[0].opened)
+
+    def discard_grant(self, grant_id: str) -> None:
+        """Remove a grant that ``open_grant_with_user`` opened for a user who may not have
+        tokens after all, with its refresh tokens: nothing was issued from it."""
+        self._db.execute(statements.DISCARD_REFRESH_TOKENS, {"grant_id": grant_id})
+        self._db.execute(statements.DISCARD_GRANT, {"grant_id": grant_id})
+
+    def _grant_row(self, code: CodeData) -> dict[str, Any]:
+        return {
             "id": code.grant_id,
             "client_id": code.client_id,
             "user_id": code.user_id,
@@ -203,15 +217,22 @@ class TokenService:
             "auth_time": code.auth_time,
             "created_at": self._now(),
         }
-        if refresh_token is None:
-            self._db.execute(statements.OPEN_GRANT, grant)
-        elif self._db.dialect == "postgresql":
-            self._db.execute(
-                statements.OPEN_GRANT_WITH_TOKEN, grant | self._refresh_row(refresh_token)
-            )
-        else:
-            self._db.execute(statements.OPEN_GRANT, grant)
-            self._record_refresh_token(code.grant_id, refresh_token)
+
+    def open_grant(
+        self,
+        code: CodeData,
+        *,
+        refresh_token: str | None = None,
+        also_put: Sequence[tuple[str, JsonObject, int]] = (),
+        recorded: bool = False,
+    ) -> None:
+        """Record the token family that a redeemed code starts, with its first refresh token
+        when given (in the same transaction, on PostgreSQL in the same statement: issue 16),
+        unless ``open_grant_with_user`` ``recorded`` both; then put ``also_put`` (its access
+        token, ``access_token_item``, and its userinfo claims) in the store round trip that
+        reads the "codes voided" mark."""
+        if not recorded:
+            self._record_grant(code, refresh_token)
         # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
         # UPDATE can only end a grant it sees, so the grant is committed before the mark is
         # read, and a replayed code can revoke it from now on (the one exception to the
@@ -226,6 +247,17 @@ class TokenService:
         voided = _voided_by(code, mark)
         if voided is not None:
             self.revoke_grant(code.grant_id, voided)
+
+    def _record_grant(self, code: CodeData, refresh_token: str | None) -> None:
+        grant = self._grant_row(code)
+        if refresh_token is None:
+            self._db.execute(statements.OPEN_GRANT, grant)
+        elif self._db.dialect == "postgresql":
+            row = grant | self._refresh_row(refresh_token)
+            self._db.execute(statements.OPEN_GRANT_WITH_TOKEN, row)
+        else:
+            self._db.execute(statements.OPEN_GRANT, grant)
+            self._record_refresh_token(code.grant_id, refresh_token)
 
     def _voided(self, code: CodeData) -> str | None:
         """Why the code was voided by ``revoke_user_grants`` after it was issued, or None."""
