@@ -8,8 +8,6 @@ every authorization response carries ``iss`` (RFC 9207).
 from __future__ import annotations
 
 import logging
-import secrets
-from functools import partial
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -20,7 +18,6 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Request,
     UnsupportedResponseTypeError,
     grants,
-    scope_to_list,
 )
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
@@ -34,7 +31,6 @@ from bridge.oidc.adapters import (
     PRIVATE_KEY_JWT,
     AuthenticatedUser,
     AuthorizationCode,
-    IssuedRefreshToken,
     OAuthClient,
 )
 from bridge.oidc.claims import (
@@ -55,6 +51,13 @@ from bridge.oidc.malformed import (
     authenticate_client_secret_basic,
     plausible_client_id,
     printable,
+)
+from bridge.oidc.refresh_grant import RotatingRefreshTokenGrant
+from bridge.oidc.token_values import (
+    REFRESH_TOKEN_LENGTH,
+    access_token,
+    random_token,
+    refresh_token,
 )
 from bridge.oidc.tokens import CodeData
 from bridge.services.clients import ClientDisabled
@@ -174,28 +177,6 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
         super().validate_code_verifier(grant, result)
 
 
-#: Authlib's lengths: access tokens 42 characters, refresh tokens and codes 48.
-ACCESS_TOKEN_LENGTH = 42
-REFRESH_TOKEN_LENGTH = 48
-
-
-def random_token(length: int) -> str:
-    """``length`` URL-safe characters (6 random bits each) from the operating system's CSPRNG in
-    one call: Authlib's ``generate_token`` draws every character with a ``SystemRandom`` call of
-    its own (issue 16)."""
-    return secrets.token_urlsafe(length * 3 // 4 + 1)[:length]
-
-
-def access_token(**_context: Any) -> str:
-    """Authlib's ``OAUTH2_ACCESS_TOKEN_GENERATOR`` hook."""
-    return random_token(ACCESS_TOKEN_LENGTH)
-
-
-def refresh_token(**_context: Any) -> str:
-    """Authlib's ``OAUTH2_REFRESH_TOKEN_GENERATOR`` hook."""
-    return random_token(REFRESH_TOKEN_LENGTH)
-
-
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     _refresh_token: str | None = None  # the first refresh token (``authenticate_user``)
@@ -302,57 +283,6 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
             also_put=[access] if claims is None else [claims, access],
             recorded=self._opened,
         )
-
-
-class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-    INCLUDE_NEW_REFRESH_TOKEN = True
-    _successor = ""  # the new refresh token, recorded as the old one is spent
-
-    def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
-        """Spend the token, unless its user may no longer have tokens: then it is refused
-        (``invalid_grant``) and not spent, so it does not rotate. Its successor is recorded as
-        it is spent (issue 16: on PostgreSQL in the same statement), unless the request's
-        scope will be refused (``invalid_scope``: spent, and no successor, as Authlib orders
-        it)."""
-        services: Services = self.server.services
-        successor = random_token(REFRESH_TOKEN_LENGTH)
-        info = services.tokens.use_refresh_token(
-            refresh_token,
-            self.request.client.get_client_id(),
-            refused=lambda user_id, amr: (
-                refusal_for_user(partial(known_user, services), services.lockout, user_id, amr)
-                is not None
-            ),
-            successor=lambda granted: successor if self._scope_allowed(granted) else None,
-        )
-        if info is None:
-            return None
-        self._successor = successor
-        return IssuedRefreshToken(info, refresh_token)
-
-    def _scope_allowed(self, granted: str) -> bool:
-        """Whether the request's ``scope`` passes Authlib's ``_validate_token_scope`` against
-        the ``granted`` scope of the token's grant."""
-        requested = self.request.payload.scope
-        if not requested:
-            return True
-        return bool(granted) and set(scope_to_list(granted)) >= set(scope_to_list(requested))
-
-    def issue_token(self, user: AuthenticatedUser, refresh_token: IssuedRefreshToken) -> Any:
-        """Authlib's, with the new refresh token that was recorded as the old one was spent."""
-        token = super().issue_token(user, refresh_token)
-        token["refresh_token"] = self._successor
-        return token
-
-    def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
-        """The grant's user, as the token's read found them (``use_refresh_token`` checked in
-        this request that the grant is live and that the user may have tokens)."""
-        info = refresh_token.info
-        return AuthenticatedUser(info.user_id, info.amr, info.auth_time, info.acr)
-
-    def revoke_old_credential(self, refresh_token: IssuedRefreshToken) -> None:
-        """Nothing to do: ``use_refresh_token`` already spent the old token atomically."""
 
 
 class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,6 +26,9 @@ from sqlalchemy import select, update
 from bridge.domain.clock import Clock
 from bridge.oidc import token_statements as statements
 from bridge.oidc.codes import CodeData as CodeData  # re-exported
+from bridge.oidc.token_records import AccessTokenInfo as AccessTokenInfo  # re-exported
+from bridge.oidc.token_records import RefreshTokenInfo as RefreshTokenInfo  # re-exported
+from bridge.oidc.token_records import refresh_token_info
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Grant, RefreshToken, User
 from bridge.storage.db.rows import detached
@@ -64,51 +67,9 @@ def _voided_by(code: CodeData, mark: JsonObject | None) -> str | None:
     return str(mark["reason"])
 
 
-@dataclass(frozen=True)
-class AccessTokenInfo:
-    token_hash: str
-    grant_id: str
-    client_id: str
-    user_id: str
-    scope: str
-    issued_at: int
-    expires_at: int
-
-
-@dataclass(frozen=True)
-class RefreshTokenInfo:
-    grant_id: str
-    client_id: str
-    user_id: str
-    scope: str
-    issued_at: int
-    expires_at: int
-    revoked: bool
-    # How the grant's user proved themselves (the grant's row, read with the token).
-    amr: tuple[str, ...] = ()
-    acr: str | None = None
-    auth_time: int = 0
-
-
 #: Whether the user ``user_id`` may no longer have tokens from a grant whose login proved
 #: ``amr`` (``bridge.services.issuance``).
 Refused = Callable[[str, Sequence[str]], bool]
-
-
-def _info(found: Any, *, revoked: bool) -> RefreshTokenInfo:
-    """The info of a row of ``statements.TOKEN_AND_GRANT``."""
-    return RefreshTokenInfo(
-        grant_id=found.id,
-        client_id=found.client_id,
-        user_id=found.user_id,
-        scope=found.scope,
-        issued_at=int(found.issued_at.timestamp()),
-        expires_at=int(found.expires_at.timestamp()),
-        revoked=revoked,
-        amr=tuple(found.amr),
-        acr=found.acr,
-        auth_time=found.auth_time,
-    )
 
 
 class TokenService:
@@ -358,7 +319,7 @@ class TokenService:
             or found.expires_at <= self._now()
             or found.client_disabled
         )
-        return _info(found, revoked=revoked)
+        return refresh_token_info(found, revoked=revoked)
 
     def use_refresh_token(
         self,
@@ -388,7 +349,7 @@ class TokenService:
             return None
         next_token = None if successor is None else successor(found.scope)
         if self._spend(digest, now, found.id, next_token):
-            return _info(found, revoked=False)
+            return refresh_token_info(found, revoked=False)
         if found.used_at is not None or self._was_spent(digest):
             self.revoke_grant(found.id, "refresh_token_reused")
         return None
