@@ -53,19 +53,25 @@ class MemoryStore:
             self._store(key, text, self._clock() + ttl)
 
     def put_many(self, items: Sequence[tuple[str, JsonObject, int]]) -> None:
-        for _key, _value, ttl in items:
-            _check_ttl(ttl)
-        texts = [(key, json.dumps(value), ttl) for key, value, ttl in items]
-        with self._lock:
-            now = self._clock()
-            for key, text, ttl in texts:
-                self._store(key, text, now + ttl)
+        self._put_many(items, None)
 
     def put_many_and_get(
         self, items: Sequence[tuple[str, JsonObject, int]], key: str
     ) -> JsonObject | None:
-        self.put_many(items)
-        return self.get(key)
+        return self._put_many(items, key)
+
+    def _put_many(
+        self, items: Sequence[tuple[str, JsonObject, int]], key: str | None
+    ) -> JsonObject | None:
+        for _key, _value, ttl in items:
+            _check_ttl(ttl)
+        texts = [(k, json.dumps(value), ttl) for k, value, ttl in items]
+        with self._lock:
+            now = self._clock()
+            for k, text, ttl in texts:
+                self._store(k, text, now + ttl)
+            found = None if key is None else self._live(key, now)
+        return None if found is None else _loads(found)
 
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
