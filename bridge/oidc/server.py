@@ -259,7 +259,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     def generate_token(self, *args: Any, **kwargs: Any) -> Any:
         """Authlib's, with the refresh token ``authenticate_user`` chose (and may have recorded)."""
         token = super().generate_token(*args, **kwargs)
-        if "refresh_token" in token:
+        if "refresh_token" in token and self._refresh_token is not None:
             token["refresh_token"] = self._refresh_token
         return token
 
