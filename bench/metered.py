@@ -56,6 +56,7 @@ STORE_CALLS = (
     "incr_and_get",
     "take_and_get",
     "write_batch",
+    "put_many_and_get",
     "ttl",
 )
 

@@ -22,6 +22,7 @@ from bridge.oidc.tokens import user_memo
 from bridge.services.container import Services
 from bridge.storage.db.models import User
 from bridge.storage.db.unit import remembered
+from bridge.storage.ephemeral.base import JsonObject
 
 #: The claims of each scope, in the order they appear in a token.
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -109,14 +110,18 @@ def user_claims(
     return info
 
 
-def remember_userinfo_claims(services: Services, grant_id: str, names: tuple[str, ...]) -> None:
-    """Keep what a grant's authorization requested for userinfo while its tokens may live.
+def userinfo_claims_item(
+    services: Services, grant_id: str, names: tuple[str, ...]
+) -> tuple[str, JsonObject, int] | None:
+    """What keeps the claims a grant's authorization requested for userinfo while its tokens
+    may live, as the store's key, value and lifetime; None when it requested none.
 
     In the ephemeral store, beside the access tokens: losing it releases the scope's claims
     only, never more."""
-    if names:
-        ttl = services.settings.tokens.refresh_token_ttl
-        services.store.put(_claims_key(grant_id), {"userinfo": list(names)}, ttl)
+    if not names:
+        return None
+    ttl = services.settings.tokens.refresh_token_ttl
+    return _claims_key(grant_id), {"userinfo": list(names)}, ttl
 
 
 def userinfo(services: Services, user_id: str, scope: str, grant_id: str) -> UserInfo:

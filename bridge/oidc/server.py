@@ -8,8 +8,6 @@ every authorization response carries ``iss`` (RFC 9207).
 from __future__ import annotations
 
 import logging
-import secrets
-from functools import partial
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
@@ -33,14 +31,13 @@ from bridge.oidc.adapters import (
     PRIVATE_KEY_JWT,
     AuthenticatedUser,
     AuthorizationCode,
-    IssuedRefreshToken,
     OAuthClient,
 )
 from bridge.oidc.claims import (
     claims_request,
     known_user,
-    remember_userinfo_claims,
     user_claims,
+    userinfo_claims_item,
 )
 from bridge.oidc.client_credentials import (
     CLIENT_CREDENTIALS,
@@ -54,6 +51,13 @@ from bridge.oidc.malformed import (
     authenticate_client_secret_basic,
     plausible_client_id,
     printable,
+)
+from bridge.oidc.refresh_grant import RotatingRefreshTokenGrant
+from bridge.oidc.token_values import (
+    REFRESH_TOKEN_LENGTH,
+    access_token,
+    random_token,
+    refresh_token,
 )
 from bridge.oidc.tokens import CodeData
 from bridge.services.client_records import ClientRecord
@@ -135,26 +139,19 @@ class BridgeAuthorizationServer(FlaskAuthorizationServer):  # type: ignore[misc]
             return self.handle_error_response(request, InvalidRequestError(MALFORMED))
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        """A client's token, or a refresh's access token (its new refresh token was recorded
+        as the old one was spent: ``RotatingRefreshTokenGrant.authenticate_refresh_token``); a
+        code's tokens are saved by ``CodeGrant.save_token``."""
         if request.payload.grant_type == CLIENT_CREDENTIALS:
             issue_client_token(self.services, token, request.client)
             return
-        tokens = self.services.tokens
-        refresh_token = token.get("refresh_token")
-        if request.authorization_code is not None:
-            code: CodeData = request.authorization_code.data
-            # The first refresh token is committed with its grant (``open_grant``).
-            tokens.open_grant(code, refresh_token=refresh_token)
-            remember_userinfo_claims(self.services, code.grant_id, code.userinfo_claims)
-            grant_id, refresh_token = code.grant_id, None
-        else:
-            grant_id = request.refresh_token.info.grant_id
-        tokens.store_tokens(
-            grant_id,
+        self.services.tokens.store_tokens(
+            request.refresh_token.info.grant_id,
             client_id=request.client.get_client_id(),
             user_id=request.user.id,
             scope=token.get("scope", ""),
             access_token=token["access_token"],
-            refresh_token=refresh_token,
+            refresh_token=None,
         )
 
 
@@ -180,30 +177,10 @@ class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]
         super().validate_code_verifier(grant, result)
 
 
-#: Authlib's lengths: access tokens 42 characters, refresh tokens and codes 48.
-ACCESS_TOKEN_LENGTH = 42
-REFRESH_TOKEN_LENGTH = 48
-
-
-def random_token(length: int) -> str:
-    """``length`` URL-safe characters (6 random bits each) from the operating system's CSPRNG in
-    one call: Authlib's ``generate_token`` draws every character with a ``SystemRandom`` call of
-    its own (issue 16)."""
-    return secrets.token_urlsafe(length * 3 // 4 + 1)[:length]
-
-
-def access_token(**_context: Any) -> str:
-    """Authlib's ``OAUTH2_ACCESS_TOKEN_GENERATOR`` hook."""
-    return random_token(ACCESS_TOKEN_LENGTH)
-
-
-def refresh_token(**_context: Any) -> str:
-    """Authlib's ``OAUTH2_REFRESH_TOKEN_GENERATOR`` hook."""
-    return random_token(REFRESH_TOKEN_LENGTH)
-
-
 class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    _refresh_token: str | None = None  # the first refresh token (``authenticate_user``)
+    _opened = False  # whether ``authenticate_user`` opened the grant already
 
     def generate_authorization_code(self) -> str:
         return random_token(self.AUTHORIZATION_CODE_LENGTH)
@@ -259,45 +236,53 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         """Nothing to do: ``redeem_code`` already took the code out of the store."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> AuthenticatedUser | None:
-        """The code's user, unless they may no longer have tokens (``invalid_grant``)."""
+        """The code's user, unless they may no longer have tokens (``invalid_grant``). On
+        PostgreSQL their grant is opened with the read of their row (``open_grant_with_user``),
+        and discarded again if they may not."""
         data = authorization_code.data
         services = self.services
+        may_refresh = self.request.client.check_grant_type("refresh_token")
+        self._refresh_token = random_token(REFRESH_TOKEN_LENGTH) if may_refresh else None
+        tokens = services.tokens
+        self._opened = tokens.open_grant_with_user(data, refresh_token=self._refresh_token)
         if refusal_for_user(
             lambda user_id: known_user(services, user_id),
             services.lockout,
             data.user_id,
             data.amr,
         ):
+            if self._opened:
+                tokens.discard_grant(data.grant_id)
             return None
         return AuthenticatedUser(data.user_id, tuple(data.amr), data.auth_time, data.acr)
 
+    def generate_token(self, *args: Any, **kwargs: Any) -> Any:
+        """Authlib's, with the refresh token ``authenticate_user`` chose (and may have recorded)."""
+        token = super().generate_token(*args, **kwargs)
+        if "refresh_token" in token and self._refresh_token is not None:
+            token["refresh_token"] = self._refresh_token
+        return token
 
-class RotatingRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-    INCLUDE_NEW_REFRESH_TOKEN = True
-
-    def authenticate_refresh_token(self, refresh_token: str) -> IssuedRefreshToken | None:
-        """Spend the token, unless its user may no longer have tokens: then it is refused
-        (``invalid_grant``) and not spent, so it does not rotate."""
-        services: Services = self.server.services
-        info = services.tokens.use_refresh_token(
-            refresh_token,
-            self.request.client.get_client_id(),
-            refused=lambda user_id, amr: (
-                refusal_for_user(partial(known_user, services), services.lockout, user_id, amr)
-                is not None
-            ),
+    def save_token(self, token: dict[str, Any]) -> None:
+        """Open the grant (unless ``authenticate_user`` did) with its first refresh token; put
+        the access token and the requested userinfo claims as the "codes voided" mark is read
+        (``TokenService.open_grant``)."""
+        request = self.request
+        code: CodeData = request.authorization_code.data
+        access = self.services.tokens.access_token_item(
+            code.grant_id,
+            client_id=request.client.get_client_id(),
+            user_id=request.user.id,
+            scope=token.get("scope", ""),
+            access_token=token["access_token"],
         )
-        return IssuedRefreshToken(info, refresh_token) if info else None
-
-    def authenticate_user(self, refresh_token: IssuedRefreshToken) -> AuthenticatedUser | None:
-        """The grant's user, as the token's read found them (``use_refresh_token`` checked in
-        this request that the grant is live and that the user may have tokens)."""
-        info = refresh_token.info
-        return AuthenticatedUser(info.user_id, info.amr, info.auth_time, info.acr)
-
-    def revoke_old_credential(self, refresh_token: IssuedRefreshToken) -> None:
-        """Nothing to do: ``use_refresh_token`` already spent the old token atomically."""
+        claims = userinfo_claims_item(self.services, code.grant_id, code.userinfo_claims)
+        self.services.tokens.open_grant(
+            code,
+            refresh_token=token.get("refresh_token"),
+            also_put=[access] if claims is None else [claims, access],
+            recorded=self._opened,
+        )
 
 
 class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]

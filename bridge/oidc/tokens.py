@@ -17,17 +17,21 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 
 from bridge.domain.clock import Clock
+from bridge.oidc import token_statements as statements
 from bridge.oidc.codes import CodeData as CodeData  # re-exported
+from bridge.oidc.token_records import AccessTokenInfo as AccessTokenInfo  # re-exported
+from bridge.oidc.token_records import RefreshTokenInfo as RefreshTokenInfo  # re-exported
+from bridge.oidc.token_records import refresh_token_info
 from bridge.storage.db.engine import Database, affected_rows
-from bridge.storage.db.models import Client, Grant, RefreshToken, User
-from bridge.storage.db.rows import columns_of, detached
+from bridge.storage.db.models import Grant, RefreshToken, User
+from bridge.storage.db.rows import detached
 from bridge.storage.db.unit import forget, keep, remembered, when_abandoned
 from bridge.storage.ephemeral.base import EphemeralStore, JsonObject
 from bridge.storage.ephemeral.records import RecordError
@@ -55,101 +59,17 @@ def user_memo(user_id: str) -> tuple[str, str]:
     return ("oidc_user", user_id)
 
 
-@dataclass(frozen=True)
-class AccessTokenInfo:
-    token_hash: str
-    grant_id: str
-    client_id: str
-    user_id: str
-    scope: str
-    issued_at: int
-    expires_at: int
+def _voided_by(code: CodeData, mark: JsonObject | None) -> str | None:
+    """Why ``mark`` (the user's "codes voided" mark, ``revoke_user_grants``) voids the code,
+    or None when there is none or it came before the code was issued."""
+    if mark is None or code.issued_at > float(mark["at"]):
+        return None
+    return str(mark["reason"])
 
-
-@dataclass(frozen=True)
-class RefreshTokenInfo:
-    grant_id: str
-    client_id: str
-    user_id: str
-    scope: str
-    issued_at: int
-    expires_at: int
-    revoked: bool
-    # How the grant's user proved themselves (the grant's row, read with the token).
-    amr: tuple[str, ...] = ()
-    acr: str | None = None
-    auth_time: int = 0
-
-
-#: A refresh token with its grant and its user, in one query (issue 16: one statement, no ORM
-#: objects; the user's row answers whether they may still have tokens).
-_TOKEN_AND_GRANT = (
-    select(
-        RefreshToken.issued_at,
-        RefreshToken.expires_at,
-        RefreshToken.used_at,
-        RefreshToken.revoked_at.label("token_revoked_at"),
-        Grant.id,
-        Grant.client_id,
-        Grant.user_id,
-        Grant.scope,
-        Grant.amr,
-        Grant.acr,
-        Grant.auth_time,
-        Grant.revoked_at,
-        Client.disabled.label("client_disabled"),
-        *columns_of(User, "u_"),
-    )
-    .join(Grant, Grant.id == RefreshToken.grant_id)
-    .join(Client, Client.id == Grant.client_id)
-    .outerjoin(User, User.id == Grant.user_id)
-    .where(RefreshToken.token_hash == bindparam("token_hash"))
-)
-#: The statements of a token request, built once (issue 16: building one costs more CPU than
-#: running it); an INSERT's values are its parameters.
-_OPEN_GRANT = insert(Grant)
-_INSERT_REFRESH_TOKEN = insert(RefreshToken)
-_SPEND_REFRESH_TOKEN = (
-    update(RefreshToken)
-    .where(
-        RefreshToken.token_hash == bindparam("digest"),
-        RefreshToken.used_at.is_(None),
-        RefreshToken.revoked_at.is_(None),
-        RefreshToken.expires_at > bindparam("now"),
-    )
-    .values(used_at=bindparam("now"))
-)
-
-_GRANT = select(*columns_of(Grant)).where(Grant.id == bindparam("grant_id"))
-
-#: A grant with whether its client is disabled now (its tokens are dead until it is enabled),
-#: and its user (whom ``/userinfo`` describes next: one statement, issue 16).
-_GRANT_AND_CLIENT = (
-    select(*columns_of(Grant), Client.disabled.label("client_disabled"), *columns_of(User, "u_"))
-    .join(Client, Client.id == Grant.client_id)
-    .outerjoin(User, User.id == Grant.user_id)
-    .where(Grant.id == bindparam("grant_id"))
-)
 
 #: Whether the user ``user_id`` may no longer have tokens from a grant whose login proved
 #: ``amr`` (``bridge.services.issuance``).
 Refused = Callable[[str, Sequence[str]], bool]
-
-
-def _info(found: Any, *, revoked: bool) -> RefreshTokenInfo:
-    """The info of a row of ``_TOKEN_AND_GRANT``."""
-    return RefreshTokenInfo(
-        grant_id=found.id,
-        client_id=found.client_id,
-        user_id=found.user_id,
-        scope=found.scope,
-        issued_at=int(found.issued_at.timestamp()),
-        expires_at=int(found.expires_at.timestamp()),
-        revoked=revoked,
-        amr=tuple(found.amr),
-        acr=found.acr,
-        auth_time=found.auth_time,
-    )
 
 
 class TokenService:
@@ -235,24 +155,57 @@ class TokenService:
 
     # -- grants and tokens --------------------------------------------------------------------
 
-    def open_grant(self, code: CodeData, *, refresh_token: str | None = None) -> None:
+    def open_grant_with_user(self, code: CodeData, *, refresh_token: str | None) -> bool:
+        """On PostgreSQL, read the code's user and open its grant (with its first refresh token
+        when given) in one statement, when their row shows they may have tokens (issue 16:
+        one statement instead of three); the row is kept for ``known_user``. Whether the grant
+        was opened: elsewhere, nothing is done and it is False (``open_grant`` opens it)."""
+        if self._db.dialect != "postgresql":
+            return False
+        params = {f"g_{key}": value for key, value in self._grant_row(code).items()}
+        params |= {"subject_id": code.user_id, "proved_password": "pwd" in code.amr}
+        if refresh_token is None:
+            statement = statements.OPEN_GRANT_FOR_USER
+        else:
+            statement = statements.OPEN_GRANT_FOR_USER_WITH_TOKEN
+            params |= self._refresh_row(refresh_token)
+        rows = self._db.execute(statement, params).rows
+        keep(user_memo(code.user_id), detached(User, rows[0]) if rows else None)
+        return bool(rows and rows[0].opened)
+
+    def discard_grant(self, grant_id: str) -> None:
+        """Remove a grant that ``open_grant_with_user`` opened for a user who may not have
+        tokens after all, with its refresh tokens: nothing was issued from it."""
+        self._db.execute(statements.DISCARD_REFRESH_TOKENS, {"grant_id": grant_id})
+        self._db.execute(statements.DISCARD_GRANT, {"grant_id": grant_id})
+
+    def _grant_row(self, code: CodeData) -> dict[str, Any]:
+        return {
+            "id": code.grant_id,
+            "client_id": code.client_id,
+            "user_id": code.user_id,
+            "scope": code.scope,
+            "amr": list(code.amr),
+            "acr": code.acr,
+            "auth_time": code.auth_time,
+            "created_at": self._now(),
+        }
+
+    def open_grant(
+        self,
+        code: CodeData,
+        *,
+        refresh_token: str | None = None,
+        also_put: Sequence[tuple[str, JsonObject, int]] = (),
+        recorded: bool = False,
+    ) -> None:
         """Record the token family that a redeemed code starts, with its first refresh token
-        when given (in the same transaction: issue 16, one commit fewer per exchange)."""
-        self._db.execute(
-            _OPEN_GRANT,
-            {
-                "id": code.grant_id,
-                "client_id": code.client_id,
-                "user_id": code.user_id,
-                "scope": code.scope,
-                "amr": list(code.amr),
-                "acr": code.acr,
-                "auth_time": code.auth_time,
-                "created_at": self._now(),
-            },
-        )
-        if refresh_token is not None:
-            self._record_refresh_token(code.grant_id, refresh_token)
+        when given (in the same transaction, on PostgreSQL in the same statement: issue 16),
+        unless ``open_grant_with_user`` ``recorded`` both; then put ``also_put`` (its access
+        token, ``access_token_item``, and its userinfo claims) in the store round trip that
+        reads the "codes voided" mark."""
+        if not recorded:
+            self._record_grant(code, refresh_token)
         # A sign-out everywhere that ran while this code was being redeemed ends it too. Its
         # UPDATE can only end a grant it sees, so the grant is committed before the mark is
         # read, and a replayed code can revoke it from now on (the one exception to the
@@ -261,16 +214,27 @@ class TokenService:
         # Committed already: if a store outage ends this request (503), the code is spent and
         # the family it started is ended, so it holds no tokens (see docs/storage.md).
         when_abandoned(lambda: self.revoke_grant(code.grant_id, "token_request_failed"))
-        voided = self._voided(code)
+        # The mark is read after the tokens are put: a token of a family ended here is dead
+        # (``access_token_with_grant`` reads the grant), and its key was never revealed.
+        mark = self._store.put_many_and_get(also_put, _voided_key(code.user_id))
+        voided = _voided_by(code, mark)
         if voided is not None:
             self.revoke_grant(code.grant_id, voided)
 
+    def _record_grant(self, code: CodeData, refresh_token: str | None) -> None:
+        grant = self._grant_row(code)
+        if refresh_token is None:
+            self._db.execute(statements.OPEN_GRANT, grant)
+        elif self._db.dialect == "postgresql":
+            row = grant | self._refresh_row(refresh_token)
+            self._db.execute(statements.OPEN_GRANT_WITH_TOKEN, row)
+        else:
+            self._db.execute(statements.OPEN_GRANT, grant)
+            self._record_refresh_token(code.grant_id, refresh_token)
+
     def _voided(self, code: CodeData) -> str | None:
         """Why the code was voided by ``revoke_user_grants`` after it was issued, or None."""
-        mark = self._store.get(_voided_key(code.user_id))
-        if mark is None or code.issued_at > float(mark["at"]):
-            return None
-        return str(mark["reason"])
+        return _voided_by(code, self._store.get(_voided_key(code.user_id)))
 
     def store_tokens(
         self,
@@ -282,24 +246,44 @@ class TokenService:
         access_token: str,
         refresh_token: str | None,
     ) -> None:
-        now = int(self._clock())
-        info = AccessTokenInfo(
-            token_hash=token_hash(access_token),
-            grant_id=grant_id,
-            client_id=client_id,
-            user_id=user_id,
-            scope=scope,
-            issued_at=now,
-            expires_at=now + self.access_token_ttl,
+        item = self.access_token_item(
+            grant_id, client_id=client_id, user_id=user_id, scope=scope, access_token=access_token
         )
-        self._store.put(f"at:{info.token_hash}", asdict(info), self.access_token_ttl)
+        self._store.put(*item)
         if refresh_token is not None:
             self._record_refresh_token(grant_id, refresh_token)
+
+    def access_token_item(
+        self, grant_id: str, *, client_id: str, user_id: str, scope: str, access_token: str
+    ) -> tuple[str, JsonObject, int]:
+        """The store's key, value and lifetime of a new access token (``store_tokens``)."""
+        now = int(self._clock())
+        digest = token_hash(access_token)
+        value = {  # AccessTokenInfo's fields
+            "token_hash": digest,
+            "grant_id": grant_id,
+            "client_id": client_id,
+            "user_id": user_id,
+            "scope": scope,
+            "issued_at": now,
+            "expires_at": now + self.access_token_ttl,
+        }
+        return f"at:{digest}", value, self.access_token_ttl
+
+    def _refresh_row(self, refresh_token: str) -> dict[str, Any]:
+        """The parameters of a new refresh token's row, but its grant, as the statements of
+        ``bridge.oidc.token_statements`` that record one with another change name them."""
+        issued = self._now()
+        return {
+            "new_token_hash": token_hash(refresh_token),
+            "new_issued_at": issued,
+            "new_expires_at": issued + timedelta(seconds=self.refresh_token_ttl),
+        }
 
     def _record_refresh_token(self, grant_id: str, refresh_token: str) -> None:
         issued = self._now()
         self._db.execute(
-            _INSERT_REFRESH_TOKEN,
+            statements.INSERT_REFRESH_TOKEN,
             {
                 "token_hash": token_hash(refresh_token),
                 "grant_id": grant_id,
@@ -323,7 +307,7 @@ class TokenService:
         info = AccessTokenInfo(**raw)
         if info.expires_at <= self._clock():
             return None
-        rows = self._db.fetch(_GRANT_AND_CLIENT, {"grant_id": info.grant_id})
+        rows = self._db.fetch(statements.GRANT_AND_CLIENT, {"grant_id": info.grant_id})
         if not rows or rows[0].revoked_at is not None or rows[0].client_disabled:
             # Revoked, deleted (with its client or user), or its client is disabled now.
             return None
@@ -336,7 +320,7 @@ class TokenService:
 
     def refresh_token(self, token: str) -> RefreshTokenInfo | None:
         """Look a refresh token up without using it (for introspection and revocation)."""
-        rows = self._db.fetch(_TOKEN_AND_GRANT, {"token_hash": token_hash(token)})
+        rows = self._db.fetch(statements.TOKEN_AND_GRANT, {"token_hash": token_hash(token)})
         if not rows:
             return None
         found = rows[0]
@@ -347,19 +331,26 @@ class TokenService:
             or found.expires_at <= self._now()
             or found.client_disabled
         )
-        return _info(found, revoked=revoked)
+        return refresh_token_info(found, revoked=revoked)
 
     def use_refresh_token(
-        self, token: str, client_id: str, *, refused: Refused | None = None
+        self,
+        token: str,
+        client_id: str,
+        *,
+        refused: Refused | None = None,
+        successor: Callable[[str], str | None] | None = None,
     ) -> RefreshTokenInfo | None:
         """Spend a refresh token once (rotation). Presenting a spent one revokes its family.
 
         ``refused(user_id, amr)``: the token's user may no longer have tokens; then the token is
-        refused and not spent, so it does not rotate.
+        refused and not spent, so it does not rotate. ``successor(scope)``: the refresh token
+        that replaces this one in its grant (of that scope), recorded with the spend, or None
+        when the request will get none.
         """
         digest = token_hash(token)
         now = self._now()
-        rows = self._db.fetch(_TOKEN_AND_GRANT, {"token_hash": digest})
+        rows = self._db.fetch(statements.TOKEN_AND_GRANT, {"token_hash": digest})
         if not rows:
             return None
         found = rows[0]
@@ -368,13 +359,25 @@ class TokenService:
             return None
         if found.client_id != client_id or found.revoked_at is not None:
             return None
-        spent = self._db.execute(_SPEND_REFRESH_TOKEN, {"digest": digest, "now": now})
-        won = spent.rowcount == 1
-        if won:
-            return _info(found, revoked=False)
+        next_token = None if successor is None else successor(found.scope)
+        if self._spend(digest, now, found.id, next_token):
+            return refresh_token_info(found, revoked=False)
         if found.used_at is not None or self._was_spent(digest):
             self.revoke_grant(found.id, "refresh_token_reused")
         return None
+
+    def _spend(self, digest: str, now: datetime, grant_id: str, successor: str | None) -> bool:
+        """Spend the token whose hash is ``digest`` if it is live, and record ``successor`` in
+        its grant then (on PostgreSQL in the same statement); whether it was spent."""
+        spend = {"digest": digest, "now": now}
+        if successor is not None and self._db.dialect == "postgresql":
+            rotated = statements.ROTATE_REFRESH_TOKEN
+            return self._db.execute(rotated, spend | self._refresh_row(successor)).rowcount == 1
+        if self._db.execute(statements.SPEND_REFRESH_TOKEN, spend).rowcount != 1:
+            return False
+        if successor is not None:
+            self._record_refresh_token(grant_id, successor)
+        return True
 
     def _was_spent(self, digest: str) -> bool:
         with self._db.session() as s:
@@ -384,7 +387,7 @@ class TokenService:
             return used_at is not None
 
     def grant(self, grant_id: str) -> Grant | None:
-        rows = self._db.fetch(_GRANT, {"grant_id": grant_id})
+        rows = self._db.fetch(statements.GRANT, {"grant_id": grant_id})
         return detached(Grant, rows[0]) if rows else None
 
     def revoke_grant(self, grant_id: str, reason: str) -> None:

@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 
 from bridge.storage.db.models import Client, User
 from tests.e2e.harness import Browser, LiveBridge, RelyingParty, first_login, first_tokens
+
+pytestmark = pytest.mark.postgres(
+    "a code exchange reads its user and opens the grant in one statement on PostgreSQL"
+)
 
 
 def _set(live: LiveBridge, username: str, **values: Any) -> None:
@@ -33,6 +38,21 @@ def test_a_code_of_a_user_locked_after_it_was_issued_is_invalid_grant(
     response = rp.exchange(params["code"], request.verifier)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+
+def test_a_code_of_a_user_whose_timed_lock_ran_out_gets_working_tokens(
+    live: LiveBridge, rp: RelyingParty
+) -> None:
+    request, params = first_login(live, rp, Browser(), "lockranout")
+    user = live.services.users.find("lockranout")
+    assert user is not None
+    until = datetime.fromtimestamp(live.clock(), UTC) + timedelta(seconds=20)
+    assert live.services.lockout.lock(user.id, reason="passwords", until=until)
+    live.clock.advance(21)  # the code lives 60 s
+    response = rp.exchange(params["code"], request.verifier)
+    assert response.status_code == 200, response.text
+    assert rp.userinfo(response.json()["access_token"]).status_code == 200
+    assert rp.refresh(response.json()["refresh_token"]).status_code == 200
 
 
 def test_a_code_of_a_user_made_a_service_account_after_it_was_issued_is_invalid_grant(

@@ -67,11 +67,13 @@ def crash_redis_on(fragile: LiveBridge, throwaway_redis: ThrowawayRedis) -> Cras
     def arm(method: str, key_prefix: str) -> None:
         original = getattr(store, method)
 
-        def crashing(key: str, *args: Any, **kwargs: Any) -> Any:
-            if key.startswith(key_prefix):
+        def crashing(first: Any, *args: Any, **kwargs: Any) -> Any:
+            # A key, or (``put_many``, ``put_many_and_get``) a list of (key, value, ttl).
+            keys = [first] if isinstance(first, str) else [item[0] for item in first]
+            if any(key.startswith(key_prefix) for key in keys):
                 setattr(store, method, original)  # once
                 throwaway_redis.kill()
-            return original(key, *args, **kwargs)
+            return original(first, *args, **kwargs)
 
         setattr(store, method, crashing)
 

@@ -134,7 +134,9 @@ def test_a_code_exchange_that_met_a_redis_crash_spends_the_code_and_ends_only_it
     _request, earlier = first_tokens(fragile, fragile_rp, browser, "ada")
     request = fragile_rp.authorization_request()
     code = callback_params(str(browser.open(request.url)))["code"]  # the session signs in
-    crash_redis_on("put", "at:")  # after the code was taken and its grant committed
+    # The access token's put (with the read of the codes-voided mark): after the code was
+    # taken and its grant committed.
+    crash_redis_on("put_many_and_get", "at:")
     assert fragile_rp.exchange(code, request.verifier).status_code == 503
 
     throwaway_redis.start()

@@ -217,6 +217,28 @@ def test_put_many_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
     assert store.get("a") is None  # nothing stored
 
 
+def test_put_many_and_get_stores_the_values_then_reads_the_key(backend: Backend) -> None:
+    store = backend.store
+    store.put("mark", {"at": 1}, ttl=60)
+    assert store.put_many_and_get([("token", {"n": 1}, 60), ("claims", {}, 3600)], "mark") == {
+        "at": 1
+    }
+    assert store.get("token") == {"n": 1} and store.get("claims") == {}
+    backend.let_expire("token", 60)
+    assert store.get("token") is None and store.get("claims") == {}
+    assert store.put_many_and_get([], "absent") is None
+
+
+def test_put_many_and_get_reads_a_key_it_just_wrote(store: EphemeralStore) -> None:
+    assert store.put_many_and_get([("token", {"n": 2}, 60)], "token") == {"n": 2}
+
+
+def test_put_many_and_get_refuses_a_ttl_below_one_second(store: EphemeralStore) -> None:
+    with pytest.raises(ValueError, match="ttl"):
+        store.put_many_and_get([("a", {}, 60), ("b", {}, 0)], "a")
+    assert store.get("a") is None  # nothing stored
+
+
 def test_write_batch_deletes_the_keys_and_takes_one_off_the_counter(
     store: EphemeralStore,
 ) -> None:

@@ -26,6 +26,13 @@ class EphemeralStore(Protocol):
     def put_many(self, items: Sequence[Put]) -> None:
         """``put`` each ``(key, value, ttl)``, in one round trip (each alone, not together)."""
 
+    def put_many_and_get(
+        self, items: Sequence[tuple[str, JsonObject, int]], key: str
+    ) -> JsonObject | None:
+        """``put_many(items)``, then ``get(key)``, in one round trip (each step alone, not
+        together): what a write needs to read right after it, such as the token endpoint's
+        access token and the "codes voided" mark."""
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         """Store only if ``key`` is absent; True when this call stored it (atomic)."""
 

@@ -57,6 +57,13 @@ class MemoryStore:
         with self._lock:
             self._put_texts(texts)
 
+    def put_many_and_get(self, items: Sequence[Put], key: str) -> JsonObject | None:
+        texts = _texts(items)
+        with self._lock:
+            self._put_texts(texts)
+            found = self._live(key, self._clock())
+        return None if found is None else _loads(found)
+
     def _put_texts(self, texts: Sequence[tuple[str, str, int]]) -> None:
         now = self._clock()
         for key, text, ttl in texts:

@@ -103,6 +103,22 @@ class RedisStore:
     def put_many(self, items: Sequence[Put]) -> None:
         self._write(items, (), None)
 
+    def put_many_and_get(
+        self, items: Sequence[tuple[str, JsonObject, int]], key: str
+    ) -> JsonObject | None:
+        for _key, _value, ttl in items:
+            _check_ttl(ttl)
+        texts = [(self._key(k), json.dumps(value), ttl) for k, value, ttl in items]
+
+        def pipelined() -> Any:
+            pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
+            for k, text, ttl in texts:
+                pipe.set(k, text, ex=ttl)
+            pipe.get(self._key(key))
+            return pipe.execute()[-1]
+
+        return _loads(self._call(pipelined))
+
     def add(self, key: str, value: JsonObject, ttl: int) -> bool:
         _check_ttl(ttl)
         text = json.dumps(value)
