@@ -8,12 +8,15 @@ every authorization response carries ``iss`` (RFC 9207).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer as FlaskAuthorizationServer
 from authlib.integrations.flask_oauth2.requests import FlaskOAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
+    InvalidGrantError,
     InvalidRequestError,
     OAuth2Request,
     UnsupportedResponseTypeError,
@@ -59,7 +62,7 @@ from bridge.oidc.token_values import (
     random_token,
     refresh_token,
 )
-from bridge.oidc.tokens import CodeData
+from bridge.oidc.tokens import CodeData, OrphanedGrantError
 from bridge.services.client_records import ClientRecord
 from bridge.services.clients import ClientDisabled
 from bridge.services.container import Services
@@ -244,7 +247,8 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
         may_refresh = self.request.client.check_grant_type("refresh_token")
         self._refresh_token = random_token(REFRESH_TOKEN_LENGTH) if may_refresh else None
         tokens = services.tokens
-        self._opened = tokens.open_grant_with_user(data, refresh_token=self._refresh_token)
+        with _orphans_refused():
+            self._opened = tokens.open_grant_with_user(data, refresh_token=self._refresh_token)
         if refusal_for_user(
             lambda user_id: known_user(services, user_id),
             services.lockout,
@@ -277,12 +281,25 @@ class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
             access_token=token["access_token"],
         )
         claims = userinfo_claims_item(self.services, code.grant_id, code.userinfo_claims)
-        self.services.tokens.open_grant(
-            code,
-            refresh_token=token.get("refresh_token"),
-            also_put=[access] if claims is None else [claims, access],
-            recorded=self._opened,
-        )
+        with _orphans_refused():
+            self.services.tokens.open_grant(
+                code,
+                refresh_token=token.get("refresh_token"),
+                also_put=[access] if claims is None else [claims, access],
+                recorded=self._opened,
+            )
+
+
+@contextmanager
+def _orphans_refused() -> Iterator[None]:
+    """A grant whose client or user went away during the exchange (``OrphanedGrantError``) is
+    answered as a client or user found missing at the start would be: never a 500."""
+    try:
+        yield
+    except OrphanedGrantError as error:
+        if error.client_gone:
+            raise InvalidClientError(status_code=401) from error
+        raise InvalidGrantError() from error
 
 
 class BridgeOpenIDCode(OpenIDCode):  # type: ignore[misc]

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from bridge.domain.clock import Clock
 from bridge.oidc import token_statements as statements
@@ -32,7 +33,13 @@ from bridge.oidc.token_records import refresh_token_info
 from bridge.storage.db.engine import Database, affected_rows
 from bridge.storage.db.models import Grant, RefreshToken, User
 from bridge.storage.db.rows import detached
-from bridge.storage.db.unit import forget, keep, remembered, when_abandoned
+from bridge.storage.db.unit import (
+    abandon_current_unit,
+    forget,
+    keep,
+    remembered,
+    when_abandoned,
+)
 from bridge.storage.ephemeral.base import EphemeralStore, JsonObject
 from bridge.storage.ephemeral.records import RecordError
 
@@ -169,7 +176,10 @@ class TokenService:
         else:
             statement = statements.OPEN_GRANT_FOR_USER_WITH_TOKEN
             params |= self._refresh_row(refresh_token)
-        rows = self._db.execute(statement, params).rows
+        try:
+            rows = self._db.execute(statement, params).rows
+        except IntegrityError as error:
+            raise _orphaned(error) from error
         keep(user_memo(code.user_id), detached(User, rows[0]) if rows else None)
         return bool(rows and rows[0].opened)
 
@@ -222,6 +232,12 @@ class TokenService:
             self.revoke_grant(code.grant_id, voided)
 
     def _record_grant(self, code: CodeData, refresh_token: str | None) -> None:
+        try:
+            self._write_grant(code, refresh_token)
+        except IntegrityError as error:
+            raise _orphaned(error) from error
+
+    def _write_grant(self, code: CodeData, refresh_token: str | None) -> None:
         grant = self._grant_row(code)
         if refresh_token is None:
             self._db.execute(statements.OPEN_GRANT, grant)
@@ -434,3 +450,21 @@ class TokenService:
         info = self.refresh_token(token)
         if info is not None:
             self.revoke_grant(info.grant_id, "revoked_by_client")
+
+
+class OrphanedGrantError(Exception):
+    """The code's client (``client_gone``) or user was removed while the code was exchanged:
+    the grant cannot be recorded, and the request's changes were rolled back."""
+
+    def __init__(self, *, client_gone: bool) -> None:
+        super().__init__("client removed" if client_gone else "user removed")
+        self.client_gone = client_gone
+
+
+def _orphaned(error: IntegrityError) -> OrphanedGrantError:
+    """A grant refused by a foreign key: its client or user row went away after the request
+    read it (a removal racing the exchange, or a client row deleted by hand while a process
+    kept its copy, see ``bridge.services.client_records``). The transaction is unusable: the
+    unit is rolled back, and the request is answered as if the row had been missing."""
+    abandon_current_unit()
+    return OrphanedGrantError(client_gone="client" in str(error.orig))
