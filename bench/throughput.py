@@ -16,6 +16,8 @@ TOTP code, code exchange; a fresh browser each). Printed per argon2id setting (`
   share of it: the verify's CPU over the server's CPU per login (logins/s per core times cores,
   over the ceiling); beside it one verify's CPU while every core verifies at once (what each
   worker's verify costs when the other's runs too: they share the last-level cache);
+- with ``--metered`` (``bench.metered``'s meter in each worker): the CPU per login inside the
+  WSGI calls, one verify's CPU inside the loaded workers, and what gunicorn spent outside;
 - each worker's memory after the phase (RSS, PSS, USS from ``/proc/<pid>/smaps_rollup``), and
   with ``--memory 1000,3000`` after that many logins in all (a leak grows between them).
 
@@ -60,12 +62,12 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    environ: dict[str, str], port: int, workers: int, log: Path
+    environ: dict[str, str], port: int, workers: int, log: Path, app: str = "bridge.wsgi:app"
 ) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         *("-w", str(workers), "-b", f"127.0.0.1:{port}", "--error-logfile", str(log)),
-        "bridge.wsgi:app",
+        app,
     ]
     with log.open("ab") as output:  # the access log too: each worker writes it to stderr
         server = subprocess.Popen(
@@ -84,6 +86,37 @@ def start_gunicorn(
         time.sleep(0.2)
     server.kill()
     raise SystemExit(f"gunicorn did not start; see {log}")
+
+
+def metered_app() -> Any:
+    """The app of ``--metered``: ``bench.metered``'s bridge, whose meter adds up the CPU of
+    every WSGI call, and here also of every argon2id verify in the worker (``verify``)."""
+    from bench.metered import metered_app as build
+
+    meter = build()
+    verify = PasswordHasher.verify
+
+    def timed(self: PasswordHasher, password_hash: str, password: str) -> bool:
+        started = time.process_time()
+        try:
+            return verify(self, password_hash, password)
+        finally:
+            meter.figures["verify"]["cpu"] += time.process_time() - started
+            meter.figures["verify"]["requests"] += 1
+
+    PasswordHasher.verify = timed  # type: ignore[method-assign]
+    return meter
+
+
+def ask_every_worker(issuer: str, path: str, workers: int) -> list[dict[str, Any]]:
+    """``/__bench/<path>`` of each worker: asked until every worker has answered once."""
+    answers: dict[int, dict[str, Any]] = {}
+    for _ in range(200):
+        answer = requests.get(f"{issuer}/__bench/{path}", timeout=30).json()
+        answers.setdefault(answer["pid"], answer)
+        if len(answers) == workers:
+            return list(answers.values())
+    raise SystemExit(f"only {len(answers)} of {workers} workers answered /__bench/{path}")
 
 
 def step_now() -> int:
@@ -185,6 +218,20 @@ def concurrent_verify_cpu(population: Population, at_once: int, rounds: int = 5)
     return statistics.median(cpu for samples in spent for cpu in samples)
 
 
+def print_in_app(stats: list[dict[str, Any]], server_cpu: float, logins: int) -> None:
+    """Where the server's CPU per login went, from the meters of ``--metered``."""
+    figures = [answer["figures"] for answer in stats]
+    in_app = sum(f.get("other", {}).get("cpu", 0) for f in figures) / logins
+    verifies = sum(f.get("verify", {}).get("requests", 0) for f in figures)
+    verify = sum(f.get("verify", {}).get("cpu", 0) for f in figures) / max(verifies, 1)
+    per_login = server_cpu / logins
+    print(f"  in the workers, per login: WSGI calls {in_app * 1000:.1f} ms, of which the argon2id "
+          f"verify {verify * 1000:.1f} ms ({verifies / logins:.2f} a login) and the rest "
+          f"{(in_app - verify * verifies / logins) * 1000:.1f} ms; outside the WSGI calls "
+          f"(gunicorn: accept, HTTP parsing, writing; the meter's own work): "
+          f"{(per_login - in_app) * 1000:.1f} ms")  # fmt: skip
+
+
 def print_memory(server: subprocess.Popen[bytes], logins: int) -> None:
     for pid in children(server.pid):
         m = memory(pid)
@@ -240,10 +287,13 @@ def measure(args: argparse.Namespace, hash_name: str) -> None:
     environ = production_environment(workdir, issuer, hash_name)
     checkpoints = [int(n) for n in args.memory.split(",")] if args.memory else []
     population = populate(environ, args.users)
-    server = start_gunicorn(environ, port, args.workers, workdir / "gunicorn.log")
+    app = "bench.throughput:metered_app()" if args.metered else "bridge.wsgi:app"
+    server = start_gunicorn(environ, port, args.workers, workdir / "gunicorn.log", app)
     load = Load(issuer, population, args.clients)
     try:
         load.run(args.warmup)
+        if args.metered:
+            ask_every_worker(issuer, "reset", args.workers)
         verifies = verify_samples(population.hasher, 9)
         before, master_before = tree_cpu(server.pid), process_cpu(server.pid)
         wall, client_cpu = load.run(args.logins)
@@ -258,6 +308,8 @@ def measure(args: argparse.Namespace, hash_name: str) -> None:
         report(
             Phase(hash_name, args.logins, wall, server_cpu, client_cpu, verify, at_once, master_cpu)
         )
+        if args.metered:
+            print_in_app(ask_every_worker(issuer, "stats", args.workers), server_cpu, args.logins)
         print_memory(server, load.done)
         for checkpoint in checkpoints:
             if checkpoint > load.done:
@@ -278,6 +330,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--users", type=int, default=1500)
     parser.add_argument("--memory", help="also print memory after this many logins, e.g. 1000,3000")
+    parser.add_argument(
+        "--metered",
+        action="store_true",
+        help="serve bench.metered's bridge and print the CPU in the WSGI calls and the verifies",
+    )
     args = parser.parse_args(argv)
     args.clients = args.clients or 2 * args.workers
     for hash_name in HASHES if args.hash == "both" else [args.hash]:
