@@ -116,3 +116,15 @@ def test_the_working_memory_is_given_back_after_each_verification() -> None:
 def test_fewer_than_one_thread_is_refused() -> None:
     with pytest.raises(ValueError, match="threads=0"):
         PasswordHasher(threads=0)
+
+
+@pytest.mark.parametrize("password", ["", "with\x00nul"])
+def test_an_empty_password_and_one_with_a_nul_byte_hash_as_argon2_cffi_hashes_them(
+    password: str,
+) -> None:
+    cffi = argon2.PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+    ours = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+    assert ours.verify(cffi.hash(password), password)
+    assert cffi.verify(ours.hash(password), password)
+    assert not ours.verify(cffi.hash(password), password + "x")
