@@ -175,6 +175,7 @@ def metered_app() -> Meter:
         time_cost=settings.passwords.argon2_time_cost,
         memory_cost=settings.passwords.argon2_memory_cost,
         parallelism=settings.passwords.argon2_parallelism,
+        threads=settings.passwords.argon2_threads,
     )
     return Meter(app, services.db.engine, hasher)
 

@@ -73,6 +73,7 @@ def populate(environ: dict[str, str], count: int) -> Population:
             time_cost=settings.passwords.argon2_time_cost,
             memory_cost=settings.passwords.argon2_memory_cost,
             parallelism=settings.passwords.argon2_parallelism,
+            threads=settings.passwords.argon2_threads,
         )
         password_hash = hasher.hash(PASSWORD)
         record, secret = services.clients.add("bench", [CALLBACK])

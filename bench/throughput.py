@@ -12,8 +12,12 @@ TOTP code, code exchange; a fresh browser each). Printed per argon2id setting (`
   nothing else. The load generator runs on the same cores (its CPU per login is printed too),
   so the wall-time rate undercounts what the server can do; the CPU figure does not depend on it;
 - the hash-bound ceiling: cores / one argon2id verify's CPU (measured in this process with the
-  server's parameters, median of 9, after the phase), and the achieved share of it: the verify's
-  CPU over the server's CPU per login (logins/s per core times cores, over the ceiling);
+  server's parameters and code, median of 9 before and 9 after the phase), and the achieved
+  share of it: the verify's CPU over the server's CPU per login (logins/s per core times cores,
+  over the ceiling); beside it one verify's CPU while every core verifies at once (what each
+  worker's verify costs when the other's runs too: they share the last-level cache);
+- with ``--metered`` (``bench.metered``'s meter in each worker): the CPU per login inside the
+  WSGI calls, one verify's CPU inside the loaded workers, and what gunicorn spent outside;
 - each worker's memory after the phase (RSS, PSS, USS from ``/proc/<pid>/smaps_rollup``), and
   with ``--memory 1000,3000`` after that many logins in all (a leak grows between them).
 
@@ -40,7 +44,8 @@ import pyotp
 import requests
 
 from bench.population import HASHES, Population, populate, production_environment
-from bench.procstat import children, memory, tree_cpu
+from bench.procstat import children, memory, process_cpu, tree_cpu
+from bridge.services.passwords import PasswordHasher
 from tests.e2e.harness import PASSWORD, Browser, Page, RelyingParty, callback_params
 
 #: Targets of issue 16, printed beside the figures.
@@ -57,12 +62,12 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    environ: dict[str, str], port: int, workers: int, log: Path
+    environ: dict[str, str], port: int, workers: int, log: Path, app: str = "bridge.wsgi:app"
 ) -> subprocess.Popen[bytes]:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         *("-w", str(workers), "-b", f"127.0.0.1:{port}", "--error-logfile", str(log)),
-        "bridge.wsgi:app",
+        app,
     ]
     with log.open("ab") as output:  # the access log too: each worker writes it to stderr
         server = subprocess.Popen(
@@ -81,6 +86,37 @@ def start_gunicorn(
         time.sleep(0.2)
     server.kill()
     raise SystemExit(f"gunicorn did not start; see {log}")
+
+
+def metered_app() -> Any:
+    """The app of ``--metered``: ``bench.metered``'s bridge, whose meter adds up the CPU of
+    every WSGI call, and here also of every argon2id verify in the worker (``verify``)."""
+    from bench.metered import metered_app as build
+
+    meter = build()
+    verify = PasswordHasher.verify
+
+    def timed(self: PasswordHasher, password_hash: str, password: str) -> bool:
+        started = time.process_time()
+        try:
+            return verify(self, password_hash, password)
+        finally:
+            meter.figures["verify"]["cpu"] += time.process_time() - started
+            meter.figures["verify"]["requests"] += 1
+
+    PasswordHasher.verify = timed  # type: ignore[method-assign]
+    return meter
+
+
+def ask_every_worker(issuer: str, path: str, workers: int) -> list[dict[str, Any]]:
+    """``/__bench/<path>`` of each worker: asked until every worker has answered once."""
+    answers: dict[int, dict[str, Any]] = {}
+    for _ in range(200):
+        answer = requests.get(f"{issuer}/__bench/{path}", timeout=30).json()
+        answers.setdefault(answer["pid"], answer)
+        if len(answers) == workers:
+            return list(answers.values())
+    raise SystemExit(f"only {len(answers)} of {workers} workers answered /__bench/{path}")
 
 
 def step_now() -> int:
@@ -158,14 +194,42 @@ class Load:
 
 def verify_cpu(population: Population, rounds: int = 9) -> float:
     """One argon2id verify's CPU with the server's parameters (median of ``rounds``)."""
-    hasher = population.hasher
+    return statistics.median(verify_samples(population.hasher, rounds))
+
+
+def verify_samples(hasher: PasswordHasher, rounds: int) -> list[float]:
+    """The CPU of each of ``rounds`` verifies, one after another in this process."""
     stored = hasher.hash(PASSWORD)
     spent = []
     for _ in range(rounds):
         started = time.process_time()
         assert hasher.verify(stored, PASSWORD)
         spent.append(time.process_time() - started)
-    return statistics.median(spent)
+    return spent
+
+
+def concurrent_verify_cpu(population: Population, at_once: int, rounds: int = 5) -> float:
+    """One verify's CPU while ``at_once`` processes verify at the same time, as the workers do
+    under load (median over all of them): they share the last-level cache and the memory bus,
+    which a verify of 64 MiB leans on, so each costs more CPU than one alone."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(at_once) as pool:
+        spent = pool.starmap(verify_samples, [(population.hasher, rounds)] * at_once)
+    return statistics.median(cpu for samples in spent for cpu in samples)
+
+
+def print_in_app(stats: list[dict[str, Any]], server_cpu: float, logins: int) -> None:
+    """Where the server's CPU per login went, from the meters of ``--metered``."""
+    figures = [answer["figures"] for answer in stats]
+    in_app = sum(f.get("other", {}).get("cpu", 0) for f in figures) / logins
+    verifies = sum(f.get("verify", {}).get("requests", 0) for f in figures)
+    verify = sum(f.get("verify", {}).get("cpu", 0) for f in figures) / max(verifies, 1)
+    per_login = server_cpu / logins
+    print(f"  in the workers, per login: WSGI calls {in_app * 1000:.1f} ms, of which the argon2id "
+          f"verify {verify * 1000:.1f} ms ({verifies / logins:.2f} a login) and the rest "
+          f"{(in_app - verify * verifies / logins) * 1000:.1f} ms; outside the WSGI calls "
+          f"(gunicorn: accept, HTTP parsing, writing; the meter's own work): "
+          f"{(per_login - in_app) * 1000:.1f} ms")  # fmt: skip
 
 
 def print_memory(server: subprocess.Popen[bytes], logins: int) -> None:
@@ -184,7 +248,9 @@ class Phase:
     wall: float  # seconds
     server_cpu: float  # seconds, gunicorn master and workers
     client_cpu: float  # seconds, the load processes
-    verify: float  # seconds of CPU, one argon2id verify
+    verify: float  # seconds of CPU, one argon2id verify alone (before and after the phase)
+    verify_at_once: float  # seconds of CPU, one verify while every core verifies
+    master_cpu: float  # seconds, the gunicorn master alone
 
 
 def report(phase: Phase) -> None:
@@ -198,15 +264,20 @@ def report(phase: Phase) -> None:
           f"({rate / cores:.1f} per core, the load generator's share included)")  # fmt: skip
     client = phase.client_cpu / phase.logins
     print(f"  server CPU per login: {per_login * 1000:.1f} ms (gunicorn master + workers, "
-          f"/proc/PID/stat); load generator: {client * 1000:.1f} ms")  # fmt: skip
+          f"/proc/PID/stat; the master {phase.master_cpu / phase.logins * 1000:.2f} ms); "
+          f"load generator: {client * 1000:.1f} ms")  # fmt: skip
     target = f" (target >= {TARGET_PER_CORE_OWASP:.0f})" if owasp else ""
     print(f"  logins/s per core (1 / server CPU per login): {1 / per_login:.1f}{target}")
-    print(f"  one argon2id verify: {phase.verify * 1000:.1f} ms CPU; the login beyond it: "
+    print(f"  one argon2id verify: {phase.verify * 1000:.1f} ms CPU (alone, median of 9 before "
+          f"and 9 after the phase); the login beyond it: "
           f"{(per_login - phase.verify) * 1000:.1f} ms")  # fmt: skip
     target = "" if owasp else f" (target >= {TARGET_CEILING_SHARE_DEFAULT:.0%})"
     print(f"  hash-bound ceiling ({cores} cores / one verify): {ceiling:.1f} logins/s; "
           f"achieved by CPU: {phase.verify / per_login:.1%}{target}; "
           f"by wall time: {rate / ceiling:.1%}")  # fmt: skip
+    print(f"  one verify while {cores} verify at once: {phase.verify_at_once * 1000:.1f} ms CPU "
+          f"(ceiling {cores / phase.verify_at_once:.1f} logins/s, achieved by CPU "
+          f"{phase.verify_at_once / per_login:.1%})")  # fmt: skip
 
 
 def measure(args: argparse.Namespace, hash_name: str) -> None:
@@ -216,18 +287,29 @@ def measure(args: argparse.Namespace, hash_name: str) -> None:
     environ = production_environment(workdir, issuer, hash_name)
     checkpoints = [int(n) for n in args.memory.split(",")] if args.memory else []
     population = populate(environ, args.users)
-    server = start_gunicorn(environ, port, args.workers, workdir / "gunicorn.log")
+    app = "bench.throughput:metered_app()" if args.metered else "bridge.wsgi:app"
+    server = start_gunicorn(environ, port, args.workers, workdir / "gunicorn.log", app)
     load = Load(issuer, population, args.clients)
     try:
         load.run(args.warmup)
-        before = tree_cpu(server.pid)
+        if args.metered:
+            ask_every_worker(issuer, "reset", args.workers)
+        verifies = verify_samples(population.hasher, 9)
+        before, master_before = tree_cpu(server.pid), process_cpu(server.pid)
         wall, client_cpu = load.run(args.logins)
         server_cpu = tree_cpu(server.pid) - before
-        verify = verify_cpu(population)
+        master_cpu = process_cpu(server.pid) - master_before
+        verifies += verify_samples(population.hasher, 9)
+        at_once = concurrent_verify_cpu(population, os.cpu_count() or 1)
         print(f"argon2id t={'{}, m={} KiB, p={}'.format(*population.hasher.parameters)} "
               f"({hash_name}); gunicorn with {args.workers} sync workers, {args.clients} "
               f"client processes; PostgreSQL + Redis")  # fmt: skip
-        report(Phase(hash_name, args.logins, wall, server_cpu, client_cpu, verify))
+        verify = statistics.median(verifies)
+        report(
+            Phase(hash_name, args.logins, wall, server_cpu, client_cpu, verify, at_once, master_cpu)
+        )
+        if args.metered:
+            print_in_app(ask_every_worker(issuer, "stats", args.workers), server_cpu, args.logins)
         print_memory(server, load.done)
         for checkpoint in checkpoints:
             if checkpoint > load.done:
@@ -248,6 +330,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--users", type=int, default=1500)
     parser.add_argument("--memory", help="also print memory after this many logins, e.g. 1000,3000")
+    parser.add_argument(
+        "--metered",
+        action="store_true",
+        help="serve bench.metered's bridge and print the CPU in the WSGI calls and the verifies",
+    )
     args = parser.parse_args(argv)
     args.clients = args.clients or 2 * args.workers
     for hash_name in HASHES if args.hash == "both" else [args.hash]:

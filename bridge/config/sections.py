@@ -195,6 +195,9 @@ class PasswordSettings(Section):
     argon2_time_cost: Annotated[Int, between(1, 20)] = 3
     argon2_memory_cost: Annotated[Int, between(7168, 4_194_304)] = 65_536
     argon2_parallelism: Annotated[Int, between(1, 16)] = 4
+    # Issue 16: threads one hash or verify runs on (the hash depends on the parallelism, the
+    # lanes, only). One: with a gunicorn worker per core, more only contend for the cores.
+    argon2_threads: Annotated[Int, between(1, 16)] = 1
     # Issue 14: the "forgot password" link's lifetime, and how many mails one account may be
     # sent in an hour (more requests get the same answer and no mail).
     reset_link_minutes: Annotated[Int, between(5, 1440)] = 15
@@ -212,6 +215,12 @@ class PasswordSettings(Section):
             raise ValueError(
                 f"argon2_memory_cost={memory} with argon2_time_cost={time} is weaker than every "
                 f"OWASP argon2id row; meet one of {rows}"
+            )
+        if self.argon2_threads > self.argon2_parallelism:
+            raise ValueError(
+                f"argon2_threads={self.argon2_threads} exceeds "
+                f"argon2_parallelism={self.argon2_parallelism}: a hash runs at most one thread "
+                "per lane"
             )
         return self
 

@@ -153,6 +153,7 @@ def build_services(settings: Settings, secrets: Secrets, clock: Clock | None = N
         time_cost=settings.passwords.argon2_time_cost,
         memory_cost=settings.passwords.argon2_memory_cost,
         parallelism=settings.passwords.argon2_parallelism,
+        threads=settings.passwords.argon2_threads,
     )
     users = UserService(
         db,

@@ -55,6 +55,7 @@ def test_without_a_file_every_setting_has_its_default(tmp_path: Path) -> None:
     assert settings.passwords.argon2_time_cost == 3
     assert settings.passwords.argon2_memory_cost == 65536
     assert settings.passwords.argon2_parallelism == 4
+    assert settings.passwords.argon2_threads == 1
     assert settings.flows.directory is None
     assert settings.flows.browser == "browser"
 

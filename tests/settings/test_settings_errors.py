@@ -106,6 +106,17 @@ def test_argon2_costs_must_meet_an_owasp_row(config: Path) -> None:
     assert "OWASP" in line
 
 
+def test_argon2_threads_may_not_exceed_the_lanes(config: Path) -> None:
+    text = "passwords:\n  argon2_parallelism: 2\n  argon2_threads: 4\n"
+
+    [line] = problems_in(config, text)
+
+    assert line == (
+        f"{config}:1: passwords: argon2_threads=4 exceeds argon2_parallelism=2: "
+        "a hash runs at most one thread per lane"
+    )
+
+
 def test_the_key_rotation_grace_must_outlive_signed_tokens(config: Path) -> None:
     [line] = problems_in(config, "keys:\n  rotation_grace: 300\n")
 
