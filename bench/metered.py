@@ -42,7 +42,17 @@ from bridge.services.passwords import PasswordHasher
 
 Environ = dict[str, Any]
 StartResponse = Callable[..., Any]
-FIELDS = ("requests", "cpu", "statements", "savepoints", "transactions", "checkouts", "store")
+FIELDS = (
+    "requests",
+    "cpu",
+    "statements",
+    "savepoints",
+    "transactions",
+    "checkouts",
+    "store",
+    "verifies",
+    "verify_cpu",
+)
 #: The ephemeral store's methods that are one call (one round trip on Redis) each.
 STORE_CALLS = (
     "put",
@@ -78,6 +88,22 @@ class Meter:
         event.listen(engine, "begin", lambda *_a: self._add("transactions"))
         event.listen(engine.pool, "checkout", lambda *_a: self._add("checkouts"))
         self._count_store_calls()
+        self._time_verifies()
+
+    def _time_verifies(self) -> None:
+        """Every argon2id verify the requests run counts as ``verifies``, its process CPU as
+        ``verify_cpu``: a login's CPU beyond its verify, from the verify it really ran."""
+        original = PasswordHasher.verify
+
+        def timed(hasher: PasswordHasher, password_hash: str, password: str) -> bool:
+            started = time.process_time()
+            try:
+                return original(hasher, password_hash, password)
+            finally:
+                self._add("verify_cpu", time.process_time() - started)
+                self._add("verifies")
+
+        PasswordHasher.verify = timed  # type: ignore[method-assign]
 
     def _count_store_calls(self) -> None:
         """Every call of the ephemeral store (Redis or in-process) counts as ``store``."""
