@@ -19,12 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, get_translations, gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from bridge.domain.language import LANGUAGE_NAMES, LANGUAGES, LanguageHints, choose_language
 from bridge.domain.wording import translate
-from bridge.web import zone
+from bridge.web import page_gettext, zone
+from bridge.web.page_gettext import PAGE_TRANSLATIONS, page_translations
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,19 @@ def translated(message: Any) -> str:
     if "babel" not in current_app.extensions:
         return text
     return translate(text, gettext)
+
+
+@pass_context
+def _translated_on_page(context: Context, message: Any) -> str:
+    """The ``translated`` filter: ``translated``, with the page's catalogue."""
+    if message is None:
+        return ""
+    if isinstance(message, Markup):
+        return message
+    text = message if isinstance(message, str) else str(message)
+    if "babel" not in current_app.extensions:
+        return text
+    return translate(text, page_translations(context).ugettext)
 
 
 def _quietly(lookup: Any, *args: Any) -> str | None:
@@ -115,13 +131,18 @@ def install(app: Flask) -> None:
         default_locale=LANGUAGES[0],
         default_translation_directories=str(TRANSLATIONS),
     )
-    app.jinja_env.filters["translated"] = translated
+    page_gettext.install(app.jinja_env)  # the page's catalogue, looked up once per page
+    app.jinja_env.filters["translated"] = _translated_on_page
     zone.install(app)  # times in the browser's time zone, in the page's language
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     @app.context_processor
     def _language() -> dict[str, Any]:
-        return {"page_language": current_language(), "language_names": LANGUAGE_NAMES}
+        return {
+            "page_language": current_language(),
+            "language_names": LANGUAGE_NAMES,
+            PAGE_TRANSLATIONS: get_translations(),
+        }
 
     @app.after_request
     def _vary(response: Response) -> Response:

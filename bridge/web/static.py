@@ -1,7 +1,9 @@
 """Static files under versioned URLs, cached for a year (issue 16).
 
 ``url_for('static', filename=...)`` adds ``?v=`` and a hash of the file's content, so every
-template's reference changes when the file does. A request whose ``v`` is the hash of the file
+template's reference changes when the file does; templates write ``static_url(filename)``, the
+same URL remembered per script root and version (building it is a quarter of a page's
+rendering otherwise). A request whose ``v`` is the hash of the file
 served is answered with ``Cache-Control: public, max-age=31536000, immutable``: a browser keeps
 it without asking again, and the next version has another URL. Any other request (no ``v``, or
 the hash of an older version) is answered as before, revalidated with its ``ETag``. The hash is
@@ -15,13 +17,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, url_for
 from werkzeug.security import safe_join
 
 #: The query argument that carries the content hash.
 VERSION_ARG = "v"
 #: The caching of a file requested under its current hash.
 IMMUTABLE = "public, max-age=31536000, immutable"
+#: URLs ``static_url`` remembers before it starts again (script roots come from the server).
+MAX_REMEMBERED_URLS = 64
 
 
 class StaticVersions:
@@ -29,25 +33,26 @@ class StaticVersions:
 
     def __init__(self, folder: str) -> None:
         self._folder = folder
-        self._known: dict[str, tuple[int, int, str]] = {}  # filename: mtime_ns, size, hash
+        #: filename: its path, mtime_ns, size and hash (only files that exist: a bounded set)
+        self._known: dict[str, tuple[str, int, int, str]] = {}
 
     def version(self, filename: str) -> str | None:
         """The file's content hash, or None when there is no such file."""
-        path = safe_join(self._folder, filename)
+        known = self._known.get(filename)
+        path = known[0] if known is not None else safe_join(self._folder, filename)
         if path is None:
             return None
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        known = self._known.get(filename)
-        if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
-            return known[2]
+        if known is not None and known[1:3] == (stat.st_mtime_ns, stat.st_size):
+            return known[3]
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
         except OSError:  # a directory, or gone since
             return None
-        self._known[filename] = (stat.st_mtime_ns, stat.st_size, digest)
+        self._known[filename] = (path, stat.st_mtime_ns, stat.st_size, digest)
         return digest
 
 
@@ -63,6 +68,20 @@ def install(app: Flask) -> None:
             version = versions.version(str(values.get("filename", "")))
             if version is not None:
                 values[VERSION_ARG] = version
+
+    remembered: dict[tuple[str, str, str | None], str] = {}
+
+    def static_url(filename: str) -> str:
+        """``url_for('static', filename=filename)``, built once per script root and version."""
+        key = (request.script_root, filename, versions.version(filename))
+        found = remembered.get(key)
+        if found is None:
+            if len(remembered) >= MAX_REMEMBERED_URLS:
+                remembered.clear()
+            found = remembered[key] = url_for("static", filename=filename)
+        return found
+
+    app.jinja_env.globals["static_url"] = static_url
 
     def serve(filename: str) -> Response:
         response = app.send_static_file(filename)
