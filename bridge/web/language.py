@@ -147,5 +147,9 @@ def install(app: Flask) -> None:
     @app.after_request
     def _vary(response: Response) -> Response:
         if response.mimetype == "text/html":
-            response.vary.add("Accept-Language")
+            headers = response.headers
+            if "Vary" in headers:
+                response.vary.add("Accept-Language")
+            else:  # what ``vary.add`` writes, without parsing and writing back a header set
+                headers["Vary"] = "Accept-Language"
         return response
