@@ -15,6 +15,7 @@ and falls back to the English. Looking a hint up never breaks a page: an unreach
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,9 +46,10 @@ def current_language() -> str:
     return LANGUAGES[0] if locale is None else str(locale.language)
 
 
-def translated(message: Any) -> str:
+def translated(message: Any, lookup: Callable[[str], str] = gettext) -> str:
     """An English message (a flow step's error, a refusal's text) in the page's language; the
-    English itself in an app without the catalogues (a bare Flask app in tests)."""
+    English itself in an app without the catalogues (a bare Flask app in tests). ``lookup``
+    translates one message (Flask-Babel's ``gettext`` unless a template has the catalogue)."""
     if message is None:
         return ""
     if isinstance(message, Markup):
@@ -55,20 +57,13 @@ def translated(message: Any) -> str:
     text = message if isinstance(message, str) else str(message)
     if "babel" not in current_app.extensions:
         return text
-    return translate(text, gettext)
+    return translate(text, lookup)
 
 
 @pass_context
 def _translated_on_page(context: Context, message: Any) -> str:
     """The ``translated`` filter: ``translated``, with the page's catalogue."""
-    if message is None:
-        return ""
-    if isinstance(message, Markup):
-        return message
-    text = message if isinstance(message, str) else str(message)
-    if "babel" not in current_app.extensions:
-        return text
-    return translate(text, page_translations(context).ugettext)
+    return translated(message, lambda text: str(page_translations(context).ugettext(text)))
 
 
 def _quietly(lookup: Any, *args: Any) -> str | None:
