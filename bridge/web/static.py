@@ -1,13 +1,12 @@
 """Static files under versioned URLs, cached for a year (issue 16).
 
 ``url_for('static', filename=...)`` adds ``?v=`` and a hash of the file's content, so every
-template's reference changes when the file does; templates write ``static_url(filename)``, the
-same URL remembered per script root and version (building it is a quarter of a page's
-rendering otherwise). A request whose ``v`` is the hash of the file
-served is answered with ``Cache-Control: public, max-age=31536000, immutable``: a browser keeps
-it without asking again, and the next version has another URL. Any other request (no ``v``, or
-the hash of an older version) is answered as before, revalidated with its ``ETag``. The hash is
-computed again when a file's size or modification time changes.
+template's reference changes when the file does; in templates, that URL is remembered per script
+root and version (building it was a quarter of a page's rendering). A request whose ``v`` is the
+hash of the file served is answered with ``Cache-Control: public, max-age=31536000, immutable``:
+a browser keeps it without asking again, and the next version has another URL. Any other
+request (no ``v``, or the hash of an older version) is answered as before, revalidated with its
+``ETag``. The hash is computed again when a file's size or modification time changes.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request, url_for
+from flask import Flask, Response, request
 from werkzeug.security import safe_join
 
 #: The query argument that carries the content hash.
@@ -69,6 +68,7 @@ def install(app: Flask) -> None:
             if version is not None:
                 values[VERSION_ARG] = version
 
+    build_url = app.url_for  # what Flask gives templates as ``url_for``
     remembered: dict[tuple[str, str, str | None], str] = {}
 
     def static_url(filename: str) -> str:
@@ -78,10 +78,16 @@ def install(app: Flask) -> None:
         if found is None:
             if len(remembered) >= MAX_REMEMBERED_URLS:
                 remembered.clear()
-            found = remembered[key] = url_for("static", filename=filename)
+            found = remembered[key] = build_url("static", filename=filename)
         return found
 
-    app.jinja_env.globals["static_url"] = static_url
+    def url_for_in_templates(endpoint: str, **values: Any) -> str:
+        """Flask's ``url_for``, but ``url_for('static', filename=...)`` from ``static_url``."""
+        if endpoint == "static" and len(values) == 1 and "filename" in values:
+            return static_url(values["filename"])
+        return build_url(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = url_for_in_templates
 
     def serve(filename: str) -> Response:
         response = app.send_static_file(filename)

@@ -64,24 +64,26 @@ def test_a_changed_file_gets_a_new_version(tmp_path: Path) -> None:
     assert versions.version("../outside.css") is None
 
 
-def test_a_template_links_each_static_file_as_url_for_does(app: Flask) -> None:
-    static_url = app.jinja_env.globals["static_url"]
+def test_a_template_links_each_static_file_as_flasks_url_for_does(app: Flask) -> None:
+    template_url_for = app.jinja_env.globals["url_for"]
     files = sorted(p for p in STATIC.rglob("*") if p.is_file())
     for script_root in ("", "/sso"):
         with app.test_request_context(base_url=f"http://localhost{script_root}/"):
             for path in files:
                 name = path.relative_to(STATIC).as_posix()
-                assert static_url(name) == url_for("static", filename=name)  # type: ignore[operator]
-                assert static_url(name).startswith(f"{script_root}/static/")  # type: ignore[operator]
+                linked = template_url_for("static", filename=name)  # type: ignore[operator]
+                assert linked == url_for("static", filename=name)
+                assert linked.startswith(f"{script_root}/static/")
 
 
 def test_a_template_links_a_changed_file_by_its_new_version(tmp_path: Path) -> None:
     app = Flask(__name__, static_folder=str(tmp_path), static_url_path="/static")
     install_static(app)
     (tmp_path / "a.css").write_text("a { color: red }")
-    static_url = app.jinja_env.globals["static_url"]
+    template_url_for = app.jinja_env.globals["url_for"]
     with app.test_request_context():
-        first = static_url("a.css")  # type: ignore[operator]
+        first = template_url_for("static", filename="a.css")  # type: ignore[operator]
         assert first == f"/static/a.css?v={_hash(tmp_path / 'a.css')}"
         (tmp_path / "a.css").write_text("a { color: blue; }")
-        assert static_url("a.css") == f"/static/a.css?v={_hash(tmp_path / 'a.css')}" != first  # type: ignore[operator]
+        second = template_url_for("static", filename="a.css")  # type: ignore[operator]
+        assert second == f"/static/a.css?v={_hash(tmp_path / 'a.css')}" != first
