@@ -9,11 +9,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, g, jsonify, request
+from flask import Blueprint, Flask, Response, abort, jsonify, request
 
 from bridge.observability.logs import REQUEST_ID_HEADER, request_id_from
 from bridge.observability.metrics import ScrapeTimeGauges, exposition, process_metrics
 from bridge.web.context import bridge
+from bridge.web.requests import current_request, request_globals
 
 log = logging.getLogger(__name__)
 access = logging.getLogger("bridge.access")
@@ -27,19 +28,23 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        g.request_started = time.perf_counter()
-        g.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        here = request_globals()
+        here.request_started = time.perf_counter()
+        here.request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
 
     @app.after_request
     def _finish(response: Response) -> Response:
-        request_id = g.get("request_id")
+        here = request_globals()
+        request_id = here.get("request_id")
         if request_id is not None:
             response.headers[REQUEST_ID_HEADER] = request_id
-        started = g.get("request_started")
+        started = here.get("request_started")
         if started is not None:
-            endpoint = request.url_rule.endpoint if request.url_rule else "unmatched"
+            answered = current_request()
+            rule = answered.url_rule
+            endpoint = rule.endpoint if rule else "unmatched"
             record_request(
-                endpoint, request.method, response.status_code, time.perf_counter() - started
+                endpoint, answered.method, response.status_code, time.perf_counter() - started
             )
         return response
 

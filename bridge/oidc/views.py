@@ -39,7 +39,9 @@ def jwks() -> Response:
 
 
 def _request_params() -> dict[str, str]:
-    return {key: request.values[key] for key in request.values}
+    """Each parameter's first value (the query's before the form's), in ``values``' order."""
+    values = request.values
+    return {key: values[key] for key in values}
 
 
 @bp.route("/authorize", methods=["GET", "POST"])

@@ -30,7 +30,9 @@ class Brand:
     has_colours: bool
 
 
+@lru_cache(maxsize=8)
 def brand_of(ui: UiSettings) -> Brand:
+    """The brand of these settings, made once per settings (every page shows it)."""
     return Brand(
         product_name=ui.product_name,
         logo_url=ui.logo_url,

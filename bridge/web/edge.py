@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, abort
 
 from bridge.domain.errors import InvalidInput
 from bridge.domain.json_limits import MAX_JSON_DEPTH, json_too_deep
 from bridge.domain.wording import N_, Phrase
+from bridge.web.requests import current_request
 
 #: Paths whose own refusals of a NUL byte are documented and tested (tests/oidc).
 OWN_REFUSALS = ("/authorize", "/token")
@@ -48,6 +49,7 @@ def _path_to_nul(value: Any, path: str = "") -> str | None:
 
 def check_request() -> None:
     """The ``before_request`` check (see the module docstring)."""
+    request = current_request()
     if request.path.startswith(OWN_REFUSALS):
         return
     query = request.environ.get("QUERY_STRING", "")

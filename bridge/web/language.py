@@ -15,16 +15,20 @@ and falls back to the English. Looking a hint up never breaks a page: an unreach
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import Babel, get_locale, gettext
+from flask_babel import Babel, get_locale, get_translations, gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from bridge.domain.language import LANGUAGE_NAMES, LANGUAGES, LanguageHints, choose_language
 from bridge.domain.wording import translate
-from bridge.web import zone
+from bridge.web import page_gettext, zone
+from bridge.web.page_gettext import PAGE_TRANSLATIONS, page_translations
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +46,10 @@ def current_language() -> str:
     return LANGUAGES[0] if locale is None else str(locale.language)
 
 
-def translated(message: Any) -> str:
+def translated(message: Any, lookup: Callable[[str], str] = gettext) -> str:
     """An English message (a flow step's error, a refusal's text) in the page's language; the
-    English itself in an app without the catalogues (a bare Flask app in tests)."""
+    English itself in an app without the catalogues (a bare Flask app in tests). ``lookup``
+    translates one message (Flask-Babel's ``gettext`` unless a template has the catalogue)."""
     if message is None:
         return ""
     if isinstance(message, Markup):
@@ -52,7 +57,13 @@ def translated(message: Any) -> str:
     text = message if isinstance(message, str) else str(message)
     if "babel" not in current_app.extensions:
         return text
-    return translate(text, gettext)
+    return translate(text, lookup)
+
+
+@pass_context
+def _translated_on_page(context: Context, message: Any) -> str:
+    """The ``translated`` filter: ``translated``, with the page's catalogue."""
+    return translated(message, lambda text: str(page_translations(context).ugettext(text)))
 
 
 def _quietly(lookup: Any, *args: Any) -> str | None:
@@ -115,16 +126,25 @@ def install(app: Flask) -> None:
         default_locale=LANGUAGES[0],
         default_translation_directories=str(TRANSLATIONS),
     )
-    app.jinja_env.filters["translated"] = translated
+    page_gettext.install(app.jinja_env)  # the page's catalogue, looked up once per page
+    app.jinja_env.filters["translated"] = _translated_on_page
     zone.install(app)  # times in the browser's time zone, in the page's language
     app.jinja_env.policies["ext.i18n.trimmed"] = True
 
     @app.context_processor
     def _language() -> dict[str, Any]:
-        return {"page_language": current_language(), "language_names": LANGUAGE_NAMES}
+        return {
+            "page_language": current_language(),
+            "language_names": LANGUAGE_NAMES,
+            PAGE_TRANSLATIONS: get_translations(),
+        }
 
     @app.after_request
     def _vary(response: Response) -> Response:
         if response.mimetype == "text/html":
-            response.vary.add("Accept-Language")
+            headers = response.headers
+            if "Vary" in headers:
+                response.vary.add("Accept-Language")
+            else:  # what ``vary.add`` writes, without parsing and writing back a header set
+                headers["Vary"] = "Accept-Language"
         return response

@@ -1,11 +1,12 @@
 """Static files under versioned URLs, cached for a year (issue 16).
 
 ``url_for('static', filename=...)`` adds ``?v=`` and a hash of the file's content, so every
-template's reference changes when the file does. A request whose ``v`` is the hash of the file
-served is answered with ``Cache-Control: public, max-age=31536000, immutable``: a browser keeps
-it without asking again, and the next version has another URL. Any other request (no ``v``, or
-the hash of an older version) is answered as before, revalidated with its ``ETag``. The hash is
-computed again when a file's size or modification time changes.
+template's reference changes when the file does; in templates, that URL is remembered per script
+root and version (building it was a quarter of a page's rendering). A request whose ``v`` is the
+hash of the file served is answered with ``Cache-Control: public, max-age=31536000, immutable``:
+a browser keeps it without asking again, and the next version has another URL. Any other
+request (no ``v``, or the hash of an older version) is answered as before, revalidated with its
+``ETag``. The hash is computed again when a file's size or modification time changes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from werkzeug.security import safe_join
 VERSION_ARG = "v"
 #: The caching of a file requested under its current hash.
 IMMUTABLE = "public, max-age=31536000, immutable"
+#: URLs ``static_url`` remembers before it starts again (script roots come from the server).
+MAX_REMEMBERED_URLS = 64
 
 
 class StaticVersions:
@@ -29,25 +32,26 @@ class StaticVersions:
 
     def __init__(self, folder: str) -> None:
         self._folder = folder
-        self._known: dict[str, tuple[int, int, str]] = {}  # filename: mtime_ns, size, hash
+        #: filename: its path, mtime_ns, size and hash (only files that exist: a bounded set)
+        self._known: dict[str, tuple[str, int, int, str]] = {}
 
     def version(self, filename: str) -> str | None:
         """The file's content hash, or None when there is no such file."""
-        path = safe_join(self._folder, filename)
+        known = self._known.get(filename)
+        path = known[0] if known is not None else safe_join(self._folder, filename)
         if path is None:
             return None
         try:
             stat = os.stat(path)
         except OSError:
             return None
-        known = self._known.get(filename)
-        if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
-            return known[2]
+        if known is not None and known[1:3] == (stat.st_mtime_ns, stat.st_size):
+            return known[3]
         try:
             digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
         except OSError:  # a directory, or gone since
             return None
-        self._known[filename] = (stat.st_mtime_ns, stat.st_size, digest)
+        self._known[filename] = (path, stat.st_mtime_ns, stat.st_size, digest)
         return digest
 
 
@@ -63,6 +67,27 @@ def install(app: Flask) -> None:
             version = versions.version(str(values.get("filename", "")))
             if version is not None:
                 values[VERSION_ARG] = version
+
+    build_url = app.url_for  # what Flask gives templates as ``url_for``
+    remembered: dict[tuple[str, str, str | None], str] = {}
+
+    def static_url(filename: str) -> str:
+        """``url_for('static', filename=filename)``, built once per script root and version."""
+        key = (request.script_root, filename, versions.version(filename))
+        found = remembered.get(key)
+        if found is None:
+            if len(remembered) >= MAX_REMEMBERED_URLS:
+                remembered.clear()
+            found = remembered[key] = build_url("static", filename=filename)
+        return found
+
+    def url_for_in_templates(endpoint: str, **values: Any) -> str:
+        """Flask's ``url_for``, but ``url_for('static', filename=...)`` from ``static_url``."""
+        if endpoint == "static" and len(values) == 1 and "filename" in values:
+            return static_url(values["filename"])
+        return build_url(endpoint, **values)
+
+    app.jinja_env.globals["url_for"] = url_for_in_templates
 
     def serve(filename: str) -> Response:
         response = app.send_static_file(filename)

@@ -11,6 +11,7 @@ from flask import Flask, url_for
 from flask.testing import FlaskClient
 
 from bridge.web.static import IMMUTABLE, StaticVersions
+from bridge.web.static import install as install_static
 
 STATIC = Path(__file__).resolve().parents[2] / "bridge" / "static"
 
@@ -61,3 +62,28 @@ def test_a_changed_file_gets_a_new_version(tmp_path: Path) -> None:
     assert versions.version("a.css") == _hash(tmp_path / "a.css") != first
     assert versions.version("missing.css") is None
     assert versions.version("../outside.css") is None
+
+
+def test_a_template_links_each_static_file_as_flasks_url_for_does(app: Flask) -> None:
+    template_url_for = app.jinja_env.globals["url_for"]
+    files = sorted(p for p in STATIC.rglob("*") if p.is_file())
+    for script_root in ("", "/sso"):
+        with app.test_request_context(base_url=f"http://localhost{script_root}/"):
+            for path in files:
+                name = path.relative_to(STATIC).as_posix()
+                linked = template_url_for("static", filename=name)  # type: ignore[operator]
+                assert linked == url_for("static", filename=name)
+                assert linked.startswith(f"{script_root}/static/")
+
+
+def test_a_template_links_a_changed_file_by_its_new_version(tmp_path: Path) -> None:
+    app = Flask(__name__, static_folder=str(tmp_path), static_url_path="/static")
+    install_static(app)
+    (tmp_path / "a.css").write_text("a { color: red }")
+    template_url_for = app.jinja_env.globals["url_for"]
+    with app.test_request_context():
+        first = template_url_for("static", filename="a.css")  # type: ignore[operator]
+        assert first == f"/static/a.css?v={_hash(tmp_path / 'a.css')}"
+        (tmp_path / "a.css").write_text("a { color: blue; }")
+        second = template_url_for("static", filename="a.css")  # type: ignore[operator]
+        assert second == f"/static/a.css?v={_hash(tmp_path / 'a.css')}" != first
