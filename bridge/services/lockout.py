@@ -1,5 +1,5 @@
-"""Lockout (R8): failure counters per account across every session and IP, a durable lock, and
-per-IP throttling.
+"""Lockout (R8): failure counters per account across every session and IP, and a durable lock.
+The per-IP throttle is ``bridge.services.ip_throttle``; the policy is ``lockout_policy``.
 
 Counting is atomic and happens *before* a guess is judged: ``attempt`` takes a numbered slot
 from the ephemeral store's ``incr``, and only slots up to the threshold may be evaluated, so 20
@@ -27,10 +27,8 @@ the caller's check (``bridge.services.orgs`` access rules).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from sqlalchemy import delete, select, update
 
@@ -38,60 +36,18 @@ from bridge.domain.clock import Clock, utc_datetime
 from bridge.domain.events import AuditEventName
 from bridge.mail import Mailer
 from bridge.services.audit import AuditLog
+from bridge.services.ip_throttle import THROTTLE as THROTTLE  # re-exported
+from bridge.services.ip_throttle import IpThrottle
+from bridge.services.ip_throttle import Submission as Submission  # re-exported
+from bridge.services.lockout_policy import KINDS
+from bridge.services.lockout_policy import MAX_THRESHOLD as MAX_THRESHOLD  # re-exported
+from bridge.services.lockout_policy import Action as Action  # re-exported
+from bridge.services.lockout_policy import Kind as Kind  # re-exported
+from bridge.services.lockout_policy import LockoutPolicy as LockoutPolicy  # re-exported
 from bridge.storage.db.engine import Database, affected_rows
-from bridge.storage.db.models import AccountLock, Organisation, User
+from bridge.storage.db.models import AccountLock, User
 from bridge.storage.db.unit import when_abandoned
-from bridge.storage.ephemeral.base import EphemeralStore, JsonObject, Put
-
-Kind = Literal["password", "code"]
-Action = Literal["lock", "restart", "timed"]
-KINDS: tuple[Kind, ...] = ("password", "code")
-#: NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts on one account.
-MAX_THRESHOLD = 100
-
-
-#: The store key prefix of an address's per-IP throttle window.
-THROTTLE = "throttle:ip:"
-
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """What the caller's organisation chose; the defaults are seed 001's."""
-
-    password_failures: int = 5
-    code_failures: int = 3
-    action: Action = "lock"
-    lock_minutes: int = 15  # for action "timed"
-    window: int = 86_400  # seconds a counter lives from its first failure
-
-    def __post_init__(self) -> None:
-        for name in ("password_failures", "code_failures"):
-            value = getattr(self, name)
-            if not 1 <= value <= MAX_THRESHOLD:
-                raise ValueError(f"{name} must be between 1 and {MAX_THRESHOLD}, got {value}")
-        if self.action not in ("lock", "restart", "timed"):
-            raise ValueError(f"action must be lock, restart or timed, got {self.action!r}")
-        if not 1 <= self.lock_minutes <= 10_080:
-            raise ValueError(f"lock_minutes must be between 1 and 10080, got {self.lock_minutes}")
-        if not 60 <= self.window <= 2_592_000:
-            raise ValueError(f"window must be between 60 and 2592000 s, got {self.window}")
-
-    @classmethod
-    def strictest(cls, organisations: Iterable[Organisation]) -> LockoutPolicy:
-        """The policy for a user of these organisations (R14: the strictest one wins): the
-        lowest thresholds, and a lock if any organisation locks. None: the defaults."""
-        orgs = list(organisations)
-        if not orgs:
-            return cls()
-        locks = any(org.lockout_action != "restart" for org in orgs)
-        return cls(
-            password_failures=min(org.lockout_password_failures for org in orgs),
-            code_failures=min(org.lockout_code_failures for org in orgs),
-            action="lock" if locks else "restart",
-        )
-
-    def threshold(self, kind: Kind) -> int:
-        return self.password_failures if kind == "password" else self.code_failures
+from bridge.storage.ephemeral.base import EphemeralStore
 
 
 class Outcome(enum.Enum):
@@ -107,19 +63,6 @@ class Attempt:
     number: int  # this guess's slot among the counted failures; 0 when not counted
     allowed: bool  # evaluate the guess only when True
     locked: bool  # the account is locked (durably)
-
-
-@dataclass
-class Submission:
-    """One login submission under the per-IP throttle (``admit``): whether it failed, the
-    failure counters its right answers forgave, and the values it writes once judged (the
-    login's state, a new browser session); ``settle`` writes those and deletes these in the
-    same store call that gives its throttle slot back (issue 16: one round trip, not three)."""
-
-    ip: str | None
-    failed: bool = False
-    forgiven: list[str] = field(default_factory=list)
-    puts: list[Put] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -138,7 +81,9 @@ def _readable(when: datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
-class Lockout:
+class Lockout(IpThrottle):
+    """The account lockout, with the per-IP throttle of the submissions it counts."""
+
     def __init__(
         self,
         db: Database,
@@ -150,15 +95,11 @@ class Lockout:
         ip_limit: int = 30,
         ip_window: int = 60,
     ) -> None:
-        if ip_limit < 1 or ip_window < 1:
-            raise ValueError("ip_limit and ip_window must be at least 1")
+        super().__init__(store, ip_limit=ip_limit, ip_window=ip_window)
         self._db = db
-        self._store = store
         self._clock = clock
         self._audit = audit
         self._mailer = mailer
-        self.ip_limit = ip_limit
-        self.ip_window = ip_window
 
     # --- the counters ---------------------------------------------------------------------
 
@@ -368,50 +309,3 @@ class Lockout:
                 when=_readable(utc_datetime(self._clock)),
             )
         return True
-
-    # --- per-IP throttling ----------------------------------------------------------------
-    # A login submission takes a slot of its address's window *before* it is judged and gives
-    # it back when it did not fail. So at most ``ip_limit`` failed submissions are judged per
-    # window, even when they all arrive at once, while successful logins (a busy office behind
-    # one address) never use the window up.
-
-    def admit(self, ip: str | None) -> int | None:
-        """Take a slot for one submission from ``ip``: None when it may be judged, else the
-        ``Retry-After`` seconds until the window ends (it is not judged, and holds no slot)."""
-        slot = THROTTLE + (ip or "unknown")
-        return self._refused(slot, self._store.incr(slot, self.ip_window))
-
-    def admit_reading(self, ip: str | None, key: str) -> tuple[int | None, JsonObject | None]:
-        """``admit``, and read ``key`` of the store in the same round trip (issue 16: the login
-        a submission answers): the ``Retry-After`` or None, and the value of ``key``."""
-        slot = THROTTLE + (ip or "unknown")
-        number, value = self._store.incr_and_get(slot, self.ip_window, key)
-        return self._refused(slot, number), value
-
-    def _refused(self, slot: str, number: int) -> int | None:
-        """None when the slot ``number`` of ``slot`` is within the limit; else the slot is given
-        back and the ``Retry-After`` returned."""
-        if number <= self.ip_limit:
-            return None
-        self._store.decr(slot)
-        return max(1, self._store.ttl(slot) or self.ip_window)
-
-    def give_back(self, ip: str | None) -> None:
-        """The admitted submission did not fail: its slot is free again."""
-        self._store.decr(THROTTLE + (ip or "unknown"))
-
-    def settle(self, submission: Submission) -> None:
-        """The admitted ``submission`` ended: its values are written, the failures it forgave
-        deleted and, unless it failed, its slot is given back, in one store call. A failed one
-        keeps its slot, unless a store outage answers 503: then the request did not happen."""
-        slot = THROTTLE + (submission.ip or "unknown")
-        puts, forgiven = submission.puts, submission.forgiven
-        submission.puts, submission.forgiven = [], []
-        if submission.failed:
-            when_abandoned(lambda: self._store.decr(slot))
-            if puts or forgiven:
-                self._store.write_batch(put=puts, delete=forgiven)
-        elif puts or forgiven:
-            self._store.write_batch(put=puts, delete=forgiven, decr=slot)
-        else:
-            self._store.decr(slot)
