@@ -6,21 +6,20 @@
 (``ShowStep``, ``GoTo``, ``SignedIn``, ``DeniedToClient``) or raises a refusal of
 ``bridge.login.errors``. No Flask here: what the web layer knows of the request comes in as a
 ``Visit``, and the URLs it serves as ``Links``. What happens once the flow completes is
-``bridge.login.hooks``.
+``bridge.login.hooks``; around a judged answer, ``bridge.login.judging``; on a step's page,
+``bridge.login.step_page``.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
 
 import flows
 from bridge.domain.errors import ACCOUNT_LOCKED
-from bridge.domain.events import AuditEventName
 from bridge.domain.wording import N_
 from bridge.federation.login import finish_local_proof
 from bridge.login import required_password
@@ -31,11 +30,12 @@ from bridge.login.errors import (
     LoginFinished,
     LoginRestarted,
     LoginStopped,
-    Throttled,
 )
 from bridge.login.hooks import Finishing, after_login, earned
-from bridge.login.pending import PendingLogin, hints_of
+from bridge.login.judging import after_enrolment, audit_failure, home_realm_redirect, judging
+from bridge.login.pending import PendingLogin
 from bridge.login.screens import DeniedToClient, GoTo, Links, Screen, ShowStep, Visit
+from bridge.login.step_page import step_page
 from bridge.login.vault import RecoveryCodeVault
 from bridge.observability.recording import count_step, step_type_at
 from bridge.services.account.notices import notify_factor_change
@@ -49,10 +49,6 @@ log = logging.getLogger(__name__)
 
 FlowKind = Literal["browser", "federated"]
 
-#: Steps whose page carries the "trust this browser for N days" checkbox.
-CODE_STEPS = ("totp", "totp_enrol", "recovery_code")
-#: The audit log's ``mfa_factor_type`` of a failed factor (RFC 8176 value -> name).
-FACTOR_TYPES = {"otp": "totp", "pwd": "password"}
 #: The reasons of a ``Deny`` by which the lockout ends a login (R8).
 LOCKOUT_ENDS = ("locked", "restart")
 
@@ -116,7 +112,7 @@ class LoginService:
 
     def choose(self, flow_id: str, visit: Visit, path: str) -> Screen:
         """Try another way: switch to the alternative at ``path``."""
-        with self._judging(flow_id, visit) as (judged, pending):
+        with judging(self._s, flow_id, visit) as (judged, pending):
             directory = self._directory(flow_id, pending, visit, judged)
             ctx = self._run(directory, visit)
             outcome = flows.try_another_way(self._flow_of(pending), pending.flow, ctx, path)
@@ -134,8 +130,9 @@ class LoginService:
     ) -> Screen:
         """Answer the challenge at ``path``. ``trust`` is the code page's checkbox (None when
         the page had none): it answers the flow's "trust this browser?" question that follows."""
-        with self._judging(flow_id, visit) as (judged, pending):
-            if (upstream := self._home_realm(flow_id, pending, answer)) is not None:
+        with judging(self._s, flow_id, visit) as (judged, pending):
+            upstream = home_realm_redirect(self._s, self._links, flow_id, pending, answer)
+            if upstream is not None:
                 return upstream
             flow = self._flow_of(pending)
             directory = self._directory(flow_id, pending, visit, judged)
@@ -156,7 +153,7 @@ class LoginService:
             judged.failed = outcome.failure is not None
             user_id = pending.flow.user_id
             if enrolled and user_id is not None:
-                pending.continuation = self._enrolled(pending, user_id, visit)
+                pending.continuation = after_enrolment(self._s, self.vault, pending, user_id, visit)
             return self._after_answer(flow_id, pending, outcome, directory, visit, judged)
 
     def _after_answer(
@@ -187,7 +184,7 @@ class LoginService:
     ) -> Screen:
         """The screen for ``outcome``; the login of an answer (``judged``: its submission) is
         written with the submission's other values when it is settled (one store call)."""
-        self._audit_failure(pending, outcome.failure, visit)
+        audit_failure(self._s, pending, outcome.failure, visit)
         later = None if judged is None else judged.puts
         if pending.continuation.sealed_recovery_codes is not None and isinstance(
             outcome, flows.NeedsInput | flows.Completed
@@ -209,7 +206,7 @@ class LoginService:
                     pending.errors[challenge.path] = list(challenge.errors)
                 self._s.pending.save(flow_id, pending, later=later)
                 return GoTo(self._links.step(flow_id))
-            screen = self._show(flow_id, pending, challenge, directory)
+            screen = step_page(self._s, flow_id, pending, challenge, directory)
             self._s.pending.shown(flow_id, pending)
             return screen
         if isinstance(outcome, flows.Completed):
@@ -221,52 +218,6 @@ class LoginService:
             return self._deny(flow_id, pending, outcome)
         self._s.pending.save(flow_id, pending, later=later)
         return GoTo(outcome.url)
-
-    def _show(
-        self,
-        flow_id: str,
-        pending: PendingLogin,
-        challenge: flows.Challenge,
-        directory: BridgeDirectory,
-    ) -> ShowStep:
-        then = pending.continuation.then
-        linking = pending.continuation.link is not None
-        contacts, pending.locked_contacts = pending.locked_contacts, None  # shown once
-        return ShowStep(
-            flow_id=flow_id,
-            challenge=challenge,
-            errors=(*challenge.errors, *pending.errors.pop(challenge.path, [])),
-            locked_contacts=None if contacts is None else tuple(contacts),
-            client_id=then.params.get("client_id")
-            if isinstance(then, AnswerAuthorization)
-            else None,
-            trust_days=self._trust_days(directory, pending, challenge),
-            linking=linking,
-            providers=(
-                tuple(self._s.identity_providers.global_providers())
-                if challenge.step == "password" and not linking
-                else ()
-            ),
-            hints=hints_of(pending, directory.subject_read(pending.flow.user_id)),
-            required_factors=pending.flow.request.required_factors,
-        )
-
-    def _trust_days(
-        self, directory: BridgeDirectory, pending: PendingLogin, challenge: flows.Challenge
-    ) -> int | None:
-        """N for the code page's "trust this browser for N days" checkbox: shown only when the
-        flow has an enabled ``trust_device`` step and the user's organisations allow it."""
-        user_id = pending.flow.user_id
-        if challenge.step not in CODE_STEPS or user_id is None:
-            return None
-        if not any(
-            isinstance(e, flows.StepExecution)
-            and e.step.type == "trust_device"
-            and e.requirement is not flows.Requirement.DISABLED
-            for e in self._flow_of(pending).walk()
-        ):
-            return None
-        return directory.trusted_device_days(user_id)
 
     # --- the end ---------------------------------------------------------------------------
 
@@ -390,69 +341,4 @@ class LoginService:
             trust_token=visit.trust_token,
             upstream_start=start if leaves else None,
             submission=submission,
-        )
-
-    @contextmanager
-    def _judging(self, flow_id: str, visit: Visit) -> Iterator[tuple[Submission, PendingLogin]]:
-        """A submission judged under the per-IP throttle, with this browser's pending login:
-        it takes a slot of its address's window first (``Throttled`` when none is left; the
-        login is read in the same store call) and gives it back unless it failed."""
-        pending = self._s.pending
-        retry_after, raw = self._s.lockout.admit_reading(visit.ip, pending.key(flow_id))
-        if retry_after is not None:
-            raise Throttled(retry_after)
-        submission = Submission(visit.ip)
-        try:
-            yield submission, pending.read(raw, visit.browser_id)
-        finally:
-            # What the submission writes, the forgiven counters deleted and the slot given
-            # back (unless it failed), in one store call.
-            self._s.lockout.settle(submission)
-
-    def _home_realm(
-        self, flow_id: str, pending: PendingLogin, answer: Mapping[str, str]
-    ) -> GoTo | None:
-        """Home-realm discovery on the password page: an e-mail typed as the username whose
-        domain belongs to an SSO provider sends the browser to that provider; no password is
-        judged. Not while a login proves a local account for linking (that account signs in
-        here). The flow's ``idp_redirect`` step did the same earlier for ``login_hint``."""
-        username = answer.get("username", "").strip()
-        if "@" not in username or pending.continuation.link is not None:
-            return None
-        provider = self._s.home_realm.provider_for(username)
-        if provider is None:
-            return None
-        return GoTo(self._links.upstream_start(provider.alias, flow_id, username))
-
-    def _enrolled(self, pending: PendingLogin, user_id: str, visit: Visit) -> Continuation:
-        """2FA was activated in this login: audited, mailed, and recovery codes issued (R11),
-        kept sealed until the user confirms they saved them."""
-        s = self._s
-        s.audit.record(
-            AuditEventName.MFA_SETUP_SUCCEEDED,
-            user_id=user_id,
-            client_id=pending.flow.request.client_id,
-            ip=visit.ip,
-            user_agent=visit.user_agent,
-            mfa_factor_type="totp",
-        )
-        notify_factor_change(s, user_id, "enabled")
-        codes = s.recovery.generate(user_id, ip=visit.ip, user_agent=visit.user_agent)
-        return pending.continuation.with_(
-            sealed_recovery_codes=self.vault.seal(codes, pending.browser)
-        )
-
-    def _audit_failure(
-        self, pending: PendingLogin, failure: flows.Failure | None, visit: Visit
-    ) -> None:
-        if failure is None:
-            return
-        self._s.audit.record(
-            AuditEventName.SIGN_IN_FAILED,
-            user_id=failure.user_id,
-            client_id=pending.flow.request.client_id,
-            ip=visit.ip,
-            user_agent=visit.user_agent,
-            mfa_factor_type=FACTOR_TYPES.get(failure.factor or "", failure.factor),
-            reason=failure.reason,
         )
