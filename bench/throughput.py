@@ -88,26 +88,6 @@ def start_gunicorn(
     raise SystemExit(f"gunicorn did not start; see {log}")
 
 
-def metered_app() -> Any:
-    """The app of ``--metered``: ``bench.metered``'s bridge, whose meter adds up the CPU of
-    every WSGI call, and here also of every argon2id verify in the worker (``verify``)."""
-    from bench.metered import metered_app as build
-
-    meter = build()
-    verify = PasswordHasher.verify
-
-    def timed(self: PasswordHasher, password_hash: str, password: str) -> bool:
-        started = time.process_time()
-        try:
-            return verify(self, password_hash, password)
-        finally:
-            meter.figures["verify"]["cpu"] += time.process_time() - started
-            meter.figures["verify"]["requests"] += 1
-
-    PasswordHasher.verify = timed  # type: ignore[method-assign]
-    return meter
-
-
 def ask_every_worker(issuer: str, path: str, workers: int) -> list[dict[str, Any]]:
     """``/__bench/<path>`` of each worker: asked until every worker has answered once."""
     answers: dict[int, dict[str, Any]] = {}
@@ -222,8 +202,8 @@ def print_in_app(stats: list[dict[str, Any]], server_cpu: float, logins: int) ->
     """Where the server's CPU per login went, from the meters of ``--metered``."""
     figures = [answer["figures"] for answer in stats]
     in_app = sum(f.get("other", {}).get("cpu", 0) for f in figures) / logins
-    verifies = sum(f.get("verify", {}).get("requests", 0) for f in figures)
-    verify = sum(f.get("verify", {}).get("cpu", 0) for f in figures) / max(verifies, 1)
+    verifies = sum(f.get("other", {}).get("verifies", 0) for f in figures)
+    verify = sum(f.get("other", {}).get("verify_cpu", 0) for f in figures) / max(verifies, 1)
     per_login = server_cpu / logins
     print(f"  in the workers, per login: WSGI calls {in_app * 1000:.1f} ms, of which the argon2id "
           f"verify {verify * 1000:.1f} ms ({verifies / logins:.2f} a login) and the rest "
@@ -287,7 +267,7 @@ def measure(args: argparse.Namespace, hash_name: str) -> None:
     environ = production_environment(workdir, issuer, hash_name)
     checkpoints = [int(n) for n in args.memory.split(",")] if args.memory else []
     population = populate(environ, args.users)
-    app = "bench.throughput:metered_app()" if args.metered else "bridge.wsgi:app"
+    app = "bench.metered:gunicorn_app()" if args.metered else "bridge.wsgi:app"
     server = start_gunicorn(environ, port, args.workers, workdir / "gunicorn.log", app)
     load = Load(issuer, population, args.clients)
     try:
