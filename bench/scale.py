@@ -10,8 +10,9 @@ column the model needs, a confirmed TOTP credential, ``--codes`` recovery codes 
 default), and a membership in one of the filler organisations (one per ``--per-org`` people).
 ``ANALYZE`` follows the fill, so PostgreSQL plans as it would in production. Printed per
 population: the login's server CPU (authorize, password, TOTP, code exchange; median of the
-rounds), one argon2id verify measured in that server, the login beyond the verify it ran (timed
-in its request: ``bench.metered``), statements per login, and the ratio of each population's figure to the first one's beside the target.
+rounds), one argon2id verify measured in that server, the login beyond the verify it ran
+(timed in its request: ``bench.metered``), statements per login, and the ratio of each
+population's figure to the first one's beside the target.
 
     .venv/bin/python -m bench.scale --population 10000,1000000 --logins 30 --rounds 3
 """
