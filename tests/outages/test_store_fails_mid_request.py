@@ -132,6 +132,7 @@ def test_a_code_exchange_that_met_a_redis_crash_spends_the_code_and_ends_only_it
 ) -> None:
     browser = Browser()
     _request, earlier = first_tokens(fragile, fragile_rp, browser, "ada")
+    fragile.clock.advance(1)  # the second grant is the later one (ordered by created_at below)
     request = fragile_rp.authorization_request()
     code = callback_params(str(browser.open(request.url)))["code"]  # the session signs in
     # The access token's put (with the read of the codes-voided mark): after the code was
