@@ -19,6 +19,7 @@ from bridge.services.clients import ClientHasNoSecret, InvalidClient, UnknownCli
 from bridge.services.email_addresses import EmailsShared, EmailTaken
 from bridge.services.password_policy import WeakPassword
 from bridge.services.users import InvalidUsername, UnknownUser, UserExists
+from bridge.storage.ephemeral.base import EphemeralStoreUnavailable
 from flows import FlowConfigError
 
 #: Every refusal exits with click's error status (1; usage errors are click's 2).
@@ -69,3 +70,7 @@ class BridgeGroup(UnitOfWorkGroup):
             return super().invoke(ctx)
         except (BridgeError, SettingsError, FlowConfigError) as error:
             raise cli_exception(error) from error
+        except EphemeralStoreUnavailable as error:
+            # e.g. a client change that every serving process must hear of (issue 16); the
+            # unit of work is rolled back, as for any error
+            raise click.ClickException(f"the ephemeral store is unavailable: {error}") from error

@@ -280,3 +280,17 @@ def test_a_client_disabled_by_the_command_is_refused_by_the_running_bridge(
     assert isinstance(page, Page) and page.title == "This application is disabled"
     assert bridge("client", "enable", rp.client_id).exit_code == 0
     assert rp.refresh(tokens["refresh_token"]).status_code == 200
+
+
+def test_a_client_change_without_its_shared_store_is_refused_and_changes_nothing(
+    run: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every process keeps the clients it read until the shared store announces a change
+    (issue 16): a change the store cannot announce is not made, and says why."""
+    client_id = _add(run)["client_id"]
+    monkeypatch.setenv("BRIDGE_EPHEMERAL__BACKEND", "redis")
+    monkeypatch.setenv("BRIDGE_EPHEMERAL__REDIS_URL", "redis://127.0.0.1:9/0")  # nobody there
+    _refused(run("client", "disable", client_id), "the ephemeral store is unavailable")
+    monkeypatch.delenv("BRIDGE_EPHEMERAL__BACKEND")
+    monkeypatch.delenv("BRIDGE_EPHEMERAL__REDIS_URL")
+    assert _listed(run, client_id)[2] == "confidential"
