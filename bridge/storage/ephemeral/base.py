@@ -26,9 +26,7 @@ class EphemeralStore(Protocol):
     def put_many(self, items: Sequence[Put]) -> None:
         """``put`` each ``(key, value, ttl)``, in one round trip (each alone, not together)."""
 
-    def put_many_and_get(
-        self, items: Sequence[tuple[str, JsonObject, int]], key: str
-    ) -> JsonObject | None:
+    def put_many_and_get(self, items: Sequence[Put], key: str) -> JsonObject | None:
         """``put_many(items)``, then ``get(key)``, in one round trip (each step alone, not
         together): what a write needs to read right after it, such as the token endpoint's
         access token and the "codes voided" mark."""

@@ -103,17 +103,12 @@ class RedisStore:
     def put_many(self, items: Sequence[Put]) -> None:
         self._write(items, (), None)
 
-    def put_many_and_get(
-        self, items: Sequence[tuple[str, JsonObject, int]], key: str
-    ) -> JsonObject | None:
-        for _key, _value, ttl in items:
-            _check_ttl(ttl)
-        texts = [(self._key(k), json.dumps(value), ttl) for k, value, ttl in items]
+    def put_many_and_get(self, items: Sequence[Put], key: str) -> JsonObject | None:
+        texts = self._texts(items)
 
         def pipelined() -> Any:
             pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
-            for k, text, ttl in texts:
-                pipe.set(k, text, ex=ttl)
+            _set_all(pipe, texts)
             pipe.get(self._key(key))
             return pipe.execute()[-1]
 
@@ -173,15 +168,19 @@ class RedisStore:
     ) -> None:
         self._write(put, delete, decr)
 
-    def _write(self, put: Sequence[Put], delete: Sequence[str], decr: str | None) -> None:
-        for _key, _value, ttl in put:
+    def _texts(self, items: Sequence[Put]) -> list[tuple[str, str, int]]:
+        """The values as (prefixed key, JSON text, ttl), once every ttl is checked (nothing
+        stored when one is bad)."""
+        for _key, _value, ttl in items:
             _check_ttl(ttl)
-        texts = [(self._key(key), json.dumps(value), ttl) for key, value, ttl in put]
+        return [(self._key(key), json.dumps(value), ttl) for key, value, ttl in items]
+
+    def _write(self, put: Sequence[Put], delete: Sequence[str], decr: str | None) -> None:
+        texts = self._texts(put)
 
         def pipelined() -> None:
             pipe = self._client.pipeline(transaction=False)  # keys may be on different nodes
-            for key, text, ttl in texts:
-                pipe.set(key, text, ex=ttl)
+            _set_all(pipe, texts)
             for key in delete:
                 pipe.delete(self._key(key))
             if decr is not None:
@@ -207,3 +206,9 @@ def _loads(text: Any) -> JsonObject | None:
         return None
     value: JsonObject = json.loads(cast(str, text))
     return value
+
+
+def _set_all(pipe: Any, texts: Sequence[tuple[str, str, int]]) -> None:
+    """Queue a ``SET ... EX`` for each of ``texts`` (``RedisStore._texts``) on ``pipe``."""
+    for key, text, ttl in texts:
+        pipe.set(key, text, ex=ttl)
